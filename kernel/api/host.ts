@@ -1,0 +1,29 @@
+import type { CommManager } from "../comm/manager";
+import type { MagicRegistry } from "../magics/registry";
+import type { MimeBundle } from "../protocol/messages";
+
+/** What the public API needs from the running kernel; absent when threadlab is used as a plain library. */
+export interface KernelHost {
+  clearOutput(wait: boolean): void;
+  display(data: MimeBundle, opts?: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> }): void;
+  /** Aborted when the user interrupts the kernel; a fresh signal per execution. */
+  readonly signal: AbortSignal;
+  readonly comms: CommManager;
+  readonly magics: MagicRegistry;
+  onShutdown(fn: () => unknown): void;
+}
+
+let current: KernelHost | undefined;
+
+export function setHost(host: KernelHost | undefined): void {
+  current = host;
+}
+
+export function host(): KernelHost | undefined {
+  return current;
+}
+
+export function requireHost(what: string): KernelHost {
+  if (!current) throw new Error(`${what} needs the threadlab kernel; it is not available when threadlab is imported outside a notebook`);
+  return current;
+}

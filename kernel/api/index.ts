@@ -1,0 +1,28 @@
+/**
+ * The `threadlab` module as notebooks see it: `import { display, clearOutput } from "threadlab"`.
+ * (In a cell, `require("threadlab")` is routed here by the kernel, whatever the notebook's directory.)
+ */
+import { display as tslabDisplay, newDisplay as tslabNewDisplay, versions as tslabVersions } from "tslab/dist/public";
+import { threadlabVersion } from "../kernel-info";
+import { requireHost } from "./host";
+
+export type { Display } from "tslab/dist/public";
+
+/** Rich output: `display.html("<b>hi</b>")`, `display.png(bytes)`, `display.markdown(…)`, … (tslab's helpers). */
+export const display = tslabDisplay;
+
+/** A display that later calls overwrite in place (update_display_data), for progress and live values. */
+export const newDisplay = tslabNewDisplay;
+
+/** Clears the output of the current cell; with `wait`, only when new output arrives (no flicker). */
+export function clearOutput(wait = false): void {
+  requireHost("clearOutput").clearOutput(wait);
+}
+
+export const versions = {
+  threadlab: threadlabVersion(),
+  tslab: tslabVersions.tslab,
+  typescript: tslabVersions.typescript,
+  node: process.version,
+  v8: process.versions.v8,
+};

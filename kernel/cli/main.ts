@@ -1,0 +1,44 @@
+import { Command } from "commander";
+import { threadlabVersion } from "../kernel-info";
+import { install, uninstall } from "./install";
+
+export function main(argv: string[]): void {
+  const program = new Command("threadlab")
+    .description("threadlab: a TypeScript Jupyter kernel for parallel work")
+    .version(threadlabVersion(), "-V, --version");
+
+  const scope = (cmd: Command) =>
+    cmd
+      .option("--user", "the per-user Jupyter data directory (default)")
+      .option("--sys-prefix", "the Python environment of --python (e.g. a virtualenv)")
+      .option("--prefix <dir>", "<dir>/share/jupyter")
+      .option("--name <name>", "kernel name", "threadlab")
+      .option("--python <python>", "the Python whose Jupyter paths to use", "python3");
+
+  scope(program.command("install").description("install the kernelspec (and the JupyterLab extension, when built)"))
+    .option("--display-name <text>", "name shown in the launcher")
+    .action((opts) => {
+      const r = install(opts);
+      console.log(`installed kernelspec ${opts.name} in ${r.kernelDir}`);
+      if (r.labextension) console.log(`installed JupyterLab extension in ${r.labextension}`);
+    });
+
+  scope(program.command("uninstall").description("remove the kernelspec and the JupyterLab extension")).action((opts) => {
+    const removed = uninstall(opts);
+    console.log(removed.length ? removed.map((d) => `removed ${d}`).join("\n") : "nothing to remove");
+  });
+
+  program
+    .command("kernel")
+    .description("run the kernel (Jupyter starts this from the kernelspec)")
+    .requiredOption("--connection-file <file>", "the connection file Jupyter wrote")
+    .action(async (opts) => {
+      const { Kernel } = await import("../kernel");
+      await Kernel.fromConnectionFile(opts.connectionFile).start();
+    });
+
+  program.parseAsync(argv).catch((e) => {
+    console.error(`threadlab: ${e?.message ?? e}`);
+    process.exit(1);
+  });
+}

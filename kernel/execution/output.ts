@@ -1,0 +1,65 @@
+import type { Message } from "../protocol/messages";
+
+export type StreamName = "stdout" | "stderr";
+type Publish = (msgType: string, content: unknown, parent: Message | null) => void;
+
+/**
+ * Turns writes to process.stdout/stderr (from cells, timers and worker threads, which Node pipes through
+ * the main thread's streams) into IOPub `stream` messages. Output is attributed to the request that is
+ * current when it is written — after a cell ends, late output still goes to the last cell, as in ipykernel.
+ * Writes are coalesced until the event loop turns, so a loop of console.log costs a few messages, not
+ * thousands; `flush()` runs before any other output so the order is kept.
+ */
+export class OutputRouter {
+  parent: Message | null = null;
+  private pending: { name: StreamName; text: string; parent: Message | null } | null = null;
+  private scheduled = false;
+  private readonly originals: Record<StreamName, typeof process.stdout.write>;
+  /** When set, output is dropped (e.g. silent executions). */
+  muted = false;
+
+  constructor(private readonly publish: Publish) {
+    this.originals = {
+      stdout: process.stdout.write.bind(process.stdout),
+      stderr: process.stderr.write.bind(process.stderr),
+    };
+  }
+
+  /** The kernel's own log: the real stderr, which the Jupyter server records. */
+  log(text: string): void {
+    this.originals.stderr(`[threadlab] ${text}\n`);
+  }
+
+  install(): void {
+    for (const name of ["stdout", "stderr"] as const) {
+      const stream = process[name];
+      stream.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
+        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+        this.write(name, text);
+        const done = typeof encoding === "function" ? encoding : cb;
+        if (typeof done === "function") queueMicrotask(() => (done as () => void)());
+        return true;
+      }) as typeof stream.write;
+    }
+  }
+
+  write(name: StreamName, text: string, parent: Message | null = this.parent): void {
+    if (this.muted || !text) return;
+    if (this.pending && (this.pending.name !== name || this.pending.parent !== parent)) this.flush();
+    if (this.pending) this.pending.text += text;
+    else this.pending = { name, text, parent };
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  flush(): void {
+    const p = this.pending;
+    this.pending = null;
+    if (p) this.publish("stream", { name: p.name, text: p.text }, p.parent);
+  }
+}

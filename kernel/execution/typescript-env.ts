@@ -1,0 +1,59 @@
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+/**
+ * Makes `@types/node` and the `threadlab` module visible to tslab's compiler from any notebook directory.
+ *
+ * tslab looks for type roots from the notebook's directory upwards and, failing that, under its own
+ * node_modules, which npm's hoisting empties: every cell then fails with "Cannot find name 'console'"
+ * (NOTES §1). tslab's compiler reads files through `ts.sys`, so we forward two virtual folders under
+ * `<cwd>/node_modules` to where the packages really are — the same trick tslab uses for `tslab` itself.
+ * The TS module's functions are non-writable getters (esbuild bundle), so `ts.sys` is the only hook.
+ */
+export function installTypeScriptForwarding(cwd: string, packageRoot: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, (...a: any[]) => any> };
+  const sys = ts.sys;
+  if ((sys as any).__threadlabForwarded) return;
+  const nodeTypes = dirname(require.resolve("@types/node/package.json"));
+  const base = norm(join(cwd, "node_modules"));
+  const forwards: Array<[string, string]> = [
+    [`${base}/@types/node`, norm(nodeTypes)],
+    [`${base}/threadlab`, norm(packageRoot)],
+  ];
+  const forward = (p: string): string => {
+    if (typeof p !== "string") return p;
+    const n = norm(p);
+    for (const [from, to] of forwards) {
+      if (n === from || n.startsWith(from + "/")) return to + n.slice(from.length);
+    }
+    return p;
+  };
+  const virtualDirs = new Set([base, `${base}/@types`]);
+  const wrap = (name: string, fn: (orig: (...a: any[]) => any) => (...a: any[]) => any) => {
+    const orig = sys[name].bind(sys);
+    sys[name] = fn(orig);
+  };
+  wrap("fileExists", (orig) => (p: string, ...rest) => orig(forward(p), ...rest));
+  wrap("readFile", (orig) => (p: string, ...rest) => orig(forward(p), ...rest));
+  wrap("directoryExists", (orig) => (p: string) => virtualDirs.has(norm(p)) || orig(forward(p)));
+  wrap("realpath", (orig) => (p: string) => orig(forward(p)));
+  wrap("getDirectories", (orig) => (p: string) => {
+    const n = norm(p);
+    if (n === `${base}/@types`) {
+      const real = existsSync(n) ? readdirSync(n) : [];
+      return Array.from(new Set([...real, "node"]));
+    }
+    if (n === base) {
+      const real = existsSync(n) ? orig(p) : [];
+      return Array.from(new Set([...real, "@types", "threadlab"]));
+    }
+    return orig(forward(p));
+  });
+  wrap("readDirectory", (orig) => (p: string, ...rest) => orig(forward(p), ...rest));
+  (sys as any).__threadlabForwarded = true;
+}
+
+function norm(p: string): string {
+  return resolve(p).replace(/\\/g, "/");
+}

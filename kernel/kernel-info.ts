@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROTOCOL_VERSION } from "./protocol/messages";
+
+export function threadlabVersion(): string {
+  return JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")).version;
+}
+
+export function typescriptVersion(): string {
+  return (require("@tslab/typescript-for-tslab") as { version: string }).version;
+}
+
+export function kernelInfoContent(): Record<string, unknown> {
+  const version = threadlabVersion();
+  return {
+    status: "ok",
+    protocol_version: PROTOCOL_VERSION,
+    implementation: "threadlab",
+    implementation_version: version,
+    language_info: {
+      name: "typescript",
+      version: typescriptVersion(),
+      mimetype: "text/typescript",
+      file_extension: ".ts",
+      // CodeMirror 6 in JupyterLab 4 picks the language from the mimetype; older frontends read the mode.
+      codemirror_mode: { name: "javascript", typescript: true },
+      pygments_lexer: "typescript",
+      nbconvert_exporter: "script",
+    },
+    banner: `threadlab ${version} — TypeScript ${typescriptVersion()} on Node.js ${process.version} (V8 ${process.versions.v8}). %lsmagic lists the magics.`,
+    help_links: [
+      { text: "threadlab", url: "https://www.npmjs.com/package/threadlab" },
+      { text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/intro.html" },
+      { text: "Node.js API", url: `https://nodejs.org/docs/${process.version}/api/` },
+    ],
+    debugger: false,
+  };
+}

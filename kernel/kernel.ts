@@ -1,0 +1,386 @@
+import { randomUUID } from "node:crypto";
+
+import { CommManager } from "./comm/manager";
+import { registerEchoTarget } from "./comm/echo-target";
+import { CellExecutor, errorInfo, ErrorInfo } from "./execution/executor";
+import { OutputRouter } from "./execution/output";
+import { installTypeScriptForwarding } from "./execution/typescript-env";
+import { HistoryStore } from "./history/store";
+import { completeMagic, inspectMagic, isCompleteWithMagics } from "./magics/assist";
+import { registerBuiltinMagics } from "./magics/builtin";
+import { CellError } from "./magics/outcome";
+import { parseArgs, splitCell } from "./magics/parse";
+import { MagicRegistry } from "./magics/registry";
+import { MagicContext, MagicError, MagicResult } from "./magics/types";
+import { readConnectionFile } from "./protocol/connection";
+import { ConnectionInfo, Message, MimeBundle } from "./protocol/messages";
+import { KernelSockets } from "./protocol/sockets";
+import { kernelInfoContent } from "./kernel-info";
+import { toMimeBundle } from "./execution/mime";
+
+interface ExecuteContent {
+  code?: unknown;
+  silent?: unknown;
+  store_history?: unknown;
+  user_expressions?: unknown;
+  stop_on_error?: unknown;
+}
+
+type Outcome = { status: "ok"; hasValue: boolean; value?: unknown } | { status: "error"; error: ErrorInfo };
+
+/**
+ * The kernel: routes requests to execution, magics, comms and history, and keeps ipykernel's ordering
+ * guarantees — executions run one at a time in arrival order, while every other shell request (complete,
+ * inspect, comms, history…) is answered at once, even while an async cell awaits.
+ */
+export class Kernel {
+  readonly session = randomUUID();
+  readonly magics = new MagicRegistry();
+  readonly history = new HistoryStore();
+  readonly comms: CommManager;
+  readonly executor: CellExecutor;
+  readonly output: OutputRouter;
+  private readonly sockets: KernelSockets;
+  private executionCount = 0;
+  private readonly queue: Message[] = [];
+  private running: Message | null = null;
+  private abort = new AbortController();
+  private silent = false;
+  private payload: Array<Record<string, unknown>> = [];
+  private warmTimer?: NodeJS.Timeout;
+  private readonly shutdownHooks: Array<() => unknown> = [];
+
+  constructor(private readonly info: ConnectionInfo, readonly cwd: string = process.cwd()) {
+    this.output = new OutputRouter((type, content, parent) => this.emit(type, content, parent));
+    this.sockets = new KernelSockets(info, this.session, (t) => this.output.log(t));
+    this.comms = new CommManager(
+      (type, content, parent, buffers) => void this.sockets.publish({ msg_type: type, content, parent, buffers }),
+      (text, parent) => {
+        this.output.log(text);
+        this.output.write("stderr", `[threadlab comm] ${text}\n`, parent);
+      },
+    );
+    installTypeScriptForwarding(cwd, packageRoot());
+    this.executor = new CellExecutor(cwd, () => require("./api"));
+    registerBuiltinMagics(this.magics);
+    registerEchoTarget(this.comms);
+  }
+
+  static fromConnectionFile(path: string): Kernel {
+    return new Kernel(readConnectionFile(path));
+  }
+
+  async start(): Promise<void> {
+    this.output.install();
+    const api = require("./api/host") as typeof import("./api/host");
+    api.setHost({
+      clearOutput: (wait) => this.emit("clear_output", { wait }),
+      display: (data, opts) => this.display(data, opts),
+      get signal() {
+        return kernel.abort.signal;
+      },
+      comms: this.comms,
+      magics: this.magics,
+      onShutdown: (fn) => this.shutdownHooks.push(fn),
+    });
+    const kernel = this;
+    // tslab's display.* helpers publish through this hook.
+    require("tslab/dist/jupyter").lastWriteDisplayData = (d: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) =>
+      this.emit(update ? "update_display_data" : "display_data", d);
+    process.on("SIGINT", () => this.interrupt());
+    process.on("uncaughtException", (e) => this.reportStray("uncaught exception", e));
+    process.on("unhandledRejection", (e) => this.reportStray("unhandled promise rejection", e));
+    await this.sockets.start((channel, msg) => this.handle(channel, msg));
+    void this.sockets.publish({ msg_type: "status", content: { execution_state: "starting" } });
+    // Warm the TypeScript program soon, but after the first kernel_info has had its chance to be answered.
+    this.warmTimer = setTimeout(() => this.warm(), 300);
+  }
+
+  private warm(): void {
+    clearTimeout(this.warmTimer);
+    setImmediate(() => {
+      try {
+        this.executor.warm();
+      } catch (e) {
+        this.output.log(`TypeScript warm-up failed: ${(e as Error)?.stack ?? e}`);
+      }
+    });
+  }
+
+  /** Errors that escaped a cell (a timer that threw, a rejected promise nobody awaited): shown, not fatal. */
+  private reportStray(what: string, e: unknown): void {
+    const info = errorInfo(e);
+    this.output.write("stderr", `${what}: ${info.traceback.join("\n")}\n`);
+  }
+
+  interrupt(): void {
+    this.executor.interrupt();
+    this.abort.abort(new Error("interrupted"));
+  }
+
+  private handle(channel: "shell" | "control" | "stdin", msg: Message): void {
+    const type = msg.header.msg_type;
+    if (channel === "stdin") return; // input_reply without a pending input_request: nothing to do.
+    if (type === "execute_request" && channel === "shell") {
+      this.queue.push(msg);
+      if (!this.running) void this.drain();
+      return;
+    }
+    void this.answer(channel, msg).catch((e) => this.output.log(`${type} failed: ${(e as Error)?.stack ?? e}`));
+  }
+
+  private async answer(channel: "shell" | "control", msg: Message): Promise<void> {
+    const type = msg.header.msg_type;
+    // Busy/idle around a request only when no cell is running: a status message from a completion request
+    // would otherwise flip a frontend to "idle" in the middle of a running cell.
+    const bracket = !this.running;
+    if (bracket) await this.status("busy", msg);
+    try {
+      const reply = await this.reply(msg);
+      if (reply) await this.sockets.send(channel, this.sockets.make({ msg_type: reply.type, content: reply.content, parent: msg }));
+      if (type === "shutdown_request") await this.shutdown(Boolean((msg.content as { restart?: unknown }).restart));
+    } finally {
+      if (bracket) await this.status("idle", msg);
+    }
+  }
+
+  private async reply(msg: Message): Promise<{ type: string; content: unknown } | undefined> {
+    const c = msg.content as Record<string, unknown>;
+    switch (msg.header.msg_type) {
+      case "kernel_info_request":
+        if (this.warmTimer) this.warm();
+        return { type: "kernel_info_reply", content: kernelInfoContent() };
+      case "complete_request": {
+        const code = String(c.code ?? "");
+        const pos = clampCursor(c.cursor_pos, code);
+        const r = completeMagic(code, pos, this.magics, this.executor.locals) ?? safeComplete(() => this.executor.complete(code, pos), pos);
+        return { type: "complete_reply", content: { status: "ok", matches: r.matches, cursor_start: r.start, cursor_end: r.end, metadata: {} } };
+      }
+      case "inspect_request": {
+        const code = String(c.code ?? "");
+        const pos = clampCursor(c.cursor_pos, code);
+        let text = inspectMagic(code, pos, this.magics);
+        if (text === undefined) {
+          try {
+            text = this.executor.inspect(code, pos)?.text;
+          } catch {
+            text = undefined;
+          }
+        }
+        return { type: "inspect_reply", content: { status: "ok", found: text !== undefined, data: text ? { "text/plain": text } : {}, metadata: {} } };
+      }
+      case "is_complete_request":
+        return { type: "is_complete_reply", content: isCompleteWithMagics(String(c.code ?? "")) };
+      case "history_request":
+        return { type: "history_reply", content: { status: "ok", history: this.history.query(c as never) } };
+      case "comm_info_request":
+        return { type: "comm_info_reply", content: { status: "ok", comms: this.comms.info(typeof c.target_name === "string" ? c.target_name : undefined) } };
+      case "comm_open":
+        await this.comms.handleOpen(msg);
+        return undefined;
+      case "comm_msg":
+        await this.comms.handleMsg(msg);
+        return undefined;
+      case "comm_close":
+        this.comms.handleClose(msg);
+        return undefined;
+      case "shutdown_request":
+        return { type: "shutdown_reply", content: { status: "ok", restart: Boolean(c.restart) } };
+      case "interrupt_request":
+        // Reached only through SIGINT-less paths (the control plane answers it itself).
+        this.interrupt();
+        return { type: "interrupt_reply", content: { status: "ok" } };
+      default:
+        this.output.log(`ignoring unknown ${msg.header.msg_type}`);
+        return undefined;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const msg = this.queue.shift()!;
+      this.running = msg;
+      try {
+        await this.execute(msg);
+      } catch (e) {
+        this.output.log(`execute failed: ${(e as Error)?.stack ?? e}`);
+      } finally {
+        this.running = null;
+      }
+    }
+  }
+
+  private async execute(msg: Message): Promise<void> {
+    const c = msg.content as ExecuteContent;
+    const code = typeof c.code === "string" ? c.code : "";
+    const silent = c.silent === true;
+    const storeHistory = !silent && c.store_history !== false;
+    const stopOnError = c.stop_on_error !== false;
+    await this.status("busy", msg);
+    if (storeHistory) this.executionCount++;
+    const count = this.executionCount;
+    this.output.flush();
+    this.output.parent = msg;
+    this.silent = silent;
+    this.output.muted = silent;
+    this.payload = [];
+    this.abort = new AbortController();
+    if (!silent) this.emit("execute_input", { code, execution_count: count });
+    if (storeHistory) this.history.add(count, code);
+
+    const outcome = await this.runCell(code);
+    this.output.flush();
+    if (outcome.status === "ok" && outcome.hasValue && outcome.value !== undefined) {
+      const data = toMimeBundle(outcome.value);
+      this.emit("execute_result", { execution_count: count, data, metadata: {} });
+      if (storeHistory) this.history.setOutput(count, String(data["text/plain"] ?? ""));
+    }
+    if (outcome.status === "error") this.emit("error", { ...outcome.error });
+    const userExpressions = outcome.status === "ok" ? await this.userExpressions(c.user_expressions) : {};
+    this.silent = false;
+    this.output.muted = false;
+    const content =
+      outcome.status === "ok"
+        ? { status: "ok", execution_count: count, payload: this.payload, user_expressions: userExpressions }
+        : { status: "error", execution_count: count, ...outcome.error };
+    await this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content, parent: msg }));
+    if (outcome.status === "error" && stopOnError) this.abortQueued();
+    await this.status("idle", msg);
+  }
+
+  /**
+   * ipykernel's stop_on_error: a failed cell aborts the executions already waiting behind it (those that
+   * asked for stop_on_error), so "run all" stops at the first error; requests sent later run normally.
+   */
+  private abortQueued(): void {
+    const keep: Message[] = [];
+    for (const m of this.queue.splice(0)) {
+      if ((m.content as ExecuteContent).stop_on_error === false) {
+        keep.push(m);
+        continue;
+      }
+      void this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content: { status: "aborted", execution_count: this.executionCount }, parent: m }));
+    }
+    this.queue.push(...keep);
+  }
+
+  private async userExpressions(expressions: unknown): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    if (!expressions || typeof expressions !== "object") return out;
+    for (const [name, expr] of Object.entries(expressions as Record<string, unknown>)) {
+      const r = await this.executor.run(String(expr));
+      out[name] =
+        r.status === "ok"
+          ? { status: "ok", data: r.hasValue ? toMimeBundle(r.value) : { "text/plain": "undefined" }, metadata: {} }
+          : { status: "error", ...r.error };
+    }
+    return out;
+  }
+
+  /** Runs a cell's TypeScript and magics in order; the value shown is the last segment's. */
+  async runCell(code: string): Promise<Outcome> {
+    let last: Outcome = { status: "ok", hasValue: false };
+    let segments;
+    try {
+      segments = splitCell(code, (src) => isCompleteWithMagics(src).status === "incomplete");
+    } catch (e) {
+      return { status: "error", error: errorInfo(e) };
+    }
+    for (const seg of segments) {
+      try {
+        if (seg.kind === "code") {
+          last = await this.executor.run(seg.code);
+        } else if (seg.kind === "help") {
+          const magic = this.magics.require(seg.name, seg.cell ? "cell" : "line");
+          this.payload.push({ source: "page", data: { "text/plain": magic.usage }, start: 0 });
+          last = { status: "ok", hasValue: false };
+        } else {
+          const kind = seg.kind;
+          const magic = this.magics.require(seg.name, kind);
+          const args = magic.args === "options" ? parseArgs(seg.name, seg.raw, magic.options) : { _: [] };
+          const ctx = this.magicContext();
+          const r: MagicResult = kind === "line" ? await magic.line!(args, seg.raw, ctx) : await magic.cell!(args, seg.raw, seg.body, ctx);
+          last = r && r.hasValue ? { status: "ok", hasValue: true, value: r.value } : { status: "ok", hasValue: false };
+        }
+      } catch (e) {
+        last = { status: "error", error: magicErrorInfo(e) };
+      }
+      if (last.status === "error") break;
+    }
+    return last;
+  }
+
+  magicContext(): MagicContext {
+    return {
+      run: (src) => this.executor.run(src),
+      locals: this.executor.locals,
+      print: (text, stream = "stdout") => this.output.write(stream, text),
+      display: (data, opts) => this.display(data, opts),
+      page: (text) => this.payload.push({ source: "page", data: { "text/plain": text }, start: 0 }),
+      signal: this.abort.signal,
+      magics: this.magics,
+    };
+  }
+
+  display(data: MimeBundle, opts: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {}): void {
+    this.emit(opts.update ? "update_display_data" : "display_data", {
+      data,
+      metadata: opts.metadata ?? {},
+      transient: opts.displayId ? { display_id: opts.displayId } : {},
+    });
+  }
+
+  /** Publishes cell output on IOPub (after pending stream text, to keep order), unless the cell is silent. */
+  emit(msgType: string, content: unknown, parent: Message | null = this.output.parent): void {
+    if (msgType !== "stream") {
+      if (this.silent) return;
+      this.output.flush();
+    }
+    void this.sockets.publish({ msg_type: msgType, content, parent });
+  }
+
+  private status(state: "busy" | "idle", parent: Message): Promise<void> {
+    if (state === "idle") this.output.flush();
+    return this.sockets.publish({ msg_type: "status", content: { execution_state: state }, parent });
+  }
+
+  private async shutdown(restart: boolean): Promise<void> {
+    for (const hook of this.shutdownHooks) {
+      try {
+        await Promise.race([hook(), new Promise((r) => setTimeout(r, 500))]);
+      } catch (e) {
+        this.output.log(`shutdown hook failed: ${e}`);
+      }
+    }
+    this.output.flush();
+    await this.sockets.close();
+    this.executor.close();
+    this.output.log(restart ? "restarting" : "shut down");
+    // Exit even with live timers, sockets or worker threads: a shutdown request is final.
+    process.exit(0);
+  }
+}
+
+function magicErrorInfo(e: unknown): ErrorInfo {
+  if (e instanceof CellError) return e.info;
+  if (e instanceof MagicError) return { ename: "MagicError", evalue: e.message, traceback: [`MagicError: ${e.message}`] };
+  return errorInfo(e);
+}
+
+function clampCursor(pos: unknown, code: string): number {
+  const n = typeof pos === "number" && Number.isFinite(pos) ? Math.trunc(pos) : code.length;
+  return Math.max(0, Math.min(code.length, n));
+}
+
+function safeComplete(fn: () => { start: number; end: number; matches: string[] }, pos: number) {
+  try {
+    return fn();
+  } catch {
+    return { start: pos, end: pos, matches: [] };
+  }
+}
+
+export function packageRoot(): string {
+  return require("node:path").resolve(__dirname, "..", "..");
+}
+

@@ -1,0 +1,109 @@
+import yargsParser from "yargs-parser";
+import { MagicError, MagicOption, ParsedArgs } from "./types";
+
+export type Segment =
+  | { kind: "code"; code: string; line: number }
+  | { kind: "line"; name: string; raw: string; line: number }
+  | { kind: "cell"; name: string; raw: string; body: string }
+  | { kind: "help"; name: string; cell: boolean };
+
+const LINE_MAGIC = /^%([A-Za-z_][\w.-]*)(.*)$/;
+const CELL_MAGIC = /^%%([A-Za-z_][\w.-]*)(.*)$/;
+const HELP = /^\?{1,2}(%{1,2})([A-Za-z_][\w.-]*)\s*$|^(%{1,2})([A-Za-z_][\w.-]*)\?{1,2}\s*$/;
+
+/**
+ * Splits a cell into TypeScript chunks and magics, IPython-style: `%%name` on the first line makes the whole
+ * cell a cell magic; `%name` at the start of a line is a line magic, run in order between the TypeScript
+ * around it — unless the TypeScript before it is still open (a `%` continuing an expression or inside a
+ * template literal), in which case the line is TypeScript. `%name?` and `?%name` ask for help.
+ */
+export function splitCell(src: string, isOpen: (code: string) => boolean): Segment[] {
+  const lines = src.split("\n");
+  let first = 0;
+  while (first < lines.length && lines[first].trim() === "") first++;
+  if (first < lines.length) {
+    const help = HELP.exec(lines[first].trim());
+    if (help && lines.slice(first + 1).every((l) => l.trim() === "")) {
+      const percents = help[1] ?? help[3];
+      return [{ kind: "help", name: help[2] ?? help[4], cell: percents === "%%" }];
+    }
+    const cell = CELL_MAGIC.exec(lines[first]);
+    if (cell) return [{ kind: "cell", name: cell[1], raw: cell[2].trim(), body: lines.slice(first + 1).join("\n") }];
+  }
+  const segments: Segment[] = [];
+  let chunk: string[] = [];
+  let chunkStart = 0;
+  const flush = (next: number) => {
+    if (chunk.some((l) => l.trim() !== "")) segments.push({ kind: "code", code: chunk.join("\n"), line: chunkStart });
+    chunk = [];
+    chunkStart = next;
+  };
+  lines.forEach((text, i) => {
+    const m = LINE_MAGIC.exec(text);
+    if (m && !text.startsWith("%%") && !(chunk.some((l) => l.trim() !== "") && isOpen(chunk.join("\n")))) {
+      flush(i + 1);
+      const help = HELP.exec(text.trim());
+      if (help) segments.push({ kind: "help", name: help[2] ?? help[4], cell: false });
+      else segments.push({ kind: "line", name: m[1], raw: m[2].trim(), line: i });
+    } else {
+      if (chunk.length === 0) chunkStart = i;
+      chunk.push(text);
+    }
+  });
+  flush(lines.length);
+  return segments;
+}
+
+/**
+ * Parses a magic's argument string with yargs-parser (shell-like quoting, `--opt value`, `-n 3`,
+ * `--no-flag`) and rejects options the magic does not declare, naming the valid ones.
+ */
+export function parseArgs(magic: string, raw: string, options: readonly MagicOption[] = []): ParsedArgs {
+  const known = new Set<string>(["_", "--"]);
+  const opts: yargsParser.Options = { boolean: [], number: [], string: [], alias: {}, configuration: {
+    "camel-case-expansion": false,
+    "strip-aliased": true,
+    "parse-numbers": false,
+    "parse-positional-numbers": false,
+    "duplicate-arguments-array": false,
+    "greedy-arrays": false,
+  } };
+  for (const o of options) {
+    known.add(o.name);
+    (opts[o.type] as string[]).push(o.name);
+    if (o.alias) {
+      known.add(o.alias);
+      (opts.alias as Record<string, string[]>)[o.name] = [o.alias];
+    }
+  }
+  const parsed = yargsParser.detailed(raw, opts);
+  if (parsed.error) throw new MagicError(`%${magic}: ${parsed.error.message}`);
+  const argv = parsed.argv as ParsedArgs;
+  for (const key of Object.keys(argv)) {
+    if (known.has(key)) continue;
+    const list = options.map((o) => `--${o.name}`).join(", ") || "none";
+    throw new MagicError(`%${magic}: unknown option --${key}. Valid options: ${list}. See %${magic}?`);
+  }
+  for (const o of options) {
+    const v = argv[o.name];
+    if (v === undefined) continue;
+    if (o.type === "number" && (typeof v !== "number" || Number.isNaN(v))) {
+      throw new MagicError(`%${magic}: --${o.name} needs a number, got ${JSON.stringify(String(v))}`);
+    }
+    if (o.type === "string" && typeof v === "string" && o.choices && !o.choices.includes(v)) {
+      throw new MagicError(`%${magic}: --${o.name} must be one of ${o.choices.join(", ")}, got ${JSON.stringify(v)}`);
+    }
+  }
+  argv._ = argv._.map(String);
+  return argv;
+}
+
+/** Usage text with an options table, shared by help, errors and inspection. */
+export function formatUsage(synopsis: string, description: string, options: readonly MagicOption[] = []): string {
+  const rows = options.map((o) => {
+    const flag = `--${o.name}${o.alias ? `, -${o.alias}` : ""}${o.type === "boolean" ? "" : ` ${o.type === "number" ? "N" : "VALUE"}`}`;
+    const choices = o.choices ? ` (${o.choices.join(" | ")})` : "";
+    return `  ${flag.padEnd(22)} ${o.description}${choices}`;
+  });
+  return [synopsis, "", description, ...(rows.length ? ["", "Options:", ...rows] : [])].join("\n");
+}

@@ -1,0 +1,87 @@
+/**
+ * The control channel and heartbeat live in their own thread so that they answer while the main thread is
+ * stuck in a synchronous cell: heartbeats keep flowing, and `interrupt_request` raises SIGINT on the process,
+ * which breaks a busy loop run with `breakOnSigint` (the main thread cannot read a socket while it loops).
+ * Every other control message is handed to the main thread, which replies through `send`.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import * as zmq from "zeromq";
+import { ConnectionInfo } from "./messages";
+import { SendQueue } from "./send-queue";
+import { connectionUrl, decode, encode, makeMessage, Signer, WireError } from "./wire";
+
+export type ToControlPlane = { type: "send"; frames: Uint8Array[]; ack: number } | { type: "close" };
+export type FromControlPlane =
+  | { type: "ready" }
+  | { type: "request"; frames: Uint8Array[] }
+  | { type: "interrupted" }
+  | { type: "sent"; ack: number }
+  | { type: "log"; text: string };
+
+interface Data {
+  info: ConnectionInfo;
+  session: string;
+  shutdownGraceMs: number;
+}
+
+async function main(): Promise<void> {
+  const { info, session, shutdownGraceMs } = workerData as Data;
+  const port = parentPort!;
+  const signer = new Signer(info.key, info.signature_scheme);
+  const control = new zmq.Router();
+  const hb = new zmq.Reply();
+  const log = (text: string) => port.postMessage({ type: "log", text } satisfies FromControlPlane);
+  const out = new SendQueue(control, (e) => log(`control send failed: ${e}`));
+  await control.bind(connectionUrl(info, info.control_port));
+  await hb.bind(connectionUrl(info, info.hb_port));
+  let shutdownTimer: NodeJS.Timeout | undefined;
+
+  port.on("message", (m: ToControlPlane) => {
+    if (m.type === "send") {
+      const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+      void out.send(frames).then(() => port.postMessage({ type: "sent", ack: m.ack } satisfies FromControlPlane));
+    } else if (m.type === "close") {
+      clearTimeout(shutdownTimer);
+      control.close();
+      hb.close();
+      port.close();
+    }
+  });
+
+  void (async () => {
+    for await (const [ping] of hb) await hb.send(ping);
+  })().catch(() => undefined);
+
+  port.postMessage({ type: "ready" } satisfies FromControlPlane);
+
+  for await (const frames of control) {
+    let msg;
+    try {
+      msg = decode(frames, signer);
+    } catch (e) {
+      log(`control: rejected message: ${e instanceof WireError ? e.message : e}`);
+      continue;
+    }
+    if (msg.header.msg_type === "interrupt_request") {
+      // SIGINT, not a message: only a signal reaches a main thread that is busy in synchronous code.
+      process.kill(process.pid, "SIGINT");
+      await out.send(encode(makeMessage(session, { msg_type: "interrupt_reply", content: { status: "ok" }, parent: msg }), signer));
+      port.postMessage({ type: "interrupted" } satisfies FromControlPlane);
+      continue;
+    }
+    if (msg.header.msg_type === "shutdown_request") {
+      // If the main thread is wedged it cannot reply or exit: answer for it and end the process.
+      const restart = Boolean((msg.content as { restart?: unknown }).restart);
+      const reply = encode(makeMessage(session, { msg_type: "shutdown_reply", content: { status: "ok", restart }, parent: msg }), signer);
+      shutdownTimer = setTimeout(() => {
+        void out.send(reply).finally(() => process.kill(process.pid, "SIGKILL"));
+      }, shutdownGraceMs);
+    }
+    port.postMessage({ type: "request", frames } satisfies FromControlPlane);
+  }
+}
+
+main().catch((e) => {
+  parentPort?.postMessage({ type: "log", text: `control plane failed: ${e?.stack ?? e}` } satisfies FromControlPlane);
+  process.exitCode = 1;
+});

@@ -1,0 +1,162 @@
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import * as zmq from "zeromq";
+import type { FromControlPlane, ToControlPlane } from "./control-plane-worker";
+import { Channel, ConnectionInfo, Message } from "./messages";
+import { SendQueue } from "./send-queue";
+import { connectionUrl, decode, encode, makeMessage, MessageSpec, Signer, WireError } from "./wire";
+
+export type RequestHandler = (channel: "shell" | "control" | "stdin", msg: Message) => void;
+
+/**
+ * The kernel's five channels. Shell, IOPub and stdin are served on the main thread; control and heartbeat in
+ * a worker thread (see control-plane-worker.ts). Incoming messages are verified before anyone sees them;
+ * rejected ones are logged and dropped.
+ */
+export class KernelSockets {
+  readonly signer: Signer;
+  private readonly shell = new zmq.Router();
+  private readonly iopub = new zmq.XPublisher();
+  private readonly stdin = new zmq.Router();
+  private readonly queues: Record<"shell" | "iopub" | "stdin", SendQueue>;
+  private controlPlane?: Worker;
+  private closed = false;
+  private acks = new Map<number, () => void>();
+  private nextAck = 0;
+  onInterruptedByControl: () => void = () => undefined;
+
+  constructor(
+    private readonly info: ConnectionInfo,
+    readonly session: string,
+    private readonly log: (text: string) => void,
+  ) {
+    this.signer = new Signer(info.key, info.signature_scheme);
+    const err = (name: string) => (e: unknown) => this.closed || log(`${name} send failed: ${e}`);
+    this.queues = {
+      shell: new SendQueue(this.shell, err("shell")),
+      iopub: new SendQueue(this.iopub, err("iopub")),
+      stdin: new SendQueue(this.stdin, err("stdin")),
+    };
+  }
+
+  async start(handler: RequestHandler): Promise<void> {
+    const { info } = this;
+    await Promise.all([
+      this.shell.bind(connectionUrl(info, info.shell_port)),
+      this.iopub.bind(connectionUrl(info, info.iopub_port)),
+      this.stdin.bind(connectionUrl(info, info.stdin_port)),
+    ]);
+    this.controlPlane = await this.startControlPlane(handler);
+    void this.serve(this.shell, "shell", handler);
+    void this.serve(this.stdin, "stdin", handler);
+    void this.welcomeSubscribers();
+  }
+
+  private startControlPlane(handler: RequestHandler): Promise<Worker> {
+    const worker = new Worker(join(__dirname, "control-plane-worker.js"), {
+      workerData: { info: this.info, session: this.session, shutdownGraceMs: 1500 },
+      // The control plane must not keep the process alive on its own, nor count as a user thread.
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    return new Promise((resolve, reject) => {
+      worker.once("error", reject);
+      worker.on("message", (m: FromControlPlane) => {
+        switch (m.type) {
+          case "ready":
+            resolve(worker);
+            break;
+          case "log":
+            this.log(m.text);
+            break;
+          case "sent":
+            this.acks.get(m.ack)?.();
+            this.acks.delete(m.ack);
+            break;
+          case "interrupted":
+            this.onInterruptedByControl();
+            break;
+          case "request": {
+            const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+            try {
+              handler("control", decode(frames, this.signer));
+            } catch (e) {
+              this.log(`control: ${e}`);
+            }
+          }
+        }
+      });
+    });
+  }
+
+  private async serve(socket: zmq.Router, channel: "shell" | "stdin", handler: RequestHandler): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        let msg: Message;
+        try {
+          msg = decode(frames, this.signer);
+        } catch (e) {
+          this.log(`${channel}: rejected message: ${e instanceof WireError ? e.message : e}`);
+          continue;
+        }
+        try {
+          handler(channel, msg);
+        } catch (e) {
+          this.log(`${channel}: handler failed for ${msg.header.msg_type}: ${(e as Error)?.stack ?? e}`);
+        }
+      }
+    } catch (e) {
+      if (!this.closed) this.log(`${channel} socket failed: ${e}`);
+    }
+  }
+
+  /** JEP 65: an XPUB socket sees each subscription, and greets it so clients know IOPub is connected. */
+  private async welcomeSubscribers(): Promise<void> {
+    try {
+      for await (const [frame] of this.iopub) {
+        if (frame.length > 0 && frame[0] === 1) {
+          const topic = frame.subarray(1).toString("utf8");
+          this.publish({ msg_type: "iopub_welcome", content: { subscription: topic } });
+        }
+      }
+    } catch (e) {
+      if (!this.closed) this.log(`iopub subscription reader failed: ${e}`);
+    }
+  }
+
+  make(spec: MessageSpec): Message {
+    return makeMessage(this.session, spec);
+  }
+
+  /** Sends a reply (or any message) on shell, stdin or control. */
+  send(channel: Exclude<Channel, "iopub">, msg: Message): Promise<void> {
+    const frames = encode(msg, this.signer);
+    if (channel === "control") {
+      const plane = this.controlPlane;
+      if (!plane) return Promise.resolve();
+      const ack = this.nextAck++;
+      return new Promise((resolve) => {
+        this.acks.set(ack, resolve);
+        plane.postMessage({ type: "send", frames, ack } satisfies ToControlPlane);
+      });
+    }
+    return this.queues[channel].send(frames);
+  }
+
+  publish(spec: Omit<MessageSpec, "identities">): Promise<void> {
+    const msg = this.make({ ...spec, identities: [Buffer.from(`kernel.${this.session}.${spec.msg_type}`)] });
+    return this.queues.iopub.send(encode(msg, this.signer));
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.drain()));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    this.controlPlane?.postMessage({ type: "close" } satisfies ToControlPlane);
+    for (const s of [this.shell, this.iopub, this.stdin]) s.close();
+  }
+}

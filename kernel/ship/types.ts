@@ -1,0 +1,43 @@
+/**
+ * The contract between the kernel side that ships a notebook function (kernel/ship/analyze*) and the worker
+ * side that rebuilds it (kernel/ship/materialize.ts), with the pool (kernel/pool/) carrying it unopened.
+ * A ShippedFunction is structured-cloneable: it is posted to each worker once per map.
+ */
+
+/** Brand set by `share()` on a shared model's root object, so shipping can pass models by handle. */
+export const MODEL_BRAND: unique symbol = Symbol.for("threadlab.model") as never;
+
+export interface ModelBrand {
+  readonly id: string;
+}
+
+/** How one free identifier of a shipped function travels to the worker. */
+export type ShippedValue =
+  /** Structured-cloned data (primitives, plain objects, arrays, typed arrays, Map, Set, Date, …). */
+  | { readonly kind: "value"; readonly value: unknown }
+  /**
+   * JavaScript source of a function or class, evaluated in the same scope as the entry function so shipped
+   * functions can call each other (and themselves) by name.
+   */
+  | { readonly kind: "code"; readonly code: string }
+  /** A module the notebook imported, re-required in the worker from `resolveDir` (or a Node builtin). */
+  | { readonly kind: "module"; readonly specifier: string; readonly property?: string }
+  /** A shared model, resolved in the worker from its cache by id (never copied). */
+  | { readonly kind: "model"; readonly id: string };
+
+export interface ShippedFunction {
+  /** Human name for messages and stack traces (the notebook variable name, or "cell"). */
+  readonly name: string;
+  /** JavaScript expression that evaluates to the function, free identifiers bound by `scope`. */
+  readonly code: string;
+  /** Every free identifier of `code` (and, transitively, of shipped code entries) and how it travels. */
+  readonly scope: Readonly<Record<string, ShippedValue>>;
+  /** Directory that `require` resolves from in the worker: the notebook's working directory. */
+  readonly resolveDir: string;
+}
+
+/** What the worker side needs from its host to rebuild a function. */
+export interface MaterializeContext {
+  require(specifier: string): unknown;
+  model(id: string): unknown;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite. Builds, installs the kernel into ./.venv, runs the Node tests (node:test,
+// files test/**/*.test.ts compiled to dist/) and the Python-driven tests (pytest: jupyter_kernel_test,
+// nbclient notebooks), then prints one closing line "N passed, N failed" over both.
+//
+// Filters: `npm test -- kernel pool` runs only the Node test areas named (folders under test/), and
+// `--no-python` / `--only-python` pick a side.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { ensureVenv, root, venvPython, venv } from "./venv.mjs";
+
+const args = process.argv.slice(2);
+const areas = args.filter((a) => !a.startsWith("--"));
+const noPython = args.includes("--no-python");
+const onlyPython = args.includes("--only-python");
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: "utf8", maxBuffer: 1 << 28, ...opts });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function step(title, cmd, argv, opts) {
+  console.log(`\n=== ${title}`);
+  const r = run(cmd, argv, { stdio: "inherit", ...opts });
+  if (r.status !== 0) {
+    console.log(`\n0 passed, 1 failed (setup step failed: ${title})`);
+    process.exit(1);
+  }
+}
+
+function findFiles(dir, pred, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findFiles(p, pred, out);
+    else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+ensureVenv();
+step("build (tsc)", "npm", ["run", "-s", "build"]);
+step("install kernel into .venv", process.execPath,
+  [join(root, "bin/threadlab.js"), "install", "--sys-prefix", "--python", venvPython]);
+
+const env = { ...process.env, PATH: `${join(venv, "bin")}:${process.env.PATH}`, JUPYTER_PLATFORM_DIRS: "1" };
+let passed = 0, failed = 0, skipped = 0;
+
+if (!onlyPython) {
+  const testRoot = join(root, "dist", "test");
+  const files = findFiles(testRoot, (p) => p.endsWith(".test.js"))
+    .filter((p) => areas.length === 0 || areas.includes(relative(testRoot, p).split("/")[0]))
+    .sort();
+  console.log(`\n=== node tests (${files.length} files)`);
+  // Tap output is streamed to the console and its summary lines read for the closing count.
+  const r = run(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files],
+    { env, stdio: ["ignore", "pipe", "inherit"] });
+  process.stdout.write(r.stdout);
+  passed += count(r.stdout, /^# pass (\d+)/m);
+  failed += count(r.stdout, /^# fail (\d+)/m) + count(r.stdout, /^# cancelled (\d+)/m);
+  skipped += count(r.stdout, /^# skipped (\d+)/m) + count(r.stdout, /^# todo (\d+)/m);
+  if (r.status !== 0 && count(r.stdout, /^# fail (\d+)/m) === 0) failed += 1;
+}
+
+if (!noPython && areas.length === 0) {
+  console.log("\n=== python-driven tests (pytest)");
+  const r = run(venvPython, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "test"],
+    { env, stdio: ["ignore", "pipe", "inherit"] });
+  process.stdout.write(r.stdout);
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  passed += count(line, /(\d+) passed/);
+  failed += count(line, /(\d+) failed/) + count(line, /(\d+) error/);
+  skipped += count(line, /(\d+) skipped/);
+  if (r.status !== 0 && r.status !== 5 && !/(failed|error)/.test(line)) failed += 1;
+}
+
+function count(text, re) {
+  const m = re.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
