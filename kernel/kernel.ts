@@ -72,6 +72,7 @@ export class Kernel {
 
   async start(): Promise<void> {
     this.output.install();
+    guardProcessExit();
     const api = require("./api/host") as typeof import("./api/host");
     api.setHost({
       clearOutput: (wait) => this.emit("clear_output", { wait }),
@@ -91,7 +92,8 @@ export class Kernel {
     process.on("uncaughtException", (e) => this.reportStray("uncaught exception", e));
     process.on("unhandledRejection", (e) => this.reportStray("unhandled promise rejection", e));
     await this.sockets.start((channel, msg) => this.handle(channel, msg));
-    void this.sockets.publish({ msg_type: "status", content: { execution_state: "starting" } });
+    // No "starting" status: with no subscriber yet it would be dropped, and a client that subscribed early
+    // must see iopub_welcome first (JEP 65).
     // Warm the TypeScript program soon, but after the first kernel_info has had its chance to be answered.
     this.warmTimer = setTimeout(() => this.warm(), 300);
   }
@@ -357,8 +359,24 @@ export class Kernel {
     this.executor.close();
     this.output.log(restart ? "restarting" : "shut down");
     // Exit even with live timers, sockets or worker threads: a shutdown request is final.
-    process.exit(0);
+    realExit(0);
   }
+}
+
+let realExit: (code?: number) => never = process.exit.bind(process);
+
+/**
+ * User code must not end the kernel: `process.exit()` in a cell (or a library it calls) throws instead.
+ * The kernel keeps the real function for its own shutdown.
+ */
+function guardProcessExit(): void {
+  if ((process.exit as { threadlabGuard?: boolean }).threadlabGuard) return;
+  realExit = process.exit.bind(process);
+  const guarded = ((code?: number) => {
+    throw new Error(`process.exit(${code ?? ""}) would end the kernel and lose every variable; use the Restart or Shut Down command of your notebook instead`);
+  }) as typeof process.exit & { threadlabGuard?: boolean };
+  guarded.threadlabGuard = true;
+  process.exit = guarded;
 }
 
 function magicErrorInfo(e: unknown): ErrorInfo {

@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ensureNodeModules } from "./node-modules.mjs";
 import { ensureVenv, root, venvPython, venv } from "./venv.mjs";
 
 const args = process.argv.slice(2);
@@ -39,6 +40,7 @@ function findFiles(dir, pred, out = []) {
   return out;
 }
 
+ensureNodeModules();
 ensureVenv();
 step("build (tsc)", "npm", ["run", "-s", "build"]);
 step("install kernel into .venv", process.execPath,

@@ -138,7 +138,9 @@ export class CellExecutor {
   }
 
   inspect(src: string, pos: number): QuickInfo | undefined {
-    const info = this.ensure().inspect(src, pos);
+    // Jupyter sends the cursor position, often just after the name: look there, then one character back.
+    const executor = this.ensure();
+    const info = executor.inspect(src, pos) ?? (pos > 0 ? executor.inspect(src, pos - 1) : undefined);
     if (!info) return undefined;
     const signature = (info.displayParts ?? []).map((p) => p.text).join("");
     const docs = (info.documentation ?? []).map((p) => p.text).join("");

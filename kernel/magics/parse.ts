@@ -70,7 +70,8 @@ export function parseArgs(magic: string, raw: string, options: readonly MagicOpt
   } };
   for (const o of options) {
     known.add(o.name);
-    (opts[o.type] as string[]).push(o.name);
+    // Numbers are parsed as strings and converted below, so an error can quote what the user typed.
+    (opts[o.type === "number" ? "string" : o.type] as string[]).push(o.name);
     if (o.alias) {
       known.add(o.alias);
       (opts.alias as Record<string, string[]>)[o.name] = [o.alias];
@@ -87,14 +88,17 @@ export function parseArgs(magic: string, raw: string, options: readonly MagicOpt
   for (const o of options) {
     const v = argv[o.name];
     if (v === undefined) continue;
-    if (o.type === "number" && (typeof v !== "number" || Number.isNaN(v))) {
-      throw new MagicError(`%${magic}: --${o.name} needs a number, got ${JSON.stringify(String(v))}`);
+    if (o.type === "number") {
+      const n = typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+      if (Number.isNaN(n)) throw new MagicError(`%${magic}: --${o.name} needs a number, got ${JSON.stringify(String(v))}`);
+      argv[o.name] = n;
     }
     if (o.type === "string" && typeof v === "string" && o.choices && !o.choices.includes(v)) {
       throw new MagicError(`%${magic}: --${o.name} must be one of ${o.choices.join(", ")}, got ${JSON.stringify(v)}`);
     }
   }
-  argv._ = argv._.map(String);
+  // yargs-parser keeps the quotes around positional words; shell users expect them gone.
+  argv._ = argv._.map((w) => String(w).replace(/^(["'])([\s\S]*)\1$/, "$2"));
   return argv;
 }
 

@@ -1,0 +1,212 @@
+/**
+ * A raw Jupyter client for protocol tests: starts the real kernel process from bin/threadlab.js with a
+ * connection file and speaks the wire protocol through zeromq and the kernel's own wire module.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import * as zmq from "zeromq";
+import { ConnectionInfo, Message } from "../../kernel/protocol/messages";
+import { decode, encode, makeMessage, Signer } from "../../kernel/protocol/wire";
+
+export const repoRoot = resolve(__dirname, "..", "..", "..");
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export class RawClient {
+  readonly session = "test-session";
+  readonly signer: Signer;
+  readonly shell = new zmq.Dealer();
+  readonly control = new zmq.Dealer();
+  readonly iopub = new zmq.Subscriber();
+  readonly hb = new zmq.Request();
+  proc!: ChildProcess;
+  stderr = "";
+  readonly iopubMessages: Message[] = [];
+  /** IOPub messages that failed to decode (a test asserts there are none). */
+  readonly badIopub: string[] = [];
+  private readonly replies = new Map<string, (m: Message) => void>();
+  private iopubWaiters: Array<() => void> = [];
+  exited: Promise<number | null> = Promise.resolve(null);
+
+  private constructor(readonly info: ConnectionInfo, readonly dir: string) {
+    this.signer = new Signer(info.key, info.signature_scheme);
+  }
+
+  static async start(opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<RawClient> {
+    const dir = mkdtempSync(join(tmpdir(), "threadlab-test-"));
+    const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+    const info: ConnectionInfo = {
+      transport: "tcp",
+      ip: "127.0.0.1",
+      shell_port: ports[0],
+      iopub_port: ports[1],
+      stdin_port: ports[2],
+      control_port: ports[3],
+      hb_port: ports[4],
+      key: randomBytes(16).toString("hex"),
+      signature_scheme: "hmac-sha256",
+    };
+    const file = join(dir, "connection.json");
+    writeFileSync(file, JSON.stringify(info));
+    const c = new RawClient(info, dir);
+    c.proc = spawn(process.execPath, [join(repoRoot, "bin", "threadlab.js"), "kernel", "--connection-file", file], {
+      cwd: opts.cwd ?? dir,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    c.proc.stderr!.on("data", (d) => (c.stderr += d));
+    c.proc.stdout!.on("data", (d) => (c.stderr += d));
+    c.exited = new Promise((res) => c.proc.once("exit", (code) => res(code)));
+    const url = (p: number) => `tcp://127.0.0.1:${p}`;
+    c.shell.connect(url(info.shell_port));
+    c.control.connect(url(info.control_port));
+    c.iopub.connect(url(info.iopub_port));
+    c.iopub.subscribe();
+    c.hb.connect(url(info.hb_port));
+    void c.readReplies(c.shell);
+    void c.readReplies(c.control);
+    void c.readIopub();
+    // Wait until the kernel answers (kernel_info) before handing the client out.
+    await c.request("shell", "kernel_info_request", {}, 20000);
+    return c;
+  }
+
+  private async readReplies(sock: zmq.Dealer): Promise<void> {
+    try {
+      for await (const frames of sock) {
+        let m: Message;
+        try {
+          m = decode(frames, this.signer);
+        } catch (e) {
+          this.badIopub.push(`reply: ${e}`);
+          continue;
+        }
+        const id = m.parent_header.msg_id;
+        if (id && this.replies.has(id)) {
+          this.replies.get(id)!(m);
+          this.replies.delete(id);
+        }
+      }
+    } catch {
+      /* socket closed */
+    }
+  }
+
+  private async readIopub(): Promise<void> {
+    try {
+      for await (const frames of this.iopub) {
+        try {
+          this.iopubMessages.push(decode(frames, this.signer));
+        } catch (e) {
+          this.badIopub.push(`${e}: ${frames.map((f) => f.toString()).join(" | ").slice(0, 500)}`);
+          continue;
+        }
+        const w = this.iopubWaiters;
+        this.iopubWaiters = [];
+        w.forEach((f) => f());
+      }
+    } catch {
+      /* socket closed */
+    }
+  }
+
+  message(type: string, content: unknown, metadata: Record<string, unknown> = {}): Message {
+    const m = makeMessage(this.session, { msg_type: type, content });
+    m.metadata = metadata;
+    return m;
+  }
+
+  /** Sends raw frames (for malformed-message tests). */
+  async sendFrames(channel: "shell" | "control", frames: Buffer[]): Promise<void> {
+    await (channel === "shell" ? this.shell : this.control).send(frames);
+  }
+
+  async send(channel: "shell" | "control", msg: Message, signer: Signer = this.signer): Promise<void> {
+    await this.sendFrames(channel, encode(msg, signer));
+  }
+
+  /** Sends a request and resolves with its reply. */
+  async request(channel: "shell" | "control", type: string, content: unknown, timeoutMs = 10000): Promise<Message> {
+    const msg = this.message(type, content);
+    const reply = this.replyTo(msg.header.msg_id, timeoutMs);
+    await this.send(channel, msg);
+    return reply;
+  }
+
+  replyTo(msgId: string, timeoutMs = 10000): Promise<Message> {
+    return new Promise((res, rej) => {
+      const t = setTimeout(() => {
+        this.replies.delete(msgId);
+        rej(new Error(`no reply to ${msgId} within ${timeoutMs} ms; kernel log:\n${this.stderr}`));
+      }, timeoutMs);
+      this.replies.set(msgId, (m) => {
+        clearTimeout(t);
+        res(m);
+      });
+    });
+  }
+
+  /** IOPub messages caused by a request, once its idle status has arrived. */
+  async outputsOf(msgId: string, timeoutMs = 10000): Promise<Message[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const mine = this.iopubMessages.filter((m) => m.parent_header.msg_id === msgId);
+      if (mine.some((m) => m.header.msg_type === "status" && m.content.execution_state === "idle")) return mine;
+      if (Date.now() > deadline) throw new Error(`no idle for ${msgId}; got ${mine.map((m) => m.header.msg_type)}; undecodable: ${this.badIopub.join("\n")}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        this.iopubWaiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  async execute(code: string, extra: Record<string, unknown> = {}, timeoutMs = 15000): Promise<{ reply: Message; outputs: Message[] }> {
+    const msg = this.message("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...extra });
+    const reply = this.replyTo(msg.header.msg_id, timeoutMs);
+    await this.send("shell", msg);
+    const r = await reply;
+    return { reply: r, outputs: await this.outputsOf(msg.header.msg_id, timeoutMs) };
+  }
+
+  async close(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      try {
+        await this.request("control", "shutdown_request", { restart: false }, 3000);
+      } catch {
+        /* already gone */
+      }
+      const timer = setTimeout(() => this.proc.kill("SIGKILL"), 3000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    for (const s of [this.shell, this.control, this.iopub, this.hb]) s.close();
+  }
+}
+
+export function streamText(outputs: Message[], name = "stdout"): string {
+  return outputs
+    .filter((m) => m.header.msg_type === "stream" && m.content.name === name)
+    .map((m) => m.content.text)
+    .join("");
+}
+
+export function resultText(outputs: Message[]): string | undefined {
+  const r = outputs.find((m) => m.header.msg_type === "execute_result");
+  return r ? ((r.content.data as Record<string, string>)["text/plain"]) : undefined;
+}

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { completeMagic, isCompleteWithMagics } from "../../kernel/magics/assist";
+import { registerBuiltinMagics } from "../../kernel/magics/builtin";
+import { parseArgs, splitCell } from "../../kernel/magics/parse";
+import { closest, MagicRegistry } from "../../kernel/magics/registry";
+import { MagicError } from "../../kernel/magics/types";
+
+const neverOpen = () => false;
+const isOpen = (src: string) => isCompleteWithMagics(src).status === "incomplete";
+
+describe("splitting a cell into TypeScript and magics", () => {
+  test("a %% first line makes the whole cell a cell magic", () => {
+    assert.deepEqual(splitCell("%%time --x 1\nconst a = 1\n%env B", neverOpen), [{ kind: "cell", name: "time", raw: "--x 1", body: "const a = 1\n%env B" }]);
+  });
+
+  test("line magics split TypeScript into ordered chunks", () => {
+    const segs = splitCell("const a = 1\n%env A=1\nconst b = 2\n%lsmagic", neverOpen);
+    assert.deepEqual(segs.map((s) => s.kind), ["code", "line", "code", "line"]);
+    assert.equal((segs[1] as { raw: string }).raw, "A=1");
+  });
+
+  test("a % line inside an unfinished expression stays TypeScript", () => {
+    // `%3` is not a magic name: it is TypeScript (a modulo continuing the line above).
+    assert.deepEqual(splitCell("const r = 10\n%3", isOpen).map((s) => s.kind), ["code"]);
+    const open = splitCell("const r = 10 +\n%x", isOpen);
+    assert.deepEqual(open.map((s) => s.kind), ["code"]);
+  });
+
+  test("%name?, %%name? and ?%name ask for help", () => {
+    assert.deepEqual(splitCell("%timeit?", neverOpen), [{ kind: "help", name: "timeit", cell: false }]);
+    assert.deepEqual(splitCell("%%time??\n", neverOpen), [{ kind: "help", name: "time", cell: true }]);
+    assert.deepEqual(splitCell("?%env", neverOpen), [{ kind: "help", name: "env", cell: false }]);
+  });
+});
+
+describe("magic argument parsing", () => {
+  const opts = [
+    { name: "workers", type: "number", description: "" },
+    { name: "errors", type: "string", description: "", choices: ["raise", "collect"] },
+    { name: "progress", type: "boolean", description: "" },
+  ] as const;
+
+  test("quotes, numbers, booleans and --no- flags", () => {
+    const a = parseArgs("x", `map "a b" 'c' --workers 3 --errors collect --no-progress`, opts);
+    assert.deepEqual(a._, ["map", "a b", "c"]);
+    assert.equal(a.workers, 3);
+    assert.equal(a.errors, "collect");
+    assert.equal(a.progress, false);
+  });
+
+  test("an unknown option is named with the valid ones", () => {
+    assert.throws(() => parseArgs("x", "--wrokers 2", opts), (e: Error) => e instanceof MagicError && /unknown option --wrokers\. Valid options: --workers, --errors, --progress/.test(e.message));
+  });
+
+  test("a number option given a word, and a value outside the choices, are errors", () => {
+    assert.throws(() => parseArgs("x", "--workers many", opts), /--workers needs a number, got "many"/);
+    assert.throws(() => parseArgs("x", "--errors ignore", opts), /--errors must be one of raise, collect, got "ignore"/);
+  });
+});
+
+describe("magic registry", () => {
+  const reg = new MagicRegistry();
+  registerBuiltinMagics(reg);
+
+  test("lists line and cell magics", () => {
+    assert.deepEqual(reg.names("line"), ["env", "lsmagic", "time", "timeit"]);
+    assert.deepEqual(reg.names("cell"), ["time", "timeit"]);
+  });
+
+  test("an unknown magic suggests the closest names; a line-only magic used as a cell magic says so", () => {
+    assert.throws(() => reg.require("tme", "line"), /unknown line magic %tme\. Did you mean %time/);
+    assert.throws(() => reg.require("env", "cell"), /%%env is not a cell magic; use %env/);
+    assert.deepEqual(closest("lsmagc", reg.names("line")), ["lsmagic"]);
+  });
+
+  test("completion offers magic names and options", () => {
+    assert.deepEqual(completeMagic("%tim", 4, reg, {})?.matches, ["%time", "%timeit"]);
+    assert.deepEqual(completeMagic("x\n%%ti", 6, reg, {})?.matches, ["%%time", "%%timeit"]);
+    const r = completeMagic("%timeit -", 9, reg, {});
+    assert.ok(r && r.matches.includes("--n") && r.start === 8);
+    assert.equal(completeMagic("const a = 1", 5, reg, {}), undefined);
+  });
+});
+
+describe("is_complete", () => {
+  test("complete, incomplete with indent, invalid", () => {
+    assert.deepEqual(isCompleteWithMagics("const a = 1"), { status: "complete" });
+    assert.deepEqual(isCompleteWithMagics("function f() {"), { status: "incomplete", indent: "  " });
+    assert.equal(isCompleteWithMagics("const = 1").status, "invalid");
+    assert.equal(isCompleteWithMagics("%lsmagic").status, "complete");
+    assert.equal(isCompleteWithMagics("%%time\nconst a = 1").status, "incomplete");
+  });
+});
