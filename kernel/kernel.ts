@@ -17,6 +17,7 @@ import { ConnectionInfo, Message, MimeBundle } from "./protocol/messages";
 import { KernelSockets } from "./protocol/sockets";
 import { kernelInfoContent } from "./kernel-info";
 import { toMimeBundle } from "./execution/mime";
+import { threadpoolMagic } from "./threadpool/magic";
 
 interface ExecuteContent {
   code?: unknown;
@@ -60,9 +61,9 @@ export class Kernel {
         this.output.write("stderr", `[threadlab comm] ${text}\n`, parent);
       },
     );
-    installTypeScriptForwarding(cwd, packageRoot());
-    this.executor = new CellExecutor(cwd, () => require("./api"));
+    this.executor = new CellExecutor(cwd, () => require("./api"), () => installTypeScriptForwarding(cwd, packageRoot()));
     registerBuiltinMagics(this.magics);
+    this.magics.register(threadpoolMagic);
     registerEchoTarget(this.comms);
   }
 
@@ -94,19 +95,20 @@ export class Kernel {
     await this.sockets.start((channel, msg) => this.handle(channel, msg));
     // No "starting" status: with no subscriber yet it would be dropped, and a client that subscribed early
     // must see iopub_welcome first (JEP 65).
-    // Warm the TypeScript program soon, but after the first kernel_info has had its chance to be answered.
+    // Warm the TypeScript program (~2 s, synchronous) soon — but after the first kernel_info has had its
+    // chance to be answered, so the frontend sees a live kernel at once.
     this.warmTimer = setTimeout(() => this.warm(), 300);
   }
 
   private warm(): void {
+    if (!this.warmTimer) return;
     clearTimeout(this.warmTimer);
-    setImmediate(() => {
-      try {
-        this.executor.warm();
-      } catch (e) {
-        this.output.log(`TypeScript warm-up failed: ${(e as Error)?.stack ?? e}`);
-      }
-    });
+    this.warmTimer = undefined;
+    try {
+      this.executor.warm();
+    } catch (e) {
+      this.output.log(`TypeScript warm-up failed: ${(e as Error)?.stack ?? e}`);
+    }
   }
 
   /** Errors that escaped a cell (a timer that threw, a rejected promise nobody awaited): shown, not fatal. */
@@ -150,7 +152,8 @@ export class Kernel {
     const c = msg.content as Record<string, unknown>;
     switch (msg.header.msg_type) {
       case "kernel_info_request":
-        if (this.warmTimer) this.warm();
+        // Warm the compiler right after the first kernel_info is answered: clients send it first thing.
+        if (this.warmTimer) setImmediate(() => this.warm());
         return { type: "kernel_info_reply", content: kernelInfoContent() };
       case "complete_request": {
         const code = String(c.code ?? "");

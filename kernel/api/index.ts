@@ -8,6 +8,9 @@ import { requireHost } from "./host";
 
 export type { Display } from "tslab/dist/public";
 
+/** threadpoolctl for Node: `threadpool.info()`, `threadpool.limits({ blas: 1 })`, `threadpool.doctor()`, … */
+export * as threadpool from "../threadpool";
+
 /** Rich output: `display.html("<b>hi</b>")`, `display.png(bytes)`, `display.markdown(…)`, … (tslab's helpers). */
 export const display = tslabDisplay;
 

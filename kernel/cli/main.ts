@@ -29,6 +29,16 @@ export function main(argv: string[]): void {
   });
 
   program
+    .command("doctor")
+    .description("explain the resolved parallel configuration, CPUs and thread pools, with warnings")
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const threadpool = await import("../threadpool");
+      const report = threadpool.doctor();
+      console.log(opts.json ? JSON.stringify(report, null, 2) : threadpool.formatDoctor(report));
+    });
+
+  program
     .command("kernel")
     .description("run the kernel (Jupyter starts this from the kernelspec)")
     .requiredOption("--connection-file <file>", "the connection file Jupyter wrote")

@@ -43,7 +43,12 @@ export class CellExecutor {
   private errors: unknown[] = [];
   private diagnostics: Diagnostic[] = [];
 
-  constructor(private readonly rootDir: string, private readonly publicModule: () => unknown) {}
+  constructor(
+    private readonly rootDir: string,
+    private readonly publicModule: () => unknown,
+    /** Runs once before the compiler is created (see typescript-env.ts). */
+    private readonly beforeCompiler: () => void = () => undefined,
+  ) {}
 
   /** Creates the TypeScript program (about 2 s); called lazily or ahead of the first cell to warm up. */
   warm(): void {
@@ -56,6 +61,7 @@ export class CellExecutor {
 
   private ensure(): Executor {
     if (this.executor) return this.executor;
+    this.beforeCompiler();
     // Deep imports: tslab has no `exports` map, and its converter/executor are the parts worth reusing.
     const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
     const { createExecutor } = require("tslab/dist/executor") as typeof import("tslab/dist/executor");

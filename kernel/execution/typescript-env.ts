@@ -22,7 +22,8 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
     [`${base}/threadlab`, norm(packageRoot)],
   ];
   const forward = (p: string): string => {
-    if (typeof p !== "string") return p;
+    // The compiler calls these hooks thousands of times per cell: bail out cheaply for unrelated paths.
+    if (typeof p !== "string" || !p.includes("node_modules")) return p;
     const n = norm(p);
     for (const [from, to] of forwards) {
       if (n === from || n.startsWith(from + "/")) return to + n.slice(from.length);

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 import * as zmq from "zeromq";
 import { ConnectionInfo, Message } from "../../kernel/protocol/messages";
 import { decode, encode, makeMessage, Signer } from "../../kernel/protocol/wire";
@@ -40,12 +41,19 @@ export class RawClient {
   private readonly replies = new Map<string, (m: Message) => void>();
   private iopubWaiters: Array<() => void> = [];
   exited: Promise<number | null> = Promise.resolve(null);
+  /** performance.now() when the process was spawned and when it first answered kernel_info. */
+  startedAt = 0;
+  readyAt = 0;
 
   private constructor(readonly info: ConnectionInfo, readonly dir: string) {
     this.signer = new Signer(info.key, info.signature_scheme);
   }
 
-  static async start(opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<RawClient> {
+  /**
+   * Starts a kernel and waits for its kernel_info_reply. `argv` builds the command from the connection
+   * file's path (default: this repository's threadlab kernel); benchmarks use it to start tslab's.
+   */
+  static async start(opts: { cwd?: string; env?: Record<string, string>; argv?: (connectionFile: string) => string[]; readyTimeoutMs?: number } = {}): Promise<RawClient> {
     const dir = mkdtempSync(join(tmpdir(), "threadlab-test-"));
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     const info: ConnectionInfo = {
@@ -62,7 +70,9 @@ export class RawClient {
     const file = join(dir, "connection.json");
     writeFileSync(file, JSON.stringify(info));
     const c = new RawClient(info, dir);
-    c.proc = spawn(process.execPath, [join(repoRoot, "bin", "threadlab.js"), "kernel", "--connection-file", file], {
+    const argv = opts.argv?.(file) ?? [process.execPath, join(repoRoot, "bin", "threadlab.js"), "kernel", "--connection-file", file];
+    c.startedAt = performance.now();
+    c.proc = spawn(argv[0], argv.slice(1), {
       cwd: opts.cwd ?? dir,
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -80,7 +90,8 @@ export class RawClient {
     void c.readReplies(c.control);
     void c.readIopub();
     // Wait until the kernel answers (kernel_info) before handing the client out.
-    await c.request("shell", "kernel_info_request", {}, 20000);
+    await c.request("shell", "kernel_info_request", {}, opts.readyTimeoutMs ?? 20000);
+    c.readyAt = performance.now();
     return c;
   }
 

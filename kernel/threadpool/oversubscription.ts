@@ -1,0 +1,68 @@
+/**
+ * Oversubscription: more compute threads than CPUs. The pool part is what a `%parallel map` can run at once
+ * (workers × explicit threads × backend threads per worker); the kernel thread's own BLAS/OpenMP threads
+ * come on top only if it computes while a map runs, so they are reported as a note, not a warning. libuv and
+ * V8 platform threads are listed but not counted: they mostly wait on I/O and GC, and counting them would
+ * flag every default setup on a small machine.
+ *
+ * @module
+ */
+import type { ControllerInfo } from "./controller";
+import type { ParallelConfig } from "./config";
+import { winningEntry, type LimitEntry } from "./limit-state";
+
+export interface OversubscriptionCheck {
+  cpus: number;
+  /** Compute threads a running map can use. */
+  poolThreads: number;
+  /** Compute threads of the kernel thread's own native pools. */
+  kernelThreads: number;
+  /** How the numbers were made, one line each. */
+  breakdown: string[];
+  warnings: string[];
+  notes: string[];
+}
+
+const BACKEND_APIS = new Set(["blas", "openmp"]);
+
+/**
+ * Checks the pools in `infos` (from the kernel thread) against `config`'s CPUs. `workerEntries` are the
+ * limits workers apply (from `backendLimitsForWorkers()`), used for per-thread pools such as OpenMP.
+ */
+export function checkOversubscription(infos: readonly ControllerInfo[], config: ParallelConfig,
+                                      workerEntries: readonly LimitEntry[]): OversubscriptionCheck {
+  const cpus = config.cpus.value;
+  const pool = infos.find((i) => i.userApi === "threadlab");
+  const workers = pool?.numThreads ?? config.workers.value;
+  const threads = config.threads.value;
+  const backends = infos.filter((i) => BACKEND_APIS.has(i.userApi));
+  // Per-thread pools get the workers' limit in each worker; process-wide ones get it from the kernel thread
+  // only once a pool exists, so before that the number to use is the one they will get.
+  const perWorkerOf = (i: ControllerInfo) =>
+    i.scope === "thread" || !pool ? winningEntry(i, workerEntries)?.threads ?? i.numThreads ?? 1 : i.numThreads ?? 1;
+  const perWorker = backends.length ? Math.max(...backends.map(perWorkerOf)) : 1;
+  const poolThreads = workers * threads * perWorker;
+  const kernelThreads = backends.length ? Math.max(...backends.map((i) => i.numThreads ?? 1)) : 1;
+  const breakdown = [
+    `${workers} worker${workers === 1 ? "" : "s"}${pool ? "" : " (if %parallel starts now)"} × ${threads} thread` +
+      `${threads === 1 ? "" : "s"} × ${perWorker} backend thread${perWorker === 1 ? "" : "s"} = ${poolThreads}`,
+    ...backends.map((i) => `${i.internalApi} (${i.prefix}, ${i.scope}): ${perWorkerOf(i)} per worker, ` +
+      `${i.numThreads ?? "?"} on the kernel thread`),
+    ...infos.filter((i) => i.scope === "startup").map((i) => `${i.userApi}: ${i.numThreads} (not counted: mostly idle)`),
+  ];
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  if (poolThreads > cpus) {
+    warnings.push(`Oversubscribed: a map can run ${poolThreads} compute threads on ${cpus} CPUs ` +
+      `(${breakdown[0]}). Limit backends with \`%threadpool limit blas=${Math.max(Math.floor(cpus / workers), 1)}\`, ` +
+      `or set THREADLAB_BACKEND_THREADS / THREADLAB_WORKERS.`);
+  } else if (!pool && kernelThreads > cpus) {
+    warnings.push(`The kernel thread's native pools may run ${kernelThreads} threads on ${cpus} CPUs; ` +
+      `\`%threadpool limit ${cpus}\` fits them to the machine.`);
+  }
+  if (poolThreads <= cpus && poolThreads + kernelThreads > cpus) {
+    notes.push(`If the kernel thread computes while a map runs, up to ${poolThreads + kernelThreads} threads ` +
+      `compete for ${cpus} CPUs.`);
+  }
+  return { cpus, poolThreads, kernelThreads, breakdown, warnings, notes };
+}
