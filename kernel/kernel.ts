@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 
 import { CommManager } from "./comm/manager";
 import { registerEchoTarget } from "./comm/echo-target";
+import { registerSidebarTarget } from "./sidebar";
 import { CellExecutor, errorInfo, ErrorInfo } from "./execution/executor";
 import { OutputRouter } from "./execution/output";
 import { installTypeScriptForwarding } from "./execution/typescript-env";
@@ -18,6 +19,7 @@ import { KernelSockets } from "./protocol/sockets";
 import { kernelInfoContent } from "./kernel-info";
 import { toMimeBundle } from "./execution/mime";
 import { threadpoolMagic } from "./threadpool/magic";
+import { parallelMagic } from "./parallel/magic";
 
 interface ExecuteContent {
   code?: unknown;
@@ -64,7 +66,9 @@ export class Kernel {
     this.executor = new CellExecutor(cwd, () => require("./api"), () => installTypeScriptForwarding(cwd, packageRoot()));
     registerBuiltinMagics(this.magics);
     this.magics.register(threadpoolMagic);
+    this.magics.register(parallelMagic);
     registerEchoTarget(this.comms);
+    registerSidebarTarget(this.comms);
   }
 
   static fromConnectionFile(path: string): Kernel {
@@ -84,6 +88,12 @@ export class Kernel {
       comms: this.comms,
       magics: this.magics,
       onShutdown: (fn) => this.shutdownHooks.push(fn),
+      get locals() {
+        return kernel.executor.locals;
+      },
+      cwd: this.cwd,
+      currentParent: () => this.output.parent,
+      write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
     });
     const kernel = this;
     // tslab's display.* helpers publish through this hook.
@@ -119,6 +129,7 @@ export class Kernel {
 
   interrupt(): void {
     this.executor.interrupt();
+    // Maps listen to this signal: a running %parallel map is cancelled with the cell.
     this.abort.abort(new Error("interrupted"));
   }
 

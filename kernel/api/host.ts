@@ -11,6 +11,14 @@ export interface KernelHost {
   readonly comms: CommManager;
   readonly magics: MagicRegistry;
   onShutdown(fn: () => unknown): void;
+  /** The notebook's top-level variables (tslab's exports). */
+  readonly locals: Record<string, unknown>;
+  /** The notebook's directory (the kernel's working directory). */
+  readonly cwd: string;
+  /** The request whose output is current (opaque): output written later can be routed back to it. */
+  currentParent(): unknown;
+  /** Writes to a stream of the given request's output (default: the current one). */
+  write(stream: "stdout" | "stderr", text: string, parent?: unknown): void;
 }
 
 let current: KernelHost | undefined;

@@ -8,6 +8,12 @@ import { requireHost } from "./host";
 
 export type { Display } from "tslab/dist/public";
 
+/** `parallel.map(items, fn, { model })`: the notebook's worker pool. See also `%parallel`. */
+export * as parallel from "../parallel/public";
+
+/** `share(obj)` moves a model's typed arrays into shared memory: one copy for every worker. */
+export { share } from "../share";
+
 /** threadpoolctl for Node: `threadpool.info()`, `threadpool.limits({ blas: 1 })`, `threadpool.doctor()`, … */
 export * as threadpool from "../threadpool";
 

@@ -58,7 +58,7 @@ export function splitCell(src: string, isOpen: (code: string) => boolean): Segme
  * Parses a magic's argument string with yargs-parser (shell-like quoting, `--opt value`, `-n 3`,
  * `--no-flag`) and rejects options the magic does not declare, naming the valid ones.
  */
-export function parseArgs(magic: string, raw: string, options: readonly MagicOption[] = []): ParsedArgs {
+export function parseArgs(magic: string, raw: string | string[], options: readonly MagicOption[] = []): ParsedArgs {
   const known = new Set<string>(["_", "--"]);
   const opts: yargsParser.Options = { boolean: [], number: [], string: [], alias: {}, configuration: {
     "camel-case-expansion": false,
@@ -100,6 +100,65 @@ export function parseArgs(magic: string, raw: string, options: readonly MagicOpt
   // yargs-parser keeps the quotes around positional words; shell users expect them gone.
   argv._ = argv._.map((w) => String(w).replace(/^(["'])([\s\S]*)\1$/, "$2"));
   return argv;
+}
+
+/**
+ * Splits a magic line into words like a shell does, except that TypeScript expressions stay whole: brackets
+ * group (`f(a, b)`, `[1, 2]`, `{ x: 1 }`), and a space next to an operator or after `async`/`new`/… does
+ * not split, so `(x: number) => x + 1 items --out y` is three words and an option. Written by hand because
+ * shell-word libraries (shell-quote, yargs-parser) know quotes but not expressions. Quotes around a whole
+ * word are removed; quotes inside an expression are kept.
+ */
+export function splitExpressionWords(raw: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  let depth = 0;
+  let quote: string | null = null;
+  let gap = false; // whitespace seen at depth 0 since the last character of `word`
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (quote) {
+      word += c;
+      if (c === "\\" && i + 1 < raw.length) word += raw[++i];
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      if (depth === 0) gap = word.length > 0;
+      else word += c;
+      continue;
+    }
+    if (gap) {
+      if (continuesExpression(word, raw.slice(i))) word += " ";
+      else {
+        words.push(unquote(word));
+        word = "";
+      }
+      gap = false;
+    }
+    if (c === '"' || c === "'" || c === "`") quote = c;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth = Math.max(0, depth - 1);
+    word += c;
+  }
+  if (quote) throw new MagicError(`unterminated ${quote} quote in ${JSON.stringify(raw)}`);
+  if (word) words.push(unquote(word));
+  return words;
+}
+
+const OPERATOR_END = /[=+\-*/%&|^!<>?:,.~]$/;
+const OPERATOR_START = /^(=>|[=+*/%&|^<>?:,.]|-(?![-A-Za-z]))/;
+const PREFIX_KEYWORD = /(^|[^\w$])(async|new|typeof|await|void|function|yield|delete|in|of|instanceof|as)$/;
+
+/** Whether the text after a space still belongs to the expression before it. */
+function continuesExpression(before: string, after: string): boolean {
+  if (/^--?[A-Za-z]/.test(after)) return false; // an option, never part of an expression
+  return OPERATOR_END.test(before) || OPERATOR_START.test(after) || PREFIX_KEYWORD.test(before) || /^(in|of|instanceof|as)\s/.test(after);
+}
+
+function unquote(w: string): string {
+  const m = /^(["'])([\s\S]*)\1$/.exec(w);
+  return m ? m[2] : w;
 }
 
 /** Usage text with an options table, shared by help, errors and inspection. */

@@ -92,3 +92,17 @@ describe("is_complete", () => {
     assert.equal(isCompleteWithMagics("%%time\nconst a = 1").status, "incomplete");
   });
 });
+
+describe("splitting magic lines into TypeScript expressions", () => {
+  const { splitExpressionWords } = require("../../kernel/magics/parse") as typeof import("../../kernel/magics/parse");
+  test("brackets, arrows, operators and prefix keywords keep an expression whole", () => {
+    assert.deepEqual(splitExpressionWords("map sq [1, 2, 3] --workers 2"), ["map", "sq", "[1, 2, 3]", "--workers", "2"]);
+    assert.deepEqual(splitExpressionWords("map (x: number) => x + 1 parallel.range(0, 10) --out y"), ["map", "(x: number) => x + 1", "parallel.range(0, 10)", "--out", "y"]);
+    assert.deepEqual(splitExpressionWords("map async (x) => { await f(x); return x } items"), ["map", "async (x) => { await f(x); return x }", "items"]);
+    assert.deepEqual(splitExpressionWords("map f xs.filter((x) => x > 1) --model new Model(3)"), ["map", "f", "xs.filter((x) => x > 1)", "--model", "new Model(3)"]);
+    assert.deepEqual(splitExpressionWords(`map "a b" 'c d' x - 1`), ["map", "a b", "c d", "x - 1"]);
+  });
+  test("an unterminated quote is an error", () => {
+    assert.throws(() => splitExpressionWords(`map "oops`), /unterminated " quote/);
+  });
+});

@@ -1,0 +1,183 @@
+import type { CellOutcome, ErrorInfo } from "../execution/executor";
+import { CellError } from "../magics/outcome";
+import { formatUsage, parseArgs, splitExpressionWords } from "../magics/parse";
+import { Magic, MagicContext, MagicError, MagicOption, ParsedArgs } from "../magics/types";
+import { modelRegistry } from "../share/registry";
+import { shipCellBody, ShipError } from "../ship";
+import * as threadpool from "../threadpool";
+import { run } from "./api";
+import { existingPool, kernelPool, setPoolSize, shutdownPool } from "./kernel-pool";
+import type { ParallelMapOptions } from "./api";
+
+const options: MagicOption[] = [
+  { name: "model", type: "string", description: "TypeScript expression: the model passed as fn's second argument (shared zero-copy; a plain object is shared for you)" },
+  { name: "workers", type: "number", description: "most workers this map uses (the pool grows to it)" },
+  { name: "chunk", type: "string", description: "items per message: a number, or auto (~10 ms of work per chunk; default)" },
+  { name: "unordered", type: "boolean", description: "results in completion order" },
+  { name: "errors", type: "string", description: "what a failing item does", choices: ["raise", "collect"] },
+  { name: "out", type: "string", description: "also bind the results to this notebook variable" },
+  { name: "progress", type: "boolean", description: "live progress bar (--no-progress turns it off)" },
+  { name: "max-heap", type: "number", description: "V8 heap limit per worker in MB; a worker over it is replaced and its chunk retried" },
+];
+
+const SUBCOMMANDS = ["map", "workers", "status", "models", "shutdown"] as const;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Evaluates a TypeScript expression from the magic line in the notebook, with errors that name the option. */
+async function evaluate(ctx: MagicContext, what: string, expr: string): Promise<unknown> {
+  const outcome = await ctx.run(`(${expr})`);
+  if (outcome.status === "error") {
+    throw new CellError({ ...outcome.error, evalue: `${what} ${JSON.stringify(expr)}: ${outcome.error.evalue}` });
+  }
+  return outcome.hasValue ? outcome.value : undefined;
+}
+
+async function mapOptions(args: ParsedArgs, ctx: MagicContext, name: string): Promise<ParallelMapOptions> {
+  const o: ParallelMapOptions = { name };
+  if (args.model !== undefined) o.model = (await evaluate(ctx, "--model", String(args.model))) as object;
+  if (args.workers !== undefined) {
+    const n = args.workers as number;
+    if (!Number.isInteger(n) || n < 1) throw new MagicError(`%parallel map: --workers must be a whole number ≥ 1, got ${n}`);
+    o.workers = n;
+  }
+  if (args.chunk !== undefined) {
+    const c = String(args.chunk);
+    if (c === "auto") o.chunk = "auto";
+    else if (/^\d+$/.test(c) && Number(c) >= 1) o.chunk = Number(c);
+    else throw new MagicError(`%parallel map: --chunk must be a whole number ≥ 1 or auto, got ${JSON.stringify(c)}`);
+  }
+  if (args.unordered) o.unordered = true;
+  if (args.errors !== undefined) o.errors = args.errors as "raise" | "collect";
+  if (args.progress === false) o.progress = false;
+  if (args["max-heap"] !== undefined) {
+    const mb = args["max-heap"] as number;
+    if (!(mb >= 16)) throw new MagicError(`%parallel map: --max-heap is in MB and must be at least 16, got ${mb}`);
+    o.maxHeapMB = mb;
+  }
+  if (args.out !== undefined && !IDENTIFIER.test(String(args.out))) {
+    throw new MagicError(`%parallel map: --out needs a variable name, got ${JSON.stringify(args.out)}`);
+  }
+  return o;
+}
+
+/** Binds the results to a notebook variable, declared so that later cells type-check against it. */
+async function bindOut(ctx: MagicContext, name: string): Promise<void> {
+  const r = await ctx.run(`const ${name}: any[] = require("threadlab").parallel.last;`);
+  if (r.status === "error") throw new CellError(r.error);
+}
+
+async function runMap(items: unknown, args: ParsedArgs, ctx: MagicContext, opts: ParallelMapOptions, fn: unknown) {
+  const report = await run(items as never, fn as never, opts);
+  if (report.failures.length) {
+    ctx.print(`${report.failures.length} of ${report.items} items failed (errors are in place of their results)\n`, "stderr");
+  }
+  if (args.out !== undefined) await bindOut(ctx, String(args.out));
+  return { hasValue: true, value: report.results };
+}
+
+function formatStatus(): string {
+  const cfg = threadpool.config();
+  const p = existingPool();
+  const head = `pool: ${p ? `${p.size} workers` : `not started (will start ${cfg.workers.value} workers: ${cfg.workers.source})`}`;
+  if (!p) return head;
+  const s = p.snapshot();
+  const lines = [head, `queue: ${s.queue} chunks waiting, ${s.inflight} in flight`];
+  for (const w of s.workers) lines.push(`  worker ${w.slot}: ${w.state}, busy ${(w.busy * 100).toFixed(0)}%, ${w.items} items, ${w.chunks} chunks`);
+  for (const m of s.maps) lines.push(`  map ${m.id} ${m.name}: ${m.done}/${m.total ?? "?"} done, ${m.failed} failed, ${m.rate.toFixed(1)} items/s`);
+  lines.push(`shared models: ${s.models.length} (${(s.models.reduce((a, m) => a + m.bytes, 0) / 2 ** 20).toFixed(1)} MiB) · process RSS ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB`);
+  return lines.join("\n");
+}
+
+export const parallelMagic: Magic = {
+  name: "parallel",
+  summary: "Map a notebook function over items on a worker-thread pool, with shared models.",
+  usage: formatUsage(
+    [
+      "%parallel map FN ITEMS [options]     FN and ITEMS are TypeScript expressions (quote them if they contain spaces)",
+      "%%parallel map ITEMS [options]       the cell body is the function: item, model and index are in scope",
+      "%parallel workers [N]                show or resize the pool",
+      "%parallel status | models | shutdown",
+    ].join("\n"),
+    "fn(item, model, index) may be async. The value is the results array, in item order unless --unordered.\n" +
+      "Free variables of the function are shipped to the workers; the model is shared once, zero-copy.\n" +
+      "Interrupt the kernel to cancel a running map.",
+    options,
+  ),
+  // Raw: FN, ITEMS and --model are TypeScript, split by bracket depth before the options are parsed.
+  args: "raw",
+  options,
+  complete(words, { locals }) {
+    if (words.length === 0) return [...SUBCOMMANDS];
+    if (words[0] === "map" && words.length <= 2) return Object.keys(locals);
+    return [];
+  },
+  async line(_a, raw, ctx) {
+    const args = parseArgs("parallel", splitExpressionWords(raw), options);
+    const [sub, ...rest] = args._;
+    switch (sub) {
+      case "map": {
+        if (rest.length !== 2) throw new MagicError(`%parallel map needs FN and ITEMS (got ${rest.length} argument${rest.length === 1 ? "" : "s"}); quote an expression with spaces: %parallel map "(x) => x * 2" items`);
+        const [fnExpr, itemsExpr] = rest;
+        const fn = await evaluate(ctx, "FN", fnExpr);
+        if (typeof fn !== "function") throw new MagicError(`%parallel map: FN ${JSON.stringify(fnExpr)} is a ${fn === null ? "null" : typeof fn}, not a function`);
+        const items = await evaluate(ctx, "ITEMS", itemsExpr);
+        const name = IDENTIFIER.test(fnExpr) ? fnExpr : "fn";
+        return runMap(items, args, ctx, await mapOptions(args, ctx, name), fn);
+      }
+      case "workers": {
+        if (rest.length === 0) {
+          const cfg = threadpool.config();
+          const p = existingPool();
+          ctx.print(`${p ? p.size : cfg.workers.value} workers (${cfg.workers.source}${p ? "" : "; the pool starts with the first map"})\n`);
+          return { hasValue: true, value: p ? p.size : cfg.workers.value };
+        }
+        const n = Number(rest[0]);
+        if (!Number.isInteger(n) || n < 1 || n > 256) throw new MagicError(`%parallel workers: N must be a whole number from 1 to 256, got ${JSON.stringify(rest[0])}`);
+        setPoolSize(n, "magic");
+        kernelPool().start();
+        ctx.print(`pool resized to ${n} workers\n`);
+        return;
+      }
+      case "status":
+        ctx.print(formatStatus() + "\n");
+        return;
+      case "models": {
+        const models = modelRegistry.list();
+        if (!models.length) ctx.print("no shared models (share one with share(obj) or --model)\n");
+        for (const m of models) ctx.print(`${m.id}  ${m.name}  ${(m.bytes / 2 ** 20).toFixed(1)} MiB\n`);
+        return { hasValue: true, value: models };
+      }
+      case "shutdown":
+        ctx.print((await shutdownPool()) ? "pool shut down; the next map starts a new one\n" : "no pool is running\n");
+        return;
+      default:
+        throw new MagicError(`%parallel: unknown subcommand ${JSON.stringify(sub ?? "")}; use one of ${SUBCOMMANDS.join(", ")} (see %parallel?)`);
+    }
+  },
+  async cell(_a, raw, body, ctx) {
+    const args = parseArgs("parallel", splitExpressionWords(raw), options);
+    const [sub, ...rest] = args._;
+    if (sub !== "map") throw new MagicError(`%%parallel: only \`%%parallel map ITEMS\` is a cell magic (got ${JSON.stringify(sub ?? "")})`);
+    if (rest.length !== 1) throw new MagicError(`%%parallel map needs ITEMS (one expression; quote it if it has spaces); the cell body is the function`);
+    const items = await evaluate(ctx, "ITEMS", rest[0]);
+    const opts = await mapOptions(args, ctx, "cell");
+    let compileError: ErrorInfo | undefined;
+    let shipped;
+    try {
+      shipped = await shipCellBody(body, {
+        locals: ctx.locals,
+        resolveDir: process.cwd(),
+        name: "cell",
+        execute: async (src) => {
+          const r: CellOutcome = await ctx.run(src);
+          if (r.status === "error") compileError = r.error;
+          return r.status === "ok";
+        },
+      });
+    } catch (e) {
+      if (e instanceof ShipError && compileError) throw new CellError(compileError);
+      throw e;
+    }
+    return runMap(items, args, ctx, { ...opts, shipped }, shipped);
+  },
+};

@@ -1,0 +1,52 @@
+import type { WireError } from "./protocol";
+
+/** An Error rebuilt from a worker, keeping the worker's stack (the kernel maps its lines to the cell later). */
+export function rebuildError(w: WireError): Error {
+  const e = new Error(w.message);
+  e.name = w.name;
+  e.stack = w.stack ?? `${w.name}: ${w.message}`;
+  return e;
+}
+
+/** The first failing item of a map in "raise" mode. */
+export class MapItemError extends Error {
+  override name = "MapItemError";
+  constructor(
+    readonly mapName: string,
+    readonly index: number,
+    readonly itemPreview: string,
+    readonly workerError: Error,
+  ) {
+    super(`${mapName}: item ${index} failed: ${workerError.name}: ${workerError.message}\n  item ${index}: ${itemPreview}\n  (use errors: "collect" to get the results of the other items with Error objects in place)`, { cause: workerError });
+    this.stack = `${this.name}: ${this.message}\n${stackFrames(workerError.stack)}`;
+  }
+}
+
+/** An item that killed a worker on every attempt, found by bisecting the chunk that did. */
+export class PoisonItemError extends Error {
+  override name = "PoisonItemError";
+  constructor(
+    readonly mapName: string,
+    readonly index: number,
+    readonly itemPreview: string,
+    readonly crash: string,
+  ) {
+    super(`${mapName}: item ${index} kills the worker that runs it (${crash})\n  item ${index}: ${itemPreview}\n  If it ran out of memory, raise maxHeapMB (--max-heap) or make that item cheaper; if it calls process.exit, throw instead.`);
+  }
+}
+
+export class WorkerStartError extends Error {
+  override name = "WorkerStartError";
+}
+
+export class AbortError extends Error {
+  override name = "AbortError";
+  constructor(message = "the map was cancelled", options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+function stackFrames(stack: string | undefined): string {
+  if (!stack) return "";
+  return stack.split("\n").filter((l) => /^\s+at /.test(l)).join("\n");
+}

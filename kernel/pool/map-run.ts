@@ -1,0 +1,253 @@
+import type { ShippedFunction } from "../ship/types";
+import { ChunkSizer } from "./chunk-size";
+import { AbortError, MapItemError, rebuildError } from "./errors";
+import { itemSource, type ItemSource, type MapItems, type Slice } from "./items";
+import { POOL_TUNING, type ProgressState, type ResolvedMapOptions } from "./options";
+import type { FromWorker, WireError } from "./protocol";
+import { Queue } from "./queue";
+
+export interface Chunk {
+  readonly id: number;
+  readonly run: MapRun;
+  readonly slice: Slice;
+  /** 0: first try. 1: re-run once after its worker died (runs alone). ≥2: a bisected part (runs alone). */
+  attempts: number;
+}
+
+export interface ItemFailureReport {
+  index: number;
+  error: Error;
+}
+
+export interface MapReport {
+  mapId: number;
+  name: string;
+  /** In item order unless `unordered`; with errors "collect", failed items hold their Error. */
+  results: unknown[];
+  failures: ItemFailureReport[];
+  items: number;
+  wallMs: number;
+  workers: number;
+  chunkSize: number;
+}
+
+/** What a run needs from its pool. */
+export interface RunHost {
+  wake(): void;
+  finished(run: MapRun, error: Error | undefined): void;
+  busyWorkers(): number;
+  nextChunkId(): number;
+}
+
+type Done = Extract<FromWorker, { t: "done" }>;
+
+/** One map: its input, chunking, results and lifecycle. The pool decides which worker runs which chunk. */
+export class MapRun {
+  readonly source: ItemSource;
+  readonly results: unknown[];
+  readonly failures: ItemFailureReport[] = [];
+  readonly workersUsed = new Set<object>();
+  readonly retry = new Queue<Chunk>();
+  readonly promise: Promise<MapReport>;
+  done = 0;
+  inflight = 0;
+  finished = false;
+  private taken = 0;
+  private exhausted = false;
+  private takePending = false;
+  private buffered: Slice | undefined;
+  private written = 0;
+  private lastChunk = 0;
+  private readonly sizer: ChunkSizer;
+  private readonly startedAt = performance.now();
+  private progressTimer: NodeJS.Timeout | undefined;
+  private resolve!: (r: MapReport) => void;
+  private reject!: (e: Error) => void;
+  private readonly onAbort = () =>
+    this.fail(new AbortError(`${this.opts.name} was cancelled after ${this.done} items`, { cause: this.opts.signal?.reason }));
+
+  constructor(
+    readonly id: number,
+    readonly fn: ShippedFunction,
+    items: MapItems,
+    readonly opts: ResolvedMapOptions,
+    readonly modelId: string | null,
+    /** Every model the map needs (option and scope), by id; held so they outlive the map even if the notebook drops them. */
+    readonly models: ReadonlyMap<string, object>,
+    readonly workerLimit: number,
+    private readonly host: RunHost,
+  ) {
+    this.promise = new Promise<MapReport>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    this.source = itemSource(items);
+    const total = this.source.total;
+    this.results = total !== null ? new Array(total) : [];
+    this.sizer = new ChunkSizer(opts.chunk, total, workerLimit);
+  }
+
+  start(): void {
+    if (this.opts.signal?.aborted) return this.onAbort();
+    this.opts.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (this.opts.progress && this.opts.onProgress) {
+      this.progressTimer = setInterval(() => this.emitProgress(), POOL_TUNING.progressIntervalMs);
+      this.progressTimer.unref();
+    }
+    this.checkComplete();
+  }
+
+  get total(): number | null {
+    return this.source.total;
+  }
+
+  /** The next chunk to run, or null if none is ready now. Retried chunks run alone (`alone`) on a worker. */
+  next(alone: boolean): Chunk | null {
+    if (this.finished) return null;
+    const head = this.retry.peek();
+    if (head) return head.attempts === 0 || alone ? this.retry.shift()! : null;
+    let slice = this.buffered;
+    this.buffered = undefined;
+    if (!slice) {
+      if (this.exhausted || this.takePending) return null;
+      const size = this.sizer.next();
+      const r = this.source.take(size);
+      if (r instanceof Promise) {
+        this.takePending = true;
+        r.then(
+          (s) => {
+            this.takePending = false;
+            if (s) this.buffered = s;
+            else this.exhausted = true;
+            this.checkComplete();
+            this.host.wake();
+          },
+          (e: unknown) => this.fail(new Error(`${this.opts.name}: reading the input failed: ${(e as Error)?.message ?? e}`, { cause: e })),
+        );
+        return null;
+      }
+      if (!r) {
+        this.exhausted = true;
+        this.checkComplete();
+        return null;
+      }
+      slice = r;
+    }
+    this.taken += slice.count;
+    // The largest chunk: for "auto" that is the size it settled on, not a short last chunk.
+    if (slice.count > this.lastChunk) this.lastChunk = slice.count;
+    return { id: this.host.nextChunkId(), run: this, slice, attempts: 0 };
+  }
+
+  requeue(...chunks: Chunk[]): void {
+    if (!this.finished) this.retry.unshift(...chunks);
+  }
+
+  onDone(chunk: Chunk, m: Done): void {
+    if (this.finished) return;
+    this.sizer.record(m.processed, m.busyMs);
+    const { start } = chunk.slice;
+    const res = m.results;
+    let failAt = -1;
+    let failure: WireError | undefined;
+    let preview = "";
+    if (m.failures) {
+      for (const f of m.failures) {
+        if (this.opts.errors === "raise") {
+          failAt = f.offset;
+          failure = f.error;
+          preview = f.preview;
+          break;
+        }
+      }
+    }
+    if (failure) {
+      this.fail(new MapItemError(this.opts.name, start + failAt, preview, rebuildError(failure)));
+      return;
+    }
+    const n = m.processed;
+    // Unordered: results in arrival order; the failure offsets below are then relative to this chunk's place.
+    const at = this.opts.unordered ? this.written : start;
+    if (res instanceof Float64Array) writeNumbers(this.results, at, res, n);
+    else writeValues(this.results, at, res, n);
+    if (m.failures) for (const f of m.failures) this.results[at + f.offset] = this.collect(start + f.offset, f.error);
+    this.written += n;
+    this.done += n;
+    this.checkComplete();
+  }
+
+  private collect(index: number, w: WireError): Error {
+    const error = rebuildError(w);
+    this.failures.push({ index, error });
+    return error;
+  }
+
+  private checkComplete(): void {
+    if (this.finished) return;
+    if (!this.exhausted && this.source.total !== null && this.taken >= this.source.total) this.exhausted = true;
+    if (this.exhausted && !this.takePending && !this.buffered && this.retry.length === 0 && this.inflight === 0) this.finish(undefined);
+  }
+
+  fail(error: Error): void {
+    this.finish(error);
+  }
+
+  private finish(error: Error | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearInterval(this.progressTimer);
+    this.opts.signal?.removeEventListener("abort", this.onAbort);
+    this.retry.clear();
+    this.source.close();
+    this.host.finished(this, error);
+    if (error) {
+      this.reject(error);
+      return;
+    }
+    if (this.opts.progress) this.emitProgress();
+    if (this.failures.length) this.failures.sort((a, b) => a.index - b.index);
+    this.resolve({
+      mapId: this.id,
+      name: this.opts.name,
+      results: this.results,
+      failures: this.failures,
+      items: this.done,
+      wallMs: performance.now() - this.startedAt,
+      workers: this.workersUsed.size,
+      chunkSize: this.lastChunk,
+    });
+  }
+
+  progress(): ProgressState {
+    const elapsedMs = performance.now() - this.startedAt;
+    const rate = elapsedMs > 0 ? (this.done * 1000) / elapsedMs : 0;
+    const total = this.source.total;
+    return {
+      done: this.done,
+      total,
+      failed: this.failures.length,
+      rate,
+      etaMs: total !== null && rate > 0 ? ((total - this.done) / rate) * 1000 : null,
+      busyWorkers: this.host.busyWorkers(),
+      elapsedMs,
+      finished: this.finished,
+    };
+  }
+
+  private emitProgress(): void {
+    try {
+      this.opts.onProgress?.(this.progress());
+    } catch {
+      // A broken progress display must not break the map.
+    }
+  }
+}
+
+// Two loops, not one: each stays monomorphic on its source type (this copy is the main thread's cost per item).
+function writeNumbers(out: unknown[], at: number, res: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) out[at + i] = res[i];
+}
+
+function writeValues(out: unknown[], at: number, res: readonly unknown[], n: number): void {
+  for (let i = 0; i < n; i++) out[at + i] = res[i];
+}

@@ -1,0 +1,71 @@
+/**
+ * Messages between the pool (main thread) and its workers. One port per worker; messages on it are ordered,
+ * which the pool relies on: a model and a map's function are posted before that map's first chunk, and a
+ * worker's console output for a chunk arrives before the chunk's result.
+ */
+import type { ShippedFunction } from "../ship/types";
+import type { ModelPayload } from "../share/model-payload";
+import type { WorkerSetup } from "./options";
+
+export interface WorkerData {
+  slot: number;
+  stats: SharedArrayBuffer;
+  cancel: SharedArrayBuffer;
+  setup?: WorkerSetup;
+}
+
+/** How a chunk's items travel: by structured clone, as a typed array (shared view or transferred copy), or not at all. */
+export type ChunkItems =
+  | { readonly kind: "array"; readonly data: readonly unknown[] }
+  | { readonly kind: "typed"; readonly data: ArrayLike<unknown> }
+  | { readonly kind: "range"; readonly first: number; readonly step: number };
+
+export type ToWorker =
+  | { t: "model"; payload: ModelPayload }
+  | { t: "drop-model"; id: string }
+  | {
+      t: "chunk";
+      mapId: number;
+      chunkId: number;
+      start: number;
+      count: number;
+      items: ChunkItems;
+      /**
+       * The map's function, on its first chunk to this worker; and maps this worker may forget. Both ride on
+       * chunk messages: one message per round trip keeps a one-item map as cheap as a single task.
+       */
+      begin?: { fn: ShippedFunction; modelId: string | null; collect: boolean };
+      ends?: number[];
+    }
+  | { t: "setup"; data: unknown };
+
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export interface ItemFailure {
+  /** Offset of the item within its chunk. */
+  offset: number;
+  error: WireError;
+  /** A short rendering of the item, made where the item is (the worker). */
+  preview: string;
+}
+
+export type FromWorker =
+  | { t: "ready" }
+  | { t: "model-ok"; id: string }
+  | { t: "out"; mapId: number; stream: "stdout" | "stderr"; text: string }
+  | { t: "begin-error"; mapId: number; error: WireError }
+  | {
+      t: "done";
+      mapId: number;
+      chunkId: number;
+      /** Numbers come back packed in a transferred Float64Array: far cheaper than cloning an array of numbers. */
+      results: Float64Array | unknown[];
+      /** Items processed; fewer than the chunk's count when the map was cancelled or an item failed in "raise" mode. */
+      processed: number;
+      busyMs: number;
+      failures?: ItemFailure[];
+    };

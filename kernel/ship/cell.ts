@@ -1,0 +1,172 @@
+import ts = require("@tslab/typescript-for-tslab");
+import { shipFunction, type ShipEnvironment } from "./analyze";
+import { ShipError } from "./errors";
+import type { ShippedFunction } from "./types";
+
+/**
+ * `%%parallel map`: the cell body is the function. It is wrapped into an arrow function, run through tslab
+ * like any cell (so it type-checks and its references to earlier cells become `exports.X`), then shipped.
+ */
+
+/**
+ * The notebook name the wrapped body is bound to while it is shipped. Not `__threadlab_cell_fn`: tslab
+ * 1.0.22 exports every cell name through TypeScript's escaped names, and a name starting with `__` escapes
+ * to `___…`, so such a cell fails with "Cannot find name '___threadlab_cell_fn'".
+ */
+export const CELL_FUNCTION_NAME = "$threadlab_cell_fn";
+
+export interface CellFunctionOptions {
+  /** TypeScript type of `item` (default `any`). */
+  readonly itemType?: string;
+  /** TypeScript type of `model` (default `any`). */
+  readonly modelType?: string;
+}
+
+export interface CellFunctionSource {
+  /** TypeScript for tslab: `const $threadlab_cell_fn = (item, model, index) => {\nBODY\n};` */
+  readonly source: string;
+  readonly name: string;
+  /** The body awaits at its top level, so the function is async. */
+  readonly isAsync: boolean;
+}
+
+/**
+ * Wraps a cell body into a function source. Line n of the body is line n + 1 of the function, so with the
+ * magic on the cell's first line, worker stack lines (`notebook:cell:L:C`) are the cell's own line numbers.
+ * A body whose last statement is an expression returns it, like a cell shows its last expression.
+ */
+export function cellFunctionSource(body: string, options: CellFunctionOptions = {}): CellFunctionSource {
+  const header = "async function f() {\n";
+  const sf = ts.createSourceFile("/cell.ts", `${header}${body}\n}`, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const fn = sf.statements[0];
+  let returned = body;
+  let isAsync = false;
+  if (fn && ts.isFunctionDeclaration(fn) && fn.body) {
+    isAsync = awaitsAtTopLevel(fn.body);
+    const last = fn.body.statements[fn.body.statements.length - 1];
+    if (last && ts.isExpressionStatement(last)) {
+      const at = last.expression.getStart(sf) - header.length;
+      returned = `${body.slice(0, at)}return ${body.slice(at)}`;
+    }
+  }
+  const params = `item: ${options.itemType ?? "any"}, model: ${options.modelType ?? "any"}, index: number`;
+  const source = `const ${CELL_FUNCTION_NAME} = ${isAsync ? "async " : ""}(${params}) => {\n${returned}\n};`;
+  return { source, name: CELL_FUNCTION_NAME, isAsync };
+}
+
+export interface CellShipEnvironment extends Omit<ShipEnvironment, "name"> {
+  /** Runs TypeScript as a notebook cell (tslab executor's `execute`): false when it did not compile. */
+  execute(source: string): Promise<boolean>;
+  /** Name for messages and stacks; default "cell". */
+  readonly name?: string;
+}
+
+/** Compiles a `%%parallel map` body in the notebook and ships it; the temporary name does not stay behind. */
+export async function shipCellBody(
+  body: string,
+  env: CellShipEnvironment,
+  options: CellFunctionOptions = {},
+): Promise<ShippedFunction> {
+  const { source, name } = cellFunctionSource(body, options);
+  const label = env.name ?? "cell";
+  try {
+    if (!(await env.execute(source))) {
+      throw new ShipError(label, "the cell body does not compile (see the errors above; line numbers count the " +
+        "`%%parallel` line as line 1)");
+    }
+    const fn = env.locals[name];
+    if (typeof fn !== "function") throw new Error(`threadlab: ${name} was not defined by the cell body`);
+    const shipped = shipFunction(fn, { ...env, name: label });
+    const lines = cellLineMap(source, Function.prototype.toString.call(fn));
+    return lines ? { ...shipped, lines } : shipped;
+  } finally {
+    delete env.locals[name];
+  }
+}
+
+/**
+ * For each line of the function tslab compiled, the cell line it came from. tslab emits no source map, so
+ * the cell is transpiled again with one; the result is used only if its function text is line for line what
+ * tslab produced (up to `exports.` prefixes), so a layout difference can never yield wrong line numbers.
+ */
+export function cellLineMap(source: string, compiled: string): number[] | undefined {
+  const out = ts.transpileModule(source, {
+    fileName: "cell.ts",
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: true },
+  });
+  const marker = `${CELL_FUNCTION_NAME} = `;
+  const at = out.outputText.indexOf(marker);
+  if (at < 0 || !out.sourceMapText) return undefined;
+  const firstLine = out.outputText.slice(0, at).split("\n").length - 1;
+  const ours = out.outputText.slice(at + marker.length).split("\n");
+  const theirs = compiled.split("\n");
+  const strip = (l: string): string => l.replace(/\bexports\.(?=[A-Za-z_$])/g, "").trimEnd();
+  for (let i = 0; i < theirs.length; i++) {
+    const mine = i === theirs.length - 1 ? ours[i]?.replace(/;\s*$/, "") : ours[i];
+    if (mine === undefined || strip(mine) !== strip(theirs[i])) return undefined;
+  }
+  const sourceLines = firstSourceLines((JSON.parse(out.sourceMapText) as { mappings: string }).mappings);
+  const lines: number[] = [];
+  for (let i = 0; i < theirs.length; i++) {
+    const original = sourceLines[firstLine + i];
+    if (original === undefined) return undefined;
+    // Line 1 of the wrapped source is the arrow's header, as line 1 of the cell is the magic.
+    lines.push(original + 1);
+  }
+  return lines;
+}
+
+/** For each generated line of a source map, the (0-based) source line of its first mapped segment. */
+function firstSourceLines(mappings: string): (number | undefined)[] {
+  const result: (number | undefined)[] = [];
+  let sourceLine = 0;
+  let previous: number | undefined;
+  for (const line of mappings.split(";")) {
+    let first: number | undefined;
+    for (const segment of line.split(",")) {
+      if (!segment) continue;
+      const fields = decodeVlq(segment);
+      if (fields.length >= 4) {
+        sourceLine += fields[2];
+        first ??= sourceLine;
+      }
+    }
+    previous = first ?? previous;
+    result.push(previous);
+  }
+  return result;
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+function decodeVlq(segment: string): number[] {
+  const values: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const ch of segment) {
+    const digit = BASE64.indexOf(ch);
+    value += (digit & 31) << shift;
+    if (digit & 32) {
+      shift += 5;
+    } else {
+      values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+      value = 0;
+      shift = 0;
+    }
+  }
+  return values;
+}
+
+function awaitsAtTopLevel(body: ts.Node): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return found;
+}

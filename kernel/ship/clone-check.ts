@@ -1,0 +1,149 @@
+import { types } from "node:util";
+import { ShipError } from "./errors";
+import type { PrototypeFixup } from "./types";
+import { type EdgeKey, isCloneLeaf, walkObjects } from "./value-walk";
+
+/**
+ * Decides up front, by walking the value the way structured clone will, whether a notebook value can be
+ * copied to a worker, so the user hears about a socket in their data before any work starts rather than
+ * from a DataCloneError in the middle of a map. Class instances are accepted when their class can be
+ * shipped: the walk records where they are so the worker can put their prototypes back.
+ */
+
+/** What the caller decides about a constructor met in the data. */
+export type ClassDecision =
+  | { readonly ship: string } // a scope name (the class is shipped) or a worker global such as "Buffer"
+  | { readonly problem: Problem }; // why its instances cannot travel
+
+export interface CloneCheckHost {
+  classOf(ctor: Function): ClassDecision;
+}
+
+export interface Problem {
+  /** What the thing is, with an article: "a Socket". */
+  readonly noun: string;
+  /** What to do instead. */
+  readonly advice: string;
+}
+
+export const COPY_ADVICE = "create it inside the function or pass plain data";
+
+const STANDARD_PROTOTYPES: ReadonlySet<object | null> = new Set<object | null>([
+  Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, RegExp.prototype,
+  ArrayBuffer.prototype, SharedArrayBuffer.prototype, DataView.prototype,
+  Error.prototype, EvalError.prototype, RangeError.prototype, ReferenceError.prototype, SyntaxError.prototype,
+  TypeError.prototype, URIError.prototype,
+  Boolean.prototype, Number.prototype, String.prototype, BigInt.prototype,
+  Int8Array.prototype, Uint8Array.prototype, Uint8ClampedArray.prototype, Int16Array.prototype,
+  Uint16Array.prototype, Int32Array.prototype, Uint32Array.prototype, Float32Array.prototype,
+  Float64Array.prototype, BigInt64Array.prototype, BigUint64Array.prototype,
+]);
+
+/**
+ * Throws a ShipError naming `name` (and the path inside it) when the value cannot be copied; otherwise
+ * returns the prototype fixups the worker must apply (empty for plain data).
+ */
+export function checkCloneable(
+  value: unknown,
+  name: string,
+  usedBy: readonly string[],
+  host: CloneCheckHost,
+): PrototypeFixup[] {
+  const fixups: PrototypeFixup[] = [];
+  const parents: number[] = [];
+  const keys: (EdgeKey | undefined)[] = [];
+
+  const fail = (index: number, problem: Problem, childKey?: EdgeKey): never => {
+    const path = pathOf(name, parents, keys, index, childKey);
+    const reason = path === name
+      ? `${problem.noun} cannot be copied to a worker; ${problem.advice}`
+      : `\`${path}\` is ${problem.noun}, which cannot be copied to a worker; ${problem.advice}`;
+    throw new ShipError(name, reason, usedBy);
+  };
+
+  const primitiveProblem = (v: unknown): Problem | undefined =>
+    typeof v === "symbol" ? { noun: "a Symbol", advice: "use a string instead" } : undefined;
+
+  const rootProblem = primitiveProblem(value);
+  if (rootProblem) fail(-1, rootProblem);
+
+  walkObjects(value, {
+    object(obj, index, parent, key) {
+      parents[index] = parent;
+      keys[index] = key;
+      const problem = intrinsicProblem(obj);
+      if (problem) fail(index, problem);
+      const proto: object | null = Object.getPrototypeOf(obj);
+      if (STANDARD_PROTOTYPES.has(proto)) return true;
+      if (proto === null) {
+        if (isCloneLeaf(obj) || Array.isArray(obj) || types.isMap(obj) || types.isSet(obj)) return true;
+        fixups.push([index, null]);
+        return true;
+      }
+      if (typeof Buffer !== "undefined" && proto === Buffer.prototype) {
+        fixups.push([index, "Buffer"]);
+        return true;
+      }
+      const ctor = ownConstructor(proto);
+      if (!ctor) fail(index, { noun: `an object with a foreign prototype`, advice: COPY_ADVICE });
+      const decision = host.classOf(ctor!);
+      if ("problem" in decision) fail(index, decision.problem);
+      else fixups.push([index, decision.ship]);
+      return true;
+    },
+    primitive(v, parent, key) {
+      const problem = primitiveProblem(v);
+      if (problem) fail(parent, problem, key);
+    },
+  });
+  return fixups;
+}
+
+function intrinsicProblem(obj: object): Problem | undefined {
+  if (typeof obj === "function") {
+    return {
+      noun: "a function",
+      advice: "functions inside data are not shipped; make it a top-level function and call it by name",
+    };
+  }
+  if (types.isProxy(obj)) return { noun: "a Proxy", advice: "pass the object behind it" };
+  if (types.isPromise(obj)) {
+    return { noun: "a Promise", advice: "await it in the notebook first and pass the result" };
+  }
+  if (types.isWeakMap(obj)) return { noun: "a WeakMap", advice: "use a Map, or build it inside the function" };
+  if (types.isWeakSet(obj)) return { noun: "a WeakSet", advice: "use a Set, or build it inside the function" };
+  if (obj instanceof WeakRef) return { noun: "a WeakRef", advice: "pass the object it refers to" };
+  if (types.isGeneratorObject(obj)) {
+    return { noun: "a generator", advice: "collect its values into an array first (`[...gen]`)" };
+  }
+  if (types.isExternal(obj)) return { noun: "a native handle", advice: COPY_ADVICE };
+  return undefined;
+}
+
+function ownConstructor(proto: object): Function | undefined {
+  const d = Object.getOwnPropertyDescriptor(proto, "constructor");
+  return d && typeof d.value === "function" && d.value.prototype === proto ? (d.value as Function) : undefined;
+}
+
+function pathOf(
+  root: string,
+  parents: readonly number[],
+  keys: readonly (EdgeKey | undefined)[],
+  index: number,
+  childKey?: EdgeKey,
+): string {
+  const steps: EdgeKey[] = childKey === undefined ? [] : [childKey];
+  for (let i = index; i > 0; i = parents[i]) {
+    const k = keys[i];
+    if (k !== undefined) steps.unshift(k);
+  }
+  return root + steps.map(formatStep).join("");
+}
+
+function formatStep(k: EdgeKey): string {
+  if (typeof k === "number") return `[${k}]`;
+  if (typeof k === "string") return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+  if ("mapKey" in k) return ` (key ${k.mapKey} of the Map)`;
+  if ("mapValue" in k) return `.get(<key ${k.mapValue}>)`;
+  return ` (member ${k.setMember} of the Set)`;
+}

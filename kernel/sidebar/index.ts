@@ -1,0 +1,57 @@
+/**
+ * The kernel side of the JupyterLab sidebar: the `threadlab` comm target. A panel opens a comm, receives
+ * `hello`, subscribes, and then gets snapshots at its rate while it is visible; its controls send requests
+ * that are validated field by field (schema/protocol.ts) and answered with `ack` or `error`. Nothing that
+ * arrives over the comm is ever evaluated: values only select pools by name and set numbers.
+ *
+ * @module
+ */
+import { COMM_TARGET, PROTOCOL_VERSION, RATE, type Hello } from "../../schema/protocol";
+import type { CommManager } from "../comm/manager";
+import { threadlabVersion } from "../kernel-info";
+import { SidebarControls } from "./controls";
+import { SidebarSession } from "./session";
+import { SnapshotBuilder } from "./snapshot";
+import { defaultSources, type SidebarSources } from "./sources";
+
+export type { SidebarPool, SidebarSources, ThreadpoolSource, PoolSnapshotLike } from "./sources";
+export { SnapshotBuilder } from "./snapshot";
+
+/**
+ * Registers the `threadlab` comm target. `sources` defaults to the real thread-pool module and to the worker
+ * pool registered with it; pass `pool` to hand the sidebar the `%parallel` pool directly.
+ */
+export function registerSidebarTarget(comms: Pick<CommManager, "registerTarget">, sources: Partial<SidebarSources> = {}): void {
+  // Created on the first open: a kernel nobody opens a panel on never loads the thread-pool code for it.
+  let shared: { sources: SidebarSources; controls: SidebarControls; builder: SnapshotBuilder } | undefined;
+  comms.registerTarget(COMM_TARGET, (comm) => {
+    if (!shared) {
+      const s = defaultSources(sources);
+      const controls = new SidebarControls(s);
+      shared = { sources: s, controls, builder: new SnapshotBuilder(s, () => controls.state()) };
+    }
+    const { builder, controls } = shared;
+    const session = new SidebarSession(comm, builder, controls);
+    comm.onMsg((m) => session.receive(m.data));
+    comm.onClose(() => session.close());
+    comm.send(hello(shared.sources));
+  });
+}
+
+export function hello(sources: SidebarSources): Hello {
+  return {
+    v: PROTOCOL_VERSION,
+    type: "hello",
+    versions: { protocol: PROTOCOL_VERSION, threadlab: threadlabVersion(), node: process.version, v8: process.versions.v8 },
+    capabilities: {
+      setWorkers: true,
+      setLimit: true,
+      reset: true,
+      timeline: "sampled",
+      maxRateHz: RATE.maxHz,
+      defaultRateHz: RATE.defaultHz,
+      maxWorkers: sources.maxWorkers,
+    },
+    pid: process.pid,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * What the sidebar reads and changes in the kernel, behind narrow interfaces so that the pool and thread-pool
+ * modules can change independently and tests can pass stand-ins. The defaults are the real modules.
+ *
+ * @module
+ */
+import type { ControllerInfo, CpuReport, LimitEntry, LimitSpec, ParallelConfig, ThreadpoolLimits } from "../threadpool";
+
+/** The `%threadpool` API, as far as the sidebar uses it. */
+export interface ThreadpoolSource {
+  info(): ControllerInfo[];
+  config(): ParallelConfig;
+  cpuReport(): CpuReport;
+  limits(spec: LimitSpec, options: { source: "sidebar" }): ThreadpoolLimits;
+  activeLimitEntries(): LimitEntry[];
+  /** Limits each pool worker applies in its own thread (`entries`). */
+  backendLimitsForWorkers(): { entries: LimitEntry[] };
+  /** Called on every limit change; the sidebar uses it to refresh the slow part of its snapshot early. */
+  onBackendLimitsChanged?(cb: () => void): () => void;
+  /** Undoes every `%threadpool limit` (the sidebar's Reset also clears them); returns how many. */
+  resetMagicLimits?(): number;
+}
+
+/** One worker in the pool's own snapshot (kernel/pool/snapshot.ts). */
+export interface PoolWorkerLike {
+  slot: number;
+  state: string;
+  /** Busy fraction 0–1 since the previous snapshot. */
+  busy: number;
+  items: number;
+  chunks: number;
+  map: number;
+}
+
+/** The `%parallel` pool's snapshot, as far as the sidebar reads it. */
+export interface PoolSnapshotLike {
+  size: number;
+  workers: PoolWorkerLike[];
+  queue: number;
+  inflight: number;
+  maps: { id: number; name: string; done: number; total: number | null; failed: number; rate: number }[];
+  models: { bytes: number }[];
+  rssBytes?: number;
+}
+
+/** The `%parallel` worker pool: `WorkerPool` satisfies this. */
+export interface SidebarPool {
+  readonly size: number;
+  snapshot(): PoolSnapshotLike;
+  resize(n: number): unknown;
+}
+
+export interface SidebarSources {
+  threadpool: ThreadpoolSource;
+  /** The kernel's worker pool, if one exists now. */
+  pool: () => SidebarPool | undefined;
+  /** Largest pool size the pool accepts. */
+  maxWorkers: number;
+}
+
+function isSidebarPool(x: unknown): x is SidebarPool {
+  const p = x as Partial<SidebarPool> | undefined;
+  return !!p && typeof p.snapshot === "function" && typeof p.resize === "function" && typeof p.size === "number";
+}
+
+/** The real modules. Loaded lazily: the sidebar must not load the thread-pool code before a panel opens. */
+export function defaultSources(overrides: Partial<SidebarSources> = {}): SidebarSources {
+  const tp = require("../threadpool") as typeof import("../threadpool");
+  const threadpool: ThreadpoolSource = overrides.threadpool ?? {
+    info: () => tp.info(),
+    config: () => tp.config(),
+    cpuReport: () => tp.cpuReport(),
+    limits: (spec, options) => tp.limits(spec, options),
+    activeLimitEntries: () => tp.activeLimitEntries(),
+    backendLimitsForWorkers: () => tp.backendLimitsForWorkers(),
+    onBackendLimitsChanged: (cb) => tp.onBackendLimitsChanged(() => cb()),
+    resetMagicLimits: () => (require("../threadpool/magic") as typeof import("../threadpool/magic")).resetPersistentLimits(),
+  };
+  // Without an explicit getter, use the pool registered with %threadpool (setWorkerPool) when it is a full
+  // WorkerPool; a bare ResizablePool has no snapshot to show.
+  const registered = () => {
+    const p = (require("../threadpool/runtime/worker-pool") as typeof import("../threadpool/runtime/worker-pool")).getWorkerPool();
+    return isSidebarPool(p) ? p : undefined;
+  };
+  let maxWorkers = overrides.maxWorkers;
+  if (maxWorkers === undefined) {
+    try {
+      maxWorkers = (require("../pool/options") as { POOL_TUNING: { maxWorkers: number } }).POOL_TUNING.maxWorkers;
+    } catch {
+      maxWorkers = 256;
+    }
+  }
+  const explicit = overrides.pool;
+  return { threadpool, pool: () => explicit?.() ?? registered(), maxWorkers };
+}

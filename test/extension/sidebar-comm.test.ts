@@ -1,0 +1,235 @@
+/**
+ * The kernel side of the sidebar's comm, through a real kernel process and the raw wire client: hello,
+ * snapshot streaming at the subscribed rate, controls that the kernel obeys, and fuzzing.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Ack, ErrorReply, Hello, KernelMessage, Snapshot } from "../../schema/protocol";
+import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
+
+const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("sidebar comm target `threadlab` (real kernel)", () => {
+  let k: RawClient;
+  let nextComm = 0;
+  let nextReq = 0;
+
+  before(async () => {
+    k = await RawClient.start({ cwd: repoRoot }); // beside node_modules, so a cell can require("koffi")
+  });
+  after(async () => {
+    await k.close();
+  });
+
+  function received(commId: string): KernelMessage[] {
+    return k.iopubMessages
+      .filter((m) => m.header.msg_type === "comm_msg" && m.content.comm_id === commId)
+      .map((m) => m.content.data as KernelMessage);
+  }
+
+  async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 8000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = fn();
+      if (v !== undefined && v !== false) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; kernel log:\n${k.stderr.slice(-2000)}`);
+      await sleep(20);
+    }
+  }
+
+  async function open(): Promise<{ id: string; hello: Hello }> {
+    const id = `sidebar-${++nextComm}`;
+    await k.send("shell", k.message("comm_open", { comm_id: id, target_name: "threadlab", data: {} }));
+    const hello = await waitFor("hello", () => received(id).find((m) => m.type === "hello") as Hello | undefined);
+    return { id, hello };
+  }
+
+  /** Sends a request and waits for the ack or error that carries its id. */
+  async function ask(commId: string, data: Record<string, unknown>): Promise<Ack | ErrorReply> {
+    const id = `req-${++nextReq}`;
+    await k.send("shell", k.message("comm_msg", { comm_id: commId, data: { v: 1, id, ...data } }));
+    return waitFor(`reply to ${id}`, () => received(commId).find((m) => (m.type === "ack" || m.type === "error") && m.id === id) as Ack | ErrorReply | undefined);
+  }
+
+  const snapshots = (commId: string) => received(commId).filter((m): m is Snapshot => m.type === "snapshot");
+
+  async function close(commId: string) {
+    await k.send("shell", k.message("comm_close", { comm_id: commId, data: {} }));
+  }
+
+  test("opening the comm is answered with hello: versions and capabilities", async () => {
+    const { id, hello } = await open();
+    assert.equal(hello.v, 1);
+    assert.equal(hello.versions.protocol, 1);
+    assert.match(hello.versions.threadlab, /^\d+\.\d+\.\d+/);
+    assert.equal(hello.capabilities.maxRateHz, 10);
+    assert.equal(hello.capabilities.defaultRateHz, 4);
+    assert.equal(snapshots(id).length, 0, "no snapshots before a subscribe");
+    await close(id);
+  });
+
+  test("snapshots arrive at about the subscribed rate and stop on unsubscribe", async () => {
+    const { id } = await open();
+    const ack = await ask(id, { type: "subscribe", rate: 10 });
+    assert.equal(ack.type, "ack");
+    const start = snapshots(id).length;
+    await sleep(2000);
+    const got = snapshots(id).length - start;
+    assert.ok(got >= 12 && got <= 24, `expected ~20 snapshots in 2 s at 10 Hz, got ${got}`);
+    const s = snapshots(id).at(-1)!;
+    assert.ok(s.cpus.n >= 1);
+    assert.ok(s.pools.some((p) => p.api === "libuv" && p.set === false && p.ro), "libuv is listed read-only with a reason");
+    assert.ok(s.rss > 0);
+    const size = Buffer.byteLength(JSON.stringify(s));
+    assert.ok(size < 2048, `snapshot of ${size} bytes`);
+
+    assert.equal((await ask(id, { type: "unsubscribe" })).type, "ack");
+    await sleep(150);
+    const stopped = snapshots(id).length;
+    await sleep(600);
+    assert.equal(snapshots(id).length, stopped, "snapshots kept coming after unsubscribe");
+    await close(id);
+  });
+
+  test("the default rate is 4 Hz, a rate above 10 Hz is clamped, a hidden panel gets nothing", async () => {
+    const { id } = await open();
+    const def = await ask(id, { type: "subscribe" });
+    assert.equal(def.type === "ack" && def.rate, 4);
+    const fast = await ask(id, { type: "subscribe", rate: 60 });
+    assert.equal(fast.type, "ack");
+    if (fast.type === "ack") {
+      assert.equal(fast.rate, 10);
+      assert.match(fast.detail ?? "", /clamped to 10 Hz/);
+    }
+    const start = snapshots(id).length;
+    await sleep(1000);
+    const got = snapshots(id).length - start;
+    assert.ok(got <= 13, `clamped to 10 Hz but got ${got} in 1 s`);
+
+    assert.equal((await ask(id, { type: "subscribe", rate: 10, visible: false })).type, "ack");
+    await sleep(150);
+    const hidden = snapshots(id).length;
+    await sleep(500);
+    assert.equal(snapshots(id).length, hidden, "a hidden panel still received snapshots");
+    await close(id);
+  });
+
+  test("closing the comm stops the stream", async () => {
+    const { id } = await open();
+    await ask(id, { type: "subscribe", rate: 10 });
+    await waitFor("a snapshot", () => snapshots(id).length > 0 || undefined);
+    await close(id);
+    await sleep(200);
+    const n = snapshots(id).length;
+    await sleep(600);
+    assert.equal(snapshots(id).length, n, "snapshots kept coming after comm_close");
+  });
+
+  test("set_limit blas=1 is obeyed and shown with source sidebar in the next snapshot", { skip: existsSync(OPENBLAS) ? false : `${OPENBLAS} missing (apt-get install libopenblas0-pthread)` }, async () => {
+    const load = await k.execute(`const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS)});\n` +
+      `const blasThreads = blas.func("int openblas_get_num_threads()");\nblasThreads()`);
+    assert.equal(load.reply.content.status, "ok", JSON.stringify(load.reply.content));
+    const { id } = await open();
+    await ask(id, { type: "subscribe", rate: 10 });
+    const reply = await ask(id, { type: "set_limit", api: "blas", value: 1 });
+    assert.equal(reply.type, "ack", JSON.stringify(reply));
+    const after = snapshots(id).length;
+    const s = await waitFor("a snapshot after the limit", () => snapshots(id).slice(after).find((x) => x.pools.some((p) => p.impl === "openblas")));
+    const blas = s.pools.find((p) => p.impl === "openblas")!;
+    assert.equal(blas.n, 1);
+    assert.equal(blas.src, "sidebar");
+    assert.deepEqual(s.sidebar.limits, { blas: 1 });
+    assert.equal(resultText((await k.execute("blasThreads()")).outputs), "1", "OpenBLAS itself does not report 1 thread");
+    const info = await k.execute("%threadpool info");
+    assert.match(resultText(info.outputs) ?? "", /openblas\s+1\s/);
+
+    const reset = await ask(id, { type: "reset" });
+    assert.equal(reset.type, "ack");
+    assert.match((reset as Ack).detail ?? "", /restored 1 sidebar setting/);
+    const s2 = await waitFor("a snapshot after reset", () => snapshots(id).slice(-1).find((x) => Object.keys(x.sidebar.limits).length === 0));
+    assert.notEqual(s2.pools.find((p) => p.impl === "openblas")!.src, "sidebar");
+    await close(id);
+  });
+
+  test("set_limit on an unknown pool is an error naming the field", async () => {
+    const { id } = await open();
+    const r = await ask(id, { type: "set_limit", api: "cuda", value: 2 });
+    assert.equal(r.type, "error");
+    if (r.type === "error") {
+      assert.equal(r.field, "api");
+      assert.match(r.message, /No thread pool is called "cuda"/);
+    }
+    await close(id);
+  });
+
+  test("set_workers resizes the worker pool and the snapshot shows it", async () => {
+    const poolModule = join(repoRoot, "dist", "kernel", "pool");
+    const tpModule = join(repoRoot, "dist", "kernel", "threadpool");
+    // A pool made by hand, registered as %parallel registers its own; the sidebar finds it through %threadpool.
+    const made = await k.execute(`const { WorkerPool } = require(${JSON.stringify(poolModule)});\n` +
+      `const sidebarTestPool = new WorkerPool({ size: 2 });\nsidebarTestPool.start();\nawait sidebarTestPool.ready();\n` +
+      `require(${JSON.stringify(tpModule)}).setWorkerPool(sidebarTestPool);\nsidebarTestPool.size`, {}, 30000);
+    assert.equal(made.reply.content.status, "ok", JSON.stringify(made.reply.content) + streamText(made.outputs, "stderr"));
+    const { id } = await open();
+    await ask(id, { type: "subscribe", rate: 10 });
+    const first = await waitFor("a snapshot with the pool", () => snapshots(id).find((s) => s.pool !== null));
+    assert.equal(first.pool!.size, 2);
+    const r = await ask(id, { type: "set_workers", n: 3 });
+    assert.equal(r.type, "ack", JSON.stringify(r));
+    const grown = await waitFor("3 workers", () => snapshots(id).find((s) => s.pool?.size === 3 && s.pool.w.length === 3), 15000);
+    assert.equal(grown.sidebar.workers, 3);
+    assert.equal(resultText((await k.execute("sidebarTestPool.size")).outputs), "3");
+    const tooMany = await ask(id, { type: "set_workers", n: 1000 });
+    assert.equal(tooMany.type, "error");
+    if (tooMany.type === "error") assert.equal(tooMany.field, "n");
+    await ask(id, { type: "reset" });
+    await waitFor("size back to 2", () => snapshots(id).slice(-1).find((s) => s.pool?.size === 2));
+    await close(id);
+    await k.execute(`require(${JSON.stringify(tpModule)}).setWorkerPool(undefined);\nawait sidebarTestPool.close();`);
+  });
+
+  test("fuzz: every malformed or out-of-range message gets an error reply and the kernel lives on", async () => {
+    const { id } = await open();
+    let deep: unknown = "x";
+    for (let i = 0; i < 2000; i++) deep = [deep];
+    const junk: unknown[] = [
+      null, 0, -1, "subscribe", true, [], [1, 2, 3], {}, { v: 1 }, { type: "subscribe" }, { v: 99, type: "subscribe" },
+      { v: 1, type: "eval", code: "process.exit(1)" }, { v: 1, type: "__proto__" }, { v: 1, type: "constructor" },
+      { v: 1, type: "subscribe", rate: -4 }, { v: 1, type: "subscribe", rate: 0 }, { v: 1, type: "subscribe", rate: 1e308 },
+      { v: 1, type: "subscribe", rate: "fast" }, { v: 1, type: "subscribe", rate: null }, { v: 1, type: "subscribe", visible: 1 },
+      { v: 1, type: "set_workers" }, { v: 1, type: "set_workers", n: 0 }, { v: 1, type: "set_workers", n: -5 },
+      { v: 1, type: "set_workers", n: 1e300 }, { v: 1, type: "set_workers", n: 1.5 }, { v: 1, type: "set_workers", n: "4" },
+      { v: 1, type: "set_workers", n: 2000 }, { v: 1, type: "set_limit" }, { v: 1, type: "set_limit", value: 1 },
+      { v: 1, type: "set_limit", api: "blas" }, { v: 1, type: "set_limit", api: "blas", value: 0 },
+      { v: 1, type: "set_limit", api: "blas", value: 1e12 }, { v: 1, type: "set_limit", api: "", value: 1 },
+      { v: 1, type: "set_limit", api: "$(reboot)", value: 1 }, { v: 1, type: "set_limit", api: "nosuchpool", value: 1 },
+      { v: 1, type: "set_limit", controller: "x".repeat(10000), value: 1 }, { v: 1, type: "set_limit", api: ["blas"], value: 1 },
+      { v: 1, type: "set_limit", api: "blas", controller: "libgomp", value: 1 }, { v: 1, type: "reset", extra: 1 },
+      { v: 1, type: "unsubscribe", id: 42 }, { v: 1, type: "unsubscribe", id: "y".repeat(1000) },
+      { v: 1, type: "subscribe", rate: deep }, { v: 1, type: "subscribe", __proto__: { rate: 1 }, toString: "x" },
+      { v: 1, type: "set_limit", api: "blas", value: { valueOf: 1 } },
+    ];
+    for (let i = 0; i < 40; i++) junk.push({ v: 1, type: "set_workers", n: -Math.random() * 1e6, [`junk${i}`]: i });
+    const before = received(id).filter((m) => m.type === "error").length;
+    for (const data of junk) await k.send("shell", k.message("comm_msg", { comm_id: id, data }));
+    const errors = await waitFor(`${junk.length} error replies`, () => {
+      const e = received(id).filter((m) => m.type === "error").slice(before) as ErrorReply[];
+      return e.length >= junk.length ? e : undefined;
+    }, 15000);
+    assert.equal(errors.length, junk.length);
+    assert.equal(received(id).filter((m) => m.type === "ack").length, 0, "a malformed message was acknowledged");
+    for (const e of errors) {
+      assert.ok(e.field && e.message && e.accepted, JSON.stringify(e));
+      assert.ok(JSON.stringify(e).length < 1000, "an error reply echoed too much");
+    }
+    const r = await k.execute("1+1");
+    assert.equal(resultText(r.outputs), "2");
+    assert.equal(k.proc.exitCode, null);
+    // The comm still works after the storm.
+    assert.equal((await ask(id, { type: "unsubscribe" })).type, "ack");
+    await close(id);
+  });
+});
