@@ -63,7 +63,13 @@ export class Kernel {
         this.output.write("stderr", `[threadlab comm] ${text}\n`, parent);
       },
     );
-    this.executor = new CellExecutor(cwd, () => require("./api"), () => installTypeScriptForwarding(cwd, packageRoot()));
+    this.executor = new CellExecutor(cwd, () => require("./api"), () => {
+      installTypeScriptForwarding(cwd, packageRoot());
+      // tslab's display.* helpers publish through this hook. tslab/dist/jupyter loads the compiler, so it
+      // is required only now, after the code-cached load (compile-cache.ts), not at kernel start.
+      require("tslab/dist/jupyter").lastWriteDisplayData = (d: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) =>
+        this.emit(update ? "update_display_data" : "display_data", d);
+    });
     registerBuiltinMagics(this.magics);
     this.magics.register(threadpoolMagic);
     this.magics.register(parallelMagic);
@@ -96,9 +102,6 @@ export class Kernel {
       write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
     });
     const kernel = this;
-    // tslab's display.* helpers publish through this hook.
-    require("tslab/dist/jupyter").lastWriteDisplayData = (d: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) =>
-      this.emit(update ? "update_display_data" : "display_data", d);
     process.on("SIGINT", () => this.interrupt());
     process.on("uncaughtException", (e) => this.reportStray("uncaught exception", e));
     process.on("unhandledRejection", (e) => this.reportStray("unhandled promise rejection", e));

@@ -1,5 +1,7 @@
 import { inspect as nodeInspect } from "node:util";
 import type { ConverterSet, Executor } from "tslab/dist/executor";
+import { loadWithCodeCache } from "./compile-cache";
+import { expandShorthandProperties } from "./shorthand";
 
 /** What a failed cell reports: the Jupyter `error` triple. */
 export interface ErrorInfo {
@@ -42,11 +44,15 @@ export class CellExecutor {
   private lastValue: { value: unknown } | undefined;
   private errors: unknown[] = [];
   private diagnostics: Diagnostic[] = [];
+  private persistCodeCache?: () => void;
 
   constructor(
     private readonly rootDir: string,
     private readonly publicModule: () => unknown,
-    /** Runs once before the compiler is created (see typescript-env.ts). */
+    /**
+     * Runs once when the compiler is first needed, after TypeScript is loaded (with its code cache) and
+     * before tslab's modules are: the kernel installs its `ts.sys` forwarding and display hook here.
+     */
     private readonly beforeCompiler: () => void = () => undefined,
   ) {}
 
@@ -61,6 +67,9 @@ export class CellExecutor {
 
   private ensure(): Executor {
     if (this.executor) return this.executor;
+    // Load tslab's TypeScript through a V8 code cache before tslab requires it (see compile-cache.ts).
+    const cache = loadWithCodeCache("@tslab/typescript-for-tslab", require.resolve("tslab/package.json"));
+    this.persistCodeCache = cache.persist;
     this.beforeCompiler();
     // Deep imports: tslab has no `exports` map, and its converter/executor are the parts worth reusing.
     const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
@@ -120,7 +129,7 @@ export class CellExecutor {
     this.diagnostics = [];
     let ok: boolean;
     try {
-      ok = await executor.execute(src);
+      ok = await executor.execute(expandShorthandProperties(src));
     } catch (e) {
       // tslab catches user errors itself; anything here is a converter failure.
       return { status: "error", error: errorInfo(e) };
@@ -128,6 +137,12 @@ export class CellExecutor {
     if (!ok || this.errors.length || this.diagnostics.length) {
       if (this.diagnostics.length) return { status: "error", error: diagnosticsInfo(this.diagnostics) };
       return { status: "error", error: errorInfo(this.errors[0]) };
+    }
+    if (this.persistCodeCache) {
+      // After the first conversion, so the cache holds the compiler functions a cell needs.
+      const persist = this.persistCodeCache;
+      this.persistCodeCache = undefined;
+      setImmediate(persist);
     }
     const last = this.lastValue as { value: unknown } | undefined;
     return last ? { status: "ok", hasValue: true, value: last.value } : { status: "ok", hasValue: false };

@@ -3,11 +3,14 @@ import { CellError } from "../magics/outcome";
 import { formatUsage, parseArgs, splitExpressionWords } from "../magics/parse";
 import { Magic, MagicContext, MagicError, MagicOption, ParsedArgs } from "../magics/types";
 import { modelRegistry } from "../share/registry";
-import { shipCellBody, ShipError } from "../ship";
 import * as threadpool from "../threadpool";
-import { run } from "./api";
 import { existingPool, kernelPool, setPoolSize, shutdownPool } from "./kernel-pool";
 import type { ParallelMapOptions } from "./api";
+
+// Function shipping loads the TypeScript compiler (~0.4 s): required on first use, not at kernel start,
+// so that kernel_info is answered at once.
+const api = () => require("./api") as typeof import("./api");
+const ship = () => require("../ship") as typeof import("../ship");
 
 const options: MagicOption[] = [
   { name: "model", type: "string", description: "TypeScript expression: the model passed as fn's second argument (shared zero-copy; a plain object is shared for you)" },
@@ -67,7 +70,7 @@ async function bindOut(ctx: MagicContext, name: string): Promise<void> {
 }
 
 async function runMap(items: unknown, args: ParsedArgs, ctx: MagicContext, opts: ParallelMapOptions, fn: unknown) {
-  const report = await run(items as never, fn as never, opts);
+  const report = await api().run(items as never, fn as never, opts);
   if (report.failures.length) {
     ctx.print(`${report.failures.length} of ${report.items} items failed (errors are in place of their results)\n`, "stderr");
   }
@@ -163,6 +166,7 @@ export const parallelMagic: Magic = {
     const opts = await mapOptions(args, ctx, "cell");
     let compileError: ErrorInfo | undefined;
     let shipped;
+    const { shipCellBody, ShipError } = ship();
     try {
       shipped = await shipCellBody(body, {
         locals: ctx.locals,

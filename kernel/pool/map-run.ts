@@ -1,3 +1,4 @@
+import { getHeapStatistics } from "node:v8";
 import type { ShippedFunction } from "../ship/types";
 import { ChunkSizer } from "./chunk-size";
 import { AbortError, MapItemError, rebuildError } from "./errors";
@@ -83,6 +84,7 @@ export class MapRun {
     });
     this.source = itemSource(items);
     const total = this.source.total;
+    if (total !== null) checkResultsFit(total, opts.name);
     this.results = total !== null ? new Array(total) : [];
     this.sizer = new ChunkSizer(opts.chunk, total, workerLimit);
   }
@@ -250,4 +252,23 @@ function writeNumbers(out: unknown[], at: number, res: Float64Array, n: number):
 
 function writeValues(out: unknown[], at: number, res: readonly unknown[], n: number): void {
   for (let i = 0; i < n; i++) out[at + i] = res[i];
+}
+
+/**
+ * Refuses, before any work starts, a map whose results cannot fit in the kernel's heap: running out of heap is
+ * fatal to the whole kernel (V8 aborts the process), so `parallel.range(0, 1e9)` must fail politely instead.
+ * 8 bytes per result is the least any result costs (a number in a packed array).
+ */
+function checkResultsFit(total: number, name: string): void {
+  const { heap_size_limit, used_heap_size } = getHeapStatistics();
+  const free = heap_size_limit - used_heap_size;
+  const need = total * 8;
+  if (total > 2 ** 32 - 1 || need > free / 2) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    throw new RangeError(
+      `${name}: ${total.toLocaleString("en-US")} items need at least ${gib(need)} for their results, and the kernel's heap has ` +
+        `${gib(free)} free. Map over parts of the input, reduce inside the function, or start Jupyter with ` +
+        `NODE_OPTIONS=--max-old-space-size=<MB> for a larger heap.`,
+    );
+  }
 }

@@ -222,3 +222,17 @@ describe("kernel process lifetime", () => {
     }
   });
 });
+
+describe("tslab fixes", () => {
+  test("shorthand properties see variables from earlier cells (tslab misses them)", async () => {
+    const k = await RawClient.start();
+    try {
+      await k.execute("const model = 41");
+      const { reply, outputs } = await k.execute("const o = { model }\nlet a = 0, b = 0;\n({ a, b = 2 } = { a: model + 1 });\n[o.model, a, b]");
+      assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
+      assert.equal(resultText(outputs), "[ 41, 42, 2 ]");
+    } finally {
+      await k.close();
+    }
+  });
+});

@@ -141,3 +141,17 @@ describe("%parallel in a notebook", () => {
     assert.deepEqual(leaked, []);
   });
 });
+
+describe("maps too large for the kernel's heap", () => {
+  test("fail before any work starts instead of killing the kernel", async () => {
+    const k = await RawClient.start();
+    try {
+      const { reply } = await k.execute("import { parallel } from 'threadlab'\nawait parallel.map(parallel.range(0, 1e10), (x: number) => x, { progress: false })", {}, 60000);
+      assert.equal(reply.content.status, "error");
+      assert.match(String(reply.content.evalue), /10,000,000,000 items need at least 74\.5 GiB for their results/);
+      assert.equal(resultText((await k.execute("1 + 1")).outputs), "2");
+    } finally {
+      await k.close();
+    }
+  });
+});
