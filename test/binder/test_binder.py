@@ -1,0 +1,65 @@
+"""Binder: repo2docker's dry run picks the Python buildpack and runs postBuild; postBuild itself, run in a fresh
+venv on a copy of the repository, installs the kernel and the JupyterLab extension."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def test_repo2docker_dry_run_uses_the_python_buildpack_and_postbuild():
+    out = subprocess.run(
+        [str(BIN / "repo2docker"), "--no-build", "--debug", str(ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-3000:]
+    assert "Building conda environment for python=3.11" in text  # runtime.txt read by the Python buildpack
+    assert 'pip install --no-cache-dir -r "binder/requirements.txt"' in text
+    assert "libgomp1 libopenblas0-pthread" in text  # apt.txt
+    assert "RUN ./binder/postBuild" in text
+
+
+def test_tutorials_name_the_installed_kernel():
+    spec = json.loads(subprocess.run([str(BIN / "jupyter"), "kernelspec", "list", "--json"], capture_output=True, text=True, check=True).stdout)
+    names = set(spec["kernelspecs"])
+    for nb in (ROOT / "tutorials").glob("*.ipynb"):
+        kernel = json.loads(nb.read_text())["metadata"]["kernelspec"]["name"]
+        assert kernel in names, f"{nb.name} asks for kernel {kernel!r}; installed: {sorted(names)}"
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    return [f for f in out.decode().split("\0") if f]
+
+
+# Slow (npm ci, build, pip install: a few minutes), but it is what Binder runs.
+def test_postbuild_in_a_fresh_venv_installs_kernel_and_extension(tmp_path):
+    repo = tmp_path / "repo"
+    for f in tracked_files():
+        src = ROOT / f
+        if src.is_file():
+            (repo / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, repo / f)
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = env_dir / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(repo / "binder/requirements.txt")], check=True, timeout=900)
+    env = {**os.environ, "PATH": f"{env_dir / 'bin'}:{os.environ['PATH']}", "JUPYTER_PLATFORM_DIRS": "1"}
+    env.pop("JUPYTER_PATH", None)
+    env.pop("JUPYTER_DATA_DIR", None)
+    r = subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
+    kernels = subprocess.run([str(env_dir / "bin" / "jupyter"), "kernelspec", "list", "--json"], env=env, capture_output=True, text=True, check=True).stdout
+    spec = json.loads(kernels)["kernelspecs"]["threadlab"]
+    assert spec["resource_dir"].startswith(str(env_dir))
+    assert spec["spec"]["argv"][1] == str(repo / "bin" / "threadlab.js")
+    ext = subprocess.run([str(env_dir / "bin" / "jupyter"), "labextension", "list"], env=env, capture_output=True, text=True)
+    assert "threadlab" in ext.stdout + ext.stderr
