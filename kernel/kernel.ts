@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 
 import { CommManager } from "./comm/manager";
 import { registerEchoTarget } from "./comm/echo-target";
-import { registerSidebarTarget } from "./sidebar";
+import type { CommTarget } from "./comm/manager";
 import { CellExecutor, errorInfo, ErrorInfo } from "./execution/executor";
 import { OutputRouter } from "./execution/output";
 import { installTypeScriptForwarding } from "./execution/typescript-env";
@@ -74,7 +74,7 @@ export class Kernel {
     this.magics.register(threadpoolMagic);
     this.magics.register(parallelMagic);
     registerEchoTarget(this.comms);
-    registerSidebarTarget(this.comms);
+    registerLazySidebarTarget(this.comms);
   }
 
   static fromConnectionFile(path: string): Kernel {
@@ -378,6 +378,21 @@ export class Kernel {
     // Exit even with live timers, sockets or worker threads: a shutdown request is final.
     realExit(0);
   }
+}
+
+/**
+ * The sidebar's `threadlab` comm target, loaded on the first open: its message validation (zod) costs
+ * ~150 ms to load, which a kernel nobody opens the sidebar on should not pay before answering kernel_info.
+ */
+function registerLazySidebarTarget(comms: CommManager): void {
+  let target: CommTarget | undefined;
+  comms.registerTarget("threadlab", (comm, open) => {
+    if (!target) {
+      const { registerSidebarTarget } = require("./sidebar") as typeof import("./sidebar");
+      registerSidebarTarget({ registerTarget: (_name: string, t: CommTarget) => (target = t) });
+    }
+    return target!(comm, open);
+  });
 }
 
 let realExit: (code?: number) => never = process.exit.bind(process);

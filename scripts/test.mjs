@@ -3,18 +3,23 @@
 // files test/**/*.test.ts compiled to dist/) and the Python-driven tests (pytest: jupyter_kernel_test,
 // nbclient notebooks), then prints one closing line "N passed, N failed" over both.
 //
+// Then the galata UI tests (test/ui/, scripts/test-ui.mjs): a real JupyterLab from .venv driven through
+// Debian's Chromium; their Playwright summary is added to the closing line.
+//
 // Filters: `npm test -- kernel pool` runs only the Node test areas named (folders under test/), and
-// `--no-python` / `--only-python` pick a side.
+// `--no-python` / `--only-python` pick a side; `--no-ui` skips the browser tests.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ensureNodeModules } from "./node-modules.mjs";
 import { ensureVenv, root, venvPython, venv } from "./venv.mjs";
+import { runUiTests } from "./test-ui.mjs";
 
 const args = process.argv.slice(2);
 const areas = args.filter((a) => !a.startsWith("--"));
 const noPython = args.includes("--no-python");
 const onlyPython = args.includes("--only-python");
+const noUi = args.includes("--no-ui");
 
 function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { cwd: root, encoding: "utf8", maxBuffer: 1 << 28, ...opts });
@@ -51,7 +56,8 @@ let passed = 0, failed = 0, skipped = 0;
 
 if (!onlyPython) {
   const testRoot = join(root, "dist", "test");
-  const files = findFiles(testRoot, (p) => p.endsWith(".test.js"))
+  // test/ui holds Playwright specs, run below in a browser, not by node:test.
+  const files = findFiles(testRoot, (p) => p.endsWith(".test.js") && !p.includes(`${join("test", "ui")}/`))
     .filter((p) => areas.length === 0 || areas.includes(relative(testRoot, p).split("/")[0]))
     .sort();
   console.log(`\n=== node tests (${files.length} files)`);
@@ -75,6 +81,14 @@ if (!noPython && areas.length === 0) {
   failed += count(line, /(\d+) failed/) + count(line, /(\d+) error/);
   skipped += count(line, /(\d+) skipped/);
   if (r.status !== 0 && r.status !== 5 && !/(failed|error)/.test(line)) failed += 1;
+}
+
+if (!noUi && !onlyPython && areas.length === 0) {
+  console.log("\n=== UI tests (galata, Chromium)");
+  const ui = await runUiTests();
+  passed += ui.passed;
+  failed += ui.failed;
+  skipped += ui.skipped;
 }
 
 function count(text, re) {

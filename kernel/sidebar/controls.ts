@@ -25,9 +25,7 @@ function describe(l: ThreadpoolLimits): string {
 
 export class SidebarControls {
   private readonly limits = new Map<string, { limit: ThreadpoolLimits; value: number }>();
-  private workers: { limit: ThreadpoolLimits; n: number } | undefined;
-  /** Pool size before the sidebar resized a pool directly (one not registered with %threadpool). */
-  private sizeBefore: number | undefined;
+  private workers: { setting: { restore(): void }; n: number } | undefined;
 
   constructor(private readonly sources: SidebarSources) {}
 
@@ -54,36 +52,31 @@ export class SidebarControls {
     return describe(limit);
   }
 
+  /**
+   * The pool size is a session setting (like `%parallel workers`), not a limit: the latest of the two wins,
+   * and a pool that does not exist yet starts with it.
+   */
   setWorkers(n: number): string {
     const max = this.sources.maxWorkers;
-    if (n > max) throw new ControlError("n", `The pool holds at most ${max} workers; got ${n}.`, `a whole number from 1 to ${max}`);
-    let limit: ThreadpoolLimits;
+    const accepted = `a whole number from 1 to ${max}`;
+    if (n > max) throw new ControlError("n", `The pool holds at most ${max} workers; got ${n}.`, accepted);
+    let setting: { restore(): void };
     try {
-      limit = this.sources.threadpool.limits({ threadlab: n }, { source: "sidebar" });
+      setting = this.sources.threadpool.setParallelConfig({ source: "sidebar", workers: n });
     } catch (e) {
-      throw new ControlError("n", String((e as Error)?.message ?? e), `a whole number from 1 to ${max}`);
-    }
-    const held = limit.skipped.find((s) => s.id === "threadlab");
-    if (held) {
-      limit.restore();
-      throw new ControlError("n", `The pool size is not the sidebar's to change right now: ${held.reason}.`,
-        "a change once the cell that limits the pool has finished");
+      throw new ControlError("n", String((e as Error)?.message ?? e), accepted);
     }
     const pool = this.sources.pool();
-    // A pool registered with %threadpool was resized by the limit itself; one that is not is resized here.
     if (pool && pool.size !== n) {
-      const before = pool.size;
       try {
-        const r = pool.resize(n);
-        if (r && typeof (r as Promise<unknown>).then === "function") (r as Promise<unknown>).catch(() => undefined);
+        settle(pool.resize(n));
       } catch (e) {
-        limit.restore();
-        throw new ControlError("n", `The pool refused to resize to ${n}: ${(e as Error)?.message ?? e}`, `a whole number from 1 to ${max}`);
+        setting.restore();
+        throw new ControlError("n", `The pool refused to resize to ${n}: ${(e as Error)?.message ?? e}`, accepted);
       }
-      this.sizeBefore ??= before;
     }
-    this.workers?.limit.restore();
-    this.workers = { limit, n };
+    this.workers?.setting.restore();
+    this.workers = { setting, n };
     return pool ? `pool resized to ${n} worker${n === 1 ? "" : "s"}` : `the pool will start with ${n} worker${n === 1 ? "" : "s"}`;
   }
 
@@ -95,22 +88,27 @@ export class SidebarControls {
       n++;
     }
     this.limits.clear();
-    const workers = this.workers;
-    if (workers) {
-      workers.limit.restore();
+    if (this.workers) {
+      this.workers.setting.restore();
+      this.workers = undefined;
       n++;
+      // Back to what the configuration says now (a %parallel workers setting, the environment or the CPUs).
       const pool = this.sources.pool();
-      if (pool && this.sizeBefore !== undefined && pool.size === workers.n) {
+      const target = this.sources.threadpool.config().workers.value;
+      if (pool && pool.size !== target) {
         try {
-          pool.resize(this.sizeBefore);
+          settle(pool.resize(target));
         } catch {
           // The pool keeps its size; the next snapshot shows it.
         }
       }
     }
-    this.workers = undefined;
-    this.sizeBefore = undefined;
     const magic = this.sources.threadpool.resetMagicLimits?.() ?? 0;
     return `restored ${n} sidebar setting${n === 1 ? "" : "s"} and ${magic} %threadpool limit${magic === 1 ? "" : "s"}`;
   }
+}
+
+/** A resize may return a promise; its failure shows in the snapshot, and must not be an unhandled rejection. */
+function settle(r: unknown): void {
+  if (r && typeof (r as Promise<unknown>).then === "function") (r as Promise<unknown>).then(undefined, () => undefined);
 }

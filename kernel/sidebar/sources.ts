@@ -12,6 +12,8 @@ export interface ThreadpoolSource {
   config(): ParallelConfig;
   cpuReport(): CpuReport;
   limits(spec: LimitSpec, options: { source: "sidebar" }): ThreadpoolLimits;
+  /** Session settings (the pool size); returns a handle that removes exactly this setting. */
+  setParallelConfig(settings: { source: "sidebar"; workers: number }): { restore(): void };
   activeLimitEntries(): LimitEntry[];
   /** Limits each pool worker applies in its own thread (`entries`). */
   backendLimitsForWorkers(): { entries: LimitEntry[] };
@@ -71,6 +73,7 @@ export function defaultSources(overrides: Partial<SidebarSources> = {}): Sidebar
     config: () => tp.config(),
     cpuReport: () => tp.cpuReport(),
     limits: (spec, options) => tp.limits(spec, options),
+    setParallelConfig: (settings) => tp.setParallelConfig(settings),
     activeLimitEntries: () => tp.activeLimitEntries(),
     backendLimitsForWorkers: () => tp.backendLimitsForWorkers(),
     onBackendLimitsChanged: (cb) => tp.onBackendLimitsChanged(() => cb()),

@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Ack, ErrorReply, Hello, KernelMessage, Snapshot } from "../../schema/protocol";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
@@ -19,6 +18,9 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
 
   before(async () => {
     k = await RawClient.start({ cwd: repoRoot }); // beside node_modules, so a cell can require("koffi")
+    // The first execution waits for the TypeScript warm-up (seconds of synchronous work) that would
+    // otherwise stall the first snapshots and skew the rate measurements.
+    await k.execute("1+1", {}, 30000);
   });
   after(async () => {
     await k.close();
@@ -165,30 +167,27 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     await close(id);
   });
 
-  test("set_workers resizes the worker pool and the snapshot shows it", async () => {
-    const poolModule = join(repoRoot, "dist", "kernel", "pool");
-    const tpModule = join(repoRoot, "dist", "kernel", "threadpool");
-    // A pool made by hand, registered as %parallel registers its own; the sidebar finds it through %threadpool.
-    const made = await k.execute(`const { WorkerPool } = require(${JSON.stringify(poolModule)});\n` +
-      `const sidebarTestPool = new WorkerPool({ size: 2 });\nsidebarTestPool.start();\nawait sidebarTestPool.ready();\n` +
-      `require(${JSON.stringify(tpModule)}).setWorkerPool(sidebarTestPool);\nsidebarTestPool.size`, {}, 30000);
+  test("set_workers resizes the %parallel pool: the snapshot and %parallel status show it", async () => {
+    const made = await k.execute("%parallel workers 2", {}, 30000);
     assert.equal(made.reply.content.status, "ok", JSON.stringify(made.reply.content) + streamText(made.outputs, "stderr"));
     const { id } = await open();
     await ask(id, { type: "subscribe", rate: 10 });
-    const first = await waitFor("a snapshot with the pool", () => snapshots(id).find((s) => s.pool !== null));
+    const first = await waitFor("a snapshot with the pool", () => snapshots(id).find((s) => s.pool !== null && s.pool.w.length === 2), 15000);
     assert.equal(first.pool!.size, 2);
     const r = await ask(id, { type: "set_workers", n: 3 });
     assert.equal(r.type, "ack", JSON.stringify(r));
     const grown = await waitFor("3 workers", () => snapshots(id).find((s) => s.pool?.size === 3 && s.pool.w.length === 3), 15000);
     assert.equal(grown.sidebar.workers, 3);
-    assert.equal(resultText((await k.execute("sidebarTestPool.size")).outputs), "3");
+    assert.equal(grown.config.workers.src, "sidebar");
+    assert.match(streamText((await k.execute("%parallel status")).outputs), /^pool: 3 workers/);
     const tooMany = await ask(id, { type: "set_workers", n: 1000 });
     assert.equal(tooMany.type, "error");
     if (tooMany.type === "error") assert.equal(tooMany.field, "n");
-    await ask(id, { type: "reset" });
-    await waitFor("size back to 2", () => snapshots(id).slice(-1).find((s) => s.pool?.size === 2));
+    // Reset removes the sidebar's setting: the pool goes back to the %parallel workers 2 set before.
+    assert.equal((await ask(id, { type: "reset" })).type, "ack");
+    await waitFor("size back to 2", () => snapshots(id).slice(-1).find((s) => s.pool?.size === 2 && s.config.workers.src === "magic"));
     await close(id);
-    await k.execute(`require(${JSON.stringify(tpModule)}).setWorkerPool(undefined);\nawait sidebarTestPool.close();`);
+    await k.execute("%parallel shutdown");
   });
 
   test("fuzz: every malformed or out-of-range message gets an error reply and the kernel lives on", async () => {

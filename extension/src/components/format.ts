@@ -1,0 +1,38 @@
+/** Small formatting helpers shared by the components. */
+import type { Source } from "../../../schema/protocol";
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+export function rate(perSecond: number): string {
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)}M/s`;
+  if (perSecond >= 1e4) return `${Math.round(perSecond / 1e3)}k/s`;
+  if (perSecond >= 100) return `${Math.round(perSecond)}/s`;
+  return `${perSecond.toFixed(1)}/s`;
+}
+
+/** What each source means, for tooltips. */
+export const SOURCE_TITLE: Readonly<Record<Source, string>> = {
+  default: "threadlab's default",
+  env: "set by an environment variable before the kernel started",
+  api: "set by code (threadpool.limits)",
+  magic: "set by %threadpool limit",
+  sidebar: "set from this panel",
+  cell: "set for the running cell (%%threadpool limit)",
+};
+
+export const CPU_SOURCE_TITLE: Readonly<Record<string, string>> = {
+  logical: "all logical CPUs of the machine",
+  affinity: "the CPUs this process may run on (affinity mask)",
+  cgroup: "the container's CPU quota (cgroup)",
+  THREADLAB_MAX_CPUS: "the THREADLAB_MAX_CPUS override",
+};

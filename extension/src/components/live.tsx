@@ -1,0 +1,114 @@
+import * as React from "react";
+import type { Snapshot } from "../../../schema/protocol";
+import type { SnapshotHistory } from "../history";
+import { bytes, rate } from "./format";
+
+const W = 120;
+const MIN_RANGE_MS = 10_000;
+
+/** Start of the drawn time range: the last 60 s, or less while the history is younger (at least 10 s). */
+function windowStart(history: SnapshotHistory, t1: number): number {
+  const first = history.span?.t0 ?? t1;
+  return Math.min(t1 - MIN_RANGE_MS, Math.max(t1 - history.windowMs, first));
+}
+const H = 18;
+
+function Sparkline(props: { points: Array<[number, number]>; t0: number; t1: number }): JSX.Element {
+  const span = Math.max(1, props.t1 - props.t0);
+  const pts = props.points.map(([t, v]) => `${(((t - props.t0) / span) * W).toFixed(1)},${(H - (v / 100) * H).toFixed(1)}`).join(" ");
+  return (
+    <svg className="tl-spark" width={W} height={H} viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" aria-hidden="true">
+      <polyline points={pts} fill="none" />
+    </svg>
+  );
+}
+
+/** Per-worker busy % (last 60 s), items/s, map progress, queue, shared models, RSS. */
+export function Utilization(props: { snapshot: Snapshot; history: SnapshotHistory }): JSX.Element {
+  const { snapshot: s, history } = props;
+  const pool = s.pool;
+  const span = history.span;
+  const t1 = span?.t1 ?? s.t;
+  const t0 = windowStart(history, t1);
+  const last = history.lastMapProgress();
+  const running = pool?.maps.at(-1);
+  const busyWorkers = pool ? pool.w.filter((w) => w[1] === "busy").length : 0;
+  return (
+    <section className="tl-section" data-section="utilization">
+      <h3>Live utilization</h3>
+      {!pool ? (
+        <div className="tl-muted">No worker pool yet: run a <code>%parallel map</code> to see workers here.</div>
+      ) : (
+        <>
+          <div className="tl-stats">
+            <span data-testid="tl-busy-count">{busyWorkers} busy</span> of {pool.w.length} ·{" "}
+            <span data-testid="tl-items-rate">{rate(history.itemsPerSecond())}</span> · queue <span data-testid="tl-queue">{pool.queue}</span> · in flight {pool.inflight}
+          </div>
+          {running || last ? <MapProgressBar map={(running ?? last!.map)} finished={!running} /> : null}
+          <table className="tl-workers">
+            <tbody>
+              {pool.w.map((w) => (
+                <tr key={w[0]} data-worker={w[0]} data-state={w[1]}>
+                  <td className="tl-muted">#{w[0]}</td>
+                  <td><Sparkline points={history.busySeries(w[0])} t0={t0} t1={t1} /></td>
+                  <td className="tl-num">{w[2]}%</td>
+                  <td className={`tl-wstate tl-wstate-${w[1]}`}>{w[1]}</td>
+                  <td className="tl-num tl-muted" title="items done by this worker">{w[3]}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="tl-muted">shared models: {pool.models.n} ({bytes(pool.models.bytes)}) · RSS {bytes(s.rss)}</div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function MapProgressBar(props: { map: NonNullable<Snapshot["pool"]>["maps"][number]; finished: boolean }): JSX.Element {
+  const m = props.map;
+  const frac = m.total ? Math.min(1, m.done / m.total) : null;
+  return (
+    <div className="tl-map" data-testid="tl-map-progress" data-running={props.finished ? "false" : "true"}>
+      <div className="tl-map-label">
+        {props.finished ? "last map" : "map"} <b>{m.name}</b>: {m.done}{m.total !== null ? ` / ${m.total}` : ""} items
+        {frac !== null ? ` (${Math.floor(frac * 100)}%)` : ""} · {rate(m.rate)}{m.failed ? ` · ${m.failed} failed` : ""}
+        {props.finished ? " · last seen" : ""}
+      </div>
+      <div className="tl-bar"><div className="tl-bar-fill" style={{ width: `${(frac ?? 0) * 100}%` }} /></div>
+    </div>
+  );
+}
+
+/** Per-worker lanes of busy intervals by map, sampled at the snapshot rate (see history.ts). */
+export function Timeline(props: { history: SnapshotHistory }): JSX.Element {
+  const lanes = props.history.timeline();
+  const span = props.history.span;
+  const width = 240;
+  const laneH = 10;
+  return (
+    <section className="tl-section" data-section="timeline">
+      <h3>Task timeline <span className="tl-muted">(up to 60 s, sampled)</span></h3>
+      {!span || lanes.every((l) => l.segments.length === 0) ? (
+        <div className="tl-muted">Nothing ran in the last minute.</div>
+      ) : (
+        <svg className="tl-timeline" width="100%" height={lanes.length * (laneH + 2)} viewBox={`0 0 ${width} ${lanes.length * (laneH + 2)}`} preserveAspectRatio="none" data-testid="tl-timeline">
+          {lanes.map((lane, i) =>
+            lane.segments.map((seg, j) => {
+              const t0 = windowStart(props.history, span.t1);
+              const range = span.t1 - t0;
+              const x = ((seg.t0 - t0) / range) * width;
+              const w = Math.max(1, ((seg.t1 - seg.t0) / range) * width);
+              return (
+                <rect key={`${i}-${j}`} x={x} y={i * (laneH + 2)} width={w} height={laneH}
+                  style={{ fill: `hsl(${(seg.map * 67) % 360} 60% 50%)`, opacity: 0.35 + 0.65 * seg.busy }}>
+                  <title>{`worker #${lane.slot}: map ${seg.map}, ${seg.chunks} chunk${seg.chunks === 1 ? "" : "s"} finished, ${Math.round(seg.busy * 100)}% busy`}</title>
+                </rect>
+              );
+            }),
+          )}
+        </svg>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,307 @@
+/**
+ * What the threadlab sidebar and the kernel say to each other over the `threadlab` comm: one definition of
+ * every message — TypeScript types and runtime validation (zod) — imported by both sides. The kernel is
+ * compiled by tsconfig.node.json (CommonJS), the panel by extension/tsconfig.json (ES modules); this file
+ * must stay free of Node and DOM APIs.
+ *
+ * Panel → kernel: `subscribe`, `unsubscribe`, `set_workers`, `set_limit`, `reset`; each is answered with an
+ * `ack` or an `error` carrying the request's `id`. Kernel → panel: `hello` once the comm opens, then
+ * `snapshot`s at the subscribed rate while a panel is subscribed and visible.
+ *
+ * Every message carries `v` (PROTOCOL_VERSION). Requests are strict — an unknown field is an error, so a
+ * misspelt field cannot be silently ignored — while kernel messages are read leniently, so a newer kernel can
+ * add fields without breaking an older panel. A change that an older peer would misread bumps the version.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+export const PROTOCOL_VERSION = 1 as const;
+export const COMM_TARGET = "threadlab";
+
+/** Snapshot rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */
+export const RATE = { defaultHz: 4, maxHz: 10, minHz: 0.2, acceptedMaxHz: 100 } as const;
+/** Schema bounds; the kernel also checks the pool's own bound (which `hello` reports). */
+export const LIMITS = { maxWorkers: 1024, maxThreads: 4096, idLength: 64, selectorLength: 256 } as const;
+
+// ---- panel → kernel ------------------------------------------------------------------------------------
+
+/** What each field accepts, in words: error replies quote it so the sender knows what to send instead. */
+export const ACCEPTED: Readonly<Record<string, string>> = {
+  data: "a JSON object such as {\"v\": 1, \"type\": \"subscribe\"}",
+  v: `the protocol version ${PROTOCOL_VERSION}`,
+  type: "one of subscribe, unsubscribe, set_workers, set_limit, reset",
+  id: `a string of at most ${LIMITS.idLength} characters (echoed in the reply)`,
+  rate: `snapshots per second: a number above 0 and at most ${RATE.acceptedMaxHz} (more than ${RATE.maxHz} is clamped to ${RATE.maxHz})`,
+  visible: "true or false",
+  n: `a whole number of workers from 1 to the pool's maximum (at most ${LIMITS.maxWorkers})`,
+  api: "a thread-pool family or implementation such as blas, openmp, openblas, mkl, threadlab",
+  controller: "a controller id from the snapshot's pools (e.g. libopenblas or libgomp)",
+  value: `a whole number of threads from 1 to ${LIMITS.maxThreads}, or -1 for all CPUs`,
+};
+
+const requestId = z.string().max(LIMITS.idLength);
+const selector = z.string().min(1).max(LIMITS.selectorLength).regex(/^[A-Za-z0-9_:./@-]+$/);
+const common = { v: z.literal(PROTOCOL_VERSION), id: requestId.optional() };
+
+export const SubscribeSchema = z.object({
+  ...common,
+  type: z.literal("subscribe"),
+  rate: z.number().finite().gt(0).max(RATE.acceptedMaxHz).optional(),
+  visible: z.boolean().optional(),
+}).strict();
+
+export const UnsubscribeSchema = z.object({ ...common, type: z.literal("unsubscribe") }).strict();
+
+export const SetWorkersSchema = z.object({
+  ...common,
+  type: z.literal("set_workers"),
+  n: z.number().int().min(1).max(LIMITS.maxWorkers),
+}).strict();
+
+const threads = z.number().int().refine((n) => n === -1 || (n >= 1 && n <= LIMITS.maxThreads));
+
+export const SetLimitSchema = z.object({
+  ...common,
+  type: z.literal("set_limit"),
+  api: selector.optional(),
+  controller: selector.optional(),
+  value: threads,
+}).strict();
+
+export const ResetSchema = z.object({ ...common, type: z.literal("reset") }).strict();
+
+export type Subscribe = z.infer<typeof SubscribeSchema>;
+export type Unsubscribe = z.infer<typeof UnsubscribeSchema>;
+export type SetWorkers = z.infer<typeof SetWorkersSchema>;
+export type SetLimit = z.infer<typeof SetLimitSchema>;
+export type Reset = z.infer<typeof ResetSchema>;
+export type PanelMessage = Subscribe | Unsubscribe | SetWorkers | SetLimit | Reset;
+export type PanelMessageType = PanelMessage["type"];
+
+const PANEL_SCHEMAS = {
+  subscribe: SubscribeSchema,
+  unsubscribe: UnsubscribeSchema,
+  set_workers: SetWorkersSchema,
+  set_limit: SetLimitSchema,
+  reset: ResetSchema,
+} as const;
+
+export const PANEL_MESSAGE_TYPES = Object.keys(PANEL_SCHEMAS) as PanelMessageType[];
+
+// ---- kernel → panel ------------------------------------------------------------------------------------
+
+/** Where a value came from, as in kernel/threadpool's ConfigSource. */
+export const SourceSchema = z.enum(["default", "env", "api", "magic", "sidebar", "cell"]);
+export type Source = z.infer<typeof SourceSchema>;
+
+export const HelloSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal("hello"),
+  versions: z.object({ protocol: z.number(), threadlab: z.string(), node: z.string(), v8: z.string() }),
+  capabilities: z.object({
+    /** A worker pool can be resized (false before %parallel exists in this kernel). */
+    setWorkers: z.boolean(),
+    setLimit: z.boolean(),
+    reset: z.boolean(),
+    /** How the task timeline is made: "sampled" from per-worker state in snapshots, or "none". */
+    timeline: z.enum(["sampled", "none"]),
+    maxRateHz: z.number(),
+    defaultRateHz: z.number(),
+    maxWorkers: z.number(),
+  }),
+  pid: z.number(),
+});
+export type Hello = z.infer<typeof HelloSchema>;
+
+const knob = z.object({ n: z.number(), src: SourceSchema, d: z.string() });
+
+export const PoolEntrySchema = z.object({
+  /** Controller id (a selector for set_limit's `controller`). */
+  id: z.string(),
+  /** user_api: blas, openmp, threadlab, libuv, v8, sharp, onnxruntime, … */
+  api: z.string(),
+  /** internal_api: openblas, mkl, openmp, worker_threads, … */
+  impl: z.string(),
+  n: z.number().nullable(),
+  scope: z.enum(["process", "thread", "session", "startup"]),
+  /** Whether the sidebar may change it. */
+  set: z.boolean(),
+  src: SourceSchema,
+  /** Why it cannot be changed, when `set` is false. */
+  ro: z.string().optional(),
+  /** Threads each pool worker uses for this backend, and from where (BLAS/OpenMP only). */
+  per: z.object({ n: z.number(), src: SourceSchema }).optional(),
+  /** File name of a native library. */
+  lib: z.string().optional(),
+  ver: z.string().nullable().optional(),
+});
+export type PoolEntry = z.infer<typeof PoolEntrySchema>;
+
+export const WORKER_STATES = ["free", "starting", "ready", "busy", "retiring", "stopping"] as const;
+/** One worker as a tuple, to keep a 16-worker snapshot well under 2 KB: [slot, state, busy %, items, chunks, map id]. */
+export const WorkerTupleSchema = z.tuple([z.number(), z.enum(WORKER_STATES), z.number(), z.number(), z.number(), z.number()]);
+export type WorkerTuple = z.infer<typeof WorkerTupleSchema>;
+
+export const MapProgressSchema = z.object({
+  id: z.number(), name: z.string(), done: z.number(), total: z.number().nullable(), failed: z.number(), rate: z.number(),
+});
+export type MapProgress = z.infer<typeof MapProgressSchema>;
+
+export const PoolStateSchema = z.object({
+  size: z.number(),
+  queue: z.number(),
+  inflight: z.number(),
+  w: z.array(WorkerTupleSchema),
+  maps: z.array(MapProgressSchema),
+  models: z.object({ n: z.number(), bytes: z.number() }),
+});
+export type PoolState = z.infer<typeof PoolStateSchema>;
+
+export const SnapshotSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal("snapshot"),
+  seq: z.number(),
+  /** Epoch milliseconds. */
+  t: z.number(),
+  cpus: z.object({
+    n: z.number(),
+    /** Which bound decided `n`. */
+    src: z.enum(["logical", "affinity", "cgroup", "THREADLAB_MAX_CPUS"]),
+    logical: z.number(),
+    affinity: z.number(),
+    cgroup: z.number().nullable(),
+    max: z.number().nullable(),
+    physical: z.number().nullable(),
+  }),
+  config: z.object({ workers: knob, threads: knob, backend: knob }),
+  pools: z.array(PoolEntrySchema),
+  over: z.object({
+    /** Compute threads a running map may use (workers × threads × backend threads). */
+    threads: z.number(),
+    cpus: z.number(),
+    warn: z.string().nullable(),
+  }),
+  /** The %parallel worker pool, null before one exists. */
+  pool: PoolStateSchema.nullable(),
+  rss: z.number(),
+  /** What the sidebar itself set (so the panel can show and reset it). */
+  sidebar: z.object({ workers: z.number().nullable(), limits: z.record(z.string(), z.number()) }),
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+export const AckSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal("ack"),
+  id: z.string().optional(),
+  request: z.enum(["subscribe", "unsubscribe", "set_workers", "set_limit", "reset"]),
+  /** What the kernel did, in words (e.g. "rate clamped to 10 Hz"). */
+  detail: z.string().optional(),
+  /** The effective rate, for subscribe. */
+  rate: z.number().optional(),
+});
+export type Ack = z.infer<typeof AckSchema>;
+
+export const ErrorSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal("error"),
+  id: z.string().nullable(),
+  /** The request's type when it could be read. */
+  request: z.string().nullable(),
+  /** The offending field ("data" when the message is not an object at all). */
+  field: z.string(),
+  message: z.string(),
+  /** What the field accepts. */
+  accepted: z.string(),
+});
+export type ErrorReply = z.infer<typeof ErrorSchema>;
+
+export const KernelMessageSchema = z.discriminatedUnion("type", [HelloSchema, SnapshotSchema, AckSchema, ErrorSchema]);
+export type KernelMessage = z.infer<typeof KernelMessageSchema>;
+
+// ---- validation ----------------------------------------------------------------------------------------
+
+export type Validated<T> = { ok: true; message: T } | { ok: false; error: ErrorReply };
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** A short, safe description of a received value for an error message (never the whole of a large value). */
+export function describeValue(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return `an array of ${x.length}`;
+  if (typeof x === "object") return "an object";
+  if (typeof x === "string") return JSON.stringify(x.length > 32 ? x.slice(0, 32) + "…" : x);
+  if (typeof x === "number" || typeof x === "boolean") return String(x);
+  return typeof x;
+}
+
+/** An `error` reply; `field` picks the accepted text. */
+export function errorReply(field: string, message: string, context: { id?: string | null; request?: string | null; accepted?: string } = {}): ErrorReply {
+  return {
+    v: PROTOCOL_VERSION, type: "error", id: context.id ?? null, request: context.request ?? null, field, message,
+    accepted: context.accepted ?? ACCEPTED[field] ?? "see schema/protocol.ts",
+  };
+}
+
+/**
+ * Validates a message from the panel. Never throws; an invalid message yields the `error` reply to send,
+ * naming the first offending field, what was received and what is accepted. The request `id` is echoed
+ * whenever it is readable, so the panel can show the error next to the control that sent it.
+ */
+export function validatePanelMessage(data: unknown): Validated<PanelMessage> {
+  if (!isPlainObject(data)) {
+    return { ok: false, error: errorReply("data", `The message must be a JSON object; got ${describeValue(data)}.`) };
+  }
+  const id = typeof data.id === "string" && data.id.length <= LIMITS.idLength ? data.id : null;
+  const type = typeof data.type === "string" && (PANEL_MESSAGE_TYPES as string[]).includes(data.type) ? (data.type as PanelMessageType) : null;
+  const ctx = { id, request: type };
+  if (data.v !== PROTOCOL_VERSION) {
+    const what = data.v === undefined ? "it is missing" : `got ${describeValue(data.v)}`;
+    return { ok: false, error: errorReply("v", `Field "v" must be the protocol version ${PROTOCOL_VERSION}; ${what}. Reload the page after updating threadlab so panel and kernel match.`, ctx) };
+  }
+  if (!type) {
+    const what = data.type === undefined ? "it is missing" : `got ${describeValue(data.type)}`;
+    return { ok: false, error: errorReply("type", `Field "type" must name a request; ${what}.`, ctx) };
+  }
+  const parsed = PANEL_SCHEMAS[type].safeParse(data);
+  if (parsed.success) {
+    const m = parsed.data as PanelMessage;
+    if (m.type === "set_limit" && (m.api === undefined) === (m.controller === undefined)) {
+      const both = m.api !== undefined;
+      return { ok: false, error: errorReply(both ? "controller" : "api",
+        `set_limit needs exactly one of "api" or "controller"; ${both ? "both were given" : "neither was given"}.`,
+        { ...ctx, accepted: `${ACCEPTED.api}; or "controller": ${ACCEPTED.controller}` }) };
+    }
+    return { ok: true, message: m };
+  }
+  const issue = parsed.error.issues[0];
+  if (issue.code === "unrecognized_keys") {
+    const key = String(issue.keys[0]);
+    const allowed = Object.keys(PANEL_SCHEMAS[type].shape).join(", ");
+    return { ok: false, error: errorReply(key, `${type} has no field ${JSON.stringify(key.slice(0, 32))}.`, { ...ctx, accepted: `only the fields ${allowed}` }) };
+  }
+  const field = issue.path.length ? String(issue.path[0]) : "data";
+  const value = data[field];
+  const what = value === undefined ? "it is missing" : `got ${describeValue(value)}`;
+  return { ok: false, error: errorReply(field, `${type}: field "${field}" is not valid; ${what}.`, ctx) };
+}
+
+/** Validates a message from the kernel (the panel's side). */
+export function validateKernelMessage(data: unknown): Validated<KernelMessage> {
+  if (!isPlainObject(data)) return { ok: false, error: errorReply("data", `Expected an object from the kernel; got ${describeValue(data)}.`) };
+  if (data.v !== PROTOCOL_VERSION) {
+    return { ok: false, error: errorReply("v", `The kernel speaks sidebar protocol ${describeValue(data.v)}, this panel speaks ${PROTOCOL_VERSION}. Install matching versions (threadlab install) and reload the page.`) };
+  }
+  const parsed = KernelMessageSchema.safeParse(data);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = issue.path.join(".") || "data";
+  return { ok: false, error: errorReply(field, `Malformed ${describeValue(data.type)} message from the kernel at "${field}": ${issue.message}.`, { accepted: "see schema/protocol.ts" }) };
+}
+
+/** Builds a request with the version filled in (the panel's side). */
+export function request<T extends PanelMessage>(m: Omit<T, "v">): T {
+  return { v: PROTOCOL_VERSION, ...m } as T;
+}

@@ -1,0 +1,257 @@
+/**
+ * The sidebar's model (extension/src/model.ts) against real kernels: a `jupyter server` from the test venv,
+ * @jupyterlab/services' KernelManager and kernel connections — the same objects JupyterLab hands the model —
+ * and a thin stand-in for the notebook's session context (the one part that needs a browser).
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { Signal } from "@lumino/signaling";
+import type { Kernel, KernelManager as KernelManagerType } from "@jupyterlab/services";
+import { SidebarModel, type ConnectionState, type KernelLike, type SessionContextLike } from "../../extension/src/model";
+import { repoRoot } from "../kernel/client";
+
+const jupyter = join(repoRoot, ".venv", "bin", "jupyter");
+const skip = existsSync(jupyter) ? false : "no .venv/bin/jupyter (npm test creates it)";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** What a notebook's session context does for the model: hold the kernel and say when it changes. */
+class TestSessionContext implements SessionContextLike {
+  readonly kernelChanged = new Signal<this, unknown>(this);
+  readonly statusChanged = new Signal<this, string>(this);
+  readonly disposed = new Signal<this, void>(this);
+  isDisposed = false;
+  session: { kernel: KernelLike | null } | null;
+  constructor(kernel: Kernel.IKernelConnection | null, public kernelDisplayName: string) {
+    this.session = { kernel: kernel as unknown as KernelLike };
+  }
+  changeKernel(kernel: Kernel.IKernelConnection, displayName: string) {
+    const old = this.session?.kernel;
+    this.session = { kernel: kernel as unknown as KernelLike };
+    this.kernelDisplayName = displayName;
+    this.kernelChanged.emit({ name: "kernel", oldValue: old, newValue: kernel });
+  }
+}
+
+describe("sidebar model against a real Jupyter server and kernels", { skip }, () => {
+  let server: ChildProcess;
+  let root: string;
+  let manager: KernelManagerType;
+  let threadlab: Kernel.IKernelConnection;
+  let log = "";
+
+  before(async () => {
+    const port = await freePort();
+    const token = randomBytes(12).toString("hex");
+    root = mkdtempSync(join(tmpdir(), "threadlab-model-"));
+    server = spawn(jupyter, ["server", "--no-browser", `--ServerApp.port=${port}`, "--ServerApp.port_retries=0",
+      "--ServerApp.ip=127.0.0.1", `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${root}`,
+      ...(process.getuid?.() === 0 ? ["--ServerApp.allow_root=True"] : [])], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, JUPYTER_PLATFORM_DIRS: "1" } });
+    server.stdout!.on("data", (d) => (log += d));
+    server.stderr!.on("data", (d) => (log += d));
+    const services = require("@jupyterlab/services") as typeof import("@jupyterlab/services");
+    const serverSettings = services.ServerConnection.makeSettings({
+      baseUrl: `http://127.0.0.1:${port}/`, wsUrl: `ws://127.0.0.1:${port}/`, token, appendToken: true,
+      WebSocket: require("ws"), fetch, Request, Headers,
+    } as never);
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/api/status?token=${token}`);
+        if (r.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`jupyter server did not start:\n${log}`);
+      await sleep(200);
+    }
+    manager = new services.KernelManager({ serverSettings });
+    await manager.ready;
+    threadlab = await manager.startNew({ name: "threadlab" });
+    // Wait out the kernel's TypeScript warm-up (seconds of synchronous work) before timing anything.
+    await threadlab.requestExecute({ code: "1+1" }).done;
+  });
+
+  after(async () => {
+    try {
+      await manager?.shutdownAll();
+    } catch {
+      // the server goes away next anyway
+    }
+    manager?.dispose();
+    server?.kill("SIGTERM");
+    await new Promise((r) => server?.once("exit", r) ?? r(null));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function until(model: SidebarModel, what: string, pred: (s: ConnectionState) => boolean, timeoutMs = 30000): Promise<ConnectionState> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred(model.state)) {
+      if (Date.now() > deadline) throw new Error(`model never reached ${what}; state ${JSON.stringify(model.state)}\n${log.slice(-1500)}`);
+      await sleep(25);
+    }
+    return model.state;
+  }
+
+  async function snapshotAfter(model: SidebarModel, pred: (m: SidebarModel) => boolean = () => true, timeoutMs = 15000) {
+    const start = Date.now();
+    let seen = 0;
+    const on = () => seen++;
+    model.snapshotReceived.connect(on);
+    try {
+      while (!(seen > 0 && pred(model))) {
+        if (Date.now() - start > timeoutMs) throw new Error(`no matching snapshot within ${timeoutMs} ms; state ${JSON.stringify(model.state)}`);
+        await sleep(25);
+      }
+    } finally {
+      model.snapshotReceived.disconnect(on);
+    }
+    return model.snapshot!;
+  }
+
+  test("with no notebook the model says so and holds no comm", () => {
+    const model = new SidebarModel();
+    model.setSessionContext(null);
+    assert.equal(model.state.kind, "no-notebook");
+    model.dispose();
+  });
+
+  test("attaches to a threadlab kernel: hello, then snapshots at the set rate", async () => {
+    const model = new SidebarModel({ rate: 10 });
+    model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
+    await until(model, "connected", (s) => s.kind === "connected");
+    assert.equal(model.hello?.versions.protocol, 1);
+    const s = await snapshotAfter(model);
+    assert.ok(s.cpus.n >= 1);
+    await sleep(1000);
+    assert.ok(model.snapshot!.seq >= 6, `expected ~10 snapshots in 1 s at 10 Hz, got seq ${model.snapshot!.seq}`);
+    assert.equal(model.protocolErrors.count, 0);
+    model.dispose();
+  });
+
+  test("a hidden panel receives no snapshots; showing it resumes them", async () => {
+    const model = new SidebarModel({ rate: 10 });
+    model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
+    await until(model, "connected", (s) => s.kind === "connected");
+    await snapshotAfter(model);
+    model.setVisible(false);
+    await sleep(200);
+    const seq = model.snapshot!.seq;
+    await sleep(600);
+    assert.equal(model.snapshot!.seq, seq, "snapshots kept coming while hidden");
+    model.setVisible(true);
+    await snapshotAfter(model, (m) => m.snapshot!.seq > seq);
+    model.dispose();
+  });
+
+  test("controls: an invalid request is an error kept for its control; a valid one is obeyed", async () => {
+    const model = new SidebarModel({ rate: 10 });
+    model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
+    await until(model, "connected", (s) => s.kind === "connected");
+    const bad = await model.setLimit({ api: "cuda" }, 2);
+    assert.equal(bad.type, "error");
+    assert.equal(model.control("limit:cuda")?.error?.field, "api");
+    const ok = await model.setWorkers(3);
+    assert.equal(ok.type, "ack", JSON.stringify(ok));
+    assert.equal(model.control("workers")?.error, undefined);
+    const s = await snapshotAfter(model, (m) => m.snapshot!.config.workers.n === 3);
+    assert.equal(s.config.workers.src, "sidebar");
+    assert.equal((await model.reset()).type, "ack");
+    await snapshotAfter(model, (m) => m.snapshot!.config.workers.src !== "sidebar");
+    model.dispose();
+  });
+
+  test("a comm closed by the kernel is re-opened", async () => {
+    const model = new SidebarModel({ rate: 4 });
+    model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
+    await until(model, "connected", (s) => s.kind === "connected");
+    const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
+    const future = threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).close(); }` });
+    await future.done;
+    await until(model, "disconnected", (s) => s.kind === "disconnected", 5000);
+    await until(model, "connected again", (s) => s.kind === "connected", 10000);
+    await snapshotAfter(model);
+    model.dispose();
+  });
+
+  test("a malformed message from the kernel is dropped and counted, not shown", async () => {
+    const model = new SidebarModel({ rate: 1 });
+    model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
+    await until(model, "connected", (s) => s.kind === "connected");
+    const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
+    await threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).send({ v: 1, type: "snapshot", cpus: "many" }); }` }).done;
+    const deadline = Date.now() + 5000;
+    while (model.protocolErrors.count === 0 && Date.now() < deadline) await sleep(25);
+    assert.ok(model.protocolErrors.count >= 1);
+    assert.match(model.protocolErrors.last ?? "", /snapshot/);
+    assert.equal(model.state.kind, "connected");
+    model.dispose();
+  });
+
+  test("a kernel restart shows 'restarting' and re-attaches afterwards", async () => {
+    const model = new SidebarModel({ rate: 10 });
+    model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
+    await until(model, "connected", (s) => s.kind === "connected");
+    await snapshotAfter(model);
+    const states: string[] = [];
+    model.stateChanged.connect((_, s) => states.push(s.kind === "starting" && s.restarting ? "restarting" : s.kind));
+    await threadlab.restart();
+    await until(model, "connected after restart", (s) => s.kind === "connected" && states.length > 0, 60000);
+    assert.ok(states.includes("restarting") || states.includes("starting"), `states: ${states.join(" → ")}`);
+    const s = await snapshotAfter(model, () => true, 20000);
+    assert.equal(s.seq >= 1, true);
+    model.dispose();
+  });
+
+  test("switching to another kernel explains that it is not threadlab, and back re-attaches", async () => {
+    const model = new SidebarModel();
+    const ctx = new TestSessionContext(threadlab, "TypeScript (threadlab)");
+    model.setSessionContext(ctx, "a.ipynb");
+    await until(model, "connected", (s) => s.kind === "connected");
+    const specs = (await (manager.serverSettings.fetch(`${manager.serverSettings.baseUrl}api/kernelspecs?token=${manager.serverSettings.token}`)).then((r) => r.json())) as { kernelspecs: Record<string, unknown> };
+    if (!specs.kernelspecs.python3) {
+      model.dispose();
+      return;
+    }
+    const python = await manager.startNew({ name: "python3" });
+    ctx.changeKernel(python, "Python 3 (ipykernel)");
+    const s = await until(model, "not-threadlab", (x) => x.kind === "not-threadlab");
+    assert.equal(s.kind === "not-threadlab" && s.displayName, "Python 3 (ipykernel)");
+    assert.equal(s.kind === "not-threadlab" && s.implementation, "ipython");
+    ctx.changeKernel(threadlab, "TypeScript (threadlab)");
+    await until(model, "connected again", (x) => x.kind === "connected");
+    await python.shutdown();
+    model.dispose();
+  });
+
+  test("closing the notebook detaches: the kernel has no sidebar comm left", async () => {
+    const model = new SidebarModel();
+    model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
+    await until(model, "connected", (s) => s.kind === "connected");
+    const ids = async () => Object.keys(((await threadlab.requestCommInfo({ target_name: "threadlab" })).content as { comms?: object }).comms ?? {});
+    const before = await ids();
+    model.setSessionContext(null);
+    assert.equal(model.state.kind, "no-notebook");
+    await sleep(300);
+    const after = await ids();
+    assert.equal(before.length - after.length, 1, `comms before ${before.join(",")}, after ${after.join(",")}`);
+    assert.deepEqual(after, [], "an earlier model left a comm open");
+    model.dispose();
+  });
+});

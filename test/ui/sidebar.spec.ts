@@ -1,0 +1,191 @@
+/**
+ * The Thread pools sidebar in a real JupyterLab and a real browser: attach, live map, controls the kernel
+ * obeys, restart and kernel switch. Screenshots for the docs are taken along the way (light and dark).
+ */
+import { expect, galata, test, type IJupyterLabPageFixture } from "@jupyterlab/galata";
+import * as path from "node:path";
+
+const IMAGES = path.resolve(__dirname, "..", "..", "docs", "images");
+const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0";
+
+const panel = (page: IJupyterLabPageFixture) => page.locator("#threadlab-sidebar");
+const view = (page: IJupyterLabPageFixture) => page.locator("#threadlab-sidebar .tl-view");
+
+async function showPanel(page: IJupyterLabPageFixture) {
+  // Through the palette command, as a user would ("Show thread pools").
+  await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
+    .jupyterapp.commands.execute("threadlab:show-thread-pools"));
+  await expect(panel(page)).toBeVisible();
+}
+
+async function threadlabNotebook(page: IJupyterLabPageFixture, name: string) {
+  await page.notebook.createNew(name, { kernel: "threadlab" });
+  await expect(page.locator(".jp-Notebook")).toBeVisible();
+}
+
+/** Runs `source` in the notebook's first cell (replacing it; the kernel keeps its state) and returns its output text. */
+async function run(page: IJupyterLabPageFixture, source: string, wait = true): Promise<string> {
+  await page.notebook.setCell(0, "code", source);
+  await page.notebook.runCell(0, { wait });
+  return wait ? ((await page.notebook.getCellTextOutput(0)) ?? []).join("\n") : "";
+}
+
+test.describe("Thread pools sidebar", () => {
+  test("explains 'no notebook', attaches to a threadlab notebook and shows machine and pools", async ({ page }) => {
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "no-notebook");
+    await expect(panel(page).locator(".tl-state")).toContainText("No notebook open");
+    await threadlabNotebook(page, "attach.ipynb");
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    await expect(panel(page).getByTestId("tl-cpus")).toHaveText(/^\d+$/);
+    await expect(panel(page).locator("[data-pool=libuv]")).toContainText("read-only");
+    await expect(panel(page).getByTestId("tl-attached")).toContainText("attach.ipynb");
+  });
+
+  test("a running %parallel map shows busy workers and progress", async ({ page }) => {
+    await threadlabNotebook(page, "map.ipynb");
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    const lsmagic = await run(page, "%lsmagic");
+    test.skip(!/parallel/.test(lsmagic), "%parallel is not in this kernel yet");
+    await run(page, "%parallel workers 2");
+    // A native library too, so the tree shows one (and its per-worker limit).
+    await run(page, `const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS)});\n"loaded"`);
+    await run(page, "const spin = (x: number) => { const end = Date.now() + 25; while (Date.now() < end) {} return x * 2; };");
+    await page.setViewportSize({ width: 1400, height: 1500 });
+    await page.sidebar.setWidth(400, "right");
+    await run(page, `%parallel map spin "Array.from({ length: 1200 }, (_, i) => i)" --chunk 4`, false);
+    await expect(panel(page).locator("tr[data-state=busy]").first()).toBeVisible({ timeout: 30000 });
+    await expect(panel(page).getByTestId("tl-map-progress")).toContainText(/map .*spin.*\/ 1200 items/);
+    await expect(panel(page).getByTestId("tl-busy-count")).toHaveText(/[12] busy/);
+    // Screenshots once the sparklines and the timeline have a few seconds of history.
+    await expect(panel(page).getByTestId("tl-map-progress")).toContainText(/\((2|3|4)\d%\)/, { timeout: 30000 });
+    await panel(page).screenshot({ path: path.join(IMAGES, "sidebar-light.png") });
+    await page.theme.setDarkTheme();
+    await expect(panel(page).getByTestId("tl-map-progress")).toContainText(/\((5|6|7)\d%\)/, { timeout: 30000 });
+    await panel(page).screenshot({ path: path.join(IMAGES, "sidebar-dark.png") });
+    await page.theme.setLightTheme();
+    await page.notebook.waitForRun(0);
+    await expect(panel(page).getByTestId("tl-timeline")).toBeVisible();
+  });
+
+  test("the pool size set in the panel is what %parallel status reports", async ({ page }) => {
+    await threadlabNotebook(page, "size.ipynb");
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    const lsmagic = await run(page, "%lsmagic");
+    test.skip(!/parallel/.test(lsmagic), "%parallel is not in this kernel yet");
+    await run(page, "%parallel workers 2");
+    await expect(panel(page).getByTestId("tl-pool-size")).toHaveText("2 workers");
+    await panel(page).getByTestId("tl-workers-input").fill("3");
+    await panel(page).getByTestId("tl-workers-apply").click();
+    await expect(panel(page).getByTestId("tl-workers-feedback")).toHaveAttribute("data-outcome", "ack");
+    await expect(panel(page).getByTestId("tl-pool-size")).toHaveText("3 workers");
+    expect(await run(page, "%parallel status")).toMatch(/pool: 3 workers/);
+    // An out-of-range size is refused next to the control, and the kernel keeps its pool.
+    await panel(page).getByTestId("tl-workers-input").fill("100000");
+    await panel(page).getByTestId("tl-workers-apply").click();
+    await expect(panel(page).getByTestId("tl-workers-feedback")).toHaveAttribute("data-outcome", "error");
+    await expect(panel(page).getByTestId("tl-workers-feedback")).toContainText("Accepted");
+  });
+
+  test("blas=1 set in the panel is what %threadpool info reports", async ({ page }) => {
+    await threadlabNotebook(page, "blas.ipynb");
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    await run(page, `const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS)});\n"loaded"`);
+    await expect(panel(page).locator("[data-pool^='openblas']")).toBeVisible({ timeout: 15000 });
+    await panel(page).getByTestId("tl-limit-blas-input").fill("1");
+    await panel(page).getByTestId("tl-limit-blas-apply").click();
+    await expect(panel(page).getByTestId("tl-limit-blas-feedback")).toHaveAttribute("data-outcome", "ack");
+    await expect(panel(page).locator("[data-pool^='openblas']")).toContainText("1 thread sidebar");
+    // JupyterLab renders the magic's JSON; its text/plain (the table people read in other frontends) is
+    // in the output model.
+    await run(page, "%threadpool info");
+    const text = await page.evaluate(() => {
+      const nb = (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget;
+      const out = nb.content.model.cells.get(0).outputs.get(0);
+      return String(out.data["text/plain"]);
+    });
+    expect(text).toMatch(/openblas\s+1\s/);
+    await panel(page).getByTestId("tl-reset").click();
+    await expect(panel(page).getByTestId("tl-reset-feedback")).toHaveAttribute("data-outcome", "ack");
+  });
+
+  test("a notebook on another kernel gets an explanation of how to switch", async ({ page }) => {
+    const specs = await page.evaluate(async () => (await fetch("/api/kernelspecs")).json());
+    test.skip(!specs.kernelspecs.python3, "no python3 kernelspec in the venv");
+    await page.notebook.createNew("python.ipynb", { kernel: "python3" });
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "not-threadlab", { timeout: 60000 });
+    await expect(panel(page).locator(".tl-state")).toContainText("Change Kernel");
+    await expect(panel(page).locator(".tl-state")).toContainText("TypeScript (threadlab)");
+    await panel(page).screenshot({ path: path.join(IMAGES, "sidebar-not-threadlab.png") });
+  });
+});
+
+test.describe("Thread pools sidebar across a kernel restart", () => {
+  // galata's kernel-tracking route proxies POST /api/kernels/<id>/restart, and JupyterLab then often never
+  // sees the restart complete (its own kernel status stays "restarting"); this test talks to the server
+  // directly and shuts its kernel down itself.
+  test.use({ kernels: null, sessions: null });
+  test.afterEach(async ({ page }) => {
+    await page.kernel.shutdownAll();
+  });
+
+  test("after a kernel restart the panel re-attaches to the new process", async ({ page }) => {
+    await threadlabNotebook(page, "restart.ipynb");
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    // A cell first, as a user would have: a restart during the kernel's first seconds (its TypeScript
+    // warm-up) is a different story, where JupyterLab itself can lose the kernel (see docs/sidebar.md).
+    expect(await run(page, "1 + 1")).toContain("2");
+    const pid = await view(page).getAttribute("data-pid");
+    expect(pid).toMatch(/^\d+$/);
+    // Not awaited inside the page: the command resolves only once its confirmation dialog is answered.
+    await page.evaluate(() => {
+      void (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
+        .jupyterapp.commands.execute("notebook:restart-kernel");
+    });
+    await page.locator(".jp-Dialog .jp-mod-accept").click();
+    await expect(view(page)).not.toHaveAttribute("data-pid", pid!, { timeout: 60000 });
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    await expect(panel(page).getByTestId("tl-cpus")).toBeVisible();
+  });
+});
+
+test.describe("Thread pools sidebar in Notebook 7", () => {
+  // Notebook 7 has no Launcher tab, which galata's default readiness check waits for.
+  test.use({
+    autoGoto: false,
+    waitForApplication: async ({}, use) => {
+      await use(async (page) => {
+        await page.waitForFunction(() => (window as unknown as { jupyterapp?: { commands?: unknown } }).jupyterapp?.commands !== undefined);
+      });
+    },
+  });
+
+  test("the panel opens in Notebook 7's right area and attaches to the notebook's kernel", async ({ page, tmpPath, baseURL }) => {
+    const nb = {
+      cells: [{ cell_type: "code", execution_count: null, id: "c1", metadata: {}, outputs: [], source: "1 + 1" }],
+      metadata: { kernelspec: { name: "threadlab", display_name: "TypeScript (threadlab)", language: "typescript" } },
+      nbformat: 4, nbformat_minor: 5,
+    };
+    await page.contents.uploadContent(JSON.stringify(nb), "text", `${tmpPath}/nb7.ipynb`);
+    // galata's page.goto() resolves paths under /lab; Notebook 7 lives under /notebooks.
+    await page.evaluate((url) => { window.location.href = url; }, `${baseURL}/notebooks/${tmpPath}/nb7.ipynb`);
+    await page.waitForURL(/\/notebooks\//);
+    await page.waitForFunction(() => (window as unknown as { jupyterapp?: { commands?: unknown } }).jupyterapp?.commands !== undefined, undefined, { timeout: 60000 });
+    await page.waitForSelector(".jp-Notebook", { timeout: 60000 });
+    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
+      .jupyterapp.commands.execute("threadlab:show-thread-pools"));
+    await expect(panel(page)).toBeVisible({ timeout: 30000 });
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    await expect(panel(page).getByTestId("tl-cpus")).toHaveText(/^\d+$/);
+    await page.evaluate(() => (window as unknown as { jupyterapp: { serviceManager: { sessions: { shutdownAll(): Promise<void> } } } })
+      .jupyterapp.serviceManager.sessions.shutdownAll());
+  });
+});
+
+// galata is imported for its fixtures' side effects on `test`; keep the import used for type checkers.
+void galata;
