@@ -7,29 +7,18 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Signal } from "@lumino/signaling";
 import type { Kernel, KernelManager as KernelManagerType } from "@jupyterlab/services";
 import { SidebarModel, type ConnectionState, type KernelLike, type SessionContextLike } from "../../extension/src/model";
-import { repoRoot } from "../kernel/client";
+import { freePort, repoRoot } from "../kernel/client";
 
 const jupyter = join(repoRoot, ".venv", "bin", "jupyter");
 const skip = existsSync(jupyter) ? false : "no .venv/bin/jupyter (npm test creates it)";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** What a notebook's session context does for the model: hold the kernel and say when it changes. */
 class TestSessionContext implements SessionContextLike {

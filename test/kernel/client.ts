@@ -15,7 +15,8 @@ import { decode, encode, makeMessage, Signer } from "../../kernel/protocol/wire"
 
 export const repoRoot = resolve(__dirname, "..", "..", "..");
 
-async function freePort(): Promise<number> {
+/** A free TCP port on loopback (bound to port 0, then released). */
+export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once("error", rej);
