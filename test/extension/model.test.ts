@@ -170,13 +170,24 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const model = new SidebarModel({ rate: 4 });
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
-    const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
-    const future = threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).close(); }` });
-    await future.done;
-    await until(model, "disconnected", (s) => s.kind === "disconnected", 5000);
-    await until(model, "connected again", (s) => s.kind === "connected", 10000);
-    await snapshotAfter(model);
-    model.dispose();
+    // Recorded from a signal, not polled: the model may pass through "disconnected" and re-attach within
+    // a few milliseconds, faster than a poll would see.
+    const seen: string[] = [];
+    const record = (_: unknown, st: ConnectionState) => void seen.push(st.kind);
+    model.stateChanged.connect(record);
+    try {
+      const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
+      const future = threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).close(); }` });
+      await future.done;
+      const deadline = Date.now() + 5000;
+      while (!seen.includes("disconnected") && Date.now() < deadline) await sleep(25);
+      assert.ok(seen.includes("disconnected"), `the model never reported the closed comm; states: ${seen.join(", ")}`);
+      await until(model, "connected again", (s) => s.kind === "connected", 10000);
+      await snapshotAfter(model);
+    } finally {
+      model.stateChanged.disconnect(record);
+      model.dispose();
+    }
   });
 
   test("a malformed message from the kernel is dropped and counted, not shown", async () => {
