@@ -206,7 +206,7 @@ export class Kernel {
       case "shutdown_request":
         return { type: "shutdown_reply", content: { status: "ok", restart: Boolean(c.restart) } };
       case "interrupt_request":
-        // Reached only through SIGINT-less paths (the control plane answers it itself).
+        // On shell only: the control plane answers interrupt_request on control itself (with SIGINT).
         this.interrupt();
         return { type: "interrupt_reply", content: { status: "ok" } };
       default:

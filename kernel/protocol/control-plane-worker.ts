@@ -14,7 +14,6 @@ export type ToControlPlane = { type: "send"; frames: Uint8Array[]; ack: number }
 export type FromControlPlane =
   | { type: "ready" }
   | { type: "request"; frames: Uint8Array[] }
-  | { type: "interrupted" }
   | { type: "sent"; ack: number }
   | { type: "log"; text: string };
 
@@ -66,7 +65,6 @@ async function main(): Promise<void> {
       // SIGINT, not a message: only a signal reaches a main thread that is busy in synchronous code.
       process.kill(process.pid, "SIGINT");
       await out.send(encode(makeMessage(session, { msg_type: "interrupt_reply", content: { status: "ok" }, parent: msg }), signer));
-      port.postMessage({ type: "interrupted" } satisfies FromControlPlane);
       continue;
     }
     if (msg.header.msg_type === "shutdown_request") {

@@ -23,7 +23,6 @@ export class KernelSockets {
   private closed = false;
   private acks = new Map<number, () => void>();
   private nextAck = 0;
-  onInterruptedByControl: () => void = () => undefined;
 
   constructor(
     private readonly info: ConnectionInfo,
@@ -75,9 +74,6 @@ export class KernelSockets {
           case "sent":
             this.acks.get(m.ack)?.();
             this.acks.delete(m.ack);
-            break;
-          case "interrupted":
-            this.onInterruptedByControl();
             break;
           case "request": {
             const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
