@@ -37,6 +37,9 @@ export function makeSgemm(lib: koffi.LibraryHandle, n: number): (reps: number) =
   };
 }
 
+// Well past 2^28 cycles at any clock this machine could have (134 ms at 2 GHz).
+const SPIN_SETTLE_MS = 600;
+
 function cpuTicksByThread(): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync("/proc/self/task")) {
@@ -55,8 +58,13 @@ function cpuTicksByThread(): Map<string, number> {
 /**
  * Runs `fn` and counts the threads of this process that computed during it: those whose CPU time grew by
  * at least a third of the busiest thread's. Also returns how many threads existed at the end.
+ *
+ * Idle OpenBLAS threads spin (sched_yield) for 2^28 TSC cycles after their last job, and libgomp's spin a
+ * little too, so a thread that worked just before `fn` can still burn CPU during it without computing. CI
+ * once counted such a thread under blas=1; waiting out the spin first makes the count mean "computed".
  */
 export function busyThreadsDuring(fn: () => void): { busy: number; alive: number } {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SPIN_SETTLE_MS);
   const before = cpuTicksByThread();
   fn();
   const after = cpuTicksByThread();
