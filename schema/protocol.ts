@@ -16,7 +16,8 @@
  */
 import { z } from "zod";
 
-export const PROTOCOL_VERSION = 1 as const;
+// 2: chunk records for the task timeline (pool.c, running-chunk time in worker tuples, timeline "chunks").
+export const PROTOCOL_VERSION = 2 as const;
 export const COMM_TARGET = "threadlab";
 
 /** Snapshot rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */
@@ -104,8 +105,8 @@ export const HelloSchema = z.object({
     setWorkers: z.boolean(),
     setLimit: z.boolean(),
     reset: z.boolean(),
-    /** How the task timeline is made: "sampled" from per-worker state in snapshots, or "none". */
-    timeline: z.enum(["sampled", "none"]),
+    /** How the task timeline is made: from the pool's "chunks" records, or "none". */
+    timeline: z.enum(["chunks", "none"]),
     maxRateHz: z.number(),
     defaultRateHz: z.number(),
     maxWorkers: z.number(),
@@ -139,9 +140,24 @@ export const PoolEntrySchema = z.object({
 export type PoolEntry = z.infer<typeof PoolEntrySchema>;
 
 export const WORKER_STATES = ["free", "starting", "ready", "busy", "retiring", "stopping"] as const;
-/** One worker as a tuple, to keep a 16-worker snapshot well under 2 KB: [slot, state, busy %, items, chunks, map id]. */
-export const WorkerTupleSchema = z.tuple([z.number(), z.enum(WORKER_STATES), z.number(), z.number(), z.number(), z.number()]);
+/**
+ * One worker as a tuple, to keep a 16-worker snapshot well under 2 KB:
+ * [slot, state, busy %, items, chunks, map id, ms the running chunk has run (0 when idle)].
+ */
+export const WorkerTupleSchema = z.tuple([z.number(), z.enum(WORKER_STATES), z.number(), z.number(), z.number(), z.number(), z.number()]);
 export type WorkerTuple = z.infer<typeof WorkerTupleSchema>;
+
+/**
+ * Finished chunks for the task timeline, sent once each (the kernel keeps a cursor per panel):
+ * [worker slot, map id, ms before the snapshot's `t` the chunk started, duration ms, items, chunks, failed
+ * items, 1 if the worker crashed in it]. Each tuple is one chunk (`chunks` = 1) unless there were more than a
+ * snapshot can carry; then neighbours on the same worker and map are merged, closest first, and `chunks`
+ * says how many a bar holds.
+ */
+export const ChunkTupleSchema = z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.union([z.literal(0), z.literal(1)])]);
+export type ChunkTuple = z.infer<typeof ChunkTupleSchema>;
+/** Most chunk tuples in one snapshot (about 24 bytes each; keeps a 16-worker snapshot under 2 KB). */
+export const MAX_CHUNK_TUPLES = 16;
 
 export const MapProgressSchema = z.object({
   id: z.number(), name: z.string(), done: z.number(), total: z.number().nullable(), failed: z.number(), rate: z.number(),
@@ -153,6 +169,8 @@ export const PoolStateSchema = z.object({
   queue: z.number(),
   inflight: z.number(),
   w: z.array(WorkerTupleSchema),
+  /** Chunks finished since this panel's previous snapshot (on the first, those of the last 60 s). */
+  c: z.array(ChunkTupleSchema),
   maps: z.array(MapProgressSchema),
   models: z.object({ n: z.number(), bytes: z.number() }),
 });

@@ -1,14 +1,15 @@
 /**
  * The last 60 seconds of snapshots, and what the panel draws from them: per-worker busy sparklines,
- * items/s, and a sampled task timeline. Pure data, no DOM: the model owns one, the tests use it directly.
+ * items/s, and the task timeline. Pure data, no DOM: the model owns one, the tests use it directly.
  *
- * The timeline is sampled: the pool reports each worker's state, map and chunk counter in every snapshot,
- * not individual chunk start/end times, so a lane shows when a worker was busy on which map (bars) and how
- * many chunks it finished in each interval (ticks), at the snapshot rate's resolution.
+ * The timeline is made of the pool's chunk records (`pool.c`): the kernel sends each finished chunk once, with
+ * its worker, map, start, duration, items and failures, so a lane shows one bar per chunk — or per run of
+ * neighbouring chunks when more finished between two snapshots than one can carry (a bar then says how many
+ * it holds). Chunks still running are drawn from the workers' running time in the latest snapshot.
  *
  * @module
  */
-import type { MapProgress, Snapshot, WorkerTuple } from "../../schema/protocol";
+import type { ChunkTuple, MapProgress, Snapshot, WorkerTuple } from "../../schema/protocol";
 
 export const WINDOW_MS = 60_000;
 
@@ -17,23 +18,30 @@ interface Sample {
   w: WorkerTuple[];
 }
 
-export interface LaneSegment {
+/** A bar in a worker's lane: one chunk, or `chunks` neighbouring ones merged by the kernel. */
+export interface ChunkBar {
+  slot: number;
+  map: number;
+  /** Epoch ms (the kernel's clock, like the snapshots' `t`). */
   t0: number;
   t1: number;
-  map: number;
-  /** Average busy fraction over the segment (0–1). */
-  busy: number;
-  /** Chunks finished during the segment. */
+  items: number;
   chunks: number;
+  failed: number;
+  crashed: boolean;
+  /** Still running at the latest snapshot: `t1` is that snapshot's time. */
+  running: boolean;
 }
 
 export interface Lane {
   slot: number;
-  segments: LaneSegment[];
+  bars: ChunkBar[];
 }
 
 export class SnapshotHistory {
   private samples: Sample[] = [];
+  private bars: ChunkBar[] = [];
+  private readonly mapNames = new Map<number, string>();
   private lastMap: MapProgress | null = null;
   private lastMapSeenAt = 0;
 
@@ -41,12 +49,16 @@ export class SnapshotHistory {
 
   clear(): void {
     this.samples = [];
+    this.bars = [];
+    this.mapNames.clear();
     this.lastMap = null;
   }
 
   add(s: Snapshot): void {
     if (s.pool) {
       this.samples.push({ t: s.t, w: s.pool.w });
+      for (const c of s.pool.c) this.bars.push(barOf(c, s.t));
+      for (const m of s.pool.maps) this.mapNames.set(m.id, m.name);
       const running = s.pool.maps.at(-1);
       if (running) {
         this.lastMap = running;
@@ -57,6 +69,12 @@ export class SnapshotHistory {
     let drop = 0;
     while (drop < this.samples.length && this.samples[drop].t < cutoff) drop++;
     if (drop) this.samples.splice(0, drop);
+    if (this.bars.length && this.bars[0].t1 < cutoff) this.bars = this.bars.filter((b) => b.t1 >= cutoff);
+  }
+
+  /** The name a map was shown with, if a snapshot named it. */
+  mapName(id: number): string | undefined {
+    return this.mapNames.get(id);
   }
 
   get span(): { t0: number; t1: number } | null {
@@ -68,6 +86,7 @@ export class SnapshotHistory {
   slots(): number[] {
     const set = new Set<number>();
     for (const s of this.samples) for (const w of s.w) set.add(w[0]);
+    for (const b of this.bars) set.add(b.slot);
     return [...set].sort((a, b) => a - b);
   }
 
@@ -105,39 +124,21 @@ export class SnapshotHistory {
     return this.lastMap ? { map: this.lastMap, seenAt: this.lastMapSeenAt } : null;
   }
 
-  /** Per-worker lanes of busy segments, merged while a worker stays on one map. */
+  /** Per-worker lanes of chunk bars in time order, each ending with the chunk it is running, if any. */
   timeline(): Lane[] {
-    const lanes: Lane[] = [];
-    for (const slot of this.slots()) {
-      const segments: LaneSegment[] = [];
-      let prev: WorkerTuple | undefined;
-      let prevT = 0;
-      for (const s of this.samples) {
-        const w = s.w.find((x) => x[0] === slot);
-        if (!w) {
-          prev = undefined;
-          continue;
-        }
-        if (prev) {
-          const chunks = Math.max(0, w[4] - prev[4]);
-          const busy = w[2] / 100;
-          if (busy > 0 || chunks > 0) {
-            const last = segments[segments.length - 1];
-            if (last && last.map === w[5] && last.t1 === prevT) {
-              const total = last.t1 - last.t0 + (s.t - prevT);
-              last.busy = total > 0 ? (last.busy * (last.t1 - last.t0) + busy * (s.t - prevT)) / total : busy;
-              last.t1 = s.t;
-              last.chunks += chunks;
-            } else {
-              segments.push({ t0: prevT, t1: s.t, map: w[5], busy, chunks });
-            }
-          }
-        }
-        prev = w;
-        prevT = s.t;
+    const latest = this.samples.at(-1);
+    const lanes = new Map<number, ChunkBar[]>(this.slots().map((slot) => [slot, []]));
+    for (const b of this.bars) lanes.get(b.slot)!.push(b);
+    for (const w of latest?.w ?? []) {
+      if (w[6] > 0) {
+        lanes.get(w[0])!.push({ slot: w[0], map: w[5], t0: latest!.t - w[6], t1: latest!.t, items: 0, chunks: 1, failed: 0, crashed: false, running: true });
       }
-      lanes.push({ slot, segments });
     }
-    return lanes;
+    return [...lanes].map(([slot, bars]) => ({ slot, bars: bars.sort((a, b) => a.t0 - b.t0) }));
   }
+}
+
+function barOf(c: ChunkTuple, t: number): ChunkBar {
+  const [slot, map, ago, dur, items, chunks, failed, crashed] = c;
+  return { slot, map, t0: t - ago, t1: t - ago + dur, items, chunks, failed, crashed: crashed === 1, running: false };
 }

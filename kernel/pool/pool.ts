@@ -9,6 +9,7 @@ import { splitSlice, type MapItems } from "./items";
 import { MapRun, type Chunk, type MapReport } from "./map-run";
 import { defaultPoolSize, POOL_TUNING, resolveMapOptions, type MapOptions, type PoolOptions } from "./options";
 import type { FromWorker, ToWorker, WorkerData } from "./protocol";
+import { ChunkLog } from "./chunk-log";
 import { buildSnapshot, type PoolSnapshot } from "./snapshot";
 import { CANCEL_SLOTS, createStats, epochMs, F, LIFECYCLE, slotView, type WorkerLifecycle } from "./stats";
 
@@ -48,6 +49,8 @@ export class WorkerHandle {
  * whichever worker has room.
  */
 export class WorkerPool {
+  /** Finished chunks, for the sidebar's task timeline. */
+  readonly chunkLog = new ChunkLog();
   private readonly workers: WorkerHandle[] = [];
   private readonly runs: MapRun[] = [];
   private readonly statsSab: SharedArrayBuffer;
@@ -297,6 +300,7 @@ export class WorkerPool {
     const i = this.workers.indexOf(h);
     if (i >= 0) this.workers.splice(i, 1);
     const wasStarting = h.state === "starting";
+    const runningSince = h.stats[F.chunkStart];
     h.setState("free");
     h.stats[F.chunkStart] = 0;
     this.freeSlots.push(h.slot);
@@ -326,6 +330,7 @@ export class WorkerPool {
       }
       this.wakeReady();
     } else {
+      if (runningSince > 0) this.chunkLog.record(h.slot, h.stats[F.mapId], runningSince, epochMs(), 0, 0, true);
       const alone = h.inflight.size === 1;
       for (const c of h.inflight.values()) this.onCrashedChunk(c, alone, cause);
     }
@@ -369,6 +374,7 @@ export class WorkerPool {
         h.inflight.delete(m.chunkId);
         if (c.attempts > 0) h.holdsSuspect = false;
         c.run.inflight--;
+        if (m.t0 > 0) this.chunkLog.record(h.slot, m.mapId, m.t0, m.t0 + m.busyMs, m.processed, m.failures?.length ?? 0);
         c.run.onDone(c, m);
         if (h.state === "retiring" && h.inflight.size === 0) void this.stop(h);
         this.pump();

@@ -66,6 +66,8 @@ export type FromWorker =
       results: Float64Array | unknown[];
       /** Items processed; fewer than the chunk's count when the map was cancelled or an item failed in "raise" mode. */
       processed: number;
+      /** When the worker started the chunk (epoch ms), 0 if it skipped it (map cancelled or gone): for the timeline. */
+      t0: number;
       busyMs: number;
       failures?: ItemFailure[];
     };

@@ -16,6 +16,8 @@ export interface WorkerSnapshot {
   chunks: number;
   /** Map of the chunk running or last run, 0 if none yet. */
   map: number;
+  /** When the running chunk started (epoch ms), 0 when idle. */
+  since: number;
 }
 
 export interface MapSnapshot {
@@ -70,6 +72,7 @@ export function buildSnapshot(workers: readonly SnapshotWorker[], runs: readonly
       items: s[F.items],
       chunks: s[F.chunks],
       map: s[F.mapId],
+      since: s[F.chunkStart],
     };
   });
   return {

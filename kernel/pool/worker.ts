@@ -184,7 +184,7 @@ function finish(c: ChunkRun): void {
   stats[F.items] += c.i;
   stats[F.chunks] += 1;
   stats[F.chunkStart] = 0;
-  const base = { t: "done" as const, mapId: m.mapId, chunkId: m.chunkId, processed: c.i, busyMs, failures: c.failures };
+  const base = { t: "done" as const, mapId: m.mapId, chunkId: m.chunkId, processed: c.i, t0: c.t0, busyMs, failures: c.failures };
   if (c.packed) {
     post({ ...base, results: c.packed }, [c.packed.buffer]);
     return;
@@ -217,7 +217,7 @@ let queued = 0;
 function runChunk(m: ChunkMsg): Promise<void> | undefined {
   const map = maps.get(m.mapId);
   if (!map || cancel[m.mapId % CANCEL_SLOTS] === m.mapId) {
-    post({ t: "done", mapId: m.mapId, chunkId: m.chunkId, results: [], processed: 0, busyMs: 0 });
+    post({ t: "done", mapId: m.mapId, chunkId: m.chunkId, results: [], processed: 0, t0: 0, busyMs: 0 });
     return undefined;
   }
   currentMap = m.mapId;

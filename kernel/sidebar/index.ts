@@ -47,7 +47,7 @@ export function hello(sources: SidebarSources): Hello {
       setWorkers: true,
       setLimit: true,
       reset: true,
-      timeline: "sampled",
+      timeline: "chunks",
       maxRateHz: RATE.maxHz,
       defaultRateHz: RATE.defaultHz,
       maxWorkers: sources.maxWorkers,

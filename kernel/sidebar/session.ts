@@ -11,7 +11,7 @@
 import { errorReply, PROTOCOL_VERSION, RATE, validatePanelMessage, type Ack, type ErrorReply, type KernelMessage, type PanelMessage } from "../../schema/protocol";
 import type { Comm } from "../comm/manager";
 import { ControlError, type SidebarControls } from "./controls";
-import type { SnapshotBuilder } from "./snapshot";
+import type { ChunkCursor, SnapshotBuilder } from "./snapshot";
 
 export class SidebarSession {
   private subscribed = false;
@@ -20,6 +20,7 @@ export class SidebarSession {
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private closed = false;
+  private readonly chunks: ChunkCursor = { seq: 0 };
 
   constructor(private readonly comm: Pick<Comm, "send" | "closed">, private readonly builder: SnapshotBuilder,
               private readonly controls: SidebarControls) {}
@@ -94,7 +95,7 @@ export class SidebarSession {
 
   private tick(): void {
     if (!this.timer) return;
-    this.send(this.builder.build(++this.seq));
+    this.send(this.builder.build(++this.seq, this.chunks));
   }
 
   private send(m: KernelMessage): void {

@@ -11,16 +11,20 @@
  * @module
  */
 import { basename } from "node:path";
-import { PROTOCOL_VERSION, type PoolEntry, type PoolState, type Snapshot, type Source, type WorkerTuple, WORKER_STATES } from "../../schema/protocol";
+import { MAX_CHUNK_TUPLES, PROTOCOL_VERSION, type ChunkTuple, type PoolEntry, type PoolState, type Snapshot, type Source, type WorkerTuple, WORKER_STATES } from "../../schema/protocol";
 import type { ControllerInfo, LimitEntry } from "../threadpool";
 import { checkOversubscription } from "../threadpool/oversubscription";
 import { winningEntry } from "../threadpool/limit-state";
-import type { PoolSnapshotLike, SidebarSources } from "./sources";
+import { encodeChunks } from "./chunks";
+import type { ChunkLogLike, PoolSnapshotLike, SidebarSources } from "./sources";
 
 // Measured: the thread-pool part costs ≈ 3 ms (more with many threads mapped); at 1 Hz that alone was a third
 // of the 1 %-of-a-core budget. Limit changes still show at once (invalidate on change).
 const SLOW_REFRESH_MS = 3000;
 const SHARE_WINDOW_MS = 50;
+const TIMELINE_WINDOW_MS = 60_000;
+// A panel's first snapshot fills its timeline with up to a minute of chunks: allow it a few times the budget.
+const FIRST_FILL_FACTOR = 4;
 const BACKEND_APIS = new Set(["blas", "openmp"]);
 
 /** Environment variables that set a pool's size before start, by internal_api. */
@@ -36,6 +40,12 @@ const ENV_OF: Readonly<Record<string, readonly string[]>> = {
 type Slow = Pick<Snapshot, "cpus" | "config" | "pools" | "over">;
 
 /** What the sidebar set, for the snapshot's `sidebar` field. */
+/** Where one panel is in the pool's chunk log: each panel is sent every chunk once. */
+export interface ChunkCursor {
+  seq: number;
+  log?: ChunkLogLike;
+}
+
 export interface SidebarState {
   workers: number | null;
   limits: Record<string, number>;
@@ -64,7 +74,8 @@ export class SnapshotBuilder {
     this.off?.();
   }
 
-  build(seq: number): Snapshot {
+  /** The snapshot numbered `seq`; with a cursor, it carries the chunks finished since the cursor's last one. */
+  build(seq: number, cursor?: ChunkCursor): Snapshot {
     const now = this.now();
     if (!this.last || now - this.last.t >= SHARE_WINDOW_MS) {
       if (!this.slow || now - this.slowAt >= SLOW_REFRESH_MS) {
@@ -76,7 +87,7 @@ export class SnapshotBuilder {
       let rss: number | undefined;
       if (pool) {
         const s = pool.snapshot();
-        poolState = toPoolState(s);
+        poolState = toPoolState(s, now);
         rss = s.rssBytes;
       }
       this.last = {
@@ -84,7 +95,23 @@ export class SnapshotBuilder {
         rss: rss ?? process.memoryUsage.rss(), sidebar: this.sidebarState(),
       };
     }
-    return { ...this.last, seq };
+    const snap: Snapshot = { ...this.last, seq };
+    if (snap.pool && cursor) snap.pool = { ...snap.pool, c: this.chunksFor(cursor, snap.t) };
+    return snap;
+  }
+
+  private chunksFor(cursor: ChunkCursor, t: number): ChunkTuple[] {
+    const log = this.sources.pool()?.chunkLog;
+    if (!log) return [];
+    if (cursor.log !== log) {
+      // A new pool (or the first snapshot): start from what is in its log.
+      cursor.log = log;
+      cursor.seq = 0;
+    }
+    const first = cursor.seq === 0;
+    const { records, seq } = log.since(cursor.seq, t - TIMELINE_WINDOW_MS);
+    cursor.seq = seq;
+    return encodeChunks(records, t, first ? MAX_CHUNK_TUPLES * FIRST_FILL_FACTOR : MAX_CHUNK_TUPLES);
   }
 
   private readThreadpools(): Slow {
@@ -139,7 +166,7 @@ function poolEntry(i: ControllerInfo, active: readonly LimitEntry[], workerEntri
   return entry;
 }
 
-function toPoolState(s: PoolSnapshotLike): PoolState {
+function toPoolState(s: PoolSnapshotLike, now: number): PoolState {
   const states = WORKER_STATES as readonly string[];
   return {
     size: s.size,
@@ -147,8 +174,9 @@ function toPoolState(s: PoolSnapshotLike): PoolState {
     inflight: s.inflight,
     w: s.workers.map((w): WorkerTuple => [
       w.slot, (states.includes(w.state) ? w.state : "ready") as WorkerTuple[1], Math.round(Math.min(1, Math.max(0, w.busy)) * 100),
-      w.items, w.chunks, w.map,
+      w.items, w.chunks, w.map, w.since ? Math.max(0, Math.round(now - w.since)) : 0,
     ]),
+    c: [],
     maps: s.maps.map((m) => ({ ...m, name: clip(m.name, 40), rate: Math.round(m.rate) })),
     models: { n: s.models.length, bytes: s.models.reduce((n, m) => n + m.bytes, 0) },
   };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ChunkRecordLike } from "./chunks";
 import type { ControllerInfo, CpuReport, LimitEntry, LimitSpec, ParallelConfig, ThreadpoolLimits } from "../threadpool";
 
 /** The `%threadpool` API, as far as the sidebar uses it. */
@@ -32,6 +33,14 @@ export interface PoolWorkerLike {
   items: number;
   chunks: number;
   map: number;
+  /** When the running chunk started (epoch ms), 0 when idle. */
+  since?: number;
+}
+
+/** The pool's record of finished chunks (kernel/pool/chunk-log.ts). */
+export interface ChunkLogLike {
+  readonly seq: number;
+  since(seq: number, notBefore?: number): { records: ChunkRecordLike[]; seq: number };
 }
 
 /** The `%parallel` pool's snapshot, as far as the sidebar reads it. */
@@ -50,6 +59,8 @@ export interface SidebarPool {
   readonly size: number;
   snapshot(): PoolSnapshotLike;
   resize(n: number): unknown;
+  /** Finished chunks for the task timeline; without it the timeline shows only running chunks. */
+  readonly chunkLog?: ChunkLogLike;
 }
 
 export interface SidebarSources {

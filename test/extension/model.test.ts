@@ -14,6 +14,7 @@ import { Signal } from "@lumino/signaling";
 import type { Kernel, KernelManager as KernelManagerType } from "@jupyterlab/services";
 import { SidebarModel, type ConnectionState, type KernelLike, type SessionContextLike } from "../../extension/src/model";
 import { freePort, repoRoot } from "../kernel/client";
+import { PROTOCOL_VERSION } from "../../schema/protocol";
 
 const jupyter = join(repoRoot, ".venv", "bin", "jupyter");
 const skip = existsSync(jupyter) ? false : "no .venv/bin/jupyter (npm test creates it)";
@@ -125,7 +126,7 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const model = new SidebarModel({ rate: 10 });
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
-    assert.equal(model.hello?.versions.protocol, 1);
+    assert.equal(model.hello?.versions.protocol, PROTOCOL_VERSION);
     const s = await snapshotAfter(model);
     assert.ok(s.cpus.n >= 1);
     await sleep(1000);
@@ -195,7 +196,7 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
     const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
-    await threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).send({ v: 1, type: "snapshot", cpus: "many" }); }` }).done;
+    await threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).send({ v: ${PROTOCOL_VERSION}, type: "snapshot", cpus: "many" }); }` }).done;
     const deadline = Date.now() + 5000;
     while (model.protocolErrors.count === 0 && Date.now() < deadline) await sleep(25);
     assert.ok(model.protocolErrors.count >= 1);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { PROTOCOL_VERSION, RATE, request, validateKernelMessage, validatePanelMessage, type Snapshot } from "../../schema/protocol";
+const V = PROTOCOL_VERSION;
 
 /** For assertion messages: deep junk would overflow JSON.stringify's stack. */
 function show(x: unknown): string {
@@ -26,14 +27,14 @@ function rejects(data: unknown, field: string) {
 describe("sidebar protocol: panel → kernel", () => {
   test("accepts every well-formed request", () => {
     for (const m of [
-      { v: 1, type: "subscribe" },
-      { v: 1, type: "subscribe", rate: 4, visible: true, id: "r1" },
-      { v: 1, type: "subscribe", rate: 50 },
-      { v: 1, type: "unsubscribe" },
-      { v: 1, type: "set_workers", n: 3 },
-      { v: 1, type: "set_limit", api: "blas", value: 1 },
-      { v: 1, type: "set_limit", controller: "openblas:/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0", value: -1 },
-      { v: 1, type: "reset", id: "x" },
+      { v: V, type: "subscribe" },
+      { v: V, type: "subscribe", rate: 4, visible: true, id: "r1" },
+      { v: V, type: "subscribe", rate: 50 },
+      { v: V, type: "unsubscribe" },
+      { v: V, type: "set_workers", n: 3 },
+      { v: V, type: "set_limit", api: "blas", value: 1 },
+      { v: V, type: "set_limit", controller: "openblas:/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0", value: -1 },
+      { v: V, type: "reset", id: "x" },
     ]) {
       const r = validatePanelMessage(m);
       assert.ok(r.ok, `${JSON.stringify(m)}: ${!r.ok && r.error.message}`);
@@ -50,43 +51,44 @@ describe("sidebar protocol: panel → kernel", () => {
 
   test("a missing or wrong version is an error on field v", () => {
     rejects({ type: "subscribe" }, "v");
-    rejects({ v: 2, type: "subscribe" }, "v");
-    rejects({ v: "1", type: "subscribe" }, "v");
+    rejects({ v: V + 1, type: "subscribe" }, "v");
+    rejects({ v: 1, type: "subscribe" }, "v"); // a panel from before the chunk timeline
+    rejects({ v: String(V), type: "subscribe" }, "v");
   });
 
   test("an unknown or missing type is an error naming the accepted types", () => {
-    const r = rejects({ v: 1, type: "eval", code: "process.exit()" }, "type");
+    const r = rejects({ v: V, type: "eval", code: "process.exit()" }, "type");
     if (!r.ok) assert.match(r.error.accepted, /subscribe.*set_limit/);
-    rejects({ v: 1 }, "type");
-    rejects({ v: 1, type: 7 }, "type");
+    rejects({ v: V }, "type");
+    rejects({ v: V, type: 7 }, "type");
   });
 
   test("out-of-range and wrongly typed fields name the field", () => {
-    rejects({ v: 1, type: "subscribe", rate: -1 }, "rate");
-    rejects({ v: 1, type: "subscribe", rate: 0 }, "rate");
-    rejects({ v: 1, type: "subscribe", rate: 1e308 }, "rate");
-    rejects({ v: 1, type: "subscribe", rate: "4" }, "rate");
-    rejects({ v: 1, type: "subscribe", visible: "yes" }, "visible");
-    rejects({ v: 1, type: "set_workers" }, "n");
-    rejects({ v: 1, type: "set_workers", n: 0 }, "n");
-    rejects({ v: 1, type: "set_workers", n: 2.5 }, "n");
-    rejects({ v: 1, type: "set_workers", n: 1e9 }, "n");
-    rejects({ v: 1, type: "set_limit", api: "blas" }, "value");
-    rejects({ v: 1, type: "set_limit", api: "blas", value: 0 }, "value");
-    rejects({ v: 1, type: "set_limit", api: "blas", value: -2 }, "value");
-    rejects({ v: 1, type: "set_limit", api: "blas; rm -rf /", value: 1 }, "api");
-    rejects({ v: 1, type: "set_limit", value: 1 }, "api");
-    rejects({ v: 1, type: "set_limit", api: "blas", controller: "libgomp", value: 1 }, "controller");
-    rejects({ v: 1, type: "reset", id: "x".repeat(65) }, "id");
+    rejects({ v: V, type: "subscribe", rate: -1 }, "rate");
+    rejects({ v: V, type: "subscribe", rate: 0 }, "rate");
+    rejects({ v: V, type: "subscribe", rate: 1e308 }, "rate");
+    rejects({ v: V, type: "subscribe", rate: "4" }, "rate");
+    rejects({ v: V, type: "subscribe", visible: "yes" }, "visible");
+    rejects({ v: V, type: "set_workers" }, "n");
+    rejects({ v: V, type: "set_workers", n: 0 }, "n");
+    rejects({ v: V, type: "set_workers", n: 2.5 }, "n");
+    rejects({ v: V, type: "set_workers", n: 1e9 }, "n");
+    rejects({ v: V, type: "set_limit", api: "blas" }, "value");
+    rejects({ v: V, type: "set_limit", api: "blas", value: 0 }, "value");
+    rejects({ v: V, type: "set_limit", api: "blas", value: -2 }, "value");
+    rejects({ v: V, type: "set_limit", api: "blas; rm -rf /", value: 1 }, "api");
+    rejects({ v: V, type: "set_limit", value: 1 }, "api");
+    rejects({ v: V, type: "set_limit", api: "blas", controller: "libgomp", value: 1 }, "controller");
+    rejects({ v: V, type: "reset", id: "x".repeat(65) }, "id");
   });
 
   test("an unknown field is an error naming it (a misspelling must not be ignored)", () => {
-    const r = rejects({ v: 1, type: "set_limit", api: "blas", vaule: 1, value: 1 }, "vaule");
+    const r = rejects({ v: V, type: "set_limit", api: "blas", vaule: 1, value: 1 }, "vaule");
     if (!r.ok) assert.match(r.error.accepted, /value/);
   });
 
   test("the request id is echoed in errors when it is readable", () => {
-    const r = rejects({ v: 1, type: "set_workers", n: -3, id: "pool-size" }, "n");
+    const r = rejects({ v: V, type: "set_workers", n: -3, id: "pool-size" }, "n");
     if (!r.ok) {
       assert.equal(r.error.id, "pool-size");
       assert.equal(r.error.request, "set_workers");
@@ -96,9 +98,9 @@ describe("sidebar protocol: panel → kernel", () => {
   test("huge and deeply nested junk is described briefly, not echoed", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 5000; i++) deep = { a: deep };
-    const r = rejects({ v: 1, type: "subscribe", rate: deep }, "rate");
+    const r = rejects({ v: V, type: "subscribe", rate: deep }, "rate");
     if (!r.ok) assert.ok(r.error.message.length < 200, r.error.message);
-    const big = rejects({ v: 1, type: "set_limit", api: "x".repeat(100000), value: 1 }, "api");
+    const big = rejects({ v: V, type: "set_limit", api: "x".repeat(100000), value: 1 }, "api");
     if (!big.ok) assert.ok(big.error.message.length < 200);
   });
 
@@ -110,12 +112,12 @@ describe("sidebar protocol: panel → kernel", () => {
 
 describe("sidebar protocol: kernel → panel", () => {
   const snapshot: Snapshot = {
-    v: 1, type: "snapshot", seq: 1, t: Date.now(),
+    v: V, type: "snapshot", seq: 1, t: Date.now(),
     cpus: { n: 2, src: "affinity", logical: 2, affinity: 2, cgroup: null, max: null, physical: 1 },
     config: { workers: { n: 2, src: "default", d: "effective CPUs (2)" }, threads: { n: 1, src: "default", d: "1 per worker" }, backend: { n: 1, src: "default", d: "max(2 // (2 × 1), 1)" } },
     pools: [{ id: "libuv", api: "libuv", impl: "libuv", n: 4, scope: "startup", set: false, src: "default", ro: "fixed" }],
     over: { threads: 2, cpus: 2, warn: null },
-    pool: { size: 2, queue: 0, inflight: 1, w: [[0, "busy", 100, 10, 1, 1], [1, "ready", 0, 0, 0, 0]], maps: [{ id: 1, name: "map", done: 10, total: 100, failed: 0, rate: 50 }], models: { n: 0, bytes: 0 } },
+    pool: { size: 2, queue: 0, inflight: 1, w: [[0, "busy", 100, 10, 1, 1, 40], [1, "ready", 0, 0, 0, 0, 0]], c: [[0, 1, 300, 120, 5, 1, 0, 0], [1, 1, 900, 40, 9, 3, 1, 0]], maps: [{ id: 1, name: "map", done: 10, total: 100, failed: 0, rate: 50 }], models: { n: 0, bytes: 0 } },
     rss: 1e8,
     sidebar: { workers: null, limits: {} },
   };
@@ -123,12 +125,20 @@ describe("sidebar protocol: kernel → panel", () => {
   test("accepts hello, snapshot, ack and error", () => {
     for (const m of [
       snapshot,
-      { v: 1, type: "hello", versions: { protocol: 1, threadlab: "0.1.0", node: "v20", v8: "11" }, capabilities: { setWorkers: true, setLimit: true, reset: true, timeline: "sampled", maxRateHz: 10, defaultRateHz: 4, maxWorkers: 256 }, pid: 1 },
-      { v: 1, type: "ack", id: "a", request: "reset" },
-      { v: 1, type: "error", id: null, request: null, field: "data", message: "m", accepted: "a" },
+      { v: V, type: "hello", versions: { protocol: 1, threadlab: "0.1.0", node: "v20", v8: "11" }, capabilities: { setWorkers: true, setLimit: true, reset: true, timeline: "chunks", maxRateHz: 10, defaultRateHz: 4, maxWorkers: 256 }, pid: 1 },
+      { v: V, type: "ack", id: "a", request: "reset" },
+      { v: V, type: "error", id: null, request: null, field: "data", message: "m", accepted: "a" },
     ]) {
       const r = validateKernelMessage(m);
       assert.ok(r.ok, `${JSON.stringify(m).slice(0, 80)}: ${!r.ok && r.error.message}`);
+    }
+  });
+
+  test("a chunk tuple must have all eight fields, and the crash flag is 0 or 1", () => {
+    for (const c of [[0, 1, 300, 120, 5, 1, 0], [0, 1, 300, 120, 5, 1, 0, 2], [0, 1, "300", 120, 5, 1, 0, 0]]) {
+      const r = validateKernelMessage({ ...snapshot, pool: { ...snapshot.pool, c: [c] } });
+      assert.equal(r.ok, false, JSON.stringify(c));
+      if (!r.ok) assert.match(r.error.field, /^pool\.c\.0/);
     }
   });
 
@@ -137,14 +147,14 @@ describe("sidebar protocol: kernel → panel", () => {
   });
 
   test("a malformed snapshot names the path of the bad field", () => {
-    const r = validateKernelMessage({ ...snapshot, pool: { ...snapshot.pool, w: [[0, "dancing", 1, 1, 1, 1]] } });
+    const r = validateKernelMessage({ ...snapshot, pool: { ...snapshot.pool, w: [[0, "dancing", 1, 1, 1, 1, 0]] } });
     assert.equal(r.ok, false);
     if (!r.ok) assert.match(r.error.field, /^pool\.w\.0\.1$/);
   });
 
   test("a kernel speaking another protocol version is reported as such", () => {
-    const r = validateKernelMessage({ ...snapshot, v: 2 });
+    const r = validateKernelMessage({ ...snapshot, v: 1 });
     assert.equal(r.ok, false);
-    if (!r.ok) assert.match(r.error.message, /protocol 2.*speaks 1/);
+    if (!r.ok) assert.match(r.error.message, new RegExp(`protocol 1.*speaks ${V}`));
   });
 });

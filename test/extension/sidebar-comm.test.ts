@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import type { Ack, ErrorReply, Hello, KernelMessage, Snapshot } from "../../schema/protocol";
+import { PROTOCOL_VERSION as V, type Ack, type ErrorReply, type Hello, type KernelMessage, type Snapshot } from "../../schema/protocol";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
 
 const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0";
@@ -52,7 +52,7 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
   /** Sends a request and waits for the ack or error that carries its id. */
   async function ask(commId: string, data: Record<string, unknown>): Promise<Ack | ErrorReply> {
     const id = `req-${++nextReq}`;
-    await k.send("shell", k.message("comm_msg", { comm_id: commId, data: { v: 1, id, ...data } }));
+    await k.send("shell", k.message("comm_msg", { comm_id: commId, data: { v: V, id, ...data } }));
     return waitFor(`reply to ${id}`, () => received(commId).find((m) => (m.type === "ack" || m.type === "error") && m.id === id) as Ack | ErrorReply | undefined);
   }
 
@@ -64,8 +64,9 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
 
   test("opening the comm is answered with hello: versions and capabilities", async () => {
     const { id, hello } = await open();
-    assert.equal(hello.v, 1);
-    assert.equal(hello.versions.protocol, 1);
+    assert.equal(hello.v, V);
+    assert.equal(hello.versions.protocol, V);
+    assert.equal(hello.capabilities.timeline, "chunks");
     assert.match(hello.versions.threadlab, /^\d+\.\d+\.\d+/);
     assert.equal(hello.capabilities.maxRateHz, 10);
     assert.equal(hello.capabilities.defaultRateHz, 4);
@@ -190,28 +191,65 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     await k.execute("%parallel shutdown");
   });
 
+  test("the task timeline: every chunk of a map arrives once, on the worker that ran it, in the map's time", async () => {
+    assert.equal((await k.execute("%parallel workers 2", {}, 30000)).reply.content.status, "ok");
+    const { id } = await open();
+    await ask(id, { type: "subscribe", rate: 10 });
+    await waitFor("a snapshot with the pool", () => snapshots(id).find((s) => s.pool?.w.length === 2), 15000);
+    const t0 = Date.now();
+    // 60 chunks of 5 items of ~8 ms each: ~40 ms chunks, several per snapshot interval on each worker.
+    const run = await k.execute(`%parallel map (x: number) => { const e = Date.now() + 8; while (Date.now() < e); return x } "Array.from({ length: 300 }, (_, i) => i)" --chunk 5 --no-progress --out spun`, {}, 60000);
+    assert.equal(run.reply.content.status, "ok", JSON.stringify(run.reply.content) + streamText(run.outputs, "stderr"));
+    const t1 = Date.now();
+    await sleep(400); // a snapshot or two after the map ended
+    const snaps = snapshots(id);
+    const mapId = snaps.flatMap((s) => s.pool?.maps ?? []).find((m) => m.total === 300)?.id;
+    assert.ok(mapId, "the map showed up in a snapshot");
+    const chunks = snaps.flatMap((s) => (s.pool?.c ?? []).map((c) => ({ t: s.t, c }))).filter(({ c }) => c[1] === mapId);
+    const items = chunks.reduce((n, { c }) => n + c[4], 0);
+    const count = chunks.reduce((n, { c }) => n + c[5], 0);
+    assert.equal(items, 300, "each item counted exactly once across the snapshots' chunk tuples");
+    assert.equal(count, 60, "each of the 60 chunks sent once");
+    assert.deepEqual([...new Set(chunks.map(({ c }) => c[0]))].sort(), [0, 1].sort(), "both workers have bars");
+    for (const { t, c } of chunks) {
+      const start = t - c[2];
+      assert.ok(start >= t0 - 50 && start + c[3] <= t1 + 50, `chunk ${JSON.stringify(c)} lies outside the map's run`);
+      assert.ok(c[3] >= 5 * 8 * c[5] - 2, `a bar of ${c[5]} chunk(s) lasted ${c[3]} ms, less than its items' busy time`);
+      assert.equal(c[6], 0);
+      assert.equal(c[7], 0);
+    }
+    // A panel opening now gets the last minute's chunks in its first snapshot.
+    const late = await open();
+    await ask(late.id, { type: "subscribe", rate: 10 });
+    const firstLate = await waitFor("the late panel's first snapshot", () => snapshots(late.id)[0]);
+    assert.equal(firstLate.pool!.c.filter((c) => c[1] === mapId).reduce((n, c) => n + c[4], 0), 300);
+    await close(late.id);
+    await close(id);
+    await k.execute("%parallel shutdown");
+  });
+
   test("fuzz: every malformed or out-of-range message gets an error reply and the kernel lives on", async () => {
     const { id } = await open();
     let deep: unknown = "x";
     for (let i = 0; i < 2000; i++) deep = [deep];
     const junk: unknown[] = [
-      null, 0, -1, "subscribe", true, [], [1, 2, 3], {}, { v: 1 }, { type: "subscribe" }, { v: 99, type: "subscribe" },
-      { v: 1, type: "eval", code: "process.exit(1)" }, { v: 1, type: "__proto__" }, { v: 1, type: "constructor" },
-      { v: 1, type: "subscribe", rate: -4 }, { v: 1, type: "subscribe", rate: 0 }, { v: 1, type: "subscribe", rate: 1e308 },
-      { v: 1, type: "subscribe", rate: "fast" }, { v: 1, type: "subscribe", rate: null }, { v: 1, type: "subscribe", visible: 1 },
-      { v: 1, type: "set_workers" }, { v: 1, type: "set_workers", n: 0 }, { v: 1, type: "set_workers", n: -5 },
-      { v: 1, type: "set_workers", n: 1e300 }, { v: 1, type: "set_workers", n: 1.5 }, { v: 1, type: "set_workers", n: "4" },
-      { v: 1, type: "set_workers", n: 2000 }, { v: 1, type: "set_limit" }, { v: 1, type: "set_limit", value: 1 },
-      { v: 1, type: "set_limit", api: "blas" }, { v: 1, type: "set_limit", api: "blas", value: 0 },
-      { v: 1, type: "set_limit", api: "blas", value: 1e12 }, { v: 1, type: "set_limit", api: "", value: 1 },
-      { v: 1, type: "set_limit", api: "$(reboot)", value: 1 }, { v: 1, type: "set_limit", api: "nosuchpool", value: 1 },
-      { v: 1, type: "set_limit", controller: "x".repeat(10000), value: 1 }, { v: 1, type: "set_limit", api: ["blas"], value: 1 },
-      { v: 1, type: "set_limit", api: "blas", controller: "libgomp", value: 1 }, { v: 1, type: "reset", extra: 1 },
-      { v: 1, type: "unsubscribe", id: 42 }, { v: 1, type: "unsubscribe", id: "y".repeat(1000) },
-      { v: 1, type: "subscribe", rate: deep }, { v: 1, type: "subscribe", __proto__: { rate: 1 }, toString: "x" },
-      { v: 1, type: "set_limit", api: "blas", value: { valueOf: 1 } },
+      null, 0, -1, "subscribe", true, [], [1, 2, 3], {}, { v: V }, { type: "subscribe" }, { v: 99, type: "subscribe" },
+      { v: V, type: "eval", code: "process.exit(1)" }, { v: V, type: "__proto__" }, { v: V, type: "constructor" },
+      { v: V, type: "subscribe", rate: -4 }, { v: V, type: "subscribe", rate: 0 }, { v: V, type: "subscribe", rate: 1e308 },
+      { v: V, type: "subscribe", rate: "fast" }, { v: V, type: "subscribe", rate: null }, { v: V, type: "subscribe", visible: 1 },
+      { v: V, type: "set_workers" }, { v: V, type: "set_workers", n: 0 }, { v: V, type: "set_workers", n: -5 },
+      { v: V, type: "set_workers", n: 1e300 }, { v: V, type: "set_workers", n: 1.5 }, { v: V, type: "set_workers", n: "4" },
+      { v: V, type: "set_workers", n: 2000 }, { v: V, type: "set_limit" }, { v: V, type: "set_limit", value: 1 },
+      { v: V, type: "set_limit", api: "blas" }, { v: V, type: "set_limit", api: "blas", value: 0 },
+      { v: V, type: "set_limit", api: "blas", value: 1e12 }, { v: V, type: "set_limit", api: "", value: 1 },
+      { v: V, type: "set_limit", api: "$(reboot)", value: 1 }, { v: V, type: "set_limit", api: "nosuchpool", value: 1 },
+      { v: V, type: "set_limit", controller: "x".repeat(10000), value: 1 }, { v: V, type: "set_limit", api: ["blas"], value: 1 },
+      { v: V, type: "set_limit", api: "blas", controller: "libgomp", value: 1 }, { v: V, type: "reset", extra: 1 },
+      { v: V, type: "unsubscribe", id: 42 }, { v: V, type: "unsubscribe", id: "y".repeat(1000) },
+      { v: V, type: "subscribe", rate: deep }, { v: V, type: "subscribe", __proto__: { rate: 1 }, toString: "x" },
+      { v: V, type: "set_limit", api: "blas", value: { valueOf: 1 } },
     ];
-    for (let i = 0; i < 40; i++) junk.push({ v: 1, type: "set_workers", n: -Math.random() * 1e6, [`junk${i}`]: i });
+    for (let i = 0; i < 40; i++) junk.push({ v: V, type: "set_workers", n: -Math.random() * 1e6, [`junk${i}`]: i });
     const before = received(id).filter((m) => m.type === "error").length;
     for (const data of junk) await k.send("shell", k.message("comm_msg", { comm_id: id, data }));
     const errors = await waitFor(`${junk.length} error replies`, () => {

@@ -67,6 +67,13 @@ test.describe("Thread pools sidebar", () => {
     await page.theme.setLightTheme();
     await page.notebook.waitForRun(0);
     await expect(panel(page).getByTestId("tl-timeline")).toBeVisible();
+    // The timeline has every one of the map's 300 chunks (1200 items / 4), as bars on both workers' lanes.
+    const bars = panel(page).getByTestId("tl-chunk");
+    const finished = () => bars.evaluateAll((els) => els.filter((e) => e.getAttribute("data-running") === "false")
+      .map((e) => [e.getAttribute("data-slot"), Number(e.getAttribute("data-chunks"))] as const));
+    await expect.poll(async () => (await finished()).reduce((n, [, c]) => n + c, 0), { timeout: 10000 }).toBe(300);
+    expect(new Set((await finished()).map(([slot]) => slot)).size).toBe(2);
+    expect((await finished()).length, "chunks of 100 ms at 4 Hz fit the budget: a bar each").toBeGreaterThan(100);
   });
 
   test("the pool size set in the panel is what %parallel status reports", async ({ page }) => {

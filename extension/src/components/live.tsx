@@ -1,6 +1,6 @@
 import * as React from "react";
 import type { Snapshot } from "../../../schema/protocol";
-import type { SnapshotHistory } from "../history";
+import type { ChunkBar, SnapshotHistory } from "../history";
 import { bytes, rate } from "./format";
 
 const W = 120;
@@ -80,35 +80,49 @@ function MapProgressBar(props: { map: NonNullable<Snapshot["pool"]>["maps"][numb
   );
 }
 
-/** Per-worker lanes of busy intervals by map, sampled at the snapshot rate (see history.ts). */
+/** Per-worker lanes with a bar per chunk (or per merged run of chunks), coloured by map, like Dask's task stream. */
 export function Timeline(props: { history: SnapshotHistory }): JSX.Element {
-  const lanes = props.history.timeline();
-  const span = props.history.span;
+  const { history } = props;
+  const lanes = history.timeline();
+  const span = history.span;
   const width = 240;
   const laneH = 10;
+  const height = lanes.length * (laneH + 2);
   return (
     <section className="tl-section" data-section="timeline">
-      <h3>Task timeline <span className="tl-muted">(up to 60 s, sampled)</span></h3>
-      {!span || lanes.every((l) => l.segments.length === 0) ? (
+      <h3>Task timeline <span className="tl-muted">(last 60 s, a bar per chunk)</span></h3>
+      {!span || lanes.every((l) => l.bars.length === 0) ? (
         <div className="tl-muted">Nothing ran in the last minute.</div>
       ) : (
-        <svg className="tl-timeline" width="100%" height={lanes.length * (laneH + 2)} viewBox={`0 0 ${width} ${lanes.length * (laneH + 2)}`} preserveAspectRatio="none" data-testid="tl-timeline">
-          {lanes.map((lane, i) =>
-            lane.segments.map((seg, j) => {
-              const t0 = windowStart(props.history, span.t1);
-              const range = span.t1 - t0;
-              const x = ((seg.t0 - t0) / range) * width;
-              const w = Math.max(1, ((seg.t1 - seg.t0) / range) * width);
+        <svg className="tl-timeline" width="100%" height={height} viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" data-testid="tl-timeline">
+          {lanes.map((lane, i) => {
+            const t0 = windowStart(history, span.t1);
+            const range = span.t1 - t0;
+            return lane.bars.filter((b) => b.t1 >= t0).map((b, j) => {
+              const x = Math.max(0, ((b.t0 - t0) / range) * width);
+              // A hair's gap between neighbouring chunks keeps their boundaries visible; a bar never vanishes.
+              const w = Math.max(0.6, ((b.t1 - Math.max(b.t0, t0)) / range) * width - 0.3);
+              const cls = `tl-chunk${b.running ? " tl-chunk-running" : ""}${b.failed || b.crashed ? " tl-chunk-failed" : ""}`;
               return (
-                <rect key={`${i}-${j}`} x={x} y={i * (laneH + 2)} width={w} height={laneH}
-                  style={{ fill: `hsl(${(seg.map * 67) % 360} 60% 50%)`, opacity: 0.35 + 0.65 * seg.busy }}>
-                  <title>{`worker #${lane.slot}: map ${seg.map}, ${seg.chunks} chunk${seg.chunks === 1 ? "" : "s"} finished, ${Math.round(seg.busy * 100)}% busy`}</title>
+                <rect key={`${i}-${j}`} className={cls} x={x} y={i * (laneH + 2)} width={w} height={laneH}
+                  data-testid="tl-chunk" data-slot={lane.slot} data-map={b.map} data-chunks={b.chunks} data-running={b.running ? "true" : "false"}
+                  style={{ fill: `hsl(${(b.map * 67) % 360} 60% 50%)` }}>
+                  <title>{describeBar(b, history.mapName(b.map))}</title>
                 </rect>
               );
-            }),
-          )}
+            });
+          })}
         </svg>
       )}
     </section>
   );
+}
+
+function describeBar(b: ChunkBar, name: string | undefined): string {
+  const map = name ? `${name} (map ${b.map})` : `map ${b.map}`;
+  const ms = Math.round(b.t1 - b.t0);
+  if (b.running) return `worker #${b.slot}: ${map}, chunk running for ${ms} ms`;
+  const what = b.chunks === 1 ? "chunk" : `${b.chunks} chunks`;
+  const failed = b.crashed ? " · the worker crashed in it" : b.failed ? ` · ${b.failed} failed` : "";
+  return `worker #${b.slot}: ${map}, ${what} of ${b.items} item${b.items === 1 ? "" : "s"} in ${ms} ms${failed}`;
 }
