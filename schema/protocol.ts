@@ -16,7 +16,8 @@
  */
 import { z } from "zod";
 
-// 2: chunk records for the task timeline (pool.c, running-chunk time in worker tuples, timeline "chunks").
+// 2: chunk records for the task timeline (pool.c, running-chunk time in worker tuples, timeline "chunks");
+//    snapshots leave out unchanged slow parts.
 export const PROTOCOL_VERSION = 2 as const;
 export const COMM_TARGET = "threadlab";
 
@@ -206,7 +207,24 @@ export const SnapshotSchema = z.object({
   /** What the sidebar itself set (so the panel can show and reset it). */
   sidebar: z.object({ workers: z.number().nullable(), limits: z.record(z.string(), z.number()) }),
 });
+/** The whole state, as the panel holds it. */
 export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+/**
+ * A snapshot as sent: the slowly changing parts (CPUs, configuration, pools, oversubscription) only when they
+ * changed since this panel's previous snapshot — always in its first — which keeps a 16-worker snapshot with
+ * a running map's chunks under 2 KB. The panel completes it from the previous one (`completeSnapshot`).
+ */
+export const SnapshotMessageSchema = SnapshotSchema.partial({ cpus: true, config: true, pools: true, over: true });
+export type SnapshotMessage = z.infer<typeof SnapshotMessageSchema>;
+export const SLOW_SNAPSHOT_FIELDS = ["cpus", "config", "pools", "over"] as const;
+
+/** Fills the parts a snapshot left out from the previous full one; null if there is none to fill from. */
+export function completeSnapshot(m: SnapshotMessage, previous: Snapshot | null): Snapshot | null {
+  if (SLOW_SNAPSHOT_FIELDS.every((f) => m[f] !== undefined)) return m as Snapshot;
+  if (!previous) return null;
+  return { ...m, cpus: m.cpus ?? previous.cpus, config: m.config ?? previous.config, pools: m.pools ?? previous.pools, over: m.over ?? previous.over };
+}
 
 export const AckSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
@@ -234,7 +252,7 @@ export const ErrorSchema = z.object({
 });
 export type ErrorReply = z.infer<typeof ErrorSchema>;
 
-export const KernelMessageSchema = z.discriminatedUnion("type", [HelloSchema, SnapshotSchema, AckSchema, ErrorSchema]);
+export const KernelMessageSchema = z.discriminatedUnion("type", [HelloSchema, SnapshotMessageSchema, AckSchema, ErrorSchema]);
 export type KernelMessage = z.infer<typeof KernelMessageSchema>;
 
 // ---- validation ----------------------------------------------------------------------------------------

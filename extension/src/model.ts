@@ -15,7 +15,7 @@
  */
 import { Signal, type ISignal } from "@lumino/signaling";
 import {
-  COMM_TARGET, PROTOCOL_VERSION, RATE, validateKernelMessage,
+  COMM_TARGET, PROTOCOL_VERSION, RATE, completeSnapshot, validateKernelMessage,
   type Ack, type ErrorReply, type Hello, type PanelMessage, type Snapshot,
 } from "../../schema/protocol";
 import { SnapshotHistory } from "./history";
@@ -368,11 +368,18 @@ export class SidebarModel {
         this.setState({ kind: "connected", label: this.label });
         this.sendSubscribe();
         return;
-      case "snapshot":
-        this._snapshot = m;
-        this.history.add(m);
-        this._snapshotReceived.emit(m);
+      case "snapshot": {
+        const full = completeSnapshot(m, this._snapshot);
+        if (!full) {
+          // Nothing to complete it from: subscribing again makes the kernel send the whole state next.
+          this.sendSubscribe();
+          return;
+        }
+        this._snapshot = full;
+        this.history.add(full);
+        this._snapshotReceived.emit(full);
         return;
+      }
       case "ack":
       case "error": {
         const p = m.id ? this.pending.get(m.id) : undefined;

@@ -54,6 +54,8 @@ export class SidebarSession {
         const asked = m.rate ?? RATE.defaultHz;
         this.rateHz = Math.min(RATE.maxHz, Math.max(RATE.minHz, asked));
         this.subscribed = true;
+        // A (re)subscribing panel may have lost what it held: its next snapshot is whole.
+        this.chunks.slow = undefined;
         if (m.visible !== undefined) this.visible = m.visible;
         this.schedule(true);
         const detail = asked !== this.rateHz ? `rate clamped to ${this.rateHz} Hz` : undefined;

@@ -11,7 +11,7 @@
  * @module
  */
 import { basename } from "node:path";
-import { MAX_CHUNK_TUPLES, PROTOCOL_VERSION, type ChunkTuple, type PoolEntry, type PoolState, type Snapshot, type Source, type WorkerTuple, WORKER_STATES } from "../../schema/protocol";
+import { MAX_CHUNK_TUPLES, PROTOCOL_VERSION, type ChunkTuple, type SnapshotMessage, type PoolEntry, type PoolState, type Snapshot, type Source, type WorkerTuple, WORKER_STATES } from "../../schema/protocol";
 import type { ControllerInfo, LimitEntry } from "../threadpool";
 import { checkOversubscription } from "../threadpool/oversubscription";
 import { winningEntry } from "../threadpool/limit-state";
@@ -22,9 +22,9 @@ import type { ChunkLogLike, PoolSnapshotLike, SidebarSources } from "./sources";
 // of the 1 %-of-a-core budget. Limit changes still show at once (invalidate on change).
 const SLOW_REFRESH_MS = 3000;
 const SHARE_WINDOW_MS = 50;
+// A panel's first snapshot fills its timeline with the last minute's chunks (merged to the same budget: the
+// first snapshot is also the one that carries the whole slow part).
 const TIMELINE_WINDOW_MS = 60_000;
-// A panel's first snapshot fills its timeline with up to a minute of chunks: allow it a few times the budget.
-const FIRST_FILL_FACTOR = 4;
 const BACKEND_APIS = new Set(["blas", "openmp"]);
 
 /** Environment variables that set a pool's size before start, by internal_api. */
@@ -40,10 +40,11 @@ const ENV_OF: Readonly<Record<string, readonly string[]>> = {
 type Slow = Pick<Snapshot, "cpus" | "config" | "pools" | "over">;
 
 /** What the sidebar set, for the snapshot's `sidebar` field. */
-/** Where one panel is in the pool's chunk log: each panel is sent every chunk once. */
+/** What one panel has been sent: where it is in the pool's chunk log, and the slow part it holds. */
 export interface ChunkCursor {
   seq: number;
   log?: ChunkLogLike;
+  slow?: object;
 }
 
 export interface SidebarState {
@@ -55,6 +56,7 @@ const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…"
 
 export class SnapshotBuilder {
   private slow: Slow | undefined;
+  private slowKey = "";
   private slowAt = 0;
   private last: Omit<Snapshot, "seq"> | undefined;
   private readonly off: (() => void) | undefined;
@@ -74,12 +76,19 @@ export class SnapshotBuilder {
     this.off?.();
   }
 
-  /** The snapshot numbered `seq`; with a cursor, it carries the chunks finished since the cursor's last one. */
-  build(seq: number, cursor?: ChunkCursor): Snapshot {
+  /**
+   * The snapshot numbered `seq`. With a cursor (one per panel) it carries the chunks finished since the
+   * cursor's last one, and leaves out the slow part when the panel already has it.
+   */
+  build(seq: number, cursor?: ChunkCursor): SnapshotMessage {
     const now = this.now();
     if (!this.last || now - this.last.t >= SHARE_WINDOW_MS) {
       if (!this.slow || now - this.slowAt >= SLOW_REFRESH_MS) {
-        this.slow = this.readThreadpools();
+        const slow = this.readThreadpools();
+        // Kept as the same object while its content is the same, so a panel that holds it is not sent it again.
+        const key = JSON.stringify(slow);
+        if (!this.slow || key !== this.slowKey) this.slow = slow;
+        this.slowKey = key;
         this.slowAt = now;
       }
       const pool = this.sources.pool();
@@ -95,8 +104,17 @@ export class SnapshotBuilder {
         rss: rss ?? process.memoryUsage.rss(), sidebar: this.sidebarState(),
       };
     }
-    const snap: Snapshot = { ...this.last, seq };
-    if (snap.pool && cursor) snap.pool = { ...snap.pool, c: this.chunksFor(cursor, snap.t) };
+    const snap: SnapshotMessage = { ...this.last, seq };
+    if (cursor) {
+      if (snap.pool) snap.pool = { ...snap.pool, c: this.chunksFor(cursor, snap.t) };
+      if (cursor.slow === this.slow) {
+        delete snap.cpus;
+        delete snap.config;
+        delete snap.pools;
+        delete snap.over;
+      }
+      cursor.slow = this.slow;
+    }
     return snap;
   }
 
@@ -108,10 +126,9 @@ export class SnapshotBuilder {
       cursor.log = log;
       cursor.seq = 0;
     }
-    const first = cursor.seq === 0;
     const { records, seq } = log.since(cursor.seq, t - TIMELINE_WINDOW_MS);
     cursor.seq = seq;
-    return encodeChunks(records, t, first ? MAX_CHUNK_TUPLES * FIRST_FILL_FACTOR : MAX_CHUNK_TUPLES);
+    return encodeChunks(records, t, MAX_CHUNK_TUPLES);
   }
 
   private readThreadpools(): Slow {

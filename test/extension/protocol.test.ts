@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { PROTOCOL_VERSION, RATE, request, validateKernelMessage, validatePanelMessage, type Snapshot } from "../../schema/protocol";
+import { completeSnapshot, PROTOCOL_VERSION, RATE, request, validateKernelMessage, validatePanelMessage, type Snapshot } from "../../schema/protocol";
 const V = PROTOCOL_VERSION;
 
 /** For assertion messages: deep junk would overflow JSON.stringify's stack. */
@@ -140,6 +140,16 @@ describe("sidebar protocol: kernel → panel", () => {
       assert.equal(r.ok, false, JSON.stringify(c));
       if (!r.ok) assert.match(r.error.field, /^pool\.c\.0/);
     }
+  });
+
+  test("a snapshot without its slow parts is valid, and is completed from the previous one only", () => {
+    const { cpus, config, pools, over, ...partial } = snapshot;
+    assert.ok(validateKernelMessage(partial).ok);
+    assert.equal(completeSnapshot(partial, null), null);
+    const next = { ...partial, seq: 2, rss: 2e8 };
+    assert.deepEqual(completeSnapshot(next, snapshot), { ...next, cpus, config, pools, over });
+    const newPools = { ...next, pools: [] };
+    assert.deepEqual(completeSnapshot(newPools, snapshot)!.pools, []);
   });
 
   test("extra fields from a newer kernel are tolerated", () => {

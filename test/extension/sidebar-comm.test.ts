@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { PROTOCOL_VERSION as V, type Ack, type ErrorReply, type Hello, type KernelMessage, type Snapshot } from "../../schema/protocol";
+import { completeSnapshot, PROTOCOL_VERSION as V, type Ack, type ErrorReply, type Hello, type KernelMessage, type Snapshot, type SnapshotMessage } from "../../schema/protocol";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
 
 const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0";
@@ -56,7 +56,16 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     return waitFor(`reply to ${id}`, () => received(commId).find((m) => (m.type === "ack" || m.type === "error") && m.id === id) as Ack | ErrorReply | undefined);
   }
 
-  const snapshots = (commId: string) => received(commId).filter((m): m is Snapshot => m.type === "snapshot");
+  const sent = (commId: string) => received(commId).filter((m): m is SnapshotMessage => m.type === "snapshot");
+  /** Snapshots as the panel holds them: the parts a message left out filled from the previous one. */
+  const snapshots = (commId: string): Snapshot[] => {
+    let prev: Snapshot | null = null;
+    return sent(commId).map((m) => {
+      prev = completeSnapshot(m, prev);
+      assert.ok(prev, `snapshot ${m.seq} is partial with nothing before it`);
+      return prev;
+    });
+  };
 
   async function close(commId: string) {
     await k.send("shell", k.message("comm_close", { comm_id: commId, data: {} }));
@@ -86,8 +95,12 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     assert.ok(s.cpus.n >= 1);
     assert.ok(s.pools.some((p) => p.api === "libuv" && p.set === false && p.ro), "libuv is listed read-only with a reason");
     assert.ok(s.rss > 0);
-    const size = Buffer.byteLength(JSON.stringify(s));
-    assert.ok(size < 2048, `snapshot of ${size} bytes`);
+    for (const m of sent(id)) assert.ok(Buffer.byteLength(JSON.stringify(m)) < 2048, `snapshot of ${Buffer.byteLength(JSON.stringify(m))} bytes`);
+    // The slow part comes whole in the first snapshot, then only when it changes.
+    const msgs = sent(id);
+    assert.ok(msgs[0].pools && msgs[0].cpus && msgs[0].config && msgs[0].over, "the first snapshot is whole");
+    const withPools = msgs.filter((m) => m.pools !== undefined).length;
+    assert.ok(withPools <= 1 + Math.ceil(msgs.length / 30), `${withPools} of ${msgs.length} snapshots repeated the unchanged pools`);
 
     assert.equal((await ask(id, { type: "unsubscribe" })).type, "ack");
     await sleep(150);
@@ -137,10 +150,12 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     assert.equal(load.reply.content.status, "ok", JSON.stringify(load.reply.content));
     const { id } = await open();
     await ask(id, { type: "subscribe", rate: 10 });
+    await waitFor("a few snapshots", () => sent(id).length >= 3 || undefined);
     const reply = await ask(id, { type: "set_limit", api: "blas", value: 1 });
     assert.equal(reply.type, "ack", JSON.stringify(reply));
     const after = snapshots(id).length;
-    const s = await waitFor("a snapshot after the limit", () => snapshots(id).slice(after).find((x) => x.pools.some((p) => p.impl === "openblas")));
+    const s = await waitFor("a snapshot after the limit", () => snapshots(id).slice(after).find((x) => x.pools.some((p) => p.impl === "openblas" && p.n === 1)));
+    assert.ok(sent(id).slice(after).some((m) => m.pools !== undefined), "the changed pools were sent again");
     const blas = s.pools.find((p) => p.impl === "openblas")!;
     assert.equal(blas.n, 1);
     assert.equal(blas.src, "sidebar");
