@@ -17,7 +17,7 @@ export class MapItemError extends Error {
     readonly itemPreview: string,
     readonly workerError: Error,
   ) {
-    super(`${mapName}: item ${index} failed: ${workerError.name}: ${workerError.message}\n  item ${index}: ${itemPreview}\n  (use errors: "collect" to get the results of the other items with Error objects in place)`, { cause: workerError });
+    super(`${mapName}: item ${index} failed: ${workerError.name}: ${workerError.message}\n  item ${index}: ${itemPreview}\n  (to get the results of the other items with Error objects in place, use errors: "collect", or --errors collect in %parallel map)`, { cause: workerError });
     this.stack = `${this.name}: ${this.message}\n${stackFrames(workerError.stack)}`;
   }
 }

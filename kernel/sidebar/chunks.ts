@@ -6,16 +6,10 @@
  * @module
  */
 import type { ChunkTuple } from "../../schema/protocol";
+import type { ChunkRecord } from "../pool/chunk-log";
 
-export interface ChunkRecordLike {
-  slot: number;
-  map: number;
-  t0: number;
-  t1: number;
-  items: number;
-  failed: number;
-  crashed: boolean;
-}
+/** A record of the pool's chunk log; the type only, so a panel never loads the pool. */
+export type ChunkRecordLike = Omit<ChunkRecord, "seq">;
 
 interface Bar {
   slot: number;

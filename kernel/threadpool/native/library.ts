@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { ControllerInfo, ThreadpoolController } from "../controller";
 import { isMapped } from "../maps";
 
 type Koffi = typeof import("koffi");
@@ -91,4 +92,24 @@ export class NativeLibrary {
 /** Basename of a library path, used for prefix matching like threadpoolctl's `filename_prefixes`. */
 export function libraryFileName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** Mapped libraries whose file name starts with one of `prefixes`, opened (the first step of every native provider). */
+export function openMappedWithPrefix(mapped: readonly string[], prefixes: readonly string[]): NativeLibrary[] {
+  const out: NativeLibrary[] = [];
+  for (const path of mapped) {
+    const file = libraryFileName(path);
+    if (!prefixes.some((p) => file.startsWith(p))) continue;
+    const lib = NativeLibrary.openMapped(path, mapped);
+    if (lib) out.push(lib);
+  }
+  return out;
+}
+
+/** The `info()` fields a native controller reports like every other: who it is, its limit now, its file. */
+export function nativeInfoBase(c: ThreadpoolController, lib: NativeLibrary): Omit<ControllerInfo, "version"> {
+  return {
+    id: c.id, userApi: c.userApi, internalApi: c.internalApi, prefix: c.prefix, numThreads: c.get(), scope: c.scope,
+    settable: c.settable, filepath: lib.path,
+  };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ControllerInfo, ControllerProvider, Scope, ThreadpoolController } from "../controller";
-import { libraryFileName, NativeLibrary } from "./library";
+import { libraryFileName, nativeInfoBase, openMappedWithPrefix, type NativeLibrary } from "./library";
 
 const SYMBOL_PREFIXES = ["", "scipy_"];
 const SYMBOL_SUFFIXES = ["", "64_", "_64"];
@@ -69,14 +69,7 @@ export class OpenBLASController implements ThreadpoolController {
         ? ["process-wide: one limit for every thread"]
         : ["OpenMP layer: follows each thread's OpenMP limit"];
     return {
-      id: this.id,
-      userApi: this.userApi,
-      internalApi: this.internalApi,
-      prefix: this.prefix,
-      numThreads: this.get(),
-      scope: this.scope,
-      settable: this.settable,
-      filepath: this.lib.path,
+      ...nativeInfoBase(this, this.lib),
       version: openblasVersion(config),
       threadingLayer: this.threadingLayer,
       architecture: core?.trim() || undefined,
@@ -93,11 +86,7 @@ export const openblasProvider: ControllerProvider = {
   name: "openblas",
   detect({ mappedLibraries }) {
     const found: ThreadpoolController[] = [];
-    for (const path of mappedLibraries) {
-      const file = libraryFileName(path);
-      if (!FILENAME_PREFIXES.some((p) => file.startsWith(p))) continue;
-      const lib = NativeLibrary.openMapped(path, mappedLibraries);
-      if (!lib) continue;
+    for (const lib of openMappedWithPrefix(mappedLibraries, FILENAME_PREFIXES)) {
       const affix = findAffix(lib);
       if (affix) found.push(new OpenBLASController(lib, affix));
     }

@@ -8,7 +8,7 @@
  * @module
  */
 import type { ControllerInfo, ControllerProvider, ThreadpoolController } from "../controller";
-import { libraryFileName, NativeLibrary } from "./library";
+import { libraryFileName, nativeInfoBase, openMappedWithPrefix, type NativeLibrary } from "./library";
 
 const FILENAME_PREFIXES = ["libgomp", "libomp", "libiomp"];
 
@@ -43,14 +43,7 @@ export class OpenMPController implements ThreadpoolController {
 
   info(): ControllerInfo {
     return {
-      id: this.id,
-      userApi: this.userApi,
-      internalApi: this.internalApi,
-      prefix: this.prefix,
-      numThreads: this.get(),
-      scope: this.scope,
-      settable: this.settable,
-      filepath: this.lib.path,
+      ...nativeInfoBase(this, this.lib),
       // None of the three runtimes exports its version through the OpenMP API (threadpoolctl reports None).
       version: null,
       notes: ["per thread: the number is the calling thread's; workers apply their own"],
@@ -66,12 +59,9 @@ export const openmpProvider: ControllerProvider = {
   name: "openmp",
   detect({ mappedLibraries }) {
     const found: ThreadpoolController[] = [];
-    for (const path of mappedLibraries) {
-      const file = libraryFileName(path);
-      if (!FILENAME_PREFIXES.some((p) => file.startsWith(p))) continue;
-      const lib = NativeLibrary.openMapped(path, mappedLibraries);
+    for (const lib of openMappedWithPrefix(mappedLibraries, FILENAME_PREFIXES)) {
       // libomptarget and friends share the prefix but not the API: the symbol check tells them apart.
-      if (lib?.fn("omp_get_max_threads", "int")) found.push(new OpenMPController(lib));
+      if (lib.fn("omp_get_max_threads", "int")) found.push(new OpenMPController(lib));
     }
     return found;
   },

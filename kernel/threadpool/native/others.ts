@@ -6,7 +6,7 @@
  * @module
  */
 import type { ControllerInfo, ControllerProvider, Scope, ThreadpoolController } from "../controller";
-import { libraryFileName, NativeLibrary } from "./library";
+import { libraryFileName, nativeInfoBase, openMappedWithPrefix, type NativeLibrary } from "./library";
 
 /** `MKL_Set_Threading_Layer(-1)` returns the current layer without changing it; codes from mkl_service.h. */
 export const MKL_THREADING_LAYERS: Record<number, string> = {
@@ -61,14 +61,7 @@ class NativeBlasController implements ThreadpoolController {
 
   info(): ControllerInfo {
     return {
-      id: this.id,
-      userApi: this.userApi,
-      internalApi: this.internalApi,
-      prefix: this.prefix,
-      numThreads: this.get(),
-      scope: this.scope,
-      settable: this.settable,
-      filepath: this.lib.path,
+      ...nativeInfoBase(this, this.lib),
       version: this.description.version,
       threadingLayer: this.description.threadingLayer,
     };
@@ -138,13 +131,10 @@ function providerFor(spec: NativeBlasSpec): ControllerProvider {
     name: spec.internalApi,
     detect({ mappedLibraries }) {
       const found: ThreadpoolController[] = [];
-      for (const path of mappedLibraries) {
-        const file = libraryFileName(path);
-        if (!spec.filenamePrefixes.some((p) => file.startsWith(p))) continue;
-        const lib = NativeLibrary.openMapped(path, mappedLibraries);
-        const get = lib?.firstFn(spec.get.names, spec.get.result);
-        const set = lib?.firstFn(spec.set.names, "void", [spec.set.arg]);
-        if (lib && get && set) found.push(new NativeBlasController(lib, spec, get.call, set.call));
+      for (const lib of openMappedWithPrefix(mappedLibraries, spec.filenamePrefixes)) {
+        const get = lib.firstFn(spec.get.names, spec.get.result);
+        const set = lib.firstFn(spec.set.names, "void", [spec.set.arg]);
+        if (get && set) found.push(new NativeBlasController(lib, spec, get.call, set.call));
       }
       return found;
     },
