@@ -105,9 +105,15 @@ export class Kernel {
     process.on("SIGINT", () => this.interrupt());
     process.on("uncaughtException", (e) => this.reportStray("uncaught exception", e));
     process.on("unhandledRejection", (e) => this.reportStray("unhandled promise rejection", e));
-    await this.sockets.start((channel, msg) => this.handle(channel, msg));
+    await this.sockets.start(
+      (channel, msg) => this.handle(channel, msg),
+      () => void this.sockets.publish({ msg_type: "status", content: { execution_state: this.running ? "busy" : "idle" }, parent: null }),
+    );
     // No "starting" status: with no subscriber yet it would be dropped, and a client that subscribed early
-    // must see iopub_welcome first (JEP 65).
+    // must see iopub_welcome first (JEP 65). Each subscriber gets, after its welcome, the kernel's state with
+    // no parent: JupyterLab 4.6 (untracked_message_types) ignores the busy/idle around kernel_info and
+    // shutdown requests, so after a restart that parentless status is the only one that takes it out of
+    // "restarting" before the user runs something (docs/architecture.md, "Status after a restart").
     // Warm the TypeScript program (~2 s, synchronous) soon — but after the first kernel_info has had its
     // chance to be answered, so the frontend sees a live kernel at once.
     this.warmTimer = setTimeout(() => this.warm(), 300);

@@ -7,6 +7,7 @@ import { SendQueue } from "./send-queue";
 import { connectionUrl, decode, encode, makeMessage, MessageSpec, Signer, WireError } from "./wire";
 
 export type RequestHandler = (channel: "shell" | "control" | "stdin", msg: Message) => void;
+export type SubscribeHandler = (topic: string) => void;
 
 /**
  * The kernel's five channels. Shell, IOPub and stdin are served on the main thread; control and heartbeat in
@@ -38,8 +39,12 @@ export class KernelSockets {
     };
   }
 
-  async start(handler: RequestHandler): Promise<void> {
+  async start(handler: RequestHandler, onSubscribe?: SubscribeHandler): Promise<void> {
     const { info } = this;
+    // Every subscriber, not only the first on a topic: a client that (re)connects while an earlier one
+    // (jupyter_server's activity monitor, say) stays subscribed must still be greeted (JEP 65) and told
+    // the kernel's state.
+    this.iopub.verbosity = "allSubs";
     await Promise.all([
       this.shell.bind(connectionUrl(info, info.shell_port)),
       this.iopub.bind(connectionUrl(info, info.iopub_port)),
@@ -49,7 +54,7 @@ export class KernelSockets {
     const plane = this.startControlPlane(handler);
     void this.serve(this.shell, "shell", handler);
     void this.serve(this.stdin, "stdin", handler);
-    void this.welcomeSubscribers();
+    void this.welcomeSubscribers(onSubscribe);
     this.controlPlane = await plane;
   }
 
@@ -110,12 +115,13 @@ export class KernelSockets {
   }
 
   /** JEP 65: an XPUB socket sees each subscription, and greets it so clients know IOPub is connected. */
-  private async welcomeSubscribers(): Promise<void> {
+  private async welcomeSubscribers(onSubscribe?: SubscribeHandler): Promise<void> {
     try {
       for await (const [frame] of this.iopub) {
         if (frame.length > 0 && frame[0] === 1) {
           const topic = frame.subarray(1).toString("utf8");
           this.publish({ msg_type: "iopub_welcome", content: { subscription: topic } });
+          onSubscribe?.(topic);
         }
       }
     } catch (e) {
