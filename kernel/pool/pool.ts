@@ -25,6 +25,8 @@ export interface Shipping {
   /** The function with its `value` entries emptied. */
   readonly template: ShippedFunction;
   readonly valueNames: readonly string[];
+  /** Shared models the function reaches by name. */
+  readonly modelIds: readonly string[];
 }
 
 const isPrimitive = (v: unknown) => v === null || (typeof v !== "object" && typeof v !== "function");
@@ -216,18 +218,18 @@ export class WorkerPool {
       modelRoot = isSharedModel(opts.model) ? opts.model : share(opts.model);
       modelId = modelIdOf(modelRoot)!;
     }
+    const shipping = this.shippingOf(fn);
     // Models the function reaches by name travel by handle too, sent to each worker before its first chunk.
     const models = new Map<string, object>();
     if (modelId !== null) models.set(modelId, modelRoot!);
-    for (const v of Object.values(fn.scope)) {
-      if (v.kind !== "model" || models.has(v.id)) continue;
-      const e = modelRegistry.get(v.id);
-      if (!e) throw new Error(`${opts.name}: shared model ${v.id} was released or never shared; share it again before the map`);
-      models.set(v.id, e.root);
+    for (const id of shipping.modelIds) {
+      if (models.has(id)) continue;
+      const e = modelRegistry.get(id);
+      if (!e) throw new Error(`${opts.name}: shared model ${id} was released or never shared; share it again before the map`);
+      models.set(id, e.root);
     }
     const id = ++this.mapIds;
     Atomics.store(this.cancel, id % CANCEL_SLOTS, 0);
-    const shipping = this.shippingOf(fn);
     const values: unknown[] = [];
     for (const name of shipping.valueNames) values.push((fn.scope[name] as { value: unknown }).value);
     const run = new MapRun(id, fn, items, opts, modelId, models, Math.min(opts.workers, this.target), {
@@ -291,6 +293,10 @@ export class WorkerPool {
 
   private reconcile(): void {
     if (!this.started || this.closed) return;
+    // Counted before anything is allocated: this runs for every map, and almost always changes nothing.
+    let n = 0;
+    for (const h of this.workers) if (h.live) n++;
+    if (n === this.target) return;
     const live = this.workers.filter((h) => h.live);
     if (live.length < this.target && !this.startError) {
       for (let i = live.length; i < this.target; i++) this.spawn();
@@ -507,8 +513,10 @@ export class WorkerPool {
     if (s) return s;
     const scope: Record<string, ShippedFunction["scope"][string]> = {};
     const valueNames: string[] = [];
+    const modelIds: string[] = [];
     for (const name in fn.scope) {
       const v = fn.scope[name];
+      if (v.kind === "model") modelIds.push(v.id);
       if (v.kind === "value") {
         valueNames.push(name);
         scope[name] = v.prototypes ? { kind: "value", value: undefined, prototypes: v.prototypes } : { kind: "value", value: undefined };
@@ -523,7 +531,7 @@ export class WorkerPool {
       if (this.fnIds.size >= FN_IDS) this.fnIds.delete(this.fnIds.keys().next().value!);
     } else this.fnIds.delete(key);
     this.fnIds.set(key, fnId);
-    s = { fnId, template, valueNames };
+    s = { fnId, template, valueNames, modelIds };
     this.shippings.set(fn, s);
     return s;
   }
