@@ -105,9 +105,9 @@ class ChunkRun {
 /**
  * The item loop, compiled once per function (not shared by all functions) so the call to the user's function
  * is monomorphic and can be inlined (a loop shared by all maps costs several times more per item on trivial
- * functions). The cancel flag is read
- * every item while items are slow, and every few hundred while they are fast (reading shared memory every
- * item costs as much as a trivial function), so cancelling stays under a millisecond either way.
+ * functions). The cancel flag is read every item while items are slow, and every few hundred while they are
+ * fast (reading shared memory every item costs as much as a trivial function), so cancelling stays under a
+ * millisecond either way.
  */
 const RUNNER = `"use strict";
 return function runSync(c) {
@@ -302,18 +302,20 @@ function begin(mapId: number, b: Begin): void {
     post({ t: "begin-error", mapId, error: { name: "Error", message: `function ${b.fnId} was never sent to this worker` } });
     return;
   }
-  if (b.values) e.values = b.values;
+  const values = b.values ?? e.values;
+  // Copies of objects belong to this map alone (and may be large): the pool sends them again next time.
+  e.values = values.every(isPrimitive) ? values : [];
   try {
     let bound = e.bound;
     if (!bound) {
       const compiled = (e.compiled ??= compileShipped(e.shipped));
-      const fn = compiled.bind({ require: requireFrom(e.shipped.resolveDir), model: modelById }, e.values);
+      const fn = compiled.bind({ require: requireFrom(e.shipped.resolveDir), model: modelById }, values);
+      // A source of its own per function: V8 caches `new Function` by source text, and one loop shared by
+      // all functions would see them all at its call site.
       e.runner ??= new Function("fn", "cancel", `${RUNNER}\n// fn ${b.fnId}`) as (fn: Fn, cancel: Int32Array) => Runner;
       bound = { fn: fn as Fn, runSync: e.runner(fn as Fn, cancel) };
       if (compiled.stateless) e.bound = bound;
     }
-    // Copies of objects belong to this map alone (and may be large): the pool sends them again next time.
-    if (!e.values.every(isPrimitive)) e.values = [];
     maps.set(mapId, { shipped: e.shipped, fn: bound.fn, model: b.modelId === null ? undefined : modelById(b.modelId), collect: b.collect, runSync: bound.runSync });
   } catch (err) {
     post({ t: "begin-error", mapId, error: wireError(err, e.shipped) });
