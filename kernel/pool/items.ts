@@ -6,6 +6,7 @@ import type { TransferListItem } from "node:worker_threads";
 import type { ChunkItems } from "./protocol";
 
 const RANGE = Symbol.for("threadlab.range");
+const PACK_MIN = 16;
 
 export interface RangeItems {
   readonly [RANGE]: true;
@@ -51,9 +52,13 @@ export interface ItemSource {
   close(): void;
 }
 
-/** Numbers travel as a transferred Float64Array: cloning a JS array of numbers costs several times more. */
+/**
+ * Numbers travel as a transferred Float64Array: cloning a JS array of numbers costs several times more, except
+ * for a few items, where allocating and transferring the buffer costs more than the clone.
+ */
 function packArray(items: readonly unknown[], from: number, to: number): { items: ChunkItems; transfer: TransferListItem[] } {
   const n = to - from;
+  if (n < PACK_MIN) return { items: { kind: "array", data: items.slice(from, to) }, transfer: [] };
   const packed = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = items[from + i];

@@ -6,6 +6,7 @@ import { itemSource, type ItemSource, type MapItems, type Slice } from "./items"
 import { POOL_TUNING, type ProgressState, type ResolvedMapOptions } from "./options";
 import type { FromWorker, WireError } from "./protocol";
 import { Queue } from "./queue";
+import type { Shipping } from "./pool";
 
 export interface Chunk {
   readonly id: number;
@@ -42,6 +43,8 @@ export interface RunHost {
 
 type Done = Extract<FromWorker, { t: "done" }>;
 
+const SMALL_MAP = 65536;
+
 /** One map: its input, chunking, results and lifecycle. The pool decides which worker runs which chunk. */
 export class MapRun {
   readonly source: ItemSource;
@@ -50,6 +53,9 @@ export class MapRun {
   readonly workersUsed = new Set<object>();
   readonly retry = new Queue<Chunk>();
   readonly promise: Promise<MapReport>;
+  /** Set by the pool: how the function travels, and this map's values of its `value` entries. */
+  shipping!: Shipping;
+  values: unknown[] = [];
   done = 0;
   inflight = 0;
   finished = false;
@@ -84,7 +90,8 @@ export class MapRun {
     });
     this.source = itemSource(items);
     const total = this.source.total;
-    if (total !== null) checkResultsFit(total, opts.name);
+    // Small maps cannot exhaust the heap; skipping the heap statistics call keeps them cheap.
+    if (total !== null && total > SMALL_MAP) checkResultsFit(total, opts.name);
     this.results = total !== null ? new Array(total) : [];
     this.sizer = new ChunkSizer(opts.chunk, total, workerLimit);
   }

@@ -8,18 +8,47 @@ import { AbortError, PoisonItemError, WorkerStartError } from "./errors";
 import { splitSlice, type MapItems } from "./items";
 import { MapRun, type Chunk, type MapReport } from "./map-run";
 import { defaultPoolSize, POOL_TUNING, resolveMapOptions, type MapOptions, type PoolOptions } from "./options";
-import type { FromWorker, ToWorker, WorkerData } from "./protocol";
+import type { Begin, FromWorker, ToWorker, WorkerData } from "./protocol";
 import { ChunkLog } from "./chunk-log";
 import { buildSnapshot, type PoolSnapshot } from "./snapshot";
 import { CANCEL_SLOTS, createStats, epochMs, F, LIFECYCLE, slotView, type WorkerLifecycle } from "./stats";
 
 const WORKER_SCRIPT = path.join(__dirname, "worker.js");
 
+/** Compiled functions a worker keeps for later maps; ids the pool remembers for shipped code it has seen. */
+const FNS_PER_WORKER = 32;
+const FN_IDS = 256;
+
+/** What the pool sends of a map's function: the code once per worker, the values every map. */
+export interface Shipping {
+  readonly fnId: number;
+  /** The function with its `value` entries emptied. */
+  readonly template: ShippedFunction;
+  readonly valueNames: readonly string[];
+  /** Shared models the function reaches by name. */
+  readonly modelIds: readonly string[];
+}
+
+const isPrimitive = (v: unknown) => v === null || (typeof v !== "object" && typeof v !== "function");
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
 export class WorkerHandle {
   state: WorkerLifecycle = "starting";
   readonly inflight = new Map<number, Chunk>();
   readonly models = new Set<string>();
   readonly begun = new Set<number>();
+  /**
+   * Functions the worker holds, by fnId, oldest use first: the primitive values last sent for each, or null
+   * when they were not all primitives (objects are sent again every map: they may have been mutated since).
+   */
+  readonly fns = new Map<number, readonly unknown[] | null>();
+  /** Functions evicted from `fns`, told with the next chunk (before its `begin`). */
+  forgetFns: number[] = [];
   /** Finished maps the worker may forget, told with its next chunk. */
   ends: number[] = [];
   /** Runs a retried chunk: nothing else is sent to it until that chunk is back, so a crash has one suspect. */
@@ -70,6 +99,11 @@ export class WorkerPool {
   private readonly unsubscribe: () => void;
   private readonly activeMapIds = new Set<number>();
   private readonly mapOutput = new Map<number, (stream: "stdout" | "stderr", text: string) => void>();
+  /** ShippedFunctions are immutable (readonly throughout), so one seen before needs no new analysis. */
+  private readonly shippings = new WeakMap<ShippedFunction, Shipping>();
+  /** Code (a template's JSON) → fnId: a function shipped afresh for every map still finds its compiled form. */
+  private readonly fnIds = new Map<string, number>();
+  private fnIdSeq = 0;
 
   constructor(private readonly options: PoolOptions = {}) {
     this.target = options.size ?? defaultPoolSize();
@@ -184,23 +218,28 @@ export class WorkerPool {
       modelRoot = isSharedModel(opts.model) ? opts.model : share(opts.model);
       modelId = modelIdOf(modelRoot)!;
     }
+    const shipping = this.shippingOf(fn);
     // Models the function reaches by name travel by handle too, sent to each worker before its first chunk.
     const models = new Map<string, object>();
     if (modelId !== null) models.set(modelId, modelRoot!);
-    for (const v of Object.values(fn.scope)) {
-      if (v.kind !== "model" || models.has(v.id)) continue;
-      const e = modelRegistry.get(v.id);
-      if (!e) throw new Error(`${opts.name}: shared model ${v.id} was released or never shared; share it again before the map`);
-      models.set(v.id, e.root);
+    for (const id of shipping.modelIds) {
+      if (models.has(id)) continue;
+      const e = modelRegistry.get(id);
+      if (!e) throw new Error(`${opts.name}: shared model ${id} was released or never shared; share it again before the map`);
+      models.set(id, e.root);
     }
     const id = ++this.mapIds;
     Atomics.store(this.cancel, id % CANCEL_SLOTS, 0);
+    const values: unknown[] = [];
+    for (const name of shipping.valueNames) values.push((fn.scope[name] as { value: unknown }).value);
     const run = new MapRun(id, fn, items, opts, modelId, models, Math.min(opts.workers, this.target), {
       wake: () => this.pump(),
       finished: (r, e) => this.onRunFinished(r, e),
       busyWorkers: () => this.busyWorkers(),
       nextChunkId: () => ++this.chunkIds,
     });
+    run.shipping = shipping;
+    run.values = values;
     this.runs.push(run);
     this.activeMapIds.add(id);
     if (options.onOutput) this.mapOutput.set(id, options.onOutput);
@@ -254,6 +293,10 @@ export class WorkerPool {
 
   private reconcile(): void {
     if (!this.started || this.closed) return;
+    // Counted before anything is allocated: this runs for every map, and almost always changes nothing.
+    let n = 0;
+    for (const h of this.workers) if (h.live) n++;
+    if (n === this.target) return;
     const live = this.workers.filter((h) => h.live);
     if (live.length < this.target && !this.startError) {
       for (let i = live.length; i < this.target; i++) this.spawn();
@@ -452,15 +495,64 @@ export class WorkerPool {
     if (!h.begun.has(run.id)) {
       h.begun.add(run.id);
       run.workersUsed.add(h);
-      begin = { fn: run.fn, modelId: run.modelId, collect: run.opts.errors === "collect" };
+      begin = this.beginFor(h, run);
     }
     const ends = h.ends.length ? h.ends : undefined;
     if (ends) h.ends = [];
+    const forgetFns = h.forgetFns.length ? h.forgetFns : undefined;
+    if (forgetFns) h.forgetFns = [];
     const { items, transfer } = run.source.payload(c.slice);
     h.inflight.set(c.id, c);
     run.inflight++;
     if (c.attempts > 0) h.holdsSuspect = true;
-    h.post({ t: "chunk", mapId: run.id, chunkId: c.id, start: c.slice.start, count: c.slice.count, items, begin, ends }, transfer);
+    h.post({ t: "chunk", mapId: run.id, chunkId: c.id, start: c.slice.start, count: c.slice.count, items, begin, ends, forgetFns }, transfer);
+  }
+
+  private shippingOf(fn: ShippedFunction): Shipping {
+    let s = this.shippings.get(fn);
+    if (s) return s;
+    const scope: Record<string, ShippedFunction["scope"][string]> = {};
+    const valueNames: string[] = [];
+    const modelIds: string[] = [];
+    for (const name in fn.scope) {
+      const v = fn.scope[name];
+      if (v.kind === "model") modelIds.push(v.id);
+      if (v.kind === "value") {
+        valueNames.push(name);
+        scope[name] = v.prototypes ? { kind: "value", value: undefined, prototypes: v.prototypes } : { kind: "value", value: undefined };
+      } else scope[name] = v;
+    }
+    const template: ShippedFunction = { ...fn, scope };
+    const key = JSON.stringify(template);
+    let fnId = this.fnIds.get(key);
+    if (fnId === undefined) {
+      fnId = ++this.fnIdSeq;
+      // Forgetting an old id only costs a recompile: workers evict by their own recency (FNS_PER_WORKER).
+      if (this.fnIds.size >= FN_IDS) this.fnIds.delete(this.fnIds.keys().next().value!);
+    } else this.fnIds.delete(key);
+    this.fnIds.set(key, fnId);
+    s = { fnId, template, valueNames, modelIds };
+    this.shippings.set(fn, s);
+    return s;
+  }
+
+  /** A map's first chunk to a worker: code only if the worker lacks it, values only if they may differ. */
+  private beginFor(h: WorkerHandle, run: MapRun): Begin {
+    const { fnId, template } = run.shipping;
+    const values = run.values;
+    const known = h.fns.get(fnId);
+    if (known !== undefined) h.fns.delete(fnId);
+    else if (h.fns.size >= FNS_PER_WORKER) {
+      const oldest = h.fns.keys().next().value!;
+      h.fns.delete(oldest);
+      h.forgetFns.push(oldest);
+    }
+    const prims = values.every(isPrimitive) ? values : null;
+    h.fns.set(fnId, prims);
+    const begin: Begin = { fnId, modelId: run.modelId, collect: run.opts.errors === "collect" };
+    if (known === undefined) begin.shipped = template;
+    if (values.length > 0 && !(known && prims && sameValues(known, prims))) begin.values = values;
+    return begin;
   }
 
   private sendModel(h: WorkerHandle, id: string, root: object): void {

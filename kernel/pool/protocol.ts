@@ -31,13 +31,28 @@ export type ToWorker =
       count: number;
       items: ChunkItems;
       /**
-       * The map's function, on its first chunk to this worker; and maps this worker may forget. Both ride on
-       * chunk messages: one message per round trip keeps a one-item map as cheap as a single task.
+       * The map's function, on its first chunk to this worker; and maps and functions this worker may forget.
+       * All ride on chunk messages: one message per round trip keeps a one-item map as cheap as a single task.
        */
-      begin?: { fn: ShippedFunction; modelId: string | null; collect: boolean };
+      begin?: Begin;
       ends?: number[];
+      forgetFns?: number[];
     }
   | { t: "setup"; data: unknown };
+
+/**
+ * A worker keeps each function it has compiled under `fnId` (the same id always means the same code), so a
+ * repeated map sends only its values, or nothing when they are the same primitives as last time.
+ */
+export interface Begin {
+  fnId: number;
+  /** The function with its `value` entries emptied, when this worker does not hold `fnId` yet. */
+  shipped?: ShippedFunction;
+  /** The `value` entries' values in scope order; absent: none, or the same primitives as this fnId's last map. */
+  values?: unknown[];
+  modelId: string | null;
+  collect: boolean;
+}
 
 export interface WireError {
   name: string;

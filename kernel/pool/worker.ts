@@ -1,16 +1,16 @@
 /**
- * The worker side of the pool: rebuilds each map's function once, runs chunks one at a time, checks the cancel
- * flag between items, and keeps its counters in shared memory. Console output is tagged with the map it
- * belongs to, so output of cancelled work can be dropped by the kernel.
+ * The worker side of the pool: compiles each function once and binds it to each map's values, runs chunks one
+ * at a time, checks the cancel flag between items, and keeps its counters in shared memory. Console output is
+ * tagged with the map it belongs to, so output of cancelled work can be dropped by the kernel.
  */
 import { parentPort, workerData, type TransferListItem } from "node:worker_threads";
 import { createRequire } from "node:module";
 import path from "node:path";
 import util from "node:util";
-import { materialize, trimWorkerStack } from "../ship/materialize";
+import { compileShipped, trimWorkerStack, type CompiledShipped } from "../ship/materialize";
 import { reviveModel } from "../share/model-payload";
 import type { ShippedFunction } from "../ship/types";
-import type { FromWorker, ItemFailure, ToWorker, WireError, WorkerData } from "./protocol";
+import type { Begin, FromWorker, ItemFailure, ToWorker, WireError, WorkerData } from "./protocol";
 import { CANCEL_SLOTS, F, epochMs, slotView } from "./stats";
 
 type Fn = (item: unknown, model: unknown, index: number) => unknown;
@@ -22,6 +22,7 @@ const stats = slotView(data.stats, data.slot);
 const cancel = new Int32Array(data.cancel);
 const models = new Map<string, unknown>();
 const maps = new Map<number, MapState>();
+const fns = new Map<number, FnEntry>();
 const requires = new Map<string, NodeJS.Require>();
 let currentMap = 0;
 
@@ -65,6 +66,8 @@ function itemAt(m: ChunkMsg, i: number): unknown {
   return it.kind === "range" ? it.first + i * it.step : it.data[i];
 }
 
+const PACK_MIN = 16;
+
 class ChunkRun {
   /** Results stay in a Float64Array while they are all numbers: it is transferred back instead of cloned. */
   packed: Float64Array | null;
@@ -73,7 +76,12 @@ class ChunkRun {
   i = 0;
   readonly t0 = epochMs();
   constructor(readonly m: ChunkMsg, readonly map: MapState) {
-    this.packed = new Float64Array(m.count);
+    // Below a few items, cloning a small array back costs less than allocating and transferring a buffer.
+    if (m.count >= PACK_MIN) this.packed = new Float64Array(m.count);
+    else {
+      this.packed = null;
+      this.results = new Array(m.count);
+    }
   }
   unpack(): unknown[] {
     if (this.results) return this.results;
@@ -95,10 +103,11 @@ class ChunkRun {
 }
 
 /**
- * The item loop, compiled once per map so the call to the user's function is monomorphic and can be inlined
- * (a loop shared by all maps costs several times more per item on trivial functions). The cancel flag is read
- * every item while items are slow, and every few hundred while they are fast (reading shared memory every
- * item costs as much as a trivial function), so cancelling stays under a millisecond either way.
+ * The item loop, compiled once per function (not shared by all functions) so the call to the user's function
+ * is monomorphic and can be inlined (a loop shared by all maps costs several times more per item on trivial
+ * functions). The cancel flag is read every item while items are slow, and every few hundred while they are
+ * fast (reading shared memory every item costs as much as a trivial function), so cancelling stays under a
+ * millisecond either way.
  */
 const RUNNER = `"use strict";
 return function runSync(c) {
@@ -139,6 +148,19 @@ return function runSync(c) {
 };`;
 
 type Runner = (c: ChunkRun) => PromiseLike<unknown> | undefined;
+
+/** A function this worker has been sent, kept across maps under its fnId until the pool says to forget it. */
+interface FnEntry {
+  /** Without its values (they come with each map). */
+  shipped: ShippedFunction;
+  compiled?: CompiledShipped;
+  /** The item loop compiled for this function only, so its call to the function stays monomorphic. */
+  runner?: (fn: Fn, cancel: Int32Array) => Runner;
+  /** Kept only while they are all primitives: the pool then omits them when they have not changed. */
+  values: readonly unknown[];
+  /** For a stateless function, the one bound function and its loop that serve every map. */
+  bound?: { fn: Fn; runSync: Runner };
+}
 
 interface MapState {
   /** Kept for its line map: worker stacks of cell bodies then name the cell's own lines. */
@@ -249,7 +271,8 @@ port.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "chunk":
       if (m.ends) for (const id of m.ends) maps.delete(id);
-      if (m.begin) begin(m.mapId, m.begin.fn, m.begin.modelId, m.begin.collect);
+      if (m.forgetFns) for (const id of m.forgetFns) fns.delete(id);
+      if (m.begin) begin(m.mapId, m.begin);
       onChunk(m);
       break;
     case "model":
@@ -270,14 +293,32 @@ function modelById(id: string): unknown {
   return models.get(id);
 }
 
-function begin(mapId: number, shipped: ShippedFunction, modelId: string | null, collect: boolean): void {
+const isPrimitive = (v: unknown) => v === null || (typeof v !== "object" && typeof v !== "function");
+
+function begin(mapId: number, b: Begin): void {
+  if (b.shipped) fns.set(b.fnId, { shipped: b.shipped, values: [] });
+  const e = fns.get(b.fnId);
+  if (!e) {
+    post({ t: "begin-error", mapId, error: { name: "Error", message: `function ${b.fnId} was never sent to this worker` } });
+    return;
+  }
+  const values = b.values ?? e.values;
+  // Copies of objects belong to this map alone (and may be large): the pool sends them again next time.
+  e.values = values.every(isPrimitive) ? values : [];
   try {
-    const fn = materialize(shipped, { require: requireFrom(shipped.resolveDir), model: modelById });
-    if (typeof fn !== "function") throw new TypeError(`${shipped.name} is not a function in the worker (got ${typeof fn})`);
-    const runSync = new Function("fn", "cancel", RUNNER)(fn, cancel) as Runner;
-    maps.set(mapId, { shipped, fn: fn as Fn, model: modelId === null ? undefined : modelById(modelId), collect, runSync });
-  } catch (e) {
-    post({ t: "begin-error", mapId, error: wireError(e, shipped) });
+    let bound = e.bound;
+    if (!bound) {
+      const compiled = (e.compiled ??= compileShipped(e.shipped));
+      const fn = compiled.bind({ require: requireFrom(e.shipped.resolveDir), model: modelById }, values);
+      // A source of its own per function: V8 caches `new Function` by source text, and one loop shared by
+      // all functions would see them all at its call site.
+      e.runner ??= new Function("fn", "cancel", `${RUNNER}\n// fn ${b.fnId}`) as (fn: Fn, cancel: Int32Array) => Runner;
+      bound = { fn: fn as Fn, runSync: e.runner(fn as Fn, cancel) };
+      if (compiled.stateless) e.bound = bound;
+    }
+    maps.set(mapId, { shipped: e.shipped, fn: bound.fn, model: b.modelId === null ? undefined : modelById(b.modelId), collect: b.collect, runSync: bound.runSync });
+  } catch (err) {
+    post({ t: "begin-error", mapId, error: wireError(err, e.shipped) });
   }
 }
 

@@ -17,17 +17,52 @@ const RESTORE = "__threadlab_restore";
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 export function materialize(shipped: ShippedFunction, ctx: MaterializeContext): (...args: unknown[]) => unknown {
+  return compileShipped(shipped).bind(ctx, valuesOf(shipped));
+}
+
+/**
+ * A shipped function compiled once, to be bound again for every map. Compiling (`new Function` over every code
+ * entry) is the costly half of rebuilding; binding runs the compiled factory with the map's own copies of the
+ * captured values, so each map still starts from fresh values and fresh closures, as if rebuilt from scratch.
+ */
+export interface CompiledShipped {
+  /** Names of the scope's `value` entries, in the order `bind` takes their values. */
+  readonly valueNames: readonly string[];
+  /**
+   * Nothing in the scope can carry state from one map to the next (no values, code entries, models or
+   * wrapper objects): one bound function may serve every map.
+   */
+  readonly stateless: boolean;
+  bind(ctx: MaterializeContext, values: readonly unknown[]): (...args: unknown[]) => unknown;
+}
+
+/** The values of a shipped function's `value` entries, in scope order (see `CompiledShipped.valueNames`). */
+export function valuesOf(shipped: ShippedFunction): unknown[] {
+  const values: unknown[] = [];
+  for (const name in shipped.scope) {
+    const v = shipped.scope[name];
+    if (v.kind === "value") values.push(v.value);
+  }
+  return values;
+}
+
+/** Compiles the factory of a shipped function; its `value` entries' values are not read (see `bind`). */
+export function compileShipped(shipped: ShippedFunction): CompiledShipped {
   const params: string[] = [RESTORE];
-  const args: unknown[] = [restorePrototypes];
+  const valueNames: string[] = [];
+  const binders: ((ctx: MaterializeContext, values: readonly unknown[]) => unknown)[] = [];
   const code: [string, Extract<ShippedValue, { kind: "code" }>][] = [];
   const fixups: string[] = [];
+  let stateless = true;
 
   for (const [name, v] of Object.entries(shipped.scope)) {
     if (!IDENTIFIER.test(name)) throw new Error(`threadlab: shipped scope name ${JSON.stringify(name)} is not an identifier`);
     switch (v.kind) {
-      case "value":
+      case "value": {
         params.push(name);
-        args.push(v.value);
+        const k = valueNames.push(name) - 1;
+        binders.push((_, values) => values[k]);
+        stateless = false;
         if (v.prototypes && v.prototypes.length > 0) {
           const list = v.prototypes.map(([index, ctor]) => {
             if (ctor !== null && !IDENTIFIER.test(ctor)) throw new Error(`threadlab: bad constructor name ${ctor}`);
@@ -36,20 +71,25 @@ export function materialize(shipped: ShippedFunction, ctx: MaterializeContext): 
           fixups.push(`${RESTORE}(${name}, [${list.join(", ")}]);`);
         }
         break;
+      }
       case "module":
         params.push(name);
-        args.push(loadModule(shipped, ctx, name, v));
+        // Required at bind time, as before: the require cache makes it cheap, and wrappers stay per map.
+        binders.push((ctx) => loadModule(shipped, ctx, name, v));
+        if (v.interop !== undefined) stateless = false;
         break;
       case "model":
         params.push(name);
-        args.push(ctx.model(v.id));
+        binders.push((ctx) => ctx.model(v.id));
+        stateless = false;
         break;
       case "require":
         params.push(name);
-        args.push((specifier: string) => ctx.require(specifier));
+        binders.push((ctx) => (specifier: string) => ctx.require(specifier));
         break;
       case "code":
         code.push([name, v]);
+        stateless = false;
         break;
     }
   }
@@ -71,16 +111,25 @@ export function materialize(shipped: ShippedFunction, ctx: MaterializeContext): 
   } catch (e) {
     throw new Error(`threadlab: the shipped scope of \`${shipped.name}\` does not compile`, { cause: e });
   }
-  let fn: unknown;
-  try {
-    fn = factory(...args);
-  } catch (e) {
-    throw new Error(`threadlab: could not rebuild \`${shipped.name}\` in the worker: ${messageOf(e)}`, { cause: e });
-  }
-  if (typeof fn !== "function") {
-    throw new Error(`threadlab: \`${shipped.name}\` rebuilt in the worker is ${typeof fn}, not a function`);
-  }
-  return fn as (...args: unknown[]) => unknown;
+
+  return {
+    valueNames,
+    stateless,
+    bind(ctx, values) {
+      const args: unknown[] = [restorePrototypes];
+      for (const b of binders) args.push(b(ctx, values));
+      let fn: unknown;
+      try {
+        fn = factory(...args);
+      } catch (e) {
+        throw new Error(`threadlab: could not rebuild \`${shipped.name}\` in the worker: ${messageOf(e)}`, { cause: e });
+      }
+      if (typeof fn !== "function") {
+        throw new Error(`threadlab: \`${shipped.name}\` rebuilt in the worker is ${typeof fn}, not a function`);
+      }
+      return fn as (...args: unknown[]) => unknown;
+    },
+  };
 }
 
 /**

@@ -31,7 +31,7 @@ const SKIPPED_BUILTINS = new Set(["sys", "punycode", "constants", "test"]);
 /** One index per shipFunction call: the set of loaded modules changes between cells. */
 export class ModuleIndex {
   private modules: LoadedModule[] | undefined;
-  private properties: Map<unknown, ModuleRef> | undefined;
+  private properties: Map<unknown, { module: LoadedModule; property: string }> | undefined;
   private readonly resolveFromNotebook: NodeJS.Require;
 
   constructor(private readonly resolveDir: string) {
@@ -44,7 +44,8 @@ export class ModuleIndex {
     if (direct) return direct;
     const wrapped = this.interopWrapper(value);
     if (wrapped) return wrapped;
-    return this.propertyIndex().get(value);
+    const p = this.propertyIndex().get(value);
+    return p && { specifier: p.module.specifier(), property: p.property };
   }
 
   private moduleOf(value: unknown): ModuleRef | undefined {
@@ -76,9 +77,10 @@ export class ModuleIndex {
     return starLike ? { ...base, interop: "star" } : undefined;
   }
 
-  private propertyIndex(): Map<unknown, ModuleRef> {
+  /** Specifiers are resolved only for the properties found: resolving one costs file-system lookups. */
+  private propertyIndex(): Map<unknown, { module: LoadedModule; property: string }> {
     if (this.properties) return this.properties;
-    const index = new Map<unknown, ModuleRef>();
+    const index = new Map<unknown, { module: LoadedModule; property: string }>();
     for (const m of this.loaded()) {
       const exp = m.exports;
       if ((typeof exp !== "object" && typeof exp !== "function") || exp === null) continue;
@@ -94,7 +96,7 @@ export class ModuleIndex {
         if (!d || !("value" in d)) continue;
         const v: unknown = d.value;
         if ((typeof v === "object" || typeof v === "function") && v !== null && !index.has(v)) {
-          index.set(v, { specifier: m.specifier(), property: key });
+          index.set(v, { module: m, property: key });
         }
       }
     }

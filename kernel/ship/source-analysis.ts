@@ -76,7 +76,26 @@ interface Parsed {
   text: string;
 }
 
+/**
+ * Analyses by source text: the analysis depends on nothing else, and shipping runs for every map, often for
+ * the same functions (a cell re-run makes new function objects with the same source). Callers only read it.
+ */
+const analyses = new Map<string, SourceAnalysis>();
+const ANALYSES_KEPT = 256;
+
 export function analyzeSource(source: string): SourceAnalysis {
+  let a = analyses.get(source);
+  if (a) {
+    analyses.delete(source);
+  } else {
+    a = analyzeUncached(source);
+    if (analyses.size >= ANALYSES_KEPT) analyses.delete(analyses.keys().next().value!);
+  }
+  analyses.set(source, a);
+  return a;
+}
+
+function analyzeUncached(source: string): SourceAnalysis {
   const parsed = parse(source);
   const checker = createChecker(parsed.sourceFile);
   const sf = parsed.sourceFile;
