@@ -42,6 +42,8 @@ export interface KernelLike {
   readonly connectionStatus: string;
   readonly isDisposed: boolean;
   readonly info: PromiseLike<{ implementation: string; implementation_version?: string }>;
+  /** A fresh kernel_info request (the model's fallback when `info` stays pending). */
+  requestKernelInfo?(): PromiseLike<{ content: { implementation?: string } } | undefined>;
   createComm(targetName: string, commId?: string): CommLike;
   readonly statusChanged: ISignal<unknown, string>;
   readonly connectionStatusChanged: ISignal<unknown, string>;
@@ -86,6 +88,9 @@ export interface SidebarModelOptions {
 }
 
 const STARTING = new Set(["starting", "restarting", "autorestarting", "unknown"]);
+// How long JupyterLab's kernel_info may take before the model asks itself, and how often it asks.
+const INFO_PATIENCE_MS = 4000;
+const INFO_ATTEMPTS = 5;
 
 export class SidebarModel {
   private readonly _stateChanged = new Signal<this, ConnectionState>(this);
@@ -295,7 +300,7 @@ export class SidebarModel {
       return this.setState({ kind: "starting", label, restarting: kernel.status !== "starting" && kernel.status !== "unknown" });
     }
     this.setState({ kind: "connecting", label });
-    Promise.resolve(kernel.info).then(
+    this.kernelInfo(kernel, gen).then(
       (info) => {
         if (gen !== this.generation) return;
         if (info.implementation !== "threadlab") {
@@ -309,6 +314,32 @@ export class SidebarModel {
         this.setState({ kind: "disconnected", label, reason: `The kernel did not answer kernel_info (${(err as Error)?.message ?? err}).` });
       },
     );
+  }
+
+  /**
+   * The kernel's implementation name: JupyterLab's own `info`, or — when that stays pending, as it can after
+   * a restart in the kernel's first seconds (its kernel_info request cancelled by the restart, the next one
+   * lost while jupyter_server replaces the websocket) — our own kernel_info requests, every few seconds.
+   */
+  private kernelInfo(kernel: KernelLike, gen: number): Promise<{ implementation: string }> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let asked = 0;
+      const settle = <T>(f: (v: T) => void) => (v: T) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        f(v);
+      };
+      const timer: ReturnType<typeof setInterval> = setInterval(() => {
+        if (settled || gen !== this.generation || !kernel.requestKernelInfo) return clearInterval(timer);
+        if (++asked > INFO_ATTEMPTS) return settle(reject)(new Error(`no reply to ${INFO_ATTEMPTS} kernel_info requests`));
+        Promise.resolve(kernel.requestKernelInfo()).then((reply) => {
+          if (reply?.content.implementation !== undefined) settle(resolve)({ implementation: reply.content.implementation });
+        }, () => undefined);
+      }, INFO_PATIENCE_MS);
+      Promise.resolve(kernel.info).then(settle(resolve), settle(reject));
+    });
   }
 
   private openComm(kernel: KernelLike, gen: number): void {

@@ -122,6 +122,16 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     model.dispose();
   });
 
+  test("connects even when JupyterLab's kernel info never settles (as after a restart in the kernel's first seconds)", async () => {
+    // The real connection, with only its `info` promise stuck: the model must ask the kernel itself.
+    const stuck = new Proxy(threadlab, { get: (t, p) => (p === "info" ? new Promise(() => {}) : Reflect.get(t, p, t)) });
+    const model = new SidebarModel({ rate: 4 });
+    model.setSessionContext(new TestSessionContext(stuck, "TypeScript (threadlab)"), "stuck.ipynb");
+    assert.equal(model.state.kind, "connecting");
+    await until(model, "connected", (s) => s.kind === "connected", 20000);
+    model.dispose();
+  });
+
   test("attaches to a threadlab kernel: hello, then snapshots at the set rate", async () => {
     const model = new SidebarModel({ rate: 10 });
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");

@@ -169,8 +169,11 @@ test.describe("Thread pools sidebar across a kernel restart", () => {
     await restartKernel(page);
     await expect.poll(() => labKernelStatus(page), { timeout: 60000 }).toBe("idle");
     expect(await run(page, "1 + 1")).toContain("2");
-    // Not the panel here: it waits for JupyterLab's kernel_info, which can stay unanswered after a restart
-    // this early (docs/sidebar.md, Limitations).
+    // The panel too: JupyterLab's own kernel_info can stay pending after a restart this early, and the model
+    // then asks the kernel itself (docs/sidebar.md).
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    await expect(panel(page).getByTestId("tl-cpus")).toBeVisible();
   });
 });
 
