@@ -268,8 +268,11 @@ export class Kernel {
       outcome.status === "ok"
         ? { status: "ok", execution_count: count, payload: this.payload, user_expressions: userExpressions }
         : { status: "error", execution_count: count, ...outcome.error };
+    // The executions to abort are those already waiting when the reply goes out: one a client sends after
+    // reading this reply must run, however late the send below resolves.
+    const aborted = outcome.status === "error" && stopOnError ? this.takeAbortable() : [];
     await this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content, parent: msg }));
-    if (outcome.status === "error" && stopOnError) this.abortQueued();
+    this.replyAborted(aborted);
     await this.status("idle", msg);
   }
 
@@ -277,16 +280,18 @@ export class Kernel {
    * ipykernel's stop_on_error: a failed cell aborts the executions already waiting behind it (those that
    * asked for stop_on_error), so "run all" stops at the first error; requests sent later run normally.
    */
-  private abortQueued(): void {
+  private takeAbortable(): Message[] {
     const keep: Message[] = [];
-    for (const m of this.queue.splice(0)) {
-      if ((m.content as ExecuteContent).stop_on_error === false) {
-        keep.push(m);
-        continue;
-      }
+    const aborted: Message[] = [];
+    for (const m of this.queue.splice(0)) ((m.content as ExecuteContent).stop_on_error === false ? keep : aborted).push(m);
+    this.queue.push(...keep);
+    return aborted;
+  }
+
+  private replyAborted(aborted: Message[]): void {
+    for (const m of aborted) {
       void this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content: { status: "aborted", execution_count: this.executionCount }, parent: m }));
     }
-    this.queue.push(...keep);
   }
 
   private async userExpressions(expressions: unknown): Promise<Record<string, unknown>> {
