@@ -20,6 +20,8 @@ import { kernelInfoContent } from "./kernel-info";
 import { toMimeBundle } from "./execution/mime";
 import { threadpoolMagic } from "./threadpool/magic";
 import { parallelMagic } from "./parallel/magic";
+import { buildSnapshotInBackground } from "./snapshot/launch";
+import { snapshotInfo } from "./snapshot/runtime";
 
 interface ExecuteContent {
   code?: unknown;
@@ -128,6 +130,10 @@ export class Kernel {
     } catch (e) {
       this.output.log(`TypeScript warm-up failed: ${(e as Error)?.stack ?? e}`);
     }
+    const snapshot = snapshotInfo();
+    if (snapshot) this.output.log(`started from the startup snapshot: ${snapshot.hits} of its ${snapshot.files} declaration files reused`);
+    // The next kernel starts from a snapshot; this one has paid the full start already.
+    else buildSnapshotInBackground(Number(process.env.THREADLAB_SNAPSHOT_BUILD_DELAY_MS ?? 10_000));
   }
 
   /** Errors that escaped a cell (a timer that threw, a rejected promise nobody awaited): shown, not fatal. */
@@ -268,8 +274,11 @@ export class Kernel {
       outcome.status === "ok"
         ? { status: "ok", execution_count: count, payload: this.payload, user_expressions: userExpressions }
         : { status: "error", execution_count: count, ...outcome.error };
+    // The executions to abort are those already waiting when the reply goes out: one a client sends after
+    // reading this reply must run, however late the send below resolves.
+    const aborted = outcome.status === "error" && stopOnError ? this.takeAbortable() : [];
     await this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content, parent: msg }));
-    if (outcome.status === "error" && stopOnError) this.abortQueued();
+    this.replyAborted(aborted);
     await this.status("idle", msg);
   }
 
@@ -277,16 +286,18 @@ export class Kernel {
    * ipykernel's stop_on_error: a failed cell aborts the executions already waiting behind it (those that
    * asked for stop_on_error), so "run all" stops at the first error; requests sent later run normally.
    */
-  private abortQueued(): void {
+  private takeAbortable(): Message[] {
     const keep: Message[] = [];
-    for (const m of this.queue.splice(0)) {
-      if ((m.content as ExecuteContent).stop_on_error === false) {
-        keep.push(m);
-        continue;
-      }
+    const aborted: Message[] = [];
+    for (const m of this.queue.splice(0)) ((m.content as ExecuteContent).stop_on_error === false ? keep : aborted).push(m);
+    this.queue.push(...keep);
+    return aborted;
+  }
+
+  private replyAborted(aborted: Message[]): void {
+    for (const m of aborted) {
       void this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content: { status: "aborted", execution_count: this.executionCount }, parent: m }));
     }
-    this.queue.push(...keep);
   }
 
   private async userExpressions(expressions: unknown): Promise<Record<string, unknown>> {

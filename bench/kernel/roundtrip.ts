@@ -4,7 +4,7 @@
  *   2. trivial execute_request round trip (request sent → execute_reply received), median of N.
  * Run: npm run bench:kernel   (options: --runs 50 --starts 5)
  */
-import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -73,6 +73,13 @@ async function oneRoundTrip(k: RawClient): Promise<number> {
 }
 
 async function main() {
+  // As after `threadlab install`: the kernel starts from its startup snapshot (kernel/snapshot/). Built here
+  // when missing, so that no kernel of the run builds one in the background.
+  const { buildSnapshot, snapshotPath } = require("../../kernel/snapshot/launch") as typeof import("../../kernel/snapshot/launch");
+  if (process.env.THREADLAB_SNAPSHOT !== "0" && !existsSync(snapshotPath())) {
+    const r = buildSnapshot();
+    console.log(r.ok ? `built the startup snapshot ${r.blob}` : `no startup snapshot: ${r.message}`);
+  }
   // The two kernels alternate in every phase, so a change in machine load hits both alike.
   const starts: Record<string, { ready: number[]; first: number[] }> = {};
   for (const kernel of kernels) starts[kernel.name] = { ready: [], first: [] };

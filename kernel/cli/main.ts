@@ -17,10 +17,20 @@ export function main(argv: string[]): void {
 
   scope(program.command("install").description("install the kernelspec (and the JupyterLab extension, when built)"))
     .option("--display-name <text>", "name shown in the launcher")
+    .option("--no-snapshot", "do not build the startup snapshot now (a kernel builds it in the background)")
     .action((opts) => {
       const r = install(opts);
       console.log(`installed kernelspec ${opts.name} in ${r.kernelDir}`);
       if (r.labextension) console.log(`installed JupyterLab extension in ${r.labextension}`);
+      if (opts.snapshot) {
+        // Here rather than at the first kernel's start: a kernel's first result waits ~2 s less with it.
+        const { buildSnapshot, snapshotDisabled } = require("../snapshot/launch") as typeof import("../snapshot/launch");
+        if (!snapshotDisabled()) {
+          const t0 = Date.now();
+          const s = buildSnapshot();
+          console.log(s.ok ? `built the kernel's startup snapshot in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${s.blob}` : `startup snapshot not built (kernels start without it): ${s.message}`);
+        }
+      }
     });
 
   scope(program.command("uninstall").description("remove the kernelspec and the JupyterLab extension")).action((opts) => {

@@ -1,0 +1,194 @@
+/**
+ * Starting the kernel from a V8 startup snapshot (build.ts) when one was built for this Node, this threadlab
+ * and these tslab/TypeScript/@types/node versions, and building it in the background when it is missing.
+ *
+ * The kernelspec cannot carry `--snapshot-blob` itself: Node aborts on a missing, corrupt or foreign blob,
+ * and the kernel must start regardless. So bin/threadlab.js stays the kernelspec's entry and re-executes
+ * Node with the blob (~50 ms), keeping a channel on fd 3: the child writes a byte once deserialized. A
+ * child that dies before that byte falls back to the plain in-process kernel, and the blob is deleted (the
+ * kernel then rebuilds it). This module is loaded before anything else at kernel start: builtins only.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+const root = resolve(__dirname, "..", "..", "..");
+const BUILD_SCRIPT = join(__dirname, "build.js");
+
+export function cacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "threadlab");
+}
+
+export function snapshotDisabled(): boolean {
+  return process.env.THREADLAB_SNAPSHOT === "0";
+}
+
+function packageVersion(dir: string): string {
+  return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
+}
+
+function packageDir(name: string): string {
+  return dirname(require.resolve(`${name}/package.json`, { paths: [root] }));
+}
+
+/**
+ * Names the blob after everything baked into it: V8 rejects a blob of another Node outright (an abort, not
+ * an error), and the heap holds the code of these exact packages at these paths. Declaration files edited
+ * in place are checked one by one at use (build.ts).
+ */
+export function snapshotPath(): string {
+  const tslab = packageDir("tslab");
+  const inputs = [
+    process.version,
+    process.arch,
+    process.execPath,
+    root,
+    packageVersion(root),
+    packageVersion(tslab),
+    packageVersion(dirname(require.resolve("@tslab/typescript-for-tslab/package.json", { paths: [tslab] }))),
+    packageVersion(packageDir("@types/node")),
+    // TypeScript reads these when it loads, which for a snapshot is at build time.
+    Object.entries(process.env)
+      .filter(([name]) => name.startsWith("TSC_") || name === "NODE_ENV")
+      .sort(),
+    // Contents, not mtimes: a rebuild of dist/ that changes nothing keeps the snapshot.
+    readFileSync(BUILD_SCRIPT, "utf8"),
+    readFileSync(join(__dirname, "runtime.js"), "utf8"),
+  ];
+  const key = createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
+  return join(cacheDir(), `${blobPrefix()}${key}.blob`);
+}
+
+/** Blobs of this installation and Node share a prefix: a new build replaces the older ones (~50 MB each). */
+function blobPrefix(): string {
+  return `kernel-${process.version}-${createHash("sha256").update(root).digest("hex").slice(0, 8)}-`;
+}
+
+/**
+ * Starts the kernel from the snapshot when there is one; returns false (the caller starts the kernel in this
+ * process) when there is none or it is disabled. `fallback` runs the plain kernel if the blob is refused.
+ */
+export function launchFromSnapshot(args: string[], fallback: () => void): boolean {
+  if (snapshotDisabled()) return false;
+  let blob: string;
+  try {
+    blob = snapshotPath();
+  } catch {
+    return false;
+  }
+  if (!existsSync(blob)) return false;
+  const child = spawn(process.execPath, ["--snapshot-blob", blob, ...args], {
+    stdio: ["inherit", "inherit", "inherit", "pipe"],
+    env: { ...process.env, THREADLAB_SNAPSHOT_CHANNEL: "3" },
+  });
+  let started = false;
+  const channel = child.stdio[3] as NodeJS.ReadableStream;
+  channel.on("data", () => (started = true));
+  channel.on("error", () => undefined);
+  const relay = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+  const handlers = signals.map((s) => [s, relay(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  child.on("error", () => undefined);
+  child.on("exit", (code, signal) => {
+    for (const [s, h] of handlers) process.off(s, h);
+    if (!started) {
+      process.stderr.write(`threadlab: the startup snapshot ${blob} was refused (${signal ?? `exit ${code}`}); starting without it\n`);
+      try {
+        unlinkSync(blob);
+      } catch {
+        // Already gone: another kernel got there first.
+      }
+      fallback();
+      return;
+    }
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 0);
+  });
+  return true;
+}
+
+/**
+ * Builds the snapshot (~3–8 s of CPU) into a temporary file renamed into place, so kernels starting
+ * meanwhile see either no blob or a whole one; a lock file keeps concurrent kernels from building twice.
+ */
+export function buildSnapshot(opts: { blob?: string } = {}): { ok: boolean; blob: string; message: string } {
+  const blob = opts.blob ?? snapshotPath();
+  mkdirSync(dirname(blob), { recursive: true });
+  const lock = `${blob}.lock`;
+  try {
+    closeSync(openSync(lock, "wx"));
+  } catch {
+    try {
+      // A lock older than a build can take was left by a builder that died.
+      if (Date.now() - statSync(lock).mtimeMs < 120_000) return { ok: false, blob, message: "another build is running" };
+      unlinkSync(lock);
+      closeSync(openSync(lock, "wx"));
+    } catch {
+      return { ok: false, blob, message: "another build is running" };
+    }
+  }
+  const tmp = `${blob}.${process.pid}.tmp`;
+  try {
+    const r = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", BUILD_SCRIPT], {
+      cwd: root,
+      env: { ...process.env, THREADLAB_SNAPSHOT_ROOT: root, THREADLAB_SNAPSHOT_KEY: blob },
+      encoding: "utf8",
+      timeout: 300_000,
+    });
+    if (r.status !== 0 || !existsSync(tmp)) {
+      return { ok: false, blob, message: `snapshot build failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}` };
+    }
+    renameSync(tmp, blob);
+    for (const name of readdirSync(dirname(blob))) {
+      const f = join(dirname(blob), name);
+      if (name.startsWith(blobPrefix()) && name.endsWith(".blob") && f !== blob) rmSync(f, { force: true });
+    }
+    return { ok: true, blob, message: (r.stdout ?? "").trim() };
+  } finally {
+    for (const f of [tmp, lock]) {
+      try {
+        unlinkSync(f);
+      } catch {
+        // not there
+      }
+    }
+  }
+}
+
+/**
+ * From a kernel that started without a snapshot: build one for the next kernel in a detached, low-priority
+ * process, once this kernel has had its own start (`delayMs`), so it does not compete with the first cells.
+ */
+export function buildSnapshotInBackground(delayMs: number): void {
+  if (snapshotDisabled()) return;
+  let blob: string;
+  try {
+    blob = snapshotPath();
+  } catch {
+    return;
+  }
+  if (existsSync(blob)) return;
+  const timer = setTimeout(() => {
+    try {
+      const child = spawn(process.execPath, [__filename, "--build"], { detached: true, stdio: "ignore", env: process.env });
+      child.on("error", () => undefined);
+      child.unref();
+    } catch {
+      // The next kernel tries again.
+    }
+  }, delayMs);
+  timer.unref();
+}
+
+if (require.main === module && process.argv[2] === "--build") {
+  try {
+    require("node:os").setPriority(10);
+  } catch {
+    // Not allowed to lower it: build at normal priority.
+  }
+  const r = buildSnapshot();
+  process.exitCode = r.ok ? 0 : 1;
+}

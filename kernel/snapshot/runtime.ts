@@ -1,0 +1,56 @@
+import { writeSync } from "node:fs";
+import Module from "node:module";
+import { Socket } from "node:net";
+import { dirname, join } from "node:path";
+
+interface SnapshotState {
+  key: string;
+  root: string;
+  modules: Array<{ file: string; exports: unknown }>;
+  stats(): { files: number; hits: number };
+}
+
+let active: SnapshotState | undefined;
+
+/** The startup snapshot this process was deserialized from, if any (for the kernel's log and tests). */
+export function snapshotInfo(): { key: string; files: number; hits: number } | undefined {
+  return active && { key: active.key, ...active.stats() };
+}
+
+/**
+ * Runs after the snapshot is deserialized (build.ts registers it): makes the process look like one started
+ * from bin/threadlab.js, hands the snapshot's modules to Node's loader, and starts the CLI.
+ */
+export function main(state: SnapshotState): void {
+  active = state;
+  delete (globalThis as { __threadlabSnapshot?: unknown }).__threadlabSnapshot;
+  const realExit = process.exit.bind(process);
+  if (process.env.THREADLAB_SNAPSHOT_CHANNEL === "3") {
+    delete process.env.THREADLAB_SNAPSHOT_CHANNEL;
+    // Tells launch.ts that the blob was accepted; until then a failed start falls back to the plain kernel.
+    writeSync(3, "1");
+    // The launcher only relays signals: if it dies (SIGKILL of its pid alone), the kernel must not outlive it.
+    const channel = new Socket({ fd: 3, readable: true, writable: false });
+    channel.on("data", () => undefined);
+    channel.on("close", () => realExit(0));
+    channel.unref();
+  }
+  const M = Module as unknown as { _cache: Record<string, unknown>; _nodeModulePaths(d: string): string[] };
+  for (const m of state.modules) {
+    const mod = new Module(m.file);
+    mod.filename = m.file;
+    (mod as unknown as { paths: string[] }).paths = M._nodeModulePaths(dirname(m.file));
+    mod.exports = m.exports;
+    mod.loaded = true;
+    M._cache[m.file] = mod;
+  }
+  // Child processes forked from the kernel inherit execArgv: they must not start from the kernel's snapshot.
+  const exec = process.execArgv;
+  for (let i = exec.length - 1; i >= 0; i--) {
+    if (exec[i] === "--snapshot-blob") exec.splice(i, 2);
+    else if (exec[i].startsWith("--snapshot-blob=")) exec.splice(i, 1);
+  }
+  const bin = join(state.root, "bin", "threadlab.js");
+  process.argv.splice(0, process.argv.length, process.execPath, bin, ...process.argv.slice(1));
+  (require(join(state.root, "dist", "kernel", "cli", "main")) as typeof import("../cli/main")).main(process.argv);
+}

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { RawClient, repoRoot, resultText } from "./client";
+
+// Each test uses a cache directory of its own, so it never sees (or breaks) the user's snapshot.
+const cacheHome = mkdtempSync(join(tmpdir(), "threadlab-snapshot-test-"));
+const env = { XDG_CACHE_HOME: cacheHome };
+const launch = join(repoRoot, "dist", "kernel", "snapshot", "launch.js");
+
+function blobPath(): string {
+  const r = spawnSync(process.execPath, ["-p", `require(${JSON.stringify(launch)}).snapshotPath()`], { env: { ...process.env, ...env }, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+function build(): void {
+  const r = spawnSync(process.execPath, [launch, "--build"], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 300_000 });
+  assert.equal(r.status, 0, `snapshot build failed: ${r.stderr}`);
+}
+
+async function waitFor(pred: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("startup snapshot", { timeout: 600_000 }, () => {
+  let blob: string;
+  before(() => {
+    blob = blobPath();
+    build();
+  });
+  after(() => rmSync(cacheHome, { recursive: true, force: true }));
+
+  test("a kernel starts from the snapshot, and cells behave as without it", async () => {
+    assert.ok(existsSync(blob));
+    const cells = [
+      "1 + 1",
+      "const n: number = 1;\nconst s: string = n;",
+      "import * as path from 'path'; path.basename('/a/b.txt')",
+      "[process.argv[1].endsWith('bin/threadlab.js'), process.execArgv.some((a) => a.includes('snapshot')), typeof Buffer.from]",
+    ];
+    const run = async (extraEnv: Record<string, string>) => {
+      const k = await RawClient.start({ env: { ...env, ...extraEnv }, readyTimeoutMs: 60_000 });
+      try {
+        const out: string[] = [];
+        for (const code of cells) {
+          const { reply, outputs } = await k.execute(code, {}, 60_000);
+          out.push(reply.content.status === "ok" ? String(resultText(outputs)) : `${reply.content.ename}: ${reply.content.evalue}`);
+        }
+        await waitFor(() => /started from the startup snapshot|\[threadlab\] TypeScript/.test(k.stderr) || extraEnv.THREADLAB_SNAPSHOT === "0", 30_000);
+        return { out, stderr: k.stderr };
+      } finally {
+        await k.close();
+      }
+    };
+    const withSnapshot = await run({});
+    const without = await run({ THREADLAB_SNAPSHOT: "0" });
+    assert.match(withSnapshot.stderr, /started from the startup snapshot: (\d+) of its \1 declaration files reused/);
+    assert.doesNotMatch(without.stderr, /startup snapshot/);
+    assert.deepEqual(withSnapshot.out, without.out);
+    assert.equal(withSnapshot.out[0], "2");
+    assert.match(withSnapshot.out[1], /^TypeScriptError: .*Type 'number' is not assignable to type 'string'/);
+    assert.equal(withSnapshot.out[2], "'b.txt'");
+    assert.equal(withSnapshot.out[3], "[ true, false, 'function' ]");
+  });
+
+  test("a corrupt snapshot falls back to the plain kernel, is deleted and rebuilt in the background", async () => {
+    writeFileSync(blob, "not a snapshot");
+    const k = await RawClient.start({ env: { ...env, THREADLAB_SNAPSHOT_BUILD_DELAY_MS: "0" }, readyTimeoutMs: 60_000 });
+    try {
+      const { reply, outputs } = await k.execute("20 + 22", {}, 60_000);
+      assert.equal(reply.content.status, "ok");
+      assert.equal(resultText(outputs), "42");
+      assert.match(k.stderr, /startup snapshot .* was refused/);
+      // Rebuilt by a detached builder: a whole blob appears under the same name, and no temporary is left.
+      await waitFor(() => existsSync(blob), 240_000);
+      await waitFor(() => !readdirSync(join(cacheHome, "threadlab")).some((f) => f.endsWith(".tmp") || f.endsWith(".lock")), 60_000);
+    } finally {
+      await k.close();
+    }
+    const again = await RawClient.start({ env, readyTimeoutMs: 60_000 });
+    try {
+      const { outputs } = await again.execute("'ok'", {}, 60_000);
+      assert.equal(resultText(outputs), "'ok'");
+      // Logged after the warm-up, which may finish after the cell's reply.
+      await waitFor(() => /started from the startup snapshot/.test(again.stderr), 30_000);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test("without a snapshot the kernel answers kernel_info at once and starts a build", async () => {
+    rmSync(blob, { force: true });
+    const k = await RawClient.start({ env: { ...env, THREADLAB_SNAPSHOT_BUILD_DELAY_MS: "0" }, readyTimeoutMs: 60_000 });
+    try {
+      assert.ok(k.readyAt - k.startedAt < 10_000, `kernel_info took ${k.readyAt - k.startedAt} ms`);
+      const { outputs } = await k.execute("1 + 2", {}, 60_000);
+      assert.equal(resultText(outputs), "3");
+      await waitFor(() => existsSync(blob), 240_000);
+    } finally {
+      await k.close();
+    }
+  });
+});
