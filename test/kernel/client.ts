@@ -93,6 +93,17 @@ export class RawClient {
     // Wait until the kernel answers (kernel_info) before handing the client out.
     await c.request("shell", "kernel_info_request", {}, opts.readyTimeoutMs ?? 20000);
     c.readyAt = performance.now();
+    // ...and until IOPub is connected: a SUB socket's subscription reaches the kernel some time after it
+    // connects, and whatever the kernel publishes before that is lost (ZeroMQ's slow joiner). A test that
+    // opens a comm right after start saw its comm_msg vanish that way. Our kernel greets each subscription
+    // (iopub_welcome); tslab's does not, so like jupyter_server's "nudge", kernel_info is asked again until
+    // any IOPub message arrives.
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 20000);
+    while (c.iopubMessages.length === 0 && Date.now() < deadline) {
+      await c.request("shell", "kernel_info_request", {}, 5000).catch(() => undefined);
+      if (c.iopubMessages.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (c.iopubMessages.length === 0) throw new Error(`IOPub never delivered a message; kernel log:\n${c.stderr.slice(-2000)}`);
     return c;
   }
 
