@@ -4,20 +4,15 @@
  * and a thin stand-in for the notebook's session context (the one part that needs a browser).
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Signal } from "@lumino/signaling";
 import type { Kernel, KernelManager as KernelManagerType } from "@jupyterlab/services";
 import { SidebarModel, type ConnectionState, type KernelLike, type SessionContextLike } from "../../extension/src/model";
-import { freePort, repoRoot } from "../kernel/client";
+import { join } from "node:path";
+import { repoRoot } from "../kernel/client";
+import { skipWithoutJupyter as skip, startJupyterServer, type TestJupyterServer } from "../kernel/jupyter-server";
 import { PROTOCOL_VERSION } from "../../schema/protocol";
 
-const jupyter = join(repoRoot, ".venv", "bin", "jupyter");
-const skip = existsSync(jupyter) ? false : "no .venv/bin/jupyter (npm test creates it)";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
@@ -40,60 +35,27 @@ class TestSessionContext implements SessionContextLike {
 }
 
 describe("sidebar model against a real Jupyter server and kernels", { skip }, () => {
-  let server: ChildProcess;
-  let root: string;
+  let jupyterServer: TestJupyterServer | undefined;
   let manager: KernelManagerType;
   let threadlab: Kernel.IKernelConnection;
-  let log = "";
+  const log = () => jupyterServer?.log() ?? "";
 
   before(async () => {
-    const port = await freePort();
-    const token = randomBytes(12).toString("hex");
-    root = mkdtempSync(join(tmpdir(), "threadlab-model-"));
-    server = spawn(jupyter, ["server", "--no-browser", `--ServerApp.port=${port}`, "--ServerApp.port_retries=0",
-      "--ServerApp.ip=127.0.0.1", `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${root}`,
-      ...(process.getuid?.() === 0 ? ["--ServerApp.allow_root=True"] : [])], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, JUPYTER_PLATFORM_DIRS: "1" } });
-    server.stdout!.on("data", (d) => (log += d));
-    server.stderr!.on("data", (d) => (log += d));
-    const services = require("@jupyterlab/services") as typeof import("@jupyterlab/services");
-    const serverSettings = services.ServerConnection.makeSettings({
-      baseUrl: `http://127.0.0.1:${port}/`, wsUrl: `ws://127.0.0.1:${port}/`, token, appendToken: true,
-      WebSocket: require("ws"), fetch, Request, Headers,
-    } as never);
-    const deadline = Date.now() + 30000;
-    for (;;) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/api/status?token=${token}`);
-        if (r.ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`jupyter server did not start:\n${log}`);
-      await sleep(200);
-    }
-    manager = new services.KernelManager({ serverSettings });
-    await manager.ready;
+    jupyterServer = await startJupyterServer("threadlab-model-", 30000);
+    manager = jupyterServer.manager;
     threadlab = await manager.startNew({ name: "threadlab" });
     // Wait out the kernel's TypeScript warm-up (seconds of synchronous work) before timing anything.
     await threadlab.requestExecute({ code: "1+1" }).done;
   });
 
   after(async () => {
-    try {
-      await manager?.shutdownAll();
-    } catch {
-      // the server goes away next anyway
-    }
-    manager?.dispose();
-    server?.kill("SIGTERM");
-    await new Promise((r) => server?.once("exit", r) ?? r(null));
-    rmSync(root, { recursive: true, force: true });
+    await jupyterServer?.stop();
   });
 
   async function until(model: SidebarModel, what: string, pred: (s: ConnectionState) => boolean, timeoutMs = 30000): Promise<ConnectionState> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(model.state)) {
-      if (Date.now() > deadline) throw new Error(`model never reached ${what}; state ${JSON.stringify(model.state)}\n${log.slice(-1500)}`);
+      if (Date.now() > deadline) throw new Error(`model never reached ${what}; state ${JSON.stringify(model.state)}\n${log().slice(-1500)}`);
       await sleep(25);
     }
     return model.state;

@@ -5,17 +5,11 @@
  * test/server/test_restart.py checks the same on the wire.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Kernel, KernelManager as KernelManagerType } from "@jupyterlab/services";
-import { freePort, repoRoot } from "./client";
-
-const venvBin = join(repoRoot, ".venv", "bin");
-const skip = existsSync(join(venvBin, "jupyter")) ? false : "no .venv/bin/jupyter (npm test creates it)";
+import { skipWithoutJupyter as skip, startJupyterServer, type TestJupyterServer, venvBin } from "./jupyter-server";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What jupyterlab_server puts in JupyterLab's page config: the status of these requests' replies is ignored. */
@@ -36,47 +30,18 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<voi
 }
 
 describe("JupyterLab's kernel connection across a threadlab restart", { skip }, () => {
-  let server: ChildProcess;
-  let root: string;
+  let jupyterServer: TestJupyterServer | undefined;
   let manager: KernelManagerType;
-  let log = "";
 
   before(async () => {
-    const port = await freePort();
-    const token = randomBytes(12).toString("hex");
-    root = mkdtempSync(join(tmpdir(), "threadlab-lab-restart-"));
-    server = spawn(join(venvBin, "jupyter"), ["server", "--no-browser", `--ServerApp.port=${port}`, "--ServerApp.port_retries=0",
-      "--ServerApp.ip=127.0.0.1", `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${root}`,
-      ...(process.getuid?.() === 0 ? ["--ServerApp.allow_root=True"] : [])], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, JUPYTER_PLATFORM_DIRS: "1" } });
-    server.stdout!.on("data", (d) => (log += d));
-    server.stderr!.on("data", (d) => (log += d));
     const { PageConfig } = require("@jupyterlab/coreutils") as typeof import("@jupyterlab/coreutils");
     PageConfig.setOption("untracked_message_types", JSON.stringify(untrackedMessageTypes()));
-    const services = require("@jupyterlab/services") as typeof import("@jupyterlab/services");
-    const serverSettings = services.ServerConnection.makeSettings({
-      baseUrl: `http://127.0.0.1:${port}/`, wsUrl: `ws://127.0.0.1:${port}/`, token, appendToken: true,
-      WebSocket: require("ws"), fetch, Request, Headers,
-    } as never);
-    const deadline = Date.now() + 60000;
-    for (;;) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/api/status?token=${token}`);
-        if (r.ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`jupyter server did not start:\n${log}`);
-      await sleep(200);
-    }
-    manager = new services.KernelManager({ serverSettings });
-    await manager.ready;
+    jupyterServer = await startJupyterServer("threadlab-lab-restart-");
+    manager = jupyterServer.manager;
   });
 
   after(async () => {
-    await manager?.shutdownAll().catch(() => undefined);
-    manager?.dispose();
-    server?.kill();
-    rmSync(root, { recursive: true, force: true });
+    await jupyterServer?.stop();
   });
 
   for (const when of ["during the warm-up", "after a first cell"] as const) {
