@@ -11,7 +11,7 @@
  * @module
  */
 import { basename } from "node:path";
-import { MAX_CHUNK_TUPLES, PROTOCOL_VERSION, type ChunkTuple, type SnapshotMessage, type PoolEntry, type PoolState, type Snapshot, type Source, type WorkerTuple, WORKER_STATES } from "../../schema/protocol";
+import { MAX_CHUNK_TUPLES, PROTOCOL_VERSION, SLOW_SNAPSHOT_FIELDS, type ChunkTuple, type SnapshotMessage, type PoolEntry, type PoolState, type Snapshot, type Source, type WorkerTuple, WORKER_STATES } from "../../schema/protocol";
 import type { ControllerInfo, LimitEntry } from "../threadpool";
 import { checkOversubscription } from "../threadpool/oversubscription";
 import { winningEntry } from "../threadpool/limit-state";
@@ -57,6 +57,7 @@ const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…"
 export class SnapshotBuilder {
   private slow: Slow | undefined;
   private slowKey = "";
+  private lastLog: ChunkLogLike | undefined;
   private slowAt = 0;
   private last: Omit<Snapshot, "seq"> | undefined;
   private readonly off: (() => void) | undefined;
@@ -94,6 +95,7 @@ export class SnapshotBuilder {
       const pool = this.sources.pool();
       let poolState: PoolState | null = null;
       let rss: number | undefined;
+      this.lastLog = pool?.chunkLog;
       if (pool) {
         const s = pool.snapshot();
         poolState = toPoolState(s, now);
@@ -107,19 +109,15 @@ export class SnapshotBuilder {
     const snap: SnapshotMessage = { ...this.last, seq };
     if (cursor) {
       if (snap.pool) snap.pool = { ...snap.pool, c: this.chunksFor(cursor, snap.t) };
-      if (cursor.slow === this.slow) {
-        delete snap.cpus;
-        delete snap.config;
-        delete snap.pools;
-        delete snap.over;
-      }
+      if (cursor.slow === this.slow) for (const f of SLOW_SNAPSHOT_FIELDS) delete snap[f];
       cursor.slow = this.slow;
     }
     return snap;
   }
 
   private chunksFor(cursor: ChunkCursor, t: number): ChunkTuple[] {
-    const log = this.sources.pool()?.chunkLog;
+    // The pool's log as of the snapshot being sent: looked up once per built snapshot, not per panel.
+    const log = this.lastLog;
     if (!log) return [];
     if (cursor.log !== log) {
       // A new pool (or the first snapshot): start from what is in its log.
