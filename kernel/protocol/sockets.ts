@@ -9,6 +9,9 @@ import { connectionUrl, decode, encode, makeMessage, MessageSpec, Signer, WireEr
 export type RequestHandler = (channel: "shell" | "control" | "stdin", msg: Message) => void;
 export type SubscribeHandler = (topic: string) => void;
 
+/** `THREADLAB_DEBUG=protocol` (or `all`) logs every message in and out, like `ipykernel --debug`. */
+const traceWire = /\b(protocol|all)\b/.test(process.env.THREADLAB_DEBUG ?? "");
+
 /**
  * The kernel's five channels. Shell, IOPub and stdin are served on the main thread; control and heartbeat in
  * a worker thread (see control-plane-worker.ts). Incoming messages are verified before anyone sees them;
@@ -83,7 +86,9 @@ export class KernelSockets {
           case "request": {
             const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
             try {
-              handler("control", decode(frames, this.signer));
+              const msg = decode(frames, this.signer);
+              if (traceWire) this.trace("<", "control", msg);
+              handler("control", msg);
             } catch (e) {
               this.log(`control: ${e}`);
             }
@@ -103,6 +108,7 @@ export class KernelSockets {
           this.log(`${channel}: rejected message: ${e instanceof WireError ? e.message : e}`);
           continue;
         }
+        if (traceWire) this.trace("<", channel, msg);
         try {
           handler(channel, msg);
         } catch (e) {
@@ -120,6 +126,7 @@ export class KernelSockets {
       for await (const [frame] of this.iopub) {
         if (frame.length > 0 && frame[0] === 1) {
           const topic = frame.subarray(1).toString("utf8");
+          if (traceWire) this.log(`< iopub subscribe "${topic}"`);
           this.publish({ msg_type: "iopub_welcome", content: { subscription: topic } });
           onSubscribe?.(topic);
         }
@@ -129,12 +136,18 @@ export class KernelSockets {
     }
   }
 
+  private trace(dir: "<" | ">", channel: string, msg: Message): void {
+    const state = (msg.content as { execution_state?: string }).execution_state;
+    this.log(`${dir} ${channel} ${msg.header.msg_type}${state ? ` ${state}` : ""} ${msg.header.msg_id.slice(0, 8)} parent ${msg.parent_header?.msg_id?.slice(0, 8) ?? "-"}`);
+  }
+
   make(spec: MessageSpec): Message {
     return makeMessage(this.session, spec);
   }
 
   /** Sends a reply (or any message) on shell, stdin or control. */
   send(channel: Exclude<Channel, "iopub">, msg: Message): Promise<void> {
+    if (traceWire) this.trace(">", channel, msg);
     const frames = encode(msg, this.signer);
     if (channel === "control") {
       const plane = this.controlPlane;
@@ -150,6 +163,7 @@ export class KernelSockets {
 
   publish(spec: Omit<MessageSpec, "identities">): Promise<void> {
     const msg = this.make({ ...spec, identities: [Buffer.from(`kernel.${this.session}.${spec.msg_type}`)] });
+    if (traceWire) this.trace(">", "iopub", msg);
     return this.queues.iopub.send(encode(msg, this.signer));
   }
 
@@ -160,7 +174,16 @@ export class KernelSockets {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
-    this.controlPlane?.postMessage({ type: "close" } satisfies ToControlPlane);
     for (const s of [this.shell, this.iopub, this.stdin]) s.close();
+    const plane = this.controlPlane;
+    if (!plane) return;
+    // Let the control thread close its sockets and end by itself before the process exits: zeromq aborts
+    // the whole process ("terminate called after throwing an instance of 'Napi::Error'", or heap corruption)
+    // when a thread with live sockets is torn down by process.exit (zeromq/zeromq.js#411).
+    const exited = new Promise<void>((resolve) => plane.once("exit", () => resolve()));
+    plane.postMessage({ type: "close" } satisfies ToControlPlane);
+    const t0 = Date.now();
+    const how = await Promise.race([exited.then(() => "exited"), new Promise((r) => setTimeout(() => r("timed out"), 1000).unref())]);
+    if (traceWire) this.log(`control thread ${how} after ${Date.now() - t0} ms`);
   }
 }

@@ -210,6 +210,27 @@ describe("kernel process lifetime", () => {
     }
   });
 
+  test("shutdown and restart requests end the process cleanly: the control thread closes its sockets first", async () => {
+    // A worker thread torn down by process.exit with live zeromq sockets aborts the process (zeromq.js#411):
+    // "terminate called after throwing an instance of 'Napi::Error'" or heap corruption in the server log,
+    // and an exit by signal instead of 0.
+    for (const restart of [true, false, true, false, true, false]) {
+      const k = await RawClient.start({ env: { THREADLAB_DEBUG: "protocol" } });
+      try {
+        assert.equal((await k.execute("1 + 1")).reply.content.status, "ok");
+        const r = await k.request("control", "shutdown_request", { restart });
+        assert.equal(r.content.restart, restart);
+        const code = await Promise.race([k.exited, new Promise((res) => setTimeout(() => res("timeout"), 4000))]);
+        assert.equal(code, 0, `exit ${code}; kernel log:\n${k.stderr.slice(-1500)}`);
+        assert.match(k.stderr, /control thread exited after \d+ ms/);
+        assert.doesNotMatch(k.stderr, /terminate called|corrupted|double free|Napi::Error/);
+        assert.match(k.stderr, restart ? /\] restarting/ : /\] shut down/);
+      } finally {
+        await k.close();
+      }
+    }
+  });
+
   test("`threadlab` and @types/node resolve from a notebook directory without node_modules", async () => {
     const k = await RawClient.start();
     try {

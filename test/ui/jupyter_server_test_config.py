@@ -20,3 +20,6 @@ if hasattr(os, "getuid") and os.getuid() == 0:
     c.ServerApp.allow_root = True
 # Notebook 7 (the same server) exposes its app to the tests too.
 c.JupyterNotebookApp.expose_app_in_browser = True
+# THREADLAB_UI_DEBUG=1 node scripts/test-ui.mjs … logs the server at DEBUG (websocket, nudge, restart).
+if os.environ.get("THREADLAB_UI_DEBUG"):
+    c.ServerApp.log_level = "DEBUG"

@@ -132,6 +132,13 @@ test.describe("Thread pools sidebar", () => {
 });
 
 test.describe("Thread pools sidebar across a kernel restart", () => {
+  // galata's kernel tracker matches /api/kernels/<id>/restart too (its route has no end anchor) and answers
+  // that POST with 201; JupyterLab's restart() rejects anything but 200 and then never sends the messages it
+  // queued while restarting, so a cell run during the restart hung. Routes registered later win: the
+  // restart goes to the real server untouched.
+  test.beforeEach(async ({ page }) => {
+    await page.route(/\/api\/kernels\/[^/?]+\/restart/, (route) => route.continue());
+  });
 
   async function restartKernel(page: IJupyterLabPageFixture) {
     // Not awaited inside the page: the command resolves only once its confirmation dialog is answered.
