@@ -317,9 +317,9 @@ export class SidebarModel {
   }
 
   /**
-   * The kernel's implementation name: JupyterLab's own `info`, or — when that stays pending, as it can after
-   * a restart in the kernel's first seconds (its kernel_info request cancelled by the restart, the next one
-   * lost while jupyter_server replaces the websocket) — our own kernel_info requests, every few seconds.
+   * The kernel's implementation name: JupyterLab's own `info`, or — when that stays pending, as it does after
+   * a restart request that failed on the client side (KernelConnection.restart() then never reconnects;
+   * docs/sidebar.md) — our own kernel_info requests, every few seconds.
    */
   private kernelInfo(kernel: KernelLike, gen: number): Promise<{ implementation: string }> {
     return new Promise((resolve, reject) => {
