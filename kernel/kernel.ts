@@ -100,6 +100,7 @@ export class Kernel {
         return kernel.executor.locals;
       },
       cwd: this.cwd,
+      locate: (compiled, name) => this.executor.sources.locate(compiled, name),
       currentParent: () => this.output.parent,
       write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
     });
@@ -259,7 +260,7 @@ export class Kernel {
     if (!silent) this.emit("execute_input", { code, execution_count: count });
     if (storeHistory) this.history.add(count, code);
 
-    const outcome = await this.runCell(code);
+    const outcome = await this.runCell(code, storeHistory ? count : undefined);
     this.output.flush();
     if (outcome.status === "ok" && outcome.hasValue && outcome.value !== undefined) {
       const data = toMimeBundle(outcome.value);
@@ -313,8 +314,8 @@ export class Kernel {
     return out;
   }
 
-  /** Runs a cell's TypeScript and magics in order; the value shown is the last segment's. */
-  async runCell(code: string): Promise<Outcome> {
+  /** Runs a cell's TypeScript and magics in order; the value shown is the last segment's. `cell`: In[n]. */
+  async runCell(code: string, cell?: number): Promise<Outcome> {
     let last: Outcome = { status: "ok", hasValue: false };
     let segments;
     try {
@@ -325,7 +326,7 @@ export class Kernel {
     for (const seg of segments) {
       try {
         if (seg.kind === "code") {
-          last = await this.executor.run(seg.code);
+          last = await this.executor.run(seg.code, { cell, line: seg.line });
         } else if (seg.kind === "help") {
           const magic = this.magics.require(seg.name, seg.cell ? "cell" : "line");
           this.payload.push({ source: "page", data: { "text/plain": magic.usage }, start: 0 });

@@ -15,6 +15,8 @@ export interface KernelHost {
   readonly locals: Record<string, unknown>;
   /** The notebook's directory (the kernel's working directory). */
   readonly cwd: string;
+  /** Where a compiled notebook function was typed (cell and lines), for worker stacks. */
+  locate?(compiled: string, name?: string): { readonly cell?: number; readonly lines: readonly number[] } | undefined;
   /** The request whose output is current (opaque): output written later can be routed back to it. */
   currentParent(): unknown;
   /** Writes to a stream of the given request's output (default: the current one). */

@@ -1,6 +1,7 @@
 import { inspect as nodeInspect } from "node:util";
 import type { ConverterSet, Executor } from "tslab/dist/executor";
 import { loadWithCodeCache } from "./compile-cache";
+import { CellSources } from "./cell-sources";
 import { expandShorthandProperties } from "./shorthand";
 
 /** What a failed cell reports: the Jupyter `error` triple. */
@@ -45,6 +46,8 @@ export class CellExecutor {
   private errors: unknown[] = [];
   private diagnostics: Diagnostic[] = [];
   private persistCodeCache?: () => void;
+  /** What each cell compiled, to report worker stacks at the user's lines (cell-sources.ts). */
+  readonly sources = new CellSources();
 
   constructor(
     private readonly rootDir: string,
@@ -122,14 +125,17 @@ export class CellExecutor {
     return executor;
   }
 
-  async run(src: string): Promise<CellOutcome> {
+  /** `origin`: the cell's execution count and the 0-based cell line this code starts on, for stack lines. */
+  async run(src: string, origin?: { cell?: number; line?: number }): Promise<CellOutcome> {
     const executor = this.ensure();
     this.lastValue = undefined;
     this.errors = [];
     this.diagnostics = [];
     let ok: boolean;
+    const code = expandShorthandProperties(src);
+    this.sources.record(code, origin);
     try {
-      ok = await executor.execute(expandShorthandProperties(src));
+      ok = await executor.execute(code);
     } catch (e) {
       // tslab catches user errors itself; anything here is a converter failure.
       return { status: "error", error: errorInfo(e) };

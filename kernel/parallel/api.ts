@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { host } from "../api/host";
 import { range, renderProgress, renderSummary, type MapItems, type MapOptions, type MapReport } from "../pool";
 import { shipFunction, type ShippedFunction } from "../ship";
+import { sourceLabel } from "../ship/materialize";
+import { stackToCells } from "../ship/source-lines";
 import { kernelPool, registerPoolShutdown } from "./kernel-pool";
 
 export interface ParallelMapOptions extends MapOptions {
@@ -64,15 +66,38 @@ export async function run<T = unknown>(
       shown = true;
     },
   });
+  const toCells = stackMapper(shipped, h?.locate);
   try {
     const report = await done;
+    if (toCells) for (const f of report.failures) toCells(f.error);
     if (showProgress && h) h.display({ ...renderSummary(report) }, { displayId, update: shown });
     last = report.results;
     return report;
   } catch (e) {
+    if (toCells && e instanceof Error) {
+      toCells(e);
+      if (e.cause instanceof Error) toCells(e.cause);
+    }
     if (showProgress && h && shown) h.display({ "text/plain": `${shipped.name}: stopped — ${(e as Error).message}` }, { displayId, update: true });
     throw e;
   }
+}
+
+/**
+ * Points worker stack frames of functions from earlier cells at the lines the user typed (`Cell In[4], line
+ * 7`); a `%%parallel map` body's frames are mapped in the worker already (`shipped.lines`).
+ */
+function stackMapper(shipped: ShippedFunction, locate: Parameters<typeof stackToCells>[2] | undefined): ((e: Error) => void) | undefined {
+  if (!locate) return undefined;
+  const entry = sourceLabel(shipped.name);
+  const code = (label: string): string | undefined => {
+    if (label === entry && !shipped.lines) return shipped.code;
+    const v = shipped.scope[label];
+    return v?.kind === "code" ? v.code : undefined;
+  };
+  return (e) => {
+    if (e.stack) e.stack = stackToCells(e.stack, code, locate);
+  };
 }
 
 export { range };

@@ -1,6 +1,7 @@
 import ts = require("@tslab/typescript-for-tslab");
 import { shipFunction, type ShipEnvironment } from "./analyze";
 import { ShipError } from "./errors";
+import { functionLines, transpileWithLines } from "./source-lines";
 import type { ShippedFunction } from "./types";
 
 /**
@@ -85,76 +86,11 @@ export async function shipCellBody(
 }
 
 /**
- * For each line of the function tslab compiled, the cell line it came from. tslab emits no source map, so
- * the cell is transpiled again with one; the result is used only if its function text is line for line what
- * tslab produced (up to `exports.` prefixes), so a layout difference can never yield wrong line numbers.
+ * For each line of the function tslab compiled, the cell line it came from (source-lines.ts). Line 1 of the
+ * wrapped source is the arrow's header, as line 1 of the cell is the magic, so the numbers are the cell's.
  */
 export function cellLineMap(source: string, compiled: string): number[] | undefined {
-  const out = ts.transpileModule(source, {
-    fileName: "cell.ts",
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: true },
-  });
-  const marker = `${CELL_FUNCTION_NAME} = `;
-  const at = out.outputText.indexOf(marker);
-  if (at < 0 || !out.sourceMapText) return undefined;
-  const firstLine = out.outputText.slice(0, at).split("\n").length - 1;
-  const ours = out.outputText.slice(at + marker.length).split("\n");
-  const theirs = compiled.split("\n");
-  const strip = (l: string): string => l.replace(/\bexports\.(?=[A-Za-z_$])/g, "").trimEnd();
-  for (let i = 0; i < theirs.length; i++) {
-    const mine = i === theirs.length - 1 ? ours[i]?.replace(/;\s*$/, "") : ours[i];
-    if (mine === undefined || strip(mine) !== strip(theirs[i])) return undefined;
-  }
-  const sourceLines = firstSourceLines((JSON.parse(out.sourceMapText) as { mappings: string }).mappings);
-  const lines: number[] = [];
-  for (let i = 0; i < theirs.length; i++) {
-    const original = sourceLines[firstLine + i];
-    if (original === undefined) return undefined;
-    // Line 1 of the wrapped source is the arrow's header, as line 1 of the cell is the magic.
-    lines.push(original + 1);
-  }
-  return lines;
-}
-
-/** For each generated line of a source map, the (0-based) source line of its first mapped segment. */
-function firstSourceLines(mappings: string): (number | undefined)[] {
-  const result: (number | undefined)[] = [];
-  let sourceLine = 0;
-  let previous: number | undefined;
-  for (const line of mappings.split(";")) {
-    let first: number | undefined;
-    for (const segment of line.split(",")) {
-      if (!segment) continue;
-      const fields = decodeVlq(segment);
-      if (fields.length >= 4) {
-        sourceLine += fields[2];
-        first ??= sourceLine;
-      }
-    }
-    previous = first ?? previous;
-    result.push(previous);
-  }
-  return result;
-}
-
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-function decodeVlq(segment: string): number[] {
-  const values: number[] = [];
-  let value = 0;
-  let shift = 0;
-  for (const ch of segment) {
-    const digit = BASE64.indexOf(ch);
-    value += (digit & 31) << shift;
-    if (digit & 32) {
-      shift += 5;
-    } else {
-      values.push(value & 1 ? -(value >>> 1) : value >>> 1);
-      value = 0;
-      shift = 0;
-    }
-  }
-  return values;
+  return functionLines(transpileWithLines(source), compiled);
 }
 
 function awaitsAtTopLevel(body: ts.Node): boolean {

@@ -165,7 +165,7 @@ function namedSource(name: string | undefined, code: string, label: string): str
   return `${expr}\n//# sourceURL=${url}`;
 }
 
-function sourceLabel(name: string): string {
+export function sourceLabel(name: string): string {
   return name.replace(/[^\w$.-]/g, "_");
 }
 

@@ -75,6 +75,24 @@ describe("%parallel in a notebook", () => {
     assert.ok((reply.content.traceback as string[]).some((l) => /notebook:cell:3\b/.test(l)), String(reply.content.traceback));
   });
 
+  test("an error in functions from earlier cells names the cell and the line they were typed on", async () => {
+    // A magic first: the code starts on the cell's line 2, and its lines count from the magic.
+    const def = await k.execute("%lsmagic\ninterface Pt { x: number }\nfunction checkPt(p: Pt): number {\n  const d: number = p.x * 2\n  if (d === 6) throw new Error('six')\n  return d\n}");
+    assert.equal(def.reply.content.status, "ok");
+    const cell = def.reply.content.execution_count as number;
+    const use = await k.execute("const viaCheck = (p: Pt) =>\n  checkPt(p) + 1");
+    const cell2 = use.reply.content.execution_count as number;
+    const { reply } = await k.execute("%parallel map viaCheck [{ x: 1 }, { x: 3 }] --no-progress");
+    assert.equal(reply.content.status, "error");
+    const tb = (reply.content.traceback as string[]).join("\n");
+    assert.match(tb, new RegExp(`at checkPt \\(Cell In\\[${cell}\\], line 5\\)`), tb);
+    assert.match(tb, new RegExp(`at viaCheck \\(Cell In\\[${cell2}\\], line 1\\)`), tb);
+    // Collected errors carry the same stacks.
+    const { reply: r2, outputs } = await k.execute("%parallel map viaCheck [{ x: 3 }] --errors collect --no-progress");
+    assert.equal(r2.content.status, "ok");
+    assert.match(resultText(outputs)!, new RegExp(`Cell In\\[${cell}\\], line 5`));
+  });
+
   test("worker console output appears in the cell that ran the map", async () => {
     const { outputs } = await k.execute("%parallel map (x: number) => { console.log('from worker', x); return x } [7, 8] --no-progress");
     const text = streamText(outputs);

@@ -1,0 +1,51 @@
+import { functionLines, transpileWithLines, type Transpiled } from "../ship/source-lines";
+
+/** Where a function was typed: the cell's execution count (when it had one) and, per compiled line, its line. */
+export interface SourceLocation {
+  readonly cell?: number;
+  /** 1-based cell lines, one per line of the compiled function. */
+  readonly lines: readonly number[];
+}
+
+interface Chunk {
+  readonly source: string;
+  readonly cell?: number;
+  /** 0-based line of the cell on which this chunk starts (magics before it take lines). */
+  readonly firstLine: number;
+  transpiled?: Transpiled | null;
+}
+
+/**
+ * The TypeScript chunks this kernel compiled, newest last, so that a function defined in an earlier cell and
+ * failing in a worker can be reported at the line the user typed (`Cell In[4], line 7`) rather than at a
+ * line of tslab's JavaScript. Transpiling with a source map happens only when a stack needs it.
+ */
+export class CellSources {
+  private readonly chunks: Chunk[] = [];
+
+  constructor(private readonly limit = 500) {}
+
+  record(source: string, origin: { cell?: number; line?: number } = {}): void {
+    this.chunks.push({ source, cell: origin.cell, firstLine: origin.line ?? 0 });
+    if (this.chunks.length > this.limit) this.chunks.shift();
+  }
+
+  /** The newest chunk holding `compiled` (a redefinition in a later cell wins); `name` narrows the search. */
+  locate(compiled: string, name?: string): SourceLocation | undefined {
+    for (let i = this.chunks.length - 1; i >= 0; i--) {
+      const chunk = this.chunks[i];
+      if (name && !chunk.source.includes(name)) continue;
+      if (chunk.transpiled === undefined) {
+        try {
+          chunk.transpiled = transpileWithLines(chunk.source);
+        } catch {
+          chunk.transpiled = null;
+        }
+      }
+      if (!chunk.transpiled) continue;
+      const lines = functionLines(chunk.transpiled, compiled);
+      if (lines) return { cell: chunk.cell, lines: lines.map((l) => l + chunk.firstLine) };
+    }
+    return undefined;
+  }
+}
