@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -142,10 +142,8 @@ export function buildSnapshot(opts: { blob?: string } = {}): { ok: boolean; blob
       return { ok: false, blob, message: `snapshot build failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}` };
     }
     renameSync(tmp, blob);
-    for (const name of readdirSync(dirname(blob))) {
-      const f = join(dirname(blob), name);
-      if (name.startsWith(blobPrefix()) && name.endsWith(".blob") && f !== blob) rmSync(f, { force: true });
-    }
+    writeFileSync(`${blob}.root`, root);
+    pruneBlobs(blob);
     return { ok: true, blob, message: (r.stdout ?? "").trim() };
   } finally {
     for (const f of [tmp, lock]) {
@@ -155,6 +153,31 @@ export function buildSnapshot(opts: { blob?: string } = {}): { ok: boolean; blob
         // not there
       }
     }
+  }
+}
+
+const ORPHAN_AGE_MS = 14 * 24 * 3600_000;
+
+/**
+ * Keeps the cache to live installations: older blobs of this one, and blobs whose installation is gone (a
+ * deleted checkout or venv; named in the `.root` file beside each blob), ~50 MB each, would pile up.
+ * Blobs from before the `.root` files are removed after two weeks.
+ */
+function pruneBlobs(current: string): void {
+  const dir = dirname(current);
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith("kernel-") || !name.endsWith(".blob")) continue;
+    const f = join(dir, name);
+    if (f === current) continue;
+    let gone: boolean;
+    try {
+      if (name.startsWith(blobPrefix())) gone = true;
+      else if (existsSync(`${f}.root`)) gone = !existsSync(join(readFileSync(`${f}.root`, "utf8"), "package.json"));
+      else gone = Date.now() - statSync(f).mtimeMs > ORPHAN_AGE_MS;
+    } catch {
+      continue;
+    }
+    if (gone) for (const x of [f, `${f}.root`]) rmSync(x, { force: true });
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -32,11 +32,25 @@ async function waitFor(pred: () => boolean, ms: number): Promise<void> {
 
 describe("startup snapshot", { timeout: 600_000 }, () => {
   let blob: string;
+  const orphan = join(cacheHome, "threadlab", "kernel-v0.0.0-00000000-0000000000000000.blob");
+  const alive = join(cacheHome, "threadlab", "kernel-v0.0.0-11111111-1111111111111111.blob");
   before(() => {
     blob = blobPath();
+    // Blobs of other installations: one whose directory is gone, one whose directory is still there.
+    mkdirSync(join(cacheHome, "threadlab"), { recursive: true });
+    writeFileSync(orphan, "x");
+    writeFileSync(`${orphan}.root`, join(cacheHome, "deleted-checkout"));
+    writeFileSync(alive, "x");
+    writeFileSync(`${alive}.root`, repoRoot);
     build();
   });
   after(() => rmSync(cacheHome, { recursive: true, force: true }));
+
+  test("a build removes blobs of installations that are gone and keeps the others", () => {
+    assert.ok(existsSync(blob) && existsSync(`${blob}.root`));
+    assert.ok(!existsSync(orphan) && !existsSync(`${orphan}.root`), "the blob of a deleted checkout stayed");
+    assert.ok(existsSync(alive), "the blob of a live installation was removed");
+  });
 
   test("a kernel starts from the snapshot, and cells behave as without it", async () => {
     assert.ok(existsSync(blob));
