@@ -335,7 +335,7 @@ export class Kernel {
           const kind = seg.kind;
           const magic = this.magics.require(seg.name, kind);
           const args = magic.args === "options" ? parseArgs(seg.name, seg.raw, magic.options) : { _: [] };
-          const ctx = this.magicContext();
+          const ctx = this.magicContext({ cell, line: seg.line });
           const r: MagicResult = kind === "line" ? await magic.line!(args, seg.raw, ctx) : await magic.cell!(args, seg.raw, seg.body, ctx);
           last = r && r.hasValue ? { status: "ok", hasValue: true, value: r.value } : { status: "ok", hasValue: false };
         }
@@ -347,9 +347,10 @@ export class Kernel {
     return last;
   }
 
-  magicContext(): MagicContext {
+  /** `origin`: the magic's cell and line, so functions its expressions define report that line in stacks. */
+  magicContext(origin?: { cell?: number; line?: number }): MagicContext {
     return {
-      run: (src) => this.executor.run(src),
+      run: (src) => this.executor.run(src, origin),
       locals: this.executor.locals,
       print: (text, stream = "stdout") => this.output.write(stream, text),
       display: (data, opts) => this.display(data, opts),

@@ -7,6 +7,9 @@ export interface SourceLocation {
   readonly lines: readonly number[];
 }
 
+/** How many of the newest chunks an unnamed function is looked for in. */
+const RECENT = 20;
+
 interface Chunk {
   readonly source: string;
   readonly cell?: number;
@@ -30,11 +33,19 @@ export class CellSources {
     if (this.chunks.length > this.limit) this.chunks.shift();
   }
 
-  /** The newest chunk holding `compiled` (a redefinition in a later cell wins); `name` narrows the search. */
+  /**
+   * The newest chunk holding `compiled` (a redefinition in a later cell wins). `name` narrows the search to
+   * chunks that mention it; a function known by another name (an inline arrow a magic calls `fn`) is looked
+   * for in the newest chunks only, so that an error never costs a transpile of the whole history.
+   */
   locate(compiled: string, name?: string): SourceLocation | undefined {
-    for (let i = this.chunks.length - 1; i >= 0; i--) {
+    return this.search(compiled, (c) => !name || c.source.includes(name), 0) ?? (name ? this.search(compiled, () => true, this.chunks.length - RECENT) : undefined);
+  }
+
+  private search(compiled: string, candidate: (c: Chunk) => boolean, from: number): SourceLocation | undefined {
+    for (let i = this.chunks.length - 1; i >= Math.max(0, from); i--) {
       const chunk = this.chunks[i];
-      if (name && !chunk.source.includes(name)) continue;
+      if (!candidate(chunk)) continue;
       if (chunk.transpiled === undefined) {
         try {
           chunk.transpiled = transpileWithLines(chunk.source);

@@ -4,7 +4,7 @@ import { MagicError, MagicOption, ParsedArgs } from "./types";
 export type Segment =
   | { kind: "code"; code: string; line: number }
   | { kind: "line"; name: string; raw: string; line: number }
-  | { kind: "cell"; name: string; raw: string; body: string }
+  | { kind: "cell"; name: string; raw: string; body: string; line: number }
   | { kind: "help"; name: string; cell: boolean };
 
 const LINE_MAGIC = /^%([A-Za-z_][\w.-]*)(.*)$/;
@@ -28,7 +28,7 @@ export function splitCell(src: string, isOpen: (code: string) => boolean): Segme
       return [{ kind: "help", name: help[2] ?? help[4], cell: percents === "%%" }];
     }
     const cell = CELL_MAGIC.exec(lines[first]);
-    if (cell) return [{ kind: "cell", name: cell[1], raw: cell[2].trim(), body: lines.slice(first + 1).join("\n") }];
+    if (cell) return [{ kind: "cell", name: cell[1], raw: cell[2].trim(), body: lines.slice(first + 1).join("\n"), line: first }];
   }
   const segments: Segment[] = [];
   let chunk: string[] = [];

@@ -2,75 +2,119 @@
  * Where a compiled notebook function came from: for each line of the JavaScript that tslab compiled (what
  * `Function.prototype.toString` returns, and what workers run), the line of TypeScript the user typed.
  *
- * tslab emits no source map, so the TypeScript is transpiled again with one. The answer is used only when the
- * function's text appears line for line in that output (up to the `exports.` prefixes tslab adds to
- * references to other cells' names), so a layout difference can never yield a wrong line number.
+ * tslab emits no source map, so the TypeScript is transpiled again with one. tslab's printer lays code out
+ * differently (it breaks `(x) => { a; b }` typed on one line into several), so the two are aligned by
+ * tokens, not lines: the function's tokens must appear, in order and contiguous, in the transpiled output,
+ * ignoring `;` and the `exports.` prefixes tslab adds to other cells' names. Each compiled line then takes
+ * the source line of its first token. When the tokens are not found, there is no answer — never a wrong one.
+ *
+ * Written here rather than taken from a library: source-map libraries map positions of one file, and what
+ * is missing is the alignment of two printings of the same code, which only the compiler's scanner can do.
  */
 import ts = require("@tslab/typescript-for-tslab");
-import { decode } from "@jridgewell/sourcemap-codec";
+import { decode, type SourceMapSegment } from "@jridgewell/sourcemap-codec";
+
+interface Token {
+  readonly text: string;
+  /** 0-based line and column in the text it was scanned from. */
+  readonly line: number;
+  readonly col: number;
+}
 
 export interface Transpiled {
-  /** Output lines, normalized (`normalize`). */
-  readonly lines: readonly string[];
-  /** For each output line, the 0-based source line of its first mapped segment (carried over blank lines). */
-  readonly sourceLines: readonly (number | undefined)[];
+  readonly tokens: readonly Token[];
+  /** Per output line, the source map's segments: [column, source, source line, source column, …]. */
+  readonly mappings: readonly (readonly SourceMapSegment[])[];
 }
 
 export function transpileWithLines(source: string): Transpiled {
   const out = ts.transpileModule(source, {
     fileName: "cell.ts",
-    // tslab's own first step: ES2022 (Node 20) as an ES module; its CommonJS step keeps function bodies.
+    // tslab's own first step: ES2022 (Node 20) as an ES module.
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: true },
   });
   const mappings = out.sourceMapText ? decode((JSON.parse(out.sourceMapText) as { mappings: string }).mappings) : [];
-  const sourceLines: (number | undefined)[] = [];
-  let previous: number | undefined;
-  for (const segments of mappings) {
-    const first = segments.find((s) => s.length >= 4);
-    previous = first ? first[2] : previous;
-    sourceLines.push(previous);
-  }
-  return { lines: out.outputText.split("\n").map(normalize), sourceLines };
+  return { tokens: tokens(out.outputText), mappings };
 }
 
 /**
  * 1-based source lines of each line of `compiled`, found in `transpiled`, or undefined when it is not there.
- * The first compiled line may start inside an output line (`const f = (x) => {` holds `(x) => {`) and the
- * last may lack the output's `;`.
  */
 export function functionLines(transpiled: Transpiled, compiled: string): number[] | undefined {
-  const theirs = compiled.split("\n").map(normalize);
-  const n = theirs.length;
-  const { lines } = transpiled;
-  const head = theirs[0];
-  if (!head) return undefined;
-  const unterminated = (line: string) => line.replace(/;$/, "");
-  for (let at = 0; at + n <= lines.length; at++) {
-    const first = lines[at];
-    if (!(first.endsWith(head) || (n === 1 && unterminated(first).endsWith(head)))) continue;
-    let same = true;
-    for (let i = 1; i < n && same; i++) {
-      const mine = lines[at + i];
-      same = mine === theirs[i] || (i === n - 1 && (unterminated(mine) === theirs[i] || mine.startsWith(theirs[i])));
+  const theirs = tokens(compiled);
+  const mine = transpiled.tokens;
+  if (theirs.length === 0) return undefined;
+  let at = -1;
+  for (let i = 0; i + theirs.length <= mine.length && at < 0; i++) {
+    let j = 0;
+    while (j < theirs.length && mine[i + j].text === theirs[j].text) j++;
+    if (j === theirs.length) at = i;
+  }
+  if (at < 0) return undefined;
+  const lineCount = compiled.split("\n").length;
+  const out: number[] = [];
+  let t = 0;
+  let previous: number | undefined;
+  for (let line = 0; line < lineCount; line++) {
+    while (t < theirs.length && theirs[t].line < line) t++;
+    if (t < theirs.length && theirs[t].line === line) {
+      const m = mine[at + t];
+      previous = sourceLineAt(transpiled.mappings, m.line, m.col) ?? previous;
     }
-    if (!same) continue;
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const l = transpiled.sourceLines[at + i];
-      if (l === undefined) return undefined;
-      out.push(l + 1);
+    if (previous === undefined) return undefined;
+    out.push(previous + 1);
+  }
+  return out;
+}
+
+/** The source line of the segment covering (line, col) of the output, else the nearest one before it. */
+function sourceLineAt(mappings: readonly (readonly SourceMapSegment[])[], line: number, col: number): number | undefined {
+  for (let l = line; l >= 0; l--) {
+    const segments = mappings[l] ?? [];
+    let found: number | undefined;
+    for (const seg of segments) {
+      if (seg.length < 4) continue;
+      if (l < line || seg[0] <= col) found = seg[2];
+      else if (found === undefined && l === line) return seg[2];
+      else break;
     }
-    return out;
+    if (found !== undefined) return found;
   }
   return undefined;
 }
 
-/**
- * Without `exports.` and without blanks: shipped code replaces `exports.X` by `X` padded with spaces to keep
- * columns (source-analysis.ts), and only the line structure matters here.
- */
-function normalize(line: string): string {
-  return line.replace(/\bexports\.(?=[A-Za-z_$])/g, "").replace(/\s+/g, "");
+/** JavaScript tokens without `;` and without `exports .` before a name (tslab's references to cell names). */
+function tokens(text: string): Token[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  const lineOf = (pos: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text);
+  const out: Token[] = [];
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if (kind === ts.SyntaxKind.SemicolonToken) continue;
+    const pos = scanner.getTokenPos();
+    const line = lineOf(pos);
+    out.push({ text: scanner.getTokenText(), line, col: pos - starts[line] });
+  }
+  // `exports` `.` `name` → `name`; a trailing comment (`//# sourceMappingURL`) is trivia already.
+  const kept: Token[] = [];
+  for (let i = 0; i < out.length; i++) {
+    if (out[i].text === "exports" && out[i + 1]?.text === "." && /^[A-Za-z_$]/.test(out[i + 2]?.text ?? "")) {
+      i++;
+      continue;
+    }
+    kept.push(out[i]);
+  }
+  return kept;
 }
 
 export type Locate = (compiled: string, name?: string) => { readonly cell?: number; readonly lines: readonly number[] } | undefined;

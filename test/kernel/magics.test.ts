@@ -11,7 +11,7 @@ const isOpen = (src: string) => isCompleteWithMagics(src).status === "incomplete
 
 describe("splitting a cell into TypeScript and magics", () => {
   test("a %% first line makes the whole cell a cell magic", () => {
-    assert.deepEqual(splitCell("%%time --x 1\nconst a = 1\n%env B", neverOpen), [{ kind: "cell", name: "time", raw: "--x 1", body: "const a = 1\n%env B" }]);
+    assert.deepEqual(splitCell("%%time --x 1\nconst a = 1\n%env B", neverOpen), [{ kind: "cell", name: "time", raw: "--x 1", body: "const a = 1\n%env B", line: 0 }]);
   });
 
   test("line magics split TypeScript into ordered chunks", () => {

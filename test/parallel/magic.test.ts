@@ -62,6 +62,9 @@ describe("%parallel in a notebook", () => {
     const { reply } = await k.execute(`%parallel map ${fn} [1, 2, 3, 4] --no-progress`);
     assert.equal(reply.content.status, "error");
     assert.match(String(reply.content.evalue), /item 2\b[\s\S]*bad 3/);
+    // The function was typed in the magic's own line.
+    const tb = (reply.content.traceback as string[]).join("\n");
+    assert.match(tb, new RegExp(`at fn \\(Cell In\\[${reply.content.execution_count}\\], line 1\\)`), tb);
     const { reply: r2, outputs } = await k.execute(`%parallel map ${fn} [1, 2, 3, 4] --errors collect --no-progress`);
     assert.equal(r2.content.status, "ok");
     assert.match(resultText(outputs)!, /^\[\s*1,\s*2,\s*Error: bad 3[\s\S]*4\s*\]$/);

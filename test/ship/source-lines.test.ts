@@ -69,3 +69,15 @@ test("worker stacks of functions from earlier cells point at `Cell In[n], line L
   // A frame whose function cannot be found keeps its compiled line.
   assert.equal(stackToCells("    at x (notebook:gone:3:5)", () => undefined, () => undefined), "    at x (notebook:gone:3:5)");
 });
+
+test("a one-line arrow that tslab prints on several lines maps every line to the line it was typed on", async () => {
+  const nb = createNotebook();
+  const src = "const f1 = (x: number) => { if (x === 3) throw new Error('bad ' + x); return x }\nconst f2 = (x: number) =>\n  x * 2";
+  await nb.run(src);
+  const compiled = Function.prototype.toString.call(nb.locals.f1);
+  const n = compiled.split("\n").length;
+  assert.ok(n > 1, "tslab printed the body on one line: this test no longer covers a layout difference");
+  const t = transpileWithLines(src);
+  assert.deepEqual(functionLines(t, compiled), Array(n).fill(1));
+  assert.deepEqual(functionLines(t, Function.prototype.toString.call(nb.locals.f2)), [2]);
+});
