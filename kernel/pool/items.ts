@@ -68,17 +68,24 @@ function packArray(items: readonly unknown[], from: number, to: number): { items
   return { items: { kind: "typed", data: packed }, transfer: [packed.buffer] };
 }
 
-class ArraySource implements ItemSource {
+/** Inputs whose length is known: slices are consecutive index ranges. */
+abstract class CountedSource implements ItemSource {
   private at = 0;
-  readonly total: number;
-  constructor(private readonly a: readonly unknown[]) {
-    this.total = a.length;
-  }
+  constructor(readonly total: number) {}
   take(max: number): Slice | null {
     if (this.at >= this.total) return null;
     const s = { start: this.at, count: Math.min(max, this.total - this.at) };
     this.at += s.count;
     return s;
+  }
+  abstract payload(s: Slice): { items: ChunkItems; transfer: TransferListItem[] };
+  abstract itemAt(s: Slice, offset: number): unknown;
+  close() {}
+}
+
+class ArraySource extends CountedSource {
+  constructor(private readonly a: readonly unknown[]) {
+    super(a.length);
   }
   payload(s: Slice) {
     return packArray(this.a, s.start, s.start + s.count);
@@ -86,20 +93,11 @@ class ArraySource implements ItemSource {
   itemAt(s: Slice, o: number) {
     return this.a[s.start + o];
   }
-  close() {}
 }
 
-class TypedSource implements ItemSource {
-  private at = 0;
-  readonly total: number;
+class TypedSource extends CountedSource {
   constructor(private readonly a: TypedArray) {
-    this.total = a.length;
-  }
-  take(max: number): Slice | null {
-    if (this.at >= this.total) return null;
-    const s = { start: this.at, count: Math.min(max, this.total - this.at) };
-    this.at += s.count;
-    return s;
+    super(a.length);
   }
   payload(s: Slice) {
     const end = s.start + s.count;
@@ -112,20 +110,11 @@ class TypedSource implements ItemSource {
   itemAt(s: Slice, o: number) {
     return this.a[s.start + o];
   }
-  close() {}
 }
 
-class RangeSource implements ItemSource {
-  private at = 0;
-  readonly total: number;
+class RangeSource extends CountedSource {
   constructor(private readonly r: RangeItems) {
-    this.total = Math.max(0, Math.ceil((r.end - r.start) / r.step));
-  }
-  take(max: number): Slice | null {
-    if (this.at >= this.total) return null;
-    const s = { start: this.at, count: Math.min(max, this.total - this.at) };
-    this.at += s.count;
-    return s;
+    super(Math.max(0, Math.ceil((r.end - r.start) / r.step)));
   }
   payload(s: Slice) {
     return { items: { kind: "range" as const, first: this.r.start + s.start * this.r.step, step: this.r.step }, transfer: [] };
@@ -133,7 +122,6 @@ class RangeSource implements ItemSource {
   itemAt(s: Slice, o: number) {
     return this.r.start + (s.start + o) * this.r.step;
   }
-  close() {}
 }
 
 /** Sync and async iterables: items are pulled a chunk at a time, so memory stays bounded by the chunks in flight. */
