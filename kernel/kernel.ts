@@ -357,6 +357,7 @@ export class Kernel {
       page: (text) => this.payload.push({ source: "page", data: { "text/plain": text }, start: 0 }),
       signal: this.abort.signal,
       magics: this.magics,
+      cell: origin?.cell,
     };
   }
 

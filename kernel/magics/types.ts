@@ -29,6 +29,8 @@ export interface MagicContext {
   page(text: string): void;
   readonly signal: AbortSignal;
   readonly magics: MagicLookup;
+  /** The execution count of the cell running the magic (`In[n]`); undefined for silent executions. */
+  readonly cell?: number;
 }
 
 export interface MagicLookup {

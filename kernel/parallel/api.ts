@@ -9,6 +9,8 @@ import { kernelPool, registerPoolShutdown } from "./kernel-pool";
 export interface ParallelMapOptions extends MapOptions {
   /** Set by the magic when the function was already shipped (e.g. a %%parallel cell body). */
   shipped?: ShippedFunction;
+  /** The execution count of the `%%parallel` cell whose body `shipped` is: its frames say `Cell In[n]`. */
+  cell?: number;
 }
 
 function isShipped(fn: unknown): fn is ShippedFunction {
@@ -66,7 +68,7 @@ export async function run<T = unknown>(
       shown = true;
     },
   });
-  const toCells = stackMapper(shipped, h?.locate);
+  const toCells = stackMapper(shipped, h?.locate, options.cell);
   try {
     const report = await done;
     if (toCells) for (const f of report.failures) toCells(f.error);
@@ -87,16 +89,20 @@ export async function run<T = unknown>(
  * Points worker stack frames of functions from earlier cells at the lines the user typed (`Cell In[4], line
  * 7`); a `%%parallel map` body's frames are mapped in the worker already (`shipped.lines`).
  */
-function stackMapper(shipped: ShippedFunction, locate: Parameters<typeof stackToCells>[2] | undefined): ((e: Error) => void) | undefined {
+function stackMapper(shipped: ShippedFunction, locate: Parameters<typeof stackToCells>[2] | undefined, cell: number | undefined): ((e: Error) => void) | undefined {
   if (!locate) return undefined;
   const entry = sourceLabel(shipped.name);
+  // A cell body's frames carry cell lines already (`notebook:cell:3`): only the cell's number is missing.
+  const bodyFrame = shipped.lines && cell !== undefined ? new RegExp(`notebook:${entry.replace(/[.$]/g, "\\$&")}:(\\d+)(?![:\\d])`, "g") : undefined;
   const code = (label: string): string | undefined => {
     if (label === entry && !shipped.lines) return shipped.code;
     const v = shipped.scope[label];
     return v?.kind === "code" ? v.code : undefined;
   };
   return (e) => {
-    if (e.stack) e.stack = stackToCells(e.stack, code, locate);
+    if (!e.stack) return;
+    const mapped = stackToCells(e.stack, code, locate);
+    e.stack = bodyFrame ? mapped.replace(bodyFrame, (_, line: string) => `Cell In[${cell}], line ${line}`) : mapped;
   };
 }
 

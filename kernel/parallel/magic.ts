@@ -182,6 +182,6 @@ export const parallelMagic: Magic = {
       if (e instanceof ShipError && compileError) throw new CellError(compileError);
       throw e;
     }
-    return runMap(items, args, ctx, { ...opts, shipped }, shipped);
+    return runMap(items, args, ctx, { ...opts, shipped, cell: ctx.cell }, shipped);
   },
 };
