@@ -1,6 +1,7 @@
 import type { CommManager } from "../comm/manager";
 import type { MagicRegistry } from "../magics/registry";
 import type { MimeBundle } from "../protocol/messages";
+import type { Locate } from "../ship/source-lines";
 
 /** What the public API needs from the running kernel; absent when threadlab is used as a plain library. */
 export interface KernelHost {
@@ -16,7 +17,7 @@ export interface KernelHost {
   /** The notebook's directory (the kernel's working directory). */
   readonly cwd: string;
   /** Where a compiled notebook function was typed (cell and lines), for worker stacks. */
-  locate?(compiled: string, name?: string): { readonly cell?: number; readonly lines: readonly number[] } | undefined;
+  readonly locate?: Locate;
   /** The request whose output is current (opaque): output written later can be routed back to it. */
   currentParent(): unknown;
   /** Writes to a stream of the given request's output (default: the current one). */

@@ -1,11 +1,4 @@
-import { functionLines, transpileWithLines, type Transpiled } from "../ship/source-lines";
-
-/** Where a function was typed: the cell's execution count (when it had one) and, per compiled line, its line. */
-export interface SourceLocation {
-  readonly cell?: number;
-  /** 1-based cell lines, one per line of the compiled function. */
-  readonly lines: readonly number[];
-}
+import { functionLines, transpileWithLines, type SourceLocation, type Transpiled } from "../ship/source-lines";
 
 /** How many of the newest chunks an unnamed function is looked for in. */
 const RECENT = 20;

@@ -3,7 +3,7 @@ import { host } from "../api/host";
 import { range, renderProgress, renderSummary, type MapItems, type MapOptions, type MapReport } from "../pool";
 import { shipFunction, type ShippedFunction } from "../ship";
 import { sourceLabel } from "../ship/materialize";
-import { stackToCells } from "../ship/source-lines";
+import { stackToCells, type Locate } from "../ship/source-lines";
 import { kernelPool, registerPoolShutdown } from "./kernel-pool";
 
 export interface ParallelMapOptions extends MapOptions {
@@ -89,7 +89,7 @@ export async function run<T = unknown>(
  * Points worker stack frames of functions from earlier cells at the lines the user typed (`Cell In[4], line
  * 7`); a `%%parallel map` body's frames are mapped in the worker already (`shipped.lines`).
  */
-function stackMapper(shipped: ShippedFunction, locate: Parameters<typeof stackToCells>[2] | undefined, cell: number | undefined): ((e: Error) => void) | undefined {
+function stackMapper(shipped: ShippedFunction, locate: Locate | undefined, cell: number | undefined): ((e: Error) => void) | undefined {
   if (!locate) return undefined;
   const entry = sourceLabel(shipped.name);
   // A cell body's frames carry cell lines already (`notebook:cell:3`): only the cell's number is missing.

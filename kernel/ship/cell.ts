@@ -78,19 +78,13 @@ export async function shipCellBody(
     const fn = env.locals[name];
     if (typeof fn !== "function") throw new Error(`threadlab: ${name} was not defined by the cell body`);
     const shipped = shipFunction(fn, { ...env, name: label });
-    const lines = cellLineMap(source, Function.prototype.toString.call(fn));
+    // Line 1 of the wrapped source is the arrow's header, as line 1 of the cell is the magic: the source
+    // lines of the compiled function (source-lines.ts) are the cell's.
+    const lines = functionLines(transpileWithLines(source), Function.prototype.toString.call(fn));
     return lines ? { ...shipped, lines } : shipped;
   } finally {
     delete env.locals[name];
   }
-}
-
-/**
- * For each line of the function tslab compiled, the cell line it came from (source-lines.ts). Line 1 of the
- * wrapped source is the arrow's header, as line 1 of the cell is the magic, so the numbers are the cell's.
- */
-export function cellLineMap(source: string, compiled: string): number[] | undefined {
-  return functionLines(transpileWithLines(source), compiled);
 }
 
 function awaitsAtTopLevel(body: ts.Node): boolean {

@@ -231,9 +231,16 @@ function analyzeUncached(source: string): SourceAnalysis {
   };
 }
 
+// The closing parenthesis goes on its own line: a source ending in a line comment must not swallow it.
+const asParenthesized = (source: string): string => `(${source}\n)`;
+
+/** A function's or class's own text from its shipped `code`: the inverse of `parse`'s parenthesizing. */
+export function unparenthesized(code: string): string {
+  return code.startsWith("(") && code.endsWith("\n)") ? code.slice(1, -2) : code;
+}
+
 function parse(source: string): Parsed {
-  // The closing parenthesis goes on its own line: a source ending in a line comment must not swallow it.
-  const asExpression = tryParse(`(${source}\n)`, (sf) => {
+  const asExpression = tryParse(asParenthesized(source), (sf) => {
     const stmt = sf.statements.length === 1 ? sf.statements[0] : undefined;
     if (!stmt || !ts.isExpressionStatement(stmt) || !ts.isParenthesizedExpression(stmt.expression)) return undefined;
     const inner = stmt.expression.expression;

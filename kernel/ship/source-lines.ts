@@ -13,6 +13,17 @@
  */
 import ts = require("@tslab/typescript-for-tslab");
 import { decode, type SourceMapSegment } from "@jridgewell/sourcemap-codec";
+import { unparenthesized } from "./source-analysis";
+
+/** Where a function was typed: the cell's execution count (when it had one) and, per compiled line, its line. */
+export interface SourceLocation {
+  readonly cell?: number;
+  /** 1-based cell lines, one per line of the compiled function. */
+  readonly lines: readonly number[];
+}
+
+/** Finds where a compiled function (its text; `name` narrows the search) was typed. */
+export type Locate = (compiled: string, name?: string) => SourceLocation | undefined;
 
 interface Token {
   readonly text: string;
@@ -88,39 +99,25 @@ function sourceLineAt(mappings: readonly (readonly SourceMapSegment[])[], line: 
 
 /** JavaScript tokens without `;` and without `exports .` before a name (tslab's references to cell names). */
 function tokens(text: string): Token[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  const lineOf = (pos: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text);
   const out: Token[] = [];
+  // Token positions only grow: the line and its start advance with them.
+  let line = 0;
+  let lineStart = 0;
   for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
     if (kind === ts.SyntaxKind.SemicolonToken) continue;
     const pos = scanner.getTokenPos();
-    const line = lineOf(pos);
-    out.push({ text: scanner.getTokenText(), line, col: pos - starts[line] });
-  }
-  // `exports` `.` `name` → `name`; a trailing comment (`//# sourceMappingURL`) is trivia already.
-  const kept: Token[] = [];
-  for (let i = 0; i < out.length; i++) {
-    if (out[i].text === "exports" && out[i + 1]?.text === "." && /^[A-Za-z_$]/.test(out[i + 2]?.text ?? "")) {
-      i++;
-      continue;
+    for (let nl = text.indexOf("\n", lineStart); nl !== -1 && nl < pos; nl = text.indexOf("\n", lineStart)) {
+      line++;
+      lineStart = nl + 1;
     }
-    kept.push(out[i]);
+    const tokenText = scanner.getTokenText();
+    const n = out.length;
+    if (/^[A-Za-z_$]/.test(tokenText) && out[n - 1]?.text === "." && out[n - 2]?.text === "exports") out.length = n - 2;
+    out.push({ text: tokenText, line, col: pos - lineStart });
   }
-  return kept;
+  return out;
 }
-
-export type Locate = (compiled: string, name?: string) => { readonly cell?: number; readonly lines: readonly number[] } | undefined;
 
 /**
  * Rewrites a worker stack's `notebook:NAME:L:C` frames — shipped functions whose lines are still those of
@@ -128,14 +125,12 @@ export type Locate = (compiled: string, name?: string) => { readonly cell?: numb
  * the compiled text of each shipped function by its frame label. Frames it cannot place are left as they are.
  */
 export function stackToCells(stack: string, code: (label: string) => string | undefined, locate: Locate): string {
-  const found = new Map<string, ReturnType<Locate> | null>();
+  const found = new Map<string, SourceLocation | null>();
   return stack.replace(/notebook:([\w$.-]+):(\d+):\d+/g, (whole, label: string, line: string) => {
     let where = found.get(label);
     if (where === undefined) {
       const text = code(label);
-      // Shipped code is the function's text parenthesized as `(${text}\n)` (source-analysis.ts): same lines.
-      const own = text?.startsWith("(") && text.endsWith("\n)") ? text.slice(1, -2) : text;
-      where = (own !== undefined ? locate(own, label) : undefined) ?? null;
+      where = (text !== undefined ? locate(unparenthesized(text), label) : undefined) ?? null;
       found.set(label, where);
     }
     const user = where?.lines[Number(line) - 1];

@@ -165,13 +165,14 @@ const ORPHAN_AGE_MS = 14 * 24 * 3600_000;
  */
 function pruneBlobs(current: string): void {
   const dir = dirname(current);
+  const ours = blobPrefix();
   for (const name of readdirSync(dir)) {
     if (!name.startsWith("kernel-") || !name.endsWith(".blob")) continue;
     const f = join(dir, name);
     if (f === current) continue;
     let gone: boolean;
     try {
-      if (name.startsWith(blobPrefix())) gone = true;
+      if (name.startsWith(ours)) gone = true;
       else if (existsSync(`${f}.root`)) gone = !existsSync(join(readFileSync(`${f}.root`, "utf8"), "package.json"));
       else gone = Date.now() - statSync(f).mtimeMs > ORPHAN_AGE_MS;
     } catch {
