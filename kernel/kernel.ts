@@ -13,6 +13,7 @@ import { CellError } from "./magics/outcome";
 import { parseArgs, splitCell } from "./magics/parse";
 import { MagicRegistry } from "./magics/registry";
 import { MagicContext, MagicError, MagicResult } from "./magics/types";
+import type { KernelDoor } from "./door";
 import { readConnectionFile } from "./protocol/connection";
 import { ConnectionInfo, Message, MimeBundle } from "./protocol/messages";
 import { KernelSockets } from "./protocol/sockets";
@@ -21,7 +22,7 @@ import { toMimeBundle } from "./execution/mime";
 import { threadpoolMagic } from "./threadpool/magic";
 import { parallelMagic } from "./parallel/magic";
 import { buildSnapshotInBackground } from "./snapshot/launch";
-import { snapshotInfo } from "./snapshot/runtime";
+import { snapshotInfo } from "./snapshot/active";
 
 interface ExecuteContent {
   code?: unknown;
@@ -54,6 +55,7 @@ export class Kernel {
   private payload: Array<Record<string, unknown>> = [];
   private warmTimer?: NodeJS.Timeout;
   private readonly shutdownHooks: Array<() => unknown> = [];
+  private moduleForCells: unknown;
 
   constructor(private readonly info: ConnectionInfo, readonly cwd: string = process.cwd()) {
     this.output = new OutputRouter((type, content, parent) => this.emit(type, content, parent));
@@ -65,7 +67,7 @@ export class Kernel {
         this.output.write("stderr", `[threadlab comm] ${text}\n`, parent);
       },
     );
-    this.executor = new CellExecutor(cwd, () => require("./api"), () => {
+    this.executor = new CellExecutor(cwd, () => this.threadlabModule(), () => {
       installTypeScriptForwarding(cwd, packageRoot());
       // tslab's display.* helpers publish through this hook. tslab/dist/jupyter loads the compiler, so it
       // is required only now, after the code-cached load (compile-cache.ts), not at kernel start.
@@ -86,25 +88,6 @@ export class Kernel {
   async start(): Promise<void> {
     this.output.install();
     guardProcessExit();
-    const api = require("./api/host") as typeof import("./api/host");
-    api.setHost({
-      clearOutput: (wait) => this.emit("clear_output", { wait }),
-      display: (data, opts) => this.display(data, opts),
-      get signal() {
-        return kernel.abort.signal;
-      },
-      comms: this.comms,
-      magics: this.magics,
-      onShutdown: (fn) => this.shutdownHooks.push(fn),
-      get locals() {
-        return kernel.executor.locals;
-      },
-      cwd: this.cwd,
-      locate: (compiled, name) => this.executor.sources.locate(compiled, name),
-      currentParent: () => this.output.parent,
-      write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
-    });
-    const kernel = this;
     process.on("SIGINT", () => this.interrupt());
     process.on("uncaughtException", (e) => this.reportStray("uncaught exception", e));
     process.on("unhandledRejection", (e) => this.reportStray("unhandled promise rejection", e));
@@ -347,18 +330,51 @@ export class Kernel {
     return last;
   }
 
-  /** `origin`: the magic's cell and line, so functions its expressions define report that line in stacks. */
-  magicContext(origin?: { cell?: number; line?: number }): MagicContext {
+  /**
+   * The kernel's one door for user-facing code (door.ts). `origin`: the cell and line of the magic using it,
+   * so that functions its expressions define report that line in stacks.
+   */
+  door(origin?: { cell?: number; line?: number }): KernelDoor {
+    const kernel = this;
     return {
-      run: (src) => this.executor.run(src, origin),
-      locals: this.executor.locals,
-      print: (text, stream = "stdout") => this.output.write(stream, text),
+      evaluate: (src) => this.executor.run(src, origin),
+      bind: async (name, value, type = "unknown") => {
+        const r = await this.executor.run(`const ${name}: ${type} = undefined as any;`, origin);
+        if (r.status === "error") throw new CellError(r.error);
+        // Later cells read earlier top-level names from tslab's exports object.
+        this.executor.locals[name] = value;
+      },
       display: (data, opts) => this.display(data, opts),
-      page: (text) => this.payload.push({ source: "page", data: { "text/plain": text }, start: 0 }),
-      signal: this.abort.signal,
+      clearOutput: (wait) => this.emit("clear_output", { wait }),
+      write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
+      get signal() {
+        return kernel.abort.signal;
+      },
+      locate: (compiled, name) => this.executor.sources.locate(compiled, name),
+      currentParent: () => this.output.parent,
+      onShutdown: (fn) => this.shutdownHooks.push(fn),
+      get locals() {
+        return kernel.executor.locals;
+      },
+      cwd: this.cwd,
+    };
+  }
+
+  /** What `require("threadlab")` returns in this kernel's cells: the module wired to its door (loaded on first use). */
+  private threadlabModule(): unknown {
+    if (!this.moduleForCells) {
+      const { createThreadlab } = require("./module/create") as typeof import("./module/create");
+      this.moduleForCells = createThreadlab(this.door());
+    }
+    return this.moduleForCells;
+  }
+
+  private magicContext(origin?: { cell?: number; line?: number }): MagicContext {
+    return Object.assign(this.door(origin), {
+      page: (text: string) => void this.payload.push({ source: "page", data: { "text/plain": text }, start: 0 }),
       magics: this.magics,
       cell: origin?.cell,
-    };
+    });
   }
 
   display(data: MimeBundle, opts: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {}): void {

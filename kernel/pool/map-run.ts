@@ -4,9 +4,9 @@ import { ChunkSizer } from "./chunk-size";
 import { AbortError, MapItemError, rebuildError } from "./errors";
 import { itemSource, type ItemSource, type MapItems, type Slice } from "./items";
 import { POOL_TUNING, type ProgressState, type ResolvedMapOptions } from "./options";
-import type { FromWorker, WireError } from "./protocol";
+import type { FromWorker, WireError } from "./worker-messages";
 import { Queue } from "./queue";
-import type { Shipping } from "./pool";
+import type { Shipping } from "./function-cache";
 
 export interface Chunk {
   readonly id: number;
@@ -19,6 +19,8 @@ export interface Chunk {
 export interface ItemFailureReport {
   index: number;
   error: Error;
+  /** The cluster node that ran the item (cluster backend only). */
+  node?: string;
 }
 
 export interface MapReport {
@@ -50,7 +52,8 @@ export class MapRun {
   readonly source: ItemSource;
   readonly results: unknown[];
   readonly failures: ItemFailureReport[] = [];
-  readonly workersUsed = new Set<object>();
+  /** Workers this map has sent a chunk to (WorkerHandles; only liveness is read here). */
+  readonly workersUsed = new Set<{ readonly live: boolean }>();
   readonly retry = new Queue<Chunk>();
   readonly promise: Promise<MapReport>;
   /** Set by the pool: how the function travels, and this map's values of its `value` entries. */

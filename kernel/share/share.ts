@@ -1,5 +1,6 @@
 import fs from "node:fs";
-import { MODEL_BRAND, type ModelBrand } from "../ship/types";
+import { MODEL_BRAND, modelBrandId, type ModelBrand } from "../ship/types";
+import { isNativeFunction } from "../ship/values";
 import type { ModelPayload, PathStep, ShippedClass } from "./model-payload";
 import { modelRegistry } from "./registry";
 
@@ -26,11 +27,13 @@ const BUILTIN_PROTOS = new Set<object>([
 ]);
 
 export function isSharedModel(x: unknown): x is SharedModelRoot {
-  return typeof x === "object" && x !== null && MODEL_BRAND in x && modelRegistry.has((x as SharedModelRoot)[MODEL_BRAND].id);
+  return typeof x === "object" && modelIdOf(x) !== undefined;
 }
 
-export function modelIdOf(x: object): string | undefined {
-  return isSharedModel(x) ? x[MODEL_BRAND].id : undefined;
+/** The id of a model that is shared now (branded and not released). */
+export function modelIdOf(x: unknown): string | undefined {
+  const id = modelBrandId(x);
+  return id !== undefined && modelRegistry.has(id) ? id : undefined;
 }
 
 /**
@@ -91,7 +94,7 @@ function walkGraph(root: object): GraphWalk {
       throw new TypeError(`share(): ${describe(path)} is an instance of ${ctor.name || "an anonymous constructor"}, which is not a class; only class instances get their prototype back in workers`);
     const baseCtor = Object.getPrototypeOf(ctor) as Function;
     let base: number | undefined;
-    if (baseCtor !== Function.prototype && !isNative(baseCtor)) base = classOf(baseCtor, path);
+    if (baseCtor !== Function.prototype && !isNativeFunction(baseCtor)) base = classOf(baseCtor, path);
     const i = out.classes.length;
     out.classes.push({ source, base, baseName: base === undefined ? undefined : baseCtor.name });
     classIndex.set(ctor, i);
@@ -115,7 +118,7 @@ function walkGraph(root: object): GraphWalk {
     const proto = Object.getPrototypeOf(value);
     if (proto !== null && !BUILTIN_PROTOS.has(proto)) {
       const ctor = proto.constructor as Function | undefined;
-      if (typeof ctor !== "function" || isNative(ctor))
+      if (typeof ctor !== "function" || isNativeFunction(ctor))
         throw new TypeError(`share(): ${describe(path)} is a ${ctor?.name ?? "object with an unusual prototype"}, which cannot be sent to workers`);
       out.instances.push({ path: [...path], cls: classOf(ctor, path) });
     }
@@ -141,10 +144,6 @@ function walkGraph(root: object): GraphWalk {
   };
   visit(root, { parent: null, step: null }, []);
   return out;
-}
-
-function isNative(f: Function): boolean {
-  return /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f));
 }
 
 function replaceAt(slot: Slot, next: unknown): void {

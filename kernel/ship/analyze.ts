@@ -5,7 +5,8 @@ import { globalPathOf } from "./global-paths";
 import { ModuleIndex } from "./module-refs";
 import { type FreeName, type SourceAnalysis, analyzeSource, isBindableName } from "./source-analysis";
 import { isTsHelperName, tsHelperCode } from "./ts-helpers";
-import { MODEL_BRAND, type ModelBrand, type ShippedFunction, type ShippedValue } from "./types";
+import { modelBrandId, type ShippedFunction, type ShippedValue } from "./types";
+import { isNativeFunction } from "./values";
 import { workerGlobalNames } from "./worker-globals";
 
 /**
@@ -74,7 +75,7 @@ class Shipment {
   /** Source of a function or class with its free names resolved into the scope. */
   private functionCode(fn: Function, name: string, usedBy: readonly string[]): CodeValue {
     const source = Function.prototype.toString.call(fn);
-    if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    if (isNativeFunction(fn)) {
       if (fn.name.startsWith("bound ")) {
         throw new ShipError(name, "it is a bound function (made with `.bind`), whose target and bound arguments " +
           "cannot be read; use an arrow function instead, such as `(x) => f(a, x)`", usedBy);
@@ -195,7 +196,7 @@ class Shipment {
   }
 
   private shippedValue(name: string, value: unknown, usedBy: readonly string[]): ShippedValue {
-    const model = modelIdOf(value);
+    const model = modelBrandId(value);
     if (model !== undefined) return { kind: "model", id: model };
     if (typeof value === "function") {
       const globalPath = globalPathOf(value, this.globals);
@@ -299,12 +300,6 @@ class Shipment {
 function kernelGlobal(name: string, usedBy: readonly string[]): ShipError {
   return new ShipError(name, "it is a global of the kernel only (set on `globalThis` or declared by a script), " +
     "which worker threads do not have; make it a top-level `const` in a cell instead", usedBy);
-}
-
-function modelIdOf(value: unknown): string | undefined {
-  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
-  const brand = (value as { [MODEL_BRAND]?: ModelBrand })[MODEL_BRAND];
-  return brand && typeof brand.id === "string" ? brand.id : undefined;
 }
 
 function describeScope(binding: CapturedBinding): string {
