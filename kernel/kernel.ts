@@ -20,7 +20,7 @@ import { threadpoolMagic } from "./threadpool/magic";
 import { parallelMagic } from "./parallel/magic";
 import { buildSnapshotInBackground } from "./snapshot/launch";
 import { snapshotInfo } from "./snapshot/active";
-import { runCellSegments, type Outcome } from "./shell/cell-runner";
+import { runCellSegments, type CellRunnerHost } from "./shell/cell-runner";
 import { ExecutionQueue } from "./shell/execution-queue";
 import { exitKernel, guardProcessExit, reportStrayErrors } from "./shell/process-guards";
 import { replyTo } from "./shell/replies";
@@ -79,6 +79,10 @@ export class Kernel {
     this.magics.register(parallelMagic);
     registerEchoTarget(this.comms);
     registerLazySidebarTarget(this.comms);
+  }
+
+  private get cellRunnerHost(): CellRunnerHost {
+    return { executor: this.executor, magics: this.magics, magicContext: (origin) => this.magicContext(origin), page: (text) => this.page(text) };
   }
 
   private get replyHost() {
@@ -183,7 +187,8 @@ export class Kernel {
     if (!silent) this.emit("execute_input", { code, execution_count: count });
     if (storeHistory) this.history.add(count, code);
 
-    const outcome = await this.runCell(code, storeHistory ? count : undefined);
+    // The cell's TypeScript and magics in order; the value shown is the last segment's.
+    const outcome = await runCellSegments(this.cellRunnerHost, code, storeHistory ? count : undefined);
     this.output.flush();
     if (outcome.status === "ok" && outcome.hasValue && outcome.value !== undefined) {
       const data = toMimeBundle(outcome.value);
@@ -223,15 +228,6 @@ export class Kernel {
           : { status: "error", ...r.error };
     }
     return out;
-  }
-
-  /** Runs a cell's TypeScript and magics in order; the value shown is the last segment's. `cell`: In[n]. */
-  runCell(code: string, cell?: number): Promise<Outcome> {
-    return runCellSegments(
-      { executor: this.executor, magics: this.magics, magicContext: (origin) => this.magicContext(origin), page: (text) => this.page(text) },
-      code,
-      cell,
-    );
   }
 
   private page(text: string): void {

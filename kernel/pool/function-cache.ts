@@ -83,9 +83,9 @@ export class FunctionCache {
 }
 
 /** A map's first chunk to a worker: code only if the worker lacks it, values only if they may differ. */
-export function beginFor(h: WorkerFunctions, run: MapShipping): Begin {
-  const { fnId, template } = run.shipping;
-  const values = run.values;
+export function beginFor(h: WorkerFunctions, job: MapShipping): Begin {
+  const { fnId, template } = job.shipping;
+  const values = job.values;
   const known = h.fns.get(fnId);
   if (known !== undefined) h.fns.delete(fnId);
   else if (h.fns.size >= FNS_PER_WORKER) {
@@ -95,7 +95,7 @@ export function beginFor(h: WorkerFunctions, run: MapShipping): Begin {
   }
   const prims = values.every(isPrimitive) ? values : null;
   h.fns.set(fnId, prims);
-  const begin: Begin = { fnId, modelId: run.modelId, collect: run.opts.errors === "collect" };
+  const begin: Begin = { fnId, modelId: job.modelId, collect: job.opts.errors === "collect" };
   if (known === undefined) begin.shipped = template;
   if (values.length > 0 && !(known && prims && sameValues(known, prims))) begin.values = values;
   return begin;

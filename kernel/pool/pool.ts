@@ -3,7 +3,7 @@ import { ChunkLog } from "./chunk-log";
 import { AbortError } from "./errors";
 import { beginFor, FunctionCache } from "./function-cache";
 import type { MapItems } from "./items";
-import { MapRun, type Chunk, type MapReport } from "./map-run";
+import { MapJob, type Chunk, type MapReport } from "./map-job";
 import { modelsOfMap, ModelDelivery, sharedRootOf } from "./model-delivery";
 import { defaultPoolSize, POOL_TUNING, resolveMapOptions, type MapOptions, type PoolOptions, type ResolvedMapOptions } from "./options";
 import { buildStatus, type PoolStatus } from "./status";
@@ -25,7 +25,7 @@ export class WorkerPool {
   readonly chunkLog = new ChunkLog();
   private readonly supervisor: WorkerSupervisor;
   private readonly workers: WorkerHandle[];
-  private readonly runs: MapRun[] = [];
+  private readonly jobs: MapJob[] = [];
   private readonly cancel: Int32Array;
   private readonly models: ModelDelivery;
   private readonly functions = new FunctionCache();
@@ -44,7 +44,7 @@ export class WorkerPool {
         onMessage: (h, m) => this.onMessage(h, m),
         pump: () => this.pump(),
         failAll: (e) => {
-          for (const r of [...this.runs]) r.fail(e);
+          for (const r of [...this.jobs]) r.fail(e);
         },
         get held() {
           return pool.holds > 0;
@@ -138,33 +138,33 @@ export class WorkerPool {
     Atomics.store(this.cancel, id % CANCEL_SLOTS, 0);
     const values: unknown[] = [];
     for (const name of shipping.valueNames) values.push((fn.scope[name] as { value: unknown }).value);
-    const run = new MapRun(id, fn, items, opts, modelId, models, Math.min(opts.workers ?? this.size, this.size), {
+    const job = new MapJob(id, fn, items, opts, modelId, models, Math.min(opts.workers ?? this.size, this.size), {
       wake: () => this.pump(),
-      finished: (r, e) => this.onRunFinished(r, e),
+      finished: (r, e) => this.onJobFinished(r, e),
       busyWorkers: () => this.busyWorkers(),
       nextChunkId: () => ++this.chunkIds,
     });
-    run.shipping = shipping;
-    run.values = values;
-    this.runs.push(run);
+    job.shipping = shipping;
+    job.values = values;
+    this.jobs.push(job);
     this.activeMapIds.add(id);
     if (onOutput) this.mapOutput.set(id, onOutput);
     if (!this.supervisor.isStarted) this.start();
     else this.supervisor.reconcile();
     this.hold(+1);
-    run.start();
+    job.start();
     this.pump();
-    return { id, done: run.promise };
+    return { id, done: job.promise };
   }
 
   /** Cancels every running map (a kernel interrupt). */
   cancelAll(reason = "interrupted"): void {
-    for (const r of [...this.runs]) r.fail(new AbortError(`${r.opts.name} was ${reason} after ${r.done} items`));
+    for (const r of [...this.jobs]) r.fail(new AbortError(`${r.opts.name} was ${reason} after ${r.done} items`));
   }
 
   /** Workers, queue, running maps, shared models and RSS, read from shared counters (status.ts). */
   status(): PoolStatus {
-    return buildStatus(this.workers, this.runs, this.size, epochMs());
+    return buildStatus(this.workers, this.jobs, this.size, epochMs());
   }
 
   /** Terminates all workers; running maps are rejected. */
@@ -183,9 +183,9 @@ export class WorkerPool {
         if (!c) return;
         h.inflight.delete(m.chunkId);
         if (c.attempts > 0) h.holdsSuspect = false;
-        c.run.inflight--;
+        c.job.inflight--;
         if (m.t0 > 0) this.chunkLog.record(h.slot, m.mapId, m.t0, m.t0 + m.busyMs, m.processed, m.failures?.length ?? 0);
-        c.run.onDone(c, m);
+        c.job.onDone(c, m);
         if (h.state === "retiring" && h.inflight.size === 0) void this.supervisor.stop(h);
         this.pump();
         return;
@@ -205,8 +205,8 @@ export class WorkerPool {
         this.models.confirmed(m.id);
         return;
       case "begin-error": {
-        const run = this.runs.find((r) => r.id === m.mapId);
-        run?.fail(new Error(`${run.opts.name}: the function could not be rebuilt in the worker: ${m.error.name}: ${m.error.message}`, { cause: m.error }));
+        const job = this.jobs.find((r) => r.id === m.mapId);
+        job?.fail(new Error(`${job.opts.name}: the function could not be rebuilt in the worker: ${m.error.name}: ${m.error.message}`, { cause: m.error }));
         return;
       }
     }
@@ -217,7 +217,7 @@ export class WorkerPool {
   private pumping = false;
 
   private pump(): void {
-    if (this.pumping || this.runs.length === 0) return;
+    if (this.pumping || this.jobs.length === 0) return;
     this.pumping = true;
     try {
       for (const h of this.workers) {
@@ -234,58 +234,58 @@ export class WorkerPool {
   }
 
   private nextChunkFor(h: WorkerHandle): Chunk | null {
-    for (const run of this.runs) {
-      if (run.finished) continue;
-      if (!run.workersUsed.has(h) && run.workersUsed.size >= run.workerLimit) {
+    for (const job of this.jobs) {
+      if (job.finished) continue;
+      if (!job.workersUsed.has(h) && job.workersUsed.size >= job.workerLimit) {
         // Workers that died leave the set stale; count only live ones against the limit.
         let live = 0;
-        for (const w of run.workersUsed) if (w.live) live++;
-        if (live >= run.workerLimit) continue;
+        for (const w of job.workersUsed) if (w.live) live++;
+        if (live >= job.workerLimit) continue;
       }
-      const c = run.next(h.inflight.size === 0);
+      const c = job.next(h.inflight.size === 0);
       if (c) return c;
     }
     return null;
   }
 
   private send(h: WorkerHandle, c: Chunk): void {
-    const run = c.run;
-    for (const [id, root] of run.models) if (!h.models.has(id)) this.models.send(h, id, root);
+    const job = c.job;
+    for (const [id, root] of job.models) if (!h.models.has(id)) this.models.send(h, id, root);
     let begin: Extract<ToWorker, { t: "chunk" }>["begin"];
-    if (!h.begun.has(run.id)) {
-      h.begun.add(run.id);
-      run.workersUsed.add(h);
-      begin = beginFor(h, run);
+    if (!h.begun.has(job.id)) {
+      h.begun.add(job.id);
+      job.workersUsed.add(h);
+      begin = beginFor(h, job);
     }
     const ends = h.ends.length ? h.ends : undefined;
     if (ends) h.ends = [];
     const forgetFns = h.forgetFns.length ? h.forgetFns : undefined;
     if (forgetFns) h.forgetFns = [];
-    const { items, transfer } = run.source.payload(c.slice);
+    const { items, transfer } = job.source.payload(c.slice);
     h.inflight.set(c.id, c);
-    run.inflight++;
+    job.inflight++;
     if (c.attempts > 0) h.holdsSuspect = true;
-    h.post({ t: "chunk", mapId: run.id, chunkId: c.id, start: c.slice.start, count: c.slice.count, items, begin, ends, forgetFns }, transfer);
+    h.post({ t: "chunk", mapId: job.id, chunkId: c.id, start: c.slice.start, count: c.slice.count, items, begin, ends, forgetFns }, transfer);
   }
 
-  private onRunFinished(run: MapRun, error: Error | undefined): void {
-    const i = this.runs.indexOf(run);
-    if (i >= 0) this.runs.splice(i, 1);
-    this.activeMapIds.delete(run.id);
-    this.mapOutput.delete(run.id);
+  private onJobFinished(job: MapJob, error: Error | undefined): void {
+    const i = this.jobs.indexOf(job);
+    if (i >= 0) this.jobs.splice(i, 1);
+    this.activeMapIds.delete(job.id);
+    this.mapOutput.delete(job.id);
     if (error) {
-      Atomics.store(this.cancel, run.id % CANCEL_SLOTS, run.id);
+      Atomics.store(this.cancel, job.id % CANCEL_SLOTS, job.id);
       // Workers stop between items; one stuck inside an item is replaced after a short grace.
-      const stuck = this.workers.filter((h) => [...h.inflight.values()].some((c) => c.run === run));
+      const stuck = this.workers.filter((h) => [...h.inflight.values()].some((c) => c.job === job));
       if (stuck.length) {
         const t = setTimeout(() => {
-          for (const h of stuck) if (this.workers.includes(h) && [...h.inflight.values()].some((c) => c.run === run)) this.supervisor.replace(h);
+          for (const h of stuck) if (this.workers.includes(h) && [...h.inflight.values()].some((c) => c.job === job)) this.supervisor.replace(h);
         }, POOL_TUNING.cancelGraceMs);
         t.unref();
       }
     }
     for (const h of this.workers) {
-      if (h.begun.delete(run.id) && h.live) h.ends.push(run.id);
+      if (h.begun.delete(job.id) && h.live) h.ends.push(job.id);
     }
     this.hold(-1);
     this.pump();

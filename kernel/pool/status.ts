@@ -4,7 +4,7 @@
  * keys, rounded numbers): it is streamed at 4 Hz and must stay under 2 KB for 16 workers.
  */
 import { modelRegistry } from "../share/registry";
-import type { MapRun } from "./map-run";
+import type { MapJob } from "./map-job";
 import { F, LIFECYCLE, type WorkerLifecycle } from "./stats";
 
 export interface WorkerStatus {
@@ -53,7 +53,7 @@ interface StatusWorker {
 
 const lastBusy = new WeakMap<Float64Array, { at: number; busy: number; spawnedAt: number }>();
 
-export function buildStatus(workers: readonly StatusWorker[], runs: readonly MapRun[], size: number, now: number): PoolStatus {
+export function buildStatus(workers: readonly StatusWorker[], jobs: readonly MapJob[], size: number, now: number): PoolStatus {
   let inflight = 0;
   const ws: WorkerStatus[] = workers.map((h) => {
     const s = h.stats;
@@ -81,9 +81,9 @@ export function buildStatus(workers: readonly StatusWorker[], runs: readonly Map
     t: Math.round(now),
     size,
     workers: ws,
-    queue: runs.reduce((n, r) => n + r.retry.length, 0),
+    queue: jobs.reduce((n, r) => n + r.retry.length, 0),
     inflight,
-    maps: runs.map((r) => {
+    maps: jobs.map((r) => {
       const p = r.progress();
       return { id: r.id, name: r.opts.name, done: p.done, total: p.total, failed: p.failed, rate: Math.round(p.rate) };
     }),

@@ -4,7 +4,7 @@ import { preview } from "../ship/values";
 import type { ChunkLog } from "./chunk-log";
 import { PoisonItemError, WorkerStartError } from "./errors";
 import { splitSlice } from "./items";
-import type { Chunk } from "./map-run";
+import type { Chunk } from "./map-job";
 import { checkPoolSize, POOL_TUNING, type WorkerSetup } from "./options";
 import { createStats, epochMs, F, slotView } from "./stats";
 import { WorkerHandle } from "./worker-handle";
@@ -153,8 +153,8 @@ export class WorkerSupervisor {
   /** Terminates a worker stuck in cancelled work and starts a replacement; its other chunks run elsewhere. */
   replace(h: WorkerHandle): void {
     for (const c of h.inflight.values()) {
-      c.run.inflight--;
-      if (!c.run.finished) c.run.requeue(c);
+      c.job.inflight--;
+      if (!c.job.finished) c.job.requeue(c);
     }
     h.inflight.clear();
     void this.stop(h);
@@ -185,8 +185,8 @@ export class WorkerSupervisor {
     if (wasStarting) {
       // It never ran anything: its chunks are not suspects.
       for (const c of h.inflight.values()) {
-        c.run.inflight--;
-        c.run.requeue(c);
+        c.job.inflight--;
+        c.job.requeue(c);
       }
       if (++this.startFailures >= POOL_TUNING.maxStartFailures) {
         this.startError = new WorkerStartError(
@@ -210,23 +210,23 @@ export class WorkerSupervisor {
 
   /** Re-run once; a chunk that kills a worker again is bisected until the item that does is found. */
   private onCrashedChunk(c: Chunk, alone: boolean, cause: string): void {
-    const run = c.run;
-    run.inflight--;
-    if (run.finished) return;
+    const job = c.job;
+    job.inflight--;
+    if (job.finished) return;
     if (c.attempts === 0 || !alone) {
       c.attempts = Math.max(c.attempts, 1);
-      run.requeue(c);
+      job.requeue(c);
       return;
     }
     if (c.slice.count === 1) {
       const index = c.slice.start;
-      run.fail(new PoisonItemError(run.opts.name, index, preview(run.source.itemAt(c.slice, 0)), cause));
+      job.fail(new PoisonItemError(job.opts.name, index, preview(job.source.itemAt(c.slice, 0)), cause));
       return;
     }
     const [a, b] = splitSlice(c.slice);
-    run.requeue(
-      { id: this.host.nextChunkId(), run, slice: a, attempts: c.attempts + 1 },
-      { id: this.host.nextChunkId(), run, slice: b, attempts: c.attempts + 1 },
+    job.requeue(
+      { id: this.host.nextChunkId(), job, slice: a, attempts: c.attempts + 1 },
+      { id: this.host.nextChunkId(), job, slice: b, attempts: c.attempts + 1 },
     );
   }
 

@@ -1,6 +1,6 @@
 import type { TransferListItem, Worker } from "node:worker_threads";
 import type { WorkerFunctions } from "./function-cache";
-import type { Chunk } from "./map-run";
+import type { Chunk } from "./map-job";
 import { F, LIFECYCLE, slotView, type WorkerLifecycle } from "./stats";
 import type { ToWorker } from "./worker-messages";
 

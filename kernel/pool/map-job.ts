@@ -10,7 +10,7 @@ import type { Shipping } from "./function-cache";
 
 export interface Chunk {
   readonly id: number;
-  readonly run: MapRun;
+  readonly job: MapJob;
   readonly slice: Slice;
   /** 0: first try. 1: re-run once after its worker died (runs alone). ≥2: a bisected part (runs alone). */
   attempts: number;
@@ -35,10 +35,10 @@ export interface MapReport {
   chunkSize: number;
 }
 
-/** What a run needs from its pool. */
-export interface RunHost {
+/** What a map job needs from its pool. */
+export interface MapJobHost {
   wake(): void;
-  finished(run: MapRun, error: Error | undefined): void;
+  finished(job: MapJob, error: Error | undefined): void;
   busyWorkers(): number;
   nextChunkId(): number;
 }
@@ -47,8 +47,8 @@ type Done = Extract<FromWorker, { t: "done" }>;
 
 const SMALL_MAP = 65536;
 
-/** One map: its input, chunking, results and lifecycle. The pool decides which worker runs which chunk. */
-export class MapRun {
+/** One map job (one `submit`): its input, chunking, results and lifecycle. The pool decides which worker runs which chunk. */
+export class MapJob {
   readonly source: ItemSource;
   readonly results: unknown[];
   readonly failures: ItemFailureReport[] = [];
@@ -85,7 +85,7 @@ export class MapRun {
     /** Every model the map needs (option and scope), by id; held so they outlive the map even if the notebook drops them. */
     readonly models: ReadonlyMap<string, object>,
     readonly workerLimit: number,
-    private readonly host: RunHost,
+    private readonly host: MapJobHost,
   ) {
     this.promise = new Promise<MapReport>((res, rej) => {
       this.resolve = res;
@@ -148,7 +148,7 @@ export class MapRun {
     this.taken += slice.count;
     // The largest chunk: for "auto" that is the size it settled on, not a short last chunk.
     if (slice.count > this.lastChunk) this.lastChunk = slice.count;
-    return { id: this.host.nextChunkId(), run: this, slice, attempts: 0 };
+    return { id: this.host.nextChunkId(), job: this, slice, attempts: 0 };
   }
 
   requeue(...chunks: Chunk[]): void {
