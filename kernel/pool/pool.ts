@@ -86,7 +86,11 @@ export class WorkerPool {
     }
   }
 
-  /** Grows (spawns now, models follow lazily with the next map) or shrinks (retires workers after their in-flight chunks). */
+  /**
+   * Grows (spawns now, models follow lazily with the next map) or shrinks (retires workers after their in-flight
+   * chunks). Every change of size comes through here — `%parallel workers`, `parallel.setWorkers`, the sidebar,
+   * `%threadpool limit threadlab=N` and a map asking for more workers — to the supervisor's one writer.
+   */
   resize(n: number): void {
     this.supervisor.resize(n);
   }
