@@ -30,6 +30,14 @@ export interface ShipEnvironment {
   readonly workerGlobals?: ReadonlySet<string>;
 }
 
+/** What a function's source may use that no worker can give it, and what to do instead. */
+const UNSHIPPABLE_USES: ReadonlyArray<readonly [keyof SourceAnalysis & `uses${string}`, string]> = [
+  ["usesOuterThis", "it is an arrow function that reads the `this` of the code around it, which a worker does not have; pass what it needs as data, or use a regular function"],
+  ["usesOuterArguments", "it is an arrow function that reads the `arguments` of an enclosing function, which a worker does not have; use rest parameters (`...args`)"],
+  ["usesSuper", "it is a method that uses `super`, which only works inside its class; ship a function that calls the method on an instance instead"],
+  ["usesExportsObject", "it uses the notebook's `exports` object itself; refer to notebook variables by name instead"],
+];
+
 /** Scope name for an entry function that is itself a module export or a global (it has no source). */
 const ENTRY_REF = "__threadlab_entry";
 
@@ -91,22 +99,7 @@ class Shipment {
         `(${e instanceof Error ? e.message : String(e)}); define it as an ordinary function in a cell`, usedBy,
         { cause: e });
     }
-    if (analysis.usesOuterThis) {
-      throw new ShipError(name, "it is an arrow function that reads the `this` of the code around it, which a " +
-        "worker does not have; pass what it needs as data, or use a regular function", usedBy);
-    }
-    if (analysis.usesOuterArguments) {
-      throw new ShipError(name, "it is an arrow function that reads the `arguments` of an enclosing function, " +
-        "which a worker does not have; use rest parameters (`...args`)", usedBy);
-    }
-    if (analysis.usesSuper) {
-      throw new ShipError(name, "it is a method that uses `super`, which only works inside its class; ship a " +
-        "function that calls the method on an instance instead", usedBy);
-    }
-    if (analysis.usesExportsObject) {
-      throw new ShipError(name, "it uses the notebook's `exports` object itself; refer to notebook variables by " +
-        "name instead", usedBy);
-    }
+    for (const [uses, why] of UNSHIPPABLE_USES) if (analysis[uses]) throw new ShipError(name, why, usedBy);
     if (analysis.form === "class") this.classAnalyses.set(fn, analysis);
 
     const plain = [...analysis.freeNames.values()].filter((f) => f.plain).map((f) => f.name);

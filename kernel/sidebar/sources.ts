@@ -24,7 +24,7 @@ export interface ThreadpoolSource {
   resetMagicLimits?(): number;
 }
 
-/** One worker in the pool's own snapshot (kernel/pool/snapshot.ts). */
+/** One worker in the pool's own status (kernel/pool/status.ts). */
 export interface PoolWorkerLike {
   slot: number;
   state: string;

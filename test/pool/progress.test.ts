@@ -24,7 +24,7 @@ test("the end summary is one line: wall time, items/s, workers, chunk size", () 
 const pool = new WorkerPool({ size: 2 });
 after(() => pool.close());
 
-test("a snapshot of 16 busy workers is under 2 KB and reads counters without messaging", async () => {
+test("the status of 16 busy workers is under 2 KB and reads counters without messaging", async () => {
   pool.resize(16);
   await pool.ready();
   const done = pool.map(range(64), fn("(x) => { const e = Date.now() + 100; while (Date.now() < e); return x; }"), { chunk: 1 });
