@@ -97,7 +97,7 @@ export class SnapshotBuilder {
       let rss: number | undefined;
       this.lastLog = pool?.chunkLog;
       if (pool) {
-        const s = pool.snapshot();
+        const s = pool.status();
         poolState = toPoolState(s, now);
         rss = s.rssBytes;
       }

@@ -24,7 +24,7 @@ export interface ThreadpoolSource {
   resetMagicLimits?(): number;
 }
 
-/** One worker in the pool's own snapshot (kernel/pool/snapshot.ts). */
+/** One worker in the pool's own status (kernel/pool/status.ts). */
 export interface PoolWorkerLike {
   slot: number;
   state: string;
@@ -57,7 +57,7 @@ export interface PoolSnapshotLike {
 /** The `%parallel` worker pool: `WorkerPool` satisfies this. */
 export interface SidebarPool {
   readonly size: number;
-  snapshot(): PoolSnapshotLike;
+  status(): PoolSnapshotLike;
   resize(n: number): unknown;
   /** Finished chunks for the task timeline; without it the timeline shows only running chunks. */
   readonly chunkLog?: ChunkLogLike;
@@ -73,7 +73,7 @@ export interface SidebarSources {
 
 function isSidebarPool(x: unknown): x is SidebarPool {
   const p = x as Partial<SidebarPool> | undefined;
-  return !!p && typeof p.snapshot === "function" && typeof p.resize === "function" && typeof p.size === "number";
+  return !!p && typeof p.status === "function" && typeof p.resize === "function" && typeof p.size === "number";
 }
 
 /** The real modules. Loaded lazily: the sidebar must not load the thread-pool code before a panel opens. */
@@ -90,10 +90,9 @@ export function defaultSources(overrides: Partial<SidebarSources> = {}): Sidebar
     onBackendLimitsChanged: (cb) => tp.onBackendLimitsChanged(() => cb()),
     resetMagicLimits: () => (require("../threadpool/magic") as typeof import("../threadpool/magic")).resetPersistentLimits(),
   };
-  // Without an explicit getter, use the pool registered with %threadpool (setWorkerPool) when it is a full
-  // WorkerPool; a bare ResizablePool has no snapshot to show.
+  // Without an explicit getter, the notebook's pool, reached the one way %parallel and the API reach it.
   const registered = () => {
-    const p = (require("../threadpool/runtime/worker-pool") as typeof import("../threadpool/runtime/worker-pool")).getWorkerPool();
+    const p = (require("../parallel/notebook-pool") as typeof import("../parallel/notebook-pool")).existingPool();
     return isSidebarPool(p) ? p : undefined;
   };
   let maxWorkers = overrides.maxWorkers;

@@ -8,8 +8,6 @@ import { after, before, describe, test } from "node:test";
 import { Signal } from "@lumino/signaling";
 import type { Kernel, KernelManager as KernelManagerType } from "@jupyterlab/services";
 import { SidebarModel, type ConnectionState, type KernelLike, type SessionContextLike } from "../../extension/src/model";
-import { join } from "node:path";
-import { repoRoot } from "../kernel/client";
 import { skipWithoutJupyter as skip, startJupyterServer, type TestJupyterServer } from "../kernel/jupyter-server";
 import { PROTOCOL_VERSION } from "../../schema/protocol";
 
@@ -149,9 +147,10 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const record = (_: unknown, st: ConnectionState) => void seen.push(st.kind);
     model.stateChanged.connect(record);
     try {
-      const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
-      const future = threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).close(); }` });
-      await future.done;
+      // The kernel's diagnostic comm target closes the kernel side of the sidebar's comm.
+      const echo = threadlab.createComm("threadlab.echo");
+      await echo.open({}).done;
+      await echo.send({ close: "threadlab" }).done;
       const deadline = Date.now() + 5000;
       while (!seen.includes("disconnected") && Date.now() < deadline) await sleep(25);
       assert.ok(seen.includes("disconnected"), `the model never reported the closed comm; states: ${seen.join(", ")}`);
@@ -167,8 +166,10 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const model = new SidebarModel({ rate: 1 });
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
-    const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
-    await threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).send({ v: ${PROTOCOL_VERSION}, type: "snapshot", cpus: "many" }); }` }).done;
+    // The kernel's diagnostic comm target sends a malformed message on the sidebar's comm.
+    const echo = threadlab.createComm("threadlab.echo");
+    await echo.open({}).done;
+    await echo.send({ sendTo: "threadlab", data: { v: PROTOCOL_VERSION, type: "snapshot", cpus: "many" } }).done;
     const deadline = Date.now() + 5000;
     while (model.protocolErrors.count === 0 && Date.now() < deadline) await sleep(25);
     assert.ok(model.protocolErrors.count >= 1);
