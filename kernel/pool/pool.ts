@@ -567,6 +567,7 @@ export class WorkerPool {
     if (i >= 0) this.runs.splice(i, 1);
     this.activeMapIds.delete(run.id);
     this.mapOutput.delete(run.id);
+    this.chunkLog.endMap(run.id, run.opts.name, run.progress(), error);
     if (error) {
       Atomics.store(this.cancel, run.id % CANCEL_SLOTS, run.id);
       // Workers stop between items; one stuck inside an item is replaced after a short grace.

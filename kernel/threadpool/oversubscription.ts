@@ -15,6 +15,12 @@ export interface OversubscriptionCheck {
   cpus: number;
   /** Compute threads a running map can use. */
   poolThreads: number;
+  /**
+   * Backend threads per worker in `poolThreads`: the most any loaded BLAS/OpenMP pool gives a worker, that
+   * pool, and the limit entry that gives it (none when the pool's own process-wide value counts). 1 with no
+   * pool when no backend is loaded.
+   */
+  backend: { threads: number; pool?: ControllerInfo; entry?: LimitEntry };
   /** Compute threads of the kernel thread's own native pools. */
   kernelThreads: number;
   /** How the numbers were made, one line each. */
@@ -38,9 +44,13 @@ export function checkOversubscription(infos: readonly ControllerInfo[], config: 
   const backends = infos.filter((i) => BACKEND_APIS.has(i.userApi));
   // Per-thread pools get the workers' limit in each worker; process-wide ones get it from the kernel thread
   // only once a pool exists, so before that the number to use is the one they will get.
-  const perWorkerOf = (i: ControllerInfo) =>
-    i.scope === "thread" || !pool ? winningEntry(i, workerEntries)?.threads ?? i.numThreads ?? 1 : i.numThreads ?? 1;
-  const perWorker = backends.length ? Math.max(...backends.map(perWorkerOf)) : 1;
+  const perWorkerEntry = (i: ControllerInfo) => (i.scope === "thread" || !pool ? winningEntry(i, workerEntries) : undefined);
+  const perWorkerOf = (i: ControllerInfo) => perWorkerEntry(i)?.threads ?? i.numThreads ?? 1;
+  let backend: OversubscriptionCheck["backend"] = { threads: 1 };
+  for (const i of backends) {
+    if (!backend.pool || perWorkerOf(i) > backend.threads) backend = { threads: perWorkerOf(i), pool: i, entry: perWorkerEntry(i) };
+  }
+  const perWorker = backend.threads;
   const poolThreads = workers * threads * perWorker;
   const kernelThreads = backends.length ? Math.max(...backends.map((i) => i.numThreads ?? 1)) : 1;
   const breakdown = [
@@ -64,5 +74,5 @@ export function checkOversubscription(infos: readonly ControllerInfo[], config: 
     notes.push(`If the kernel thread computes while a map runs, up to ${poolThreads + kernelThreads} threads ` +
       `compete for ${cpus} CPUs.`);
   }
-  return { cpus, poolThreads, kernelThreads, breakdown, warnings, notes };
+  return { cpus, poolThreads, backend, kernelThreads, breakdown, warnings, notes };
 }

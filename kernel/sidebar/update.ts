@@ -1,19 +1,23 @@
 /**
- * Builds the sidebar's `snapshot` message: the machine, the resolved pools with their sources, the worker
+ * Builds the sidebar's `update` message: the machine, the resolved pools with their sources, the worker
  * pool's live counters and what the sidebar itself set.
  *
- * Cost matters: snapshots stream at 4 Hz for as long as the panel is open. The pool part is read from shared
- * counters (cheap) on every snapshot; the thread-pool part (reading /proc/self/maps, cgroup files and
+ * Cost matters: updates stream at 4 Hz for as long as the panel is open. The pool part is read from shared
+ * counters (cheap) on every update; the thread-pool part (reading /proc/self/maps, cgroup files and
  * resolving the configuration, ≈ 1–3 ms) is refreshed at most every 3 s, or at once after a limit
- * changes. Snapshots taken within 50 ms of each other are the same object, so several panels on one kernel
- * share the work (and the pool's "busy since the previous snapshot" is not split between them).
+ * changes. Updates built within 50 ms of each other are the same object, so several panels on one kernel
+ * share the work (and the pool's "busy since the previous status" is not split between them).
  *
  * @module
  */
 import { basename } from "node:path";
-import { MAX_CHUNK_TUPLES, PROTOCOL_VERSION, SLOW_SNAPSHOT_FIELDS, type ChunkTuple, type SnapshotMessage, type PoolEntry, type PoolState, type Snapshot, type Source, type WorkerTuple, WORKER_STATES } from "../../schema/protocol";
-import type { ControllerInfo, LimitEntry } from "../threadpool";
-import { checkOversubscription } from "../threadpool/oversubscription";
+import {
+  MAX_CHUNK_TUPLES, PROTOCOL_VERSION, SLOW_UPDATE_FIELDS,
+  type ChunkTuple, type MapProgress, type PoolEntry, type PoolState, type Update, type UpdateMessage, type WorkerTuple,
+} from "../../schema/sidebar-messages";
+import { WORKER_STATES, type ConfigSource } from "../../schema/vocabulary";
+import type { ControllerInfo, LimitEntry, ParallelConfig } from "../threadpool";
+import { checkOversubscription, type OversubscriptionCheck } from "../threadpool/oversubscription";
 import { winningEntry } from "../threadpool/limit-state";
 import { encodeChunks } from "./chunks";
 import type { ChunkLogLike, PoolSnapshotLike, SidebarSources } from "./sources";
@@ -22,24 +26,13 @@ import type { ChunkLogLike, PoolSnapshotLike, SidebarSources } from "./sources";
 // of the 1 %-of-a-core budget. Limit changes still show at once (invalidate on change).
 const SLOW_REFRESH_MS = 3000;
 const SHARE_WINDOW_MS = 50;
-// A panel's first snapshot fills its timeline with the last minute's chunks (merged to the same budget: the
-// first snapshot is also the one that carries the whole slow part).
+// A panel's first update fills its timeline with the last minute's chunks (merged to the same budget: the
+// first update is also the one that carries the whole slow part).
 const TIMELINE_WINDOW_MS = 60_000;
 const BACKEND_APIS = new Set(["blas", "openmp"]);
 
-/** Environment variables that set a pool's size before start, by internal_api. */
-const ENV_OF: Readonly<Record<string, readonly string[]>> = {
-  openblas: ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"],
-  mkl: ["MKL_NUM_THREADS", "OMP_NUM_THREADS"],
-  blis: ["BLIS_NUM_THREADS", "OMP_NUM_THREADS"],
-  flexiblas: ["FLEXIBLAS_NUM_THREADS", "OMP_NUM_THREADS"],
-  openmp: ["OMP_NUM_THREADS"],
-  libuv: ["UV_THREADPOOL_SIZE"],
-};
+type Slow = Pick<Update, "cpus" | "config" | "pools" | "over">;
 
-type Slow = Pick<Snapshot, "cpus" | "config" | "pools" | "over">;
-
-/** What the sidebar set, for the snapshot's `sidebar` field. */
 /** What one panel has been sent: where it is in the pool's chunk log, and the slow part it holds. */
 export interface ChunkCursor {
   seq: number;
@@ -47,27 +40,28 @@ export interface ChunkCursor {
   slow?: object;
 }
 
-export interface SidebarState {
+/** What the sidebar set, for the update's `sidebar` field. */
+export interface SidebarSettings {
   workers: number | null;
   limits: Record<string, number>;
 }
 
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
 
-export class SnapshotBuilder {
+export class UpdateBuilder {
   private slow: Slow | undefined;
   private slowKey = "";
   private lastLog: ChunkLogLike | undefined;
   private slowAt = 0;
-  private last: Omit<Snapshot, "seq"> | undefined;
+  private last: Omit<Update, "seq"> | undefined;
   private readonly off: (() => void) | undefined;
 
-  constructor(private readonly sources: SidebarSources, private readonly sidebarState: () => SidebarState,
+  constructor(private readonly sources: SidebarSources, private readonly sidebarSettings: () => SidebarSettings,
               private readonly now: () => number = Date.now) {
     this.off = sources.threadpool.onBackendLimitsChanged?.(() => this.invalidate());
   }
 
-  /** Forces the next snapshot to re-read the thread pools (after the sidebar changed something). */
+  /** Forces the next update to re-read the thread pools (after the sidebar changed something). */
   invalidate(): void {
     this.slow = undefined;
     this.last = undefined;
@@ -78,10 +72,10 @@ export class SnapshotBuilder {
   }
 
   /**
-   * The snapshot numbered `seq`. With a cursor (one per panel) it carries the chunks finished since the
+   * The update numbered `seq`. With a cursor (one per panel) it carries the chunks finished since the
    * cursor's last one, and leaves out the slow part when the panel already has it.
    */
-  build(seq: number, cursor?: ChunkCursor): SnapshotMessage {
+  build(seq: number, cursor?: ChunkCursor): UpdateMessage {
     const now = this.now();
     if (!this.last || now - this.last.t >= SHARE_WINDOW_MS) {
       if (!this.slow || now - this.slowAt >= SLOW_REFRESH_MS) {
@@ -98,29 +92,29 @@ export class SnapshotBuilder {
       this.lastLog = pool?.chunkLog;
       if (pool) {
         const s = pool.snapshot();
-        poolState = toPoolState(s, now);
+        poolState = toPoolState(s, pool.chunkLog?.lastEnded, now);
         rss = s.rssBytes;
       }
       this.last = {
-        v: PROTOCOL_VERSION, type: "snapshot", t: Math.round(now), ...this.slow, pool: poolState,
-        rss: rss ?? process.memoryUsage.rss(), sidebar: this.sidebarState(),
+        v: PROTOCOL_VERSION, type: "update", t: Math.round(now), ...this.slow, pool: poolState,
+        rss: rss ?? process.memoryUsage.rss(), sidebar: this.sidebarSettings(),
       };
     }
-    const snap: SnapshotMessage = { ...this.last, seq };
+    const update: UpdateMessage = { ...this.last, seq };
     if (cursor) {
-      if (snap.pool) snap.pool = { ...snap.pool, c: this.chunksFor(cursor, snap.t) };
-      if (cursor.slow === this.slow) for (const f of SLOW_SNAPSHOT_FIELDS) delete snap[f];
+      if (update.pool) update.pool = { ...update.pool, c: this.chunksFor(cursor, update.t) };
+      if (cursor.slow === this.slow) for (const f of SLOW_UPDATE_FIELDS) delete update[f];
       cursor.slow = this.slow;
     }
-    return snap;
+    return update;
   }
 
   private chunksFor(cursor: ChunkCursor, t: number): ChunkTuple[] {
-    // The pool's log as of the snapshot being sent: looked up once per built snapshot, not per panel.
+    // The pool's log as of the update being sent: looked up once per built update, not per panel.
     const log = this.lastLog;
     if (!log) return [];
     if (cursor.log !== log) {
-      // A new pool (or the first snapshot): start from what is in its log.
+      // A new pool (or the first update): start from what is in its log.
       cursor.log = log;
       cursor.seq = 0;
     }
@@ -134,18 +128,20 @@ export class SnapshotBuilder {
     const cpu = tp.cpuReport();
     const config = tp.config();
     const infos = tp.info();
-    const active = tp.activeLimitEntries();
+    const sources = tp.limitSources();
     const workerEntries = tp.backendLimitsForWorkers().entries;
-    const poolRegistered = infos.some((i) => i.userApi === "threadlab");
-    const pools = infos.map((i) => poolEntry(i, active, workerEntries, poolRegistered, config.backendThreads.source, config.workers.source));
+    const pools = infos.map((i) => poolEntry(i, sources.get(i.id) ?? "default", workerEntries));
+    const knob = (k: { value: number; source: ConfigSource; detail: string }) => ({ n: k.value, src: k.source, d: clip(k.detail, 60) });
     let over: Slow["over"];
     try {
       const check = checkOversubscription(infos, config, workerEntries);
-      over = { threads: check.poolThreads, cpus: check.cpus, warn: check.warnings[0] ? clip(check.warnings[0], 320) : null };
+      over = {
+        threads: check.poolThreads, cpus: check.cpus, backend: knob(backendKnob(check.backend, config, sources)),
+        warn: check.warnings[0] ? clip(check.warnings[0], 320) : null,
+      };
     } catch (e) {
-      over = { threads: 0, cpus: config.cpus.value, warn: clip(String((e as Error)?.message ?? e), 320) };
+      over = { threads: 0, cpus: config.cpus.value, backend: knob(config.backendThreads), warn: clip(String((e as Error)?.message ?? e), 320) };
     }
-    const knob = (k: { value: number; source: Source; detail: string }) => ({ n: k.value, src: k.source, d: clip(k.detail, 60) });
     return {
       cpus: {
         n: cpu.effective, src: cpu.effectiveSource, logical: cpu.logical, affinity: cpu.affinity,
@@ -158,15 +154,22 @@ export class SnapshotBuilder {
   }
 }
 
-function poolEntry(i: ControllerInfo, active: readonly LimitEntry[], workerEntries: readonly LimitEntry[],
-                   poolRegistered: boolean, backendSource: Source, workersSource: Source): PoolEntry {
-  const win = winningEntry(i, active);
-  let src: Source;
-  if (win) src = win.source;
-  else if (i.userApi === "threadlab") src = workersSource;
-  // While a pool exists, process-wide backends get the per-worker backend default from the kernel thread.
-  else if (poolRegistered && i.scope === "process" && BACKEND_APIS.has(i.userApi)) src = backendSource;
-  else src = (ENV_OF[i.internalApi] ?? []).some((v) => process.env[v] !== undefined && process.env[v] !== "") ? "env" : "default";
+/**
+ * The backend threads per worker the oversubscription count used, with where they came from: the limit that
+ * gives a worker that many, or the pool's own process-wide value.
+ */
+function backendKnob(b: OversubscriptionCheck["backend"], config: ParallelConfig, sources: ReadonlyMap<string, ConfigSource>) {
+  if (!b.pool) {
+    return { value: b.threads, source: "default" as const, detail: `no BLAS/OpenMP loaded (would be ${config.backendThreads.value})` };
+  }
+  const name = b.pool.internalApi;
+  if (!b.entry) return { value: b.threads, source: sources.get(b.pool.id) ?? "default", detail: `${name}, process-wide` };
+  // The per-worker default (order 0) is the configured knob; any other entry is a limit someone set.
+  const detail = b.entry.order === 0 ? `${name}: ${config.backendThreads.detail}` : `${name}: limit ${b.entry.selector}=${b.entry.threads}`;
+  return { value: b.threads, source: b.entry.source, detail };
+}
+
+function poolEntry(i: ControllerInfo, src: ConfigSource, workerEntries: readonly LimitEntry[]): PoolEntry {
   const entry: PoolEntry = {
     id: i.id, api: i.userApi, impl: i.internalApi, n: i.numThreads, scope: i.scope,
     set: i.settable && i.scope !== "startup", src,
@@ -181,7 +184,7 @@ function poolEntry(i: ControllerInfo, active: readonly LimitEntry[], workerEntri
   return entry;
 }
 
-function toPoolState(s: PoolSnapshotLike, now: number): PoolState {
+function toPoolState(s: PoolSnapshotLike, ended: MapProgress | undefined, now: number): PoolState {
   const states = WORKER_STATES as readonly string[];
   return {
     size: s.size,
@@ -192,7 +195,7 @@ function toPoolState(s: PoolSnapshotLike, now: number): PoolState {
       w.items, w.chunks, w.map, w.since ? Math.max(0, Math.round(now - w.since)) : 0,
     ]),
     c: [],
-    maps: s.maps.map((m) => ({ ...m, name: clip(m.name, 40), rate: Math.round(m.rate) })),
+    maps: [...s.maps, ...(ended ? [ended] : [])].map((m) => ({ ...m, name: clip(m.name, 40), rate: Math.round(m.rate) })),
     models: { n: s.models.length, bytes: s.models.reduce((n, m) => n + m.bytes, 0) },
   };
 }
