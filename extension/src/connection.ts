@@ -13,6 +13,7 @@
 import { Signal, type ISignal } from "@lumino/signaling";
 import { COMM_TARGET, validateKernelMessage, type Hello, type KernelMessage } from "../../schema/sidebar-messages";
 import type { CommLike, KernelLike, SessionContextLike } from "./jupyterlab";
+import { kernelImplementation } from "./kernel-info";
 
 export type ConnectionState =
   | { kind: "no-notebook" }
@@ -176,7 +177,7 @@ export class SidebarConnection {
       return this.setState({ kind: "starting", label, restarting: kernel.status !== "starting" && kernel.status !== "unknown" });
     }
     this.setState({ kind: "connecting", label });
-    this.kernelInfo(kernel, gen).then(
+    kernelImplementation(kernel, () => gen === this.generation, this.timeouts).then(
       (info) => {
         if (gen !== this.generation) return;
         if (info.implementation !== "threadlab") {
@@ -190,33 +191,6 @@ export class SidebarConnection {
         this.setState({ kind: "disconnected", label, reason: `The kernel did not answer kernel_info (${(err as Error)?.message ?? err}).` });
       },
     );
-  }
-
-  /**
-   * The kernel's implementation name: JupyterLab's own `info`, or — when that stays pending, as it does after
-   * a restart request that failed on the client side (KernelConnection.restart() then never reconnects;
-   * docs/sidebar.md) — our own kernel_info requests, every few seconds.
-   */
-  private kernelInfo(kernel: KernelLike, gen: number): Promise<{ implementation: string }> {
-    const { infoPatienceMs, infoAttempts } = this.timeouts;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let asked = 0;
-      const settle = <T>(f: (v: T) => void) => (v: T) => {
-        if (settled) return;
-        settled = true;
-        clearInterval(timer);
-        f(v);
-      };
-      const timer: ReturnType<typeof setInterval> = setInterval(() => {
-        if (settled || gen !== this.generation || !kernel.requestKernelInfo) return clearInterval(timer);
-        if (++asked > infoAttempts) return settle(reject)(new Error(`no reply to ${infoAttempts} kernel_info requests`));
-        Promise.resolve(kernel.requestKernelInfo()).then((reply) => {
-          if (reply?.content.implementation !== undefined) settle(resolve)({ implementation: reply.content.implementation });
-        }, () => undefined);
-      }, infoPatienceMs);
-      Promise.resolve(kernel.info).then(settle(resolve), settle(reject));
-    });
   }
 
   private openComm(kernel: KernelLike, gen: number): void {

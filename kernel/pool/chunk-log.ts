@@ -8,22 +8,14 @@
  *
  * @module
  */
-import type { ChunkRecord, MapEnd } from "../../schema/sidebar-messages";
+import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar-messages";
 import { AbortError } from "./errors";
 
 /** A chunk of the log: one chunk (`chunks` 1), with its place in the log. */
 export type LoggedChunk = ChunkRecord & { seq: number };
 
-/** A map's last figures, and how it ended. */
-export interface EndedMap {
-  id: number;
-  name: string;
-  done: number;
-  total: number | null;
-  failed: number;
-  rate: number;
-  end: MapEnd;
-}
+/** A map's last figures, and how it ended: what the sidebar shows of it. */
+export type EndedMap = MapProgress & { end: MapEnd };
 
 // 4096 chunks: at the auto chunk size (~10 ms of work) that is the last 20 s of a 2-worker pool and more than
 // an update interval of any pool; older chunks live on in the panel, which keeps what it was sent.

@@ -172,7 +172,7 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const deadline = Date.now() + 5000;
     while (model.protocolErrors.count === 0 && Date.now() < deadline) await sleep(25);
     assert.ok(model.protocolErrors.count >= 1);
-    assert.match(model.protocolErrors.last ?? "", /snapshot/);
+    assert.match(model.protocolErrors.last ?? "", /update/);
     assert.equal(model.state.kind, "connected");
     model.dispose();
   });
