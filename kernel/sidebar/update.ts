@@ -18,7 +18,6 @@ import {
 import { WORKER_STATES, type ConfigSource } from "../../schema/vocabulary";
 import type { ControllerInfo, LimitEntry, ParallelConfig } from "../threadpool";
 import { checkOversubscription, type OversubscriptionCheck } from "../threadpool/oversubscription";
-import { winningEntry } from "../threadpool/limit-state";
 import { encodeChunks } from "./chunks";
 import type { ChunkLogLike, PoolSnapshotLike, SidebarSources } from "./sources";
 
@@ -29,7 +28,6 @@ const SHARE_WINDOW_MS = 50;
 // A panel's first update fills its timeline with the last minute's chunks (merged to the same budget: the
 // first update is also the one that carries the whole slow part).
 const TIMELINE_WINDOW_MS = 60_000;
-const BACKEND_APIS = new Set(["blas", "openmp"]);
 
 type Slow = Pick<Update, "cpus" | "config" | "pools" | "over">;
 
@@ -130,11 +128,12 @@ export class UpdateBuilder {
     const infos = tp.info();
     const sources = tp.limitSources();
     const workerEntries = tp.backendLimitsForWorkers().entries;
-    const pools = infos.map((i) => poolEntry(i, sources.get(i.id) ?? "default", workerEntries));
     const knob = (k: { value: number; source: ConfigSource; detail: string }) => ({ n: k.value, src: k.source, d: clip(k.detail, 60) });
+    // One count of backend threads per worker for the banner, the total and the tree: the oversubscription check's.
+    let check: OversubscriptionCheck | undefined;
     let over: Slow["over"];
     try {
-      const check = checkOversubscription(infos, config, workerEntries);
+      check = checkOversubscription(infos, config, workerEntries);
       over = {
         threads: check.poolThreads, cpus: check.cpus, backend: knob(backendKnob(check.backend, config, sources)),
         warn: check.warnings[0] ? clip(check.warnings[0], 320) : null,
@@ -142,6 +141,7 @@ export class UpdateBuilder {
     } catch (e) {
       over = { threads: 0, cpus: config.cpus.value, backend: knob(config.backendThreads), warn: clip(String((e as Error)?.message ?? e), 320) };
     }
+    const pools = infos.map((i) => poolEntry(i, sources.get(i.id) ?? "default", check?.perWorker.get(i.id)));
     return {
       cpus: {
         n: cpu.effective, src: cpu.effectiveSource, logical: cpu.logical, affinity: cpu.affinity,
@@ -169,16 +169,14 @@ function backendKnob(b: OversubscriptionCheck["backend"], config: ParallelConfig
   return { value: b.threads, source: b.entry.source, detail };
 }
 
-function poolEntry(i: ControllerInfo, src: ConfigSource, workerEntries: readonly LimitEntry[]): PoolEntry {
+function poolEntry(i: ControllerInfo, src: ConfigSource, perWorker: { threads: number; entry?: LimitEntry } | undefined): PoolEntry {
   const entry: PoolEntry = {
     id: i.id, api: i.userApi, impl: i.internalApi, n: i.numThreads, scope: i.scope,
     set: i.settable && i.scope !== "startup", src,
   };
   if (!entry.set) entry.ro = clip(i.notes?.[0] ?? (i.scope === "startup" ? "fixed when the kernel process started" : "read-only"), 90);
-  if (BACKEND_APIS.has(i.userApi)) {
-    const w = winningEntry(i, workerEntries);
-    if (w) entry.per = { n: w.threads, src: w.source };
-  }
+  // As the oversubscription check counts it: the workers' limit, or the pool's own process-wide value.
+  if (perWorker) entry.per = { n: perWorker.threads, src: perWorker.entry?.source ?? src };
   if (i.filepath) entry.lib = basename(i.filepath);
   if (i.version !== undefined) entry.ver = i.version === null ? null : clip(String(i.version), 24);
   return entry;

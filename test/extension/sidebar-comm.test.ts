@@ -162,6 +162,8 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     assert.equal(blas.n, 1);
     assert.equal(blas.src, "sidebar");
     assert.deepEqual(s.sidebar.limits, { blas: 1 });
+    // One count of backend threads per worker: the tree's per-worker lines, its "backends" and the total.
+    assert.equal(s.over.backend.n, Math.max(...s.pools.filter((p) => p.per).map((p) => p.per!.n)));
     assert.equal(resultText((await k.execute("blasThreads()")).outputs), "1", "OpenBLAS itself does not report 1 thread");
     const info = await k.execute("%threadpool info");
     assert.match(resultText(info.outputs) ?? "", /openblas\s+1\s/);

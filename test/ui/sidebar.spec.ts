@@ -159,6 +159,7 @@ test.describe("Thread pools sidebar", () => {
     await expect(panel(page).getByTestId("tl-limit-blas-feedback")).toHaveAttribute("data-outcome", "ack");
     await expect(panel(page).getByTestId("tl-oversubscribed")).toContainText(`× ${n} backend threads`, { timeout: 15000 });
     await expect(panel(page).getByTestId("tl-backend-threads")).toHaveText(`${n} threads`);
+    await expect(panel(page).getByTestId("tl-per-worker").filter({ hasText: "openblas" })).toContainText(`${n} threads`);
     await panel(page).getByTestId("tl-reset").click();
     await expect(panel(page).getByTestId("tl-reset-feedback")).toHaveAttribute("data-outcome", "ack");
   });

@@ -67,7 +67,7 @@ export function PoolsTree(props: { update: Update }): JSX.Element {
                   <SourceBadge src={s.over.backend.src} detail={s.over.backend.d} />
                 </li>
                 {native.filter((p) => p.per).map((p) => (
-                  <li key={`per-${p.id}`}>
+                  <li key={`per-${p.id}`} data-testid="tl-per-worker">
                     {p.impl} in each worker: <span className="tl-value">{threads(p.per!.n)}</span> <SourceBadge src={p.per!.src} />
                   </li>
                 ))}
