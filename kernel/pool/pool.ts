@@ -277,6 +277,7 @@ export class WorkerPool {
     if (i >= 0) this.jobs.splice(i, 1);
     this.activeMapIds.delete(job.id);
     this.mapOutput.delete(job.id);
+    this.chunkLog.endMap(job.id, job.opts.name, job.progress(), error);
     if (error) {
       Atomics.store(this.cancel, job.id % CANCEL_SLOTS, job.id);
       // Workers stop between items; one stuck inside an item is replaced after a short grace.
