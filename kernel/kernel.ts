@@ -239,7 +239,8 @@ export class Kernel {
    * so that functions its expressions define report that line in stacks.
    */
   door(origin?: { cell?: number; line?: number }): KernelDoor {
-    const kernel = this;
+    const signal = () => this.abort.signal;
+    const locals = () => this.executor.locals;
     return {
       evaluate: (src) => this.executor.run(src, origin),
       bind: async (name, value, type = "unknown") => {
@@ -252,13 +253,13 @@ export class Kernel {
       clearOutput: (wait) => this.emit("clear_output", { wait }),
       write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
       get signal() {
-        return kernel.abort.signal;
+        return signal();
       },
       locate: (compiled, name) => this.executor.sources.locate(compiled, name),
       currentParent: () => this.output.parent,
       onShutdown: (fn) => this.shutdownHooks.push(fn),
       get locals() {
-        return kernel.executor.locals;
+        return locals();
       },
       cwd: this.cwd,
     };

@@ -38,7 +38,6 @@ export class WorkerPool {
   constructor(private readonly options: PoolOptions = {}) {
     const cancelSab = new SharedArrayBuffer(CANCEL_SLOTS * 4);
     this.cancel = new Int32Array(cancelSab);
-    const pool = this;
     this.supervisor = new WorkerSupervisor(
       {
         onMessage: (h, m) => this.onMessage(h, m),
@@ -46,12 +45,8 @@ export class WorkerPool {
         failAll: (e) => {
           for (const r of [...this.jobs]) r.fail(e);
         },
-        get held() {
-          return pool.holds > 0;
-        },
-        get closed() {
-          return pool.closed;
-        },
+        held: () => this.holds > 0,
+        closed: () => this.closed,
         nextChunkId: () => ++this.chunkIds,
         chunkLog: this.chunkLog,
       },
@@ -302,7 +297,11 @@ export class WorkerPool {
   private hold(delta: number): void {
     const was = this.holds > 0;
     this.holds += delta;
-    if (was !== this.holds > 0) for (const h of this.workers) this.holds > 0 ? h.worker.ref() : h.worker.unref();
+    if (was === this.holds > 0) return;
+    for (const h of this.workers) {
+      if (this.holds > 0) h.worker.ref();
+      else h.worker.unref();
+    }
   }
 
   private busyWorkers(): number {

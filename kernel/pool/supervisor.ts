@@ -20,8 +20,8 @@ export interface SupervisorHost {
   /** Workers keep dying while starting: every running map fails with this. */
   failAll(error: Error): void;
   /** Whether maps or waiters hold the process alive (new workers are ref'd then). */
-  readonly held: boolean;
-  readonly closed: boolean;
+  held(): boolean;
+  closed(): boolean;
   nextChunkId(): number;
   readonly chunkLog: ChunkLog;
 }
@@ -110,11 +110,11 @@ export class WorkerSupervisor {
     worker.on("message", (m: FromWorker) => this.host.onMessage(h, m));
     worker.on("error", (e) => (h.lastError = e));
     worker.on("exit", (code) => this.onExit(h, code));
-    if (!this.host.held) worker.unref();
+    if (!this.host.held()) worker.unref();
   }
 
   reconcile(): void {
-    if (!this.started || this.host.closed) return;
+    if (!this.started || this.host.closed()) return;
     // Counted before anything is allocated: this runs for every map, and almost always changes nothing.
     let n = 0;
     for (const h of this.workers) if (h.live) n++;
@@ -170,7 +170,7 @@ export class WorkerSupervisor {
     h.setState("free");
     h.stats[F.chunkStart] = 0;
     this.freeSlots.push(h.slot);
-    if (h.intentional || this.host.closed) {
+    if (h.intentional || this.host.closed()) {
       this.wakeReady();
       this.reconcile();
       this.host.pump();
