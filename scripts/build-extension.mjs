@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
 // tslab's TypeScript 5.0 fork also declares a `tsc` bin and npm may link it in .bin: use TypeScript's own.
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
