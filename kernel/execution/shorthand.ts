@@ -11,7 +11,7 @@ import type * as TS from "typescript";
  */
 export function expandShorthandProperties(src: string): string {
   if (!src.includes("{")) return src;
-  const ts = require("@tslab/typescript-for-tslab") as typeof TS;
+  const ts = require("typescript") as typeof TS;
   const sf = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TSX);
   const inserts: Array<{ at: number; text: string }> = [];
   const visit = (node: TS.Node): void => {

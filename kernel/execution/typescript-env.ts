@@ -12,7 +12,7 @@ import { dirname, join, resolve } from "node:path";
  */
 export function installTypeScriptForwarding(cwd: string, packageRoot: string): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, (...a: any[]) => any> };
+  const ts = require("typescript") as { sys: Record<string, (...a: any[]) => any> };
   const sys = ts.sys;
   if ((sys as any).__threadlabForwarded) return;
   const nodeTypes = dirname(require.resolve("@types/node/package.json"));

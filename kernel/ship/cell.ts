@@ -1,4 +1,4 @@
-import ts = require("@tslab/typescript-for-tslab");
+import ts = require("typescript");
 import { shipFunction, type ShipEnvironment } from "./analyze";
 import { ShipError } from "./errors";
 import { functionLines, transpileWithLines } from "./source-lines";

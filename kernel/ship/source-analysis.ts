@@ -1,4 +1,4 @@
-import ts = require("@tslab/typescript-for-tslab");
+import ts = require("typescript");
 
 /**
  * Finds the free identifiers of one function's (or class's) JavaScript source with tslab's own TypeScript

@@ -11,7 +11,7 @@
  * Written here rather than taken from a library: source-map libraries map positions of one file, and what
  * is missing is the alignment of two printings of the same code, which only the compiler's scanner can do.
  */
-import ts = require("@tslab/typescript-for-tslab");
+import ts = require("typescript");
 import { decode, type SourceMapSegment } from "@jridgewell/sourcemap-codec";
 import { unparenthesized } from "./source-analysis";
 

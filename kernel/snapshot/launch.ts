@@ -47,7 +47,7 @@ export function snapshotPath(): string {
     root,
     packageVersion(root),
     packageVersion(tslab),
-    packageVersion(dirname(require.resolve("@tslab/typescript-for-tslab/package.json", { paths: [tslab] }))),
+    packageVersion(packageDir("typescript")),
     packageVersion(packageDir("@types/node")),
     // TypeScript reads these when it loads, which for a snapshot is at build time.
     Object.entries(process.env)

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import vm = require("node:vm");
-import ts = require("@tslab/typescript-for-tslab");
+import ts = require("typescript");
 import { shipFunction } from "../../kernel/ship/analyze";
 import { closeConverter, createNotebook, NOTEBOOK_DIR, resultsInKernel, resultsInWorker } from "./notebook";
 
