@@ -36,7 +36,7 @@ describe("TypeScript 6 in cells", () => {
 
   test("`using` with threadpool.limits restores the BLAS limit when the block ends", async () => {
     await value(
-      `const koffi = require("koffi");\n` +
+      `const koffi = require(${JSON.stringify(require.resolve("koffi"))});\n` +
         `const openblas = koffi.load(${JSON.stringify(OPENBLAS_PTHREAD)});\n` +
         `const getBlas: () => number = openblas.func("int openblas_get_num_threads(void)");\n` +
         `const setBlas: (n: number) => void = openblas.func("void openblas_set_num_threads(int)");`,
@@ -53,10 +53,8 @@ describe("TypeScript 6 in cells", () => {
   });
 
   test("`using` disposes on a throw too, and the error still reaches the cell", async () => {
-    const { reply } = await k.execute(
-      `const events: string[] = [];\n` +
-        `{\n  using r = { [Symbol.dispose]() { events.push("disposed"); } };\n  throw new Error("boom");\n}`,
-    );
+    await value("const events: string[] = [];");
+    const { reply } = await k.execute(`{\n  using r = { [Symbol.dispose]() { events.push("disposed"); } };\n  throw new Error("boom");\n}`);
     assert.equal(reply.content.status, "error");
     assert.equal(reply.content.evalue, "boom");
     assert.equal(await value("events"), "[ 'disposed' ]");
