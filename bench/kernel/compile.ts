@@ -52,7 +52,8 @@ const grid = new Grid<Point>(10);
 for (let i = 0; i < 200; i++) grid.add({ x: rand() * 100, y: rand() * 100, label: i % 2 ? "odd" : "even" });
 const groups = groupBy(grid.near({ x: 50, y: 50 }, 30), (p) => (p.label === "odd" ? "odd" : "even"));
 const summary = Object.entries(groups).map(([k, ps]) => ({ k, n: ps.length, c: centroid(ps) }));
-const far = grid.near({ x: 0, y: 0 }, 40, manhattan).length;
+const origin: Point = { x: 0, y: 0 };
+const far = grid.near(origin, 40, manhattan).length;
 async function later(ms: number): Promise<number> {
   await new Promise((r) => setTimeout(r, ms));
   return ms;

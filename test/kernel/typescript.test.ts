@@ -117,6 +117,11 @@ describe("TypeScript 6 in cells", () => {
     assert.equal(await value("base.toUpperCase()"), "'REDEFINED'");
   });
 
+  test("a cell may declare names that start with `__` (tslab exported them under TypeScript's escaped name)", async () => {
+    await value("const __hidden = 41;");
+    assert.equal(await value("__hidden + 1"), "42");
+  });
+
   test("completion and inspection are answered by the TypeScript 6 checker", async () => {
     await value("const sortedNames = ['b', 'a'].toSorted();");
     const complete = await k.request("shell", "complete_request", { code: "sortedNames.toSp", cursor_pos: 16 });
@@ -135,5 +140,7 @@ describe("TypeScript 6 in cells", () => {
     const { outputs } = await k.execute("%threadpool doctor");
     const text = streamText(outputs) + (resultText(outputs) ?? "");
     assert.match(text, new RegExp(`TypeScript ${TS_VERSION.replace(/\./g, "\\.")} · tslab 1\\.0\\.22`));
+    // tslab's own modules (display, `versions`) are given the same compiler instead of loading its fork.
+    assert.equal(await value(`import { versions } from "tslab";\nversions.typescript`), `'${TS_VERSION}'`);
   });
 });

@@ -249,7 +249,8 @@ export function createConverter(options?: ConverterOptions): Converter {
   function convert(prevDecl: string, src: string): ConvertResult {
     let srcFile = update(prevDecl, src);
     const keys = new Set<string>();
-    fileLocals(srcFile)?.forEach((_, key) => keys.add(String(key)));
+    // Unescaped: TypeScript escapes a leading `__` to `___`, which tslab exported as is (`__x` failed).
+    fileLocals(srcFile)?.forEach((_, key) => keys.add(ts.unescapeLeadingUnderscores(key)));
     if (keys.size > 0) {
       // Every top-level name of the cell is exported, so that later cells and the executor's `exports` see it.
       srcFile = update(prevDecl, src + "\nexport {" + Array.from(keys).join(", ") + "}");
