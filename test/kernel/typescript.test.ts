@@ -3,9 +3,10 @@
  * A real kernel over the wire, with the compiler the kernel ships (typescript in package.json).
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import ts = require("typescript");
 import { cellTarget } from "../../kernel/execution/converter/node-target";
 import { OPENBLAS_PTHREAD } from "../threadpool/native-libs";
 import { RawClient, repoRoot, resultText, streamText } from "./client";
@@ -143,4 +144,15 @@ describe("TypeScript 6 in cells", () => {
     // tslab's own modules (display, `versions`) are given the same compiler instead of loading its fork.
     assert.equal(await value(`import { versions } from "tslab";\nversions.typescript`), `'${TS_VERSION}'`);
   });
+});
+
+test("every Node line's target and libraries exist in this TypeScript (node-target.ts)", () => {
+  const libDir = join(repoRoot, "node_modules", "typescript", "lib");
+  for (const node of ["20.4.0", "22.0.0", "24.0.0", "30.0.0"]) {
+    const t = cellTarget(node);
+    assert.ok(ts.ScriptTarget[t.target], `Node ${node}: target ${t.target}`);
+    for (const lib of t.lib) assert.ok(existsSync(join(libDir, `lib.${lib}.d.ts`)), `Node ${node}: no lib.${lib}.d.ts`);
+    assert.ok(t.lib.includes("esnext.disposable"), `Node ${node}: using needs Symbol.dispose's declaration`);
+  }
+  assert.ok(cellTarget("22.0.0").target > cellTarget("20.4.0").target, "a newer Node gets a newer target");
 });
