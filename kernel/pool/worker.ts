@@ -58,7 +58,7 @@ const PACK_MIN = 16;
 
 class ChunkRun {
   /** Results stay in a Float64Array while they are all numbers: it is transferred back instead of cloned. */
-  packed: Float64Array | null;
+  packed: Float64Array<ArrayBuffer> | null;
   results: unknown[] | null = null;
   failures: ItemFailure[] | undefined;
   i = 0;
