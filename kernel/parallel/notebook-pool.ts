@@ -7,11 +7,11 @@ let unsubscribe: (() => void) | undefined;
 let shutdownRegistered = false;
 
 /**
- * The notebook's one worker pool, and the one road to it: `%parallel`, `parallel.map` and the sidebar all
- * come here. Created on first use, sized from the resolved parallel config (THREADLAB_WORKERS, `%parallel
- * workers`, the sidebar, or the effective CPU count), registered as the `threadlab` thread-pool controller,
- * and given each change of backend limits so workers apply them in their own threads. `door`: the kernel,
- * which closes the pool when it shuts down.
+ * The notebook's one worker pool, and the one road to it: `%parallel`, `parallel.map`, the sidebar and the
+ * `threadlab` thread-pool controller all come here. Created on first use, sized from the resolved parallel
+ * config (THREADLAB_WORKERS, `%parallel workers`, the sidebar, or the effective CPU count), and given each
+ * change of backend limits so workers apply them in their own threads. `door`: the kernel, which closes the
+ * pool when it shuts down.
  */
 export function notebookPool(door?: KernelDoor): WorkerPool {
   if (door && !shutdownRegistered) {
@@ -24,12 +24,14 @@ export function notebookPool(door?: KernelDoor): WorkerPool {
     workerSetup: { module: require.resolve("../threadpool/worker-side"), data: threadpool.backendLimitsForWorkers() },
   });
   pool = p;
-  threadpool.setWorkerPool(p);
+  // The thread-pool side asks this module on every use rather than keeping the pool, so a closed pool
+  // cannot linger there; the lookup also re-applies limits now that workers exist.
+  threadpool.setWorkerPoolLookup(existingPool);
   unsubscribe = threadpool.onBackendLimitsChanged((limits) => p.updateWorkerSetup(limits));
   return p;
 }
 
-/** The pool if it exists, without starting one (for status and the sidebar). */
+/** The pool if it exists, without starting one (for status, the sidebar and the thread-pool controller). */
 export function existingPool(): WorkerPool | undefined {
   return pool;
 }
@@ -40,7 +42,8 @@ export async function shutdownPool(): Promise<boolean> {
   pool = undefined;
   unsubscribe?.();
   unsubscribe = undefined;
-  threadpool.setWorkerPool(undefined);
+  // Process-wide backends go back to their own value once no workers share the CPUs.
+  threadpool.refreshLimits();
   await p.close();
   return true;
 }

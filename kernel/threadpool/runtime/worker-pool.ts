@@ -1,7 +1,8 @@
 /**
  * The threadlab worker pool (`%parallel`) as a thread pool like any other: its size is a limit, and
- * `limit threadlab=2` resizes it. The pool module registers itself with `setWorkerPool`; this side only
- * knows the narrow interface below, so the two can change independently.
+ * `limit threadlab=2` resizes it. The pool's owner (kernel/parallel/notebook-pool.ts) is its only holder:
+ * it hands this side a lookup with `setWorkerPoolLookup`, asked on every use, and this side knows only the
+ * narrow interface below, so the two can change independently (and threadpool/ never imports parallel/).
  *
  * @module
  */
@@ -15,18 +16,18 @@ export interface ResizablePool {
   resize(n: number): unknown;
 }
 
-let currentPool: ResizablePool | undefined;
-let lastResizeError: string | undefined;
+let lookup: () => ResizablePool | undefined = () => undefined;
+// Kept by pool, so a new pool starts without its predecessor's failure.
+const lastResizeError = new WeakMap<ResizablePool, string>();
 
-/** Registers the kernel's worker pool, or unregisters it with `undefined` (on pool shutdown). */
-export function setWorkerPool(pool: ResizablePool | undefined): void {
-  currentPool = pool;
-  lastResizeError = undefined;
+/** How to find the kernel's worker pool now (undefined while none runs); replaces the previous lookup. */
+export function setWorkerPoolLookup(find: () => ResizablePool | undefined): void {
+  lookup = find;
 }
 
-/** The registered pool, if any. */
+/** The kernel's worker pool, if one runs now. */
 export function getWorkerPool(): ResizablePool | undefined {
-  return currentPool;
+  return lookup();
 }
 
 export class WorkerPoolController implements ThreadpoolController {
@@ -44,19 +45,21 @@ export class WorkerPoolController implements ThreadpoolController {
   }
 
   set(threads: number): void {
-    const result = this.pool.resize(threads);
+    const pool = this.pool;
+    const result = pool.resize(threads);
     if (result && typeof (result as Promise<unknown>).then === "function") {
       // Resizing finishes later; an unhandled rejection would crash the kernel, so keep it for info().
       (result as Promise<unknown>).then(
-        () => { lastResizeError = undefined; },
-        (err: unknown) => { lastResizeError = String((err as Error)?.message ?? err); },
+        () => { lastResizeError.delete(pool); },
+        (err: unknown) => { lastResizeError.set(pool, String((err as Error)?.message ?? err)); },
       );
     }
   }
 
   info(): ControllerInfo {
     const notes = ["the %parallel worker pool; each worker applies backend limits in its own thread"];
-    if (lastResizeError) notes.push(`last resize failed: ${lastResizeError}`);
+    const failed = lastResizeError.get(this.pool);
+    if (failed) notes.push(`last resize failed: ${failed}`);
     return {
       id: this.id, userApi: this.userApi, internalApi: this.internalApi, prefix: this.prefix,
       numThreads: this.get(), scope: this.scope, settable: true, notes,
@@ -66,5 +69,8 @@ export class WorkerPoolController implements ThreadpoolController {
 
 export const workerPoolProvider: ControllerProvider = {
   name: "threadlab",
-  detect: () => (currentPool ? [new WorkerPoolController(currentPool)] : []),
+  detect: () => {
+    const pool = lookup();
+    return pool ? [new WorkerPoolController(pool)] : [];
+  },
 };
