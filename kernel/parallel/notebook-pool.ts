@@ -48,16 +48,45 @@ export async function shutdownPool(): Promise<boolean> {
   return true;
 }
 
-let sizeSetting: { restore(): void } | undefined;
+export type PoolSizeSource = "api" | "magic" | "sidebar";
+
+// At most one size setting per source; the configuration resolves the newest, so removing the sidebar's
+// (its Reset) falls back to what `%parallel workers` or the API set before.
+const sizeSettings = new Map<PoolSizeSource, { n: number; setting: { restore(): void } }>();
 
 /**
- * Sets the pool size as a session setting with its source, so `%threadpool doctor` can say where it came
- * from, and resizes a running pool. Throws MapOptionError("size") outside 1…POOL_TUNING.maxWorkers.
+ * The one writer of the pool size: sets it as a session setting with its source, so `%threadpool doctor` and
+ * the sidebar can say where it came from, and resizes a running pool. Throws MapOptionError("size") outside
+ * 1…POOL_TUNING.maxWorkers; a setting the pool refused to resize to is removed again.
  */
-export function setPoolSize(n: number, source: "api" | "magic" | "sidebar"): void {
+export function setPoolSize(n: number, source: PoolSizeSource): void {
   checkPoolSize(n);
   const setting = threadpool.setParallelConfig({ source, workers: n });
-  sizeSetting?.restore();
-  sizeSetting = setting;
-  pool?.resize(n);
+  try {
+    pool?.resize(n);
+  } catch (e) {
+    setting.restore();
+    throw e;
+  }
+  sizeSettings.get(source)?.setting.restore();
+  sizeSettings.set(source, { n, setting });
+}
+
+/**
+ * Removes `source`'s size setting and brings a running pool to the size the configuration gives now (another
+ * source's setting, THREADLAB_WORKERS or the CPUs). Returns whether there was a setting to remove.
+ */
+export function clearPoolSize(source: PoolSizeSource): boolean {
+  const held = sizeSettings.get(source);
+  if (!held) return false;
+  sizeSettings.delete(source);
+  held.setting.restore();
+  const target = threadpool.config().workers.value;
+  if (pool && pool.size !== target) pool.resize(target);
+  return true;
+}
+
+/** The size `source` last set, while its setting stands (a newer source's setting may win over it). */
+export function poolSizeSetting(source: PoolSizeSource): number | undefined {
+  return sizeSettings.get(source)?.n;
 }
