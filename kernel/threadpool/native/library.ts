@@ -8,7 +8,7 @@
  * @module
  */
 import type { ControllerInfo, ThreadpoolController } from "../controller";
-import { isMapped } from "../maps";
+import { isMapped } from "../controller/maps";
 
 type Koffi = typeof import("koffi");
 type LibraryHandle = ReturnType<Koffi["load"]>;

@@ -3,6 +3,9 @@
  * this process. A controller declares what it is (`userApi`, `internalApi`, `prefix`), where its limit lives
  * (`scope`) and whether it can change at run time (`settable`), and implements get / set / info.
  *
+ * A folder of its own (with `maps.ts`, what detection reads) so that `native/` and `runtime/` depend on it
+ * without depending on threadpool/'s top level, which loads them.
+ *
  * @module
  */
 
