@@ -1,6 +1,7 @@
 import type { KernelDoor } from "../door";
 import { checkPoolSize, WorkerPool } from "../pool";
 import * as threadpool from "../threadpool";
+import type { ConfigSource } from "../threadpool";
 
 let pool: WorkerPool | undefined;
 let unsubscribe: (() => void) | undefined;
@@ -48,7 +49,8 @@ export async function shutdownPool(): Promise<boolean> {
   return true;
 }
 
-export type PoolSizeSource = "api" | "magic" | "sidebar";
+// Set by a caller, never by the environment, and never cell-scoped (a cell limit on `threadlab` is a limit).
+export type PoolSizeSource = Exclude<ConfigSource, "default" | "env" | "cell">;
 
 // At most one size setting per source; the configuration resolves the newest, so removing the sidebar's
 // (its Reset) falls back to what `%parallel workers` or the API set before.
