@@ -94,3 +94,11 @@ export interface ControllerProvider {
 export function readOnlyError(id: string, why: string): Error {
   return new Error(`The thread pool "${id}" cannot be changed while the process runs: ${why}`);
 }
+
+/** The `info()` fields every controller reports alike: what it declares, and its limit now (`get()`). */
+export function controllerInfoBase(c: ThreadpoolController): ControllerInfo {
+  return {
+    id: c.id, userApi: c.userApi, internalApi: c.internalApi, prefix: c.prefix, numThreads: c.get(), scope: c.scope,
+    settable: c.settable,
+  };
+}

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ControllerInfo, ControllerProvider, ThreadpoolController } from "../controller";
+import { controllerInfoBase, type ControllerInfo, type ControllerProvider, type ThreadpoolController } from "../controller";
 
 /** What the threadpool side needs from a worker pool. */
 export interface ResizablePool {
@@ -60,10 +60,7 @@ export class WorkerPoolController implements ThreadpoolController {
     const notes = ["the %parallel worker pool; each worker applies backend limits in its own thread"];
     const failed = lastResizeError.get(this.pool);
     if (failed) notes.push(`last resize failed: ${failed}`);
-    return {
-      id: this.id, userApi: this.userApi, internalApi: this.internalApi, prefix: this.prefix,
-      numThreads: this.get(), scope: this.scope, settable: true, notes,
-    };
+    return { ...controllerInfoBase(this), notes };
   }
 }
 
