@@ -17,7 +17,7 @@ import { readConnectionFile } from "./protocol/connection";
 import { ConnectionInfo, Message, MimeBundle } from "./protocol/messages";
 import { KernelSockets } from "./protocol/sockets";
 import { kernelInfoContent } from "./kernel-info";
-import { toMimeBundle } from "./execution/mime";
+import { renderNote, renderValue } from "./execution/mime";
 import { threadpoolMagic } from "./threadpool/magic";
 import { parallelMagic } from "./parallel/magic";
 import { buildSnapshotInBackground } from "./snapshot/launch";
@@ -41,7 +41,7 @@ type Outcome = { status: "ok"; hasValue: boolean; value?: unknown } | { status: 
 export class Kernel {
   readonly session = randomUUID();
   readonly magics = new MagicRegistry();
-  readonly history = new HistoryStore();
+  readonly history = new HistoryStore((text) => this.output.log(text));
   readonly comms: CommManager;
   readonly executor: CellExecutor;
   readonly output: OutputRouter;
@@ -72,7 +72,7 @@ export class Kernel {
       require("tslab/dist/jupyter").lastWriteDisplayData = (d: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) =>
         this.emit(update ? "update_display_data" : "display_data", d);
     });
-    registerBuiltinMagics(this.magics);
+    registerBuiltinMagics(this.magics, { cwd, history: this.history });
     this.magics.register(threadpoolMagic);
     this.magics.register(parallelMagic);
     registerEchoTarget(this.comms);
@@ -263,7 +263,8 @@ export class Kernel {
     const outcome = await this.runCell(code, storeHistory ? count : undefined);
     this.output.flush();
     if (outcome.status === "ok" && outcome.hasValue && outcome.value !== undefined) {
-      const data = toMimeBundle(outcome.value);
+      const { data, note } = await renderValue(outcome.value);
+      if (note) this.output.write("stderr", renderNote(note));
       this.emit("execute_result", { execution_count: count, data, metadata: {} });
       if (storeHistory) this.history.setOutput(count, String(data["text/plain"] ?? ""));
     }
@@ -308,7 +309,7 @@ export class Kernel {
       const r = await this.executor.run(String(expr));
       out[name] =
         r.status === "ok"
-          ? { status: "ok", data: r.hasValue ? toMimeBundle(r.value) : { "text/plain": "undefined" }, metadata: {} }
+          ? { status: "ok", data: r.hasValue ? (await renderValue(r.value)).data : { "text/plain": "undefined" }, metadata: {} }
           : { status: "error", ...r.error };
     }
     return out;
@@ -392,6 +393,7 @@ export class Kernel {
       }
     }
     this.output.flush();
+    this.history.close();
     await this.sockets.close();
     this.executor.close();
     this.output.log(restart ? "restarting" : "shut down");

@@ -2,11 +2,11 @@
  * The `threadlab` module as notebooks see it: `import { display, clearOutput } from "threadlab"`.
  * (In a cell, `require("threadlab")` is routed here by the kernel, whatever the notebook's directory.)
  */
-import { display as tslabDisplay, newDisplay as tslabNewDisplay, versions as tslabVersions } from "tslab/dist/public";
+import { newDisplay as tslabNewDisplay, versions as tslabVersions } from "tslab/dist/public";
 import { threadlabVersion } from "../kernel-info";
 import { requireHost } from "./host";
 
-export type { Display } from "tslab/dist/public";
+export type { Display } from "./display";
 
 /** `parallel.map(items, fn, { model })`: the notebook's worker pool. See also `%parallel`. */
 export * as parallel from "../parallel/public";
@@ -17,8 +17,8 @@ export { share } from "../share";
 /** threadpoolctl for Node: `threadpool.info()`, `threadpool.limits({ blas: 1 })`, `threadpool.doctor()`, … */
 export * as threadpool from "../threadpool";
 
-/** Rich output: `display.html("<b>hi</b>")`, `display.png(bytes)`, `display.markdown(…)`, … (tslab's helpers). */
-export const display = tslabDisplay;
+/** Rich output: `display(value)`, `display.html("<b>hi</b>")`, `display.vegalite(spec)`, … — see ./display.ts. */
+export { display } from "./display";
 
 /** A display that later calls overwrite in place (update_display_data), for progress and live values. */
 export const newDisplay = tslabNewDisplay;

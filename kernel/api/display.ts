@@ -1,0 +1,50 @@
+/**
+ * The display API of the `threadlab` module, in one place:
+ *
+ * - `display(value)` shows any value as a cell's last value would be shown (rich forms below), mid-cell.
+ * - A value shows itself through `[Symbol.for("Jupyter.display")]()` returning a MIME bundle (Deno's
+ *   convention), e.g. `{ "text/html": "<b>hi</b>" }`; a promise of one also works (then `await display(x)`).
+ * - Arrays of plain row objects and objects of equal-length columns show as an HTML table (first 50 rows,
+ *   with the total); `Uint8Array`s of PNG, JPEG, GIF or SVG bytes show as the image.
+ * - `display.html(s)`, `.markdown(s)`, `.svg(s)`, `.png(bytes)`, `.jpeg(bytes)`, `.gif(bytes)`, `.latex(s)`,
+ *   `.pdf(bytes)`, `.text(s)`, `.javascript(s)`, `.raw(mime, data)` (tslab's helpers), and
+ *   `display.vegalite(spec)` for a Vega-Lite chart (JupyterLab renders it).
+ * - `newDisplay()` returns a display that later calls update in place.
+ */
+import { display as tslabDisplay, Display as TslabDisplay } from "tslab/dist/public";
+import type { MimeBundle } from "../protocol/messages";
+import { renderNote, renderValue, Rendered } from "../execution/mime";
+import { requireHost } from "./host";
+
+/** Vega-Lite's MIME type; JupyterLab's built-in vega extension renders v5 specs. */
+export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
+
+export interface Display extends TslabDisplay {
+  /** Shows a value as a cell's value would be shown. Returns a promise only if the value's display method is async. */
+  (value: unknown): void | Promise<void>;
+  /** Shows a Vega-Lite (v5) chart: `display.vegalite({ data: { values }, mark: "bar", encoding: { … } })`. */
+  vegalite(spec: Record<string, unknown>): void;
+}
+
+function show(r: Rendered): void {
+  const host = requireHost("display");
+  if (r.note) host.write("stderr", renderNote(r.note));
+  host.display(r.data);
+}
+
+function displayValue(value: unknown): void | Promise<void> {
+  const r = renderValue(value);
+  return r instanceof Promise ? r.then(show) : show(r);
+}
+
+function vegalite(spec: Record<string, unknown>): void {
+  if (!spec || typeof spec !== "object" || Array.isArray(spec)) {
+    throw new TypeError(`display.vegalite needs a Vega-Lite spec object, e.g. { data: { values: [{ a: 1 }] }, mark: "bar", encoding: { x: { field: "a" } } }; got ${typeof spec}`);
+  }
+  const bundle: MimeBundle = { [VEGALITE_MIME]: spec, "text/plain": `<Vega-Lite chart${typeof spec.mark === "string" ? `: ${spec.mark}` : ""}>` };
+  requireHost("display.vegalite").display(bundle);
+}
+
+const methods = ["javascript", "html", "markdown", "latex", "svg", "png", "jpeg", "gif", "pdf", "text", "raw"] as const;
+
+export const display: Display = Object.assign(displayValue, Object.fromEntries(methods.map((m) => [m, (...a: unknown[]) => (tslabDisplay[m] as (...x: unknown[]) => unknown)(...a)])) as unknown as TslabDisplay, { vegalite });
