@@ -75,7 +75,8 @@ export class RawClient {
     c.startedAt = performance.now();
     c.proc = spawn(argv[0], argv.slice(1), {
       cwd: opts.cwd ?? dir,
-      env: { ...process.env, ...opts.env },
+      // Each test kernel keeps its history in its own directory unless the test shares a file on purpose.
+      env: { ...process.env, THREADLAB_HISTORY_FILE: join(dir, "history.sqlite"), ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     c.proc.stderr!.on("data", (d) => (c.stderr += d));
