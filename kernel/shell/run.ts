@@ -27,10 +27,15 @@ export function runProcess(file: string, args: string[], opts: ProcessOptions): 
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(interrupted());
     const child = spawn(file, args, { cwd: opts.cwd, env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let killTimer: NodeJS.Timeout | undefined;
+    // SIGINT first, as Ctrl-C would; then SIGKILL to the whole group, whether or not the shell has exited:
+    // a non-interactive shell starts `cmd &` with SIGINT ignored, and such a child would outlive it. The
+    // cell ends then too, even if an orphan still holds the output pipe.
     const stop = () => {
       signalGroup(child.pid, "SIGINT");
-      killTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), KILL_AFTER_MS);
+      setTimeout(() => {
+        signalGroup(child.pid, "SIGKILL");
+        reject(interrupted());
+      }, KILL_AFTER_MS);
     };
     opts.signal.addEventListener("abort", stop, { once: true });
     for (const name of ["stdout", "stderr"] as const) {
@@ -44,9 +49,8 @@ export function runProcess(file: string, args: string[], opts: ProcessOptions): 
     // "close", not "exit": all output has been read by then.
     child.once("close", (code, signal) => {
       opts.signal.removeEventListener("abort", stop);
-      clearTimeout(killTimer);
-      if (opts.signal.aborted) reject(interrupted());
-      else resolve({ code, signal });
+      // After an interrupt the cell ends when the group has been killed (above), not before.
+      if (!opts.signal.aborted) resolve({ code, signal });
     });
   });
 }

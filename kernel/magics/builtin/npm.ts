@@ -48,7 +48,8 @@ export function npmMagic(cwd: string): Magic {
       if (!word) throw new MagicError("%npm: which command? Usage: %npm install PKG…, %npm uninstall PKG…, %npm ls");
       const sub = SUBCOMMANDS[word];
       if (!sub) {
-        const near = closest(word, Object.keys(SUBCOMMANDS));
+        // Suggest the full names; a one- or two-letter alias is too close to everything.
+        const near = closest(word, Object.keys(SUBCOMMANDS).filter((n) => n.length > 2));
         throw new MagicError(`%npm: unknown command ${JSON.stringify(word)}.${near.length ? ` Did you mean ${near.join(", ")}?` : ""} %npm runs install, uninstall and ls (see %npm?)`);
       }
       if (sub !== "ls" && rest.length === 0) throw new MagicError(`%npm ${word}: name the packages, e.g. %npm ${word} lodash`);
