@@ -92,9 +92,11 @@ interface TimeitOptions {
   quiet: boolean;
 }
 
-/** Options come first; everything after them is the statement (so `-` in code is never read as an option). */
+/** Options come first; everything after them is the statement. */
 function splitOptions(raw: string): { opts: string; code: string } {
-  const m = /^((?:\s*-(?:[nr]\s*\d+|[oq](?=\s|$)|[A-Za-z](?=\s|$)|[A-Za-z]\s*\d+(?=\s|$)))*)\s*([\s\S]*)$/.exec(raw)!;
+  // Anything option-shaped before the statement is read as an option, so a misspelt one (-m 5, --number 5)
+  // is reported with a suggestion instead of being compiled as code.
+  const m = /^((?:\s*(?:-[A-Za-z]|--[A-Za-z][\w-]*)(?:\s*\d+)?(?=\s|$))*)\s*([\s\S]*)$/.exec(raw)!;
   return { opts: m[1], code: m[2] };
 }
 
