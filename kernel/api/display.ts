@@ -11,7 +11,7 @@
  *   `display.vegalite(spec)` for a Vega-Lite chart (JupyterLab renders it).
  * - `newDisplay()` returns a display that later calls update in place.
  */
-import { display as tslabDisplay, Display as TslabDisplay } from "tslab/dist/public";
+import { display as tslabDisplay, newDisplay as tslabNewDisplay } from "tslab/dist/public";
 import type { MimeBundle } from "../protocol/messages";
 import { renderNote, renderValue, Rendered } from "../execution/mime";
 import { requireHost } from "./host";
@@ -19,7 +19,26 @@ import { requireHost } from "./host";
 /** Vega-Lite's MIME type; JupyterLab's built-in vega extension renders v5 specs. */
 export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
 
-export interface Display extends TslabDisplay {
+/**
+ * tslab's display helpers, declared here rather than re-exported: a cell's `const d = newDisplay()` must
+ * have a type that notebooks can name through "threadlab" (TypeScript refuses types only reachable through
+ * threadlab's own node_modules/tslab).
+ */
+export interface DisplayHandle {
+  javascript(s: string): void;
+  html(s: string): void;
+  markdown(s: string): void;
+  latex(s: string): void;
+  svg(s: string): void;
+  png(b: Uint8Array): void;
+  jpeg(b: Uint8Array): void;
+  gif(b: Uint8Array): void;
+  pdf(b: Uint8Array): void;
+  text(s: string): void;
+  raw(contentType: string, b: string | Uint8Array): void;
+}
+
+export interface Display extends DisplayHandle {
   /** Shows a value as a cell's value would be shown. Returns a promise only if the value's display method is async. */
   (value: unknown): void | Promise<void>;
   /** Shows a Vega-Lite (v5) chart: `display.vegalite({ data: { values }, mark: "bar", encoding: { … } })`. */
@@ -47,4 +66,9 @@ function vegalite(spec: Record<string, unknown>): void {
 
 const methods = ["javascript", "html", "markdown", "latex", "svg", "png", "jpeg", "gif", "pdf", "text", "raw"] as const;
 
-export const display: Display = Object.assign(displayValue, Object.fromEntries(methods.map((m) => [m, (...a: unknown[]) => (tslabDisplay[m] as (...x: unknown[]) => unknown)(...a)])) as unknown as TslabDisplay, { vegalite });
+export const display: Display = Object.assign(displayValue, Object.fromEntries(methods.map((m) => [m, (...a: unknown[]) => (tslabDisplay[m] as (...x: unknown[]) => unknown)(...a)])) as unknown as DisplayHandle, { vegalite });
+
+/** A display that later calls overwrite in place (update_display_data), for progress and live values. */
+export function newDisplay(): DisplayHandle {
+  return tslabNewDisplay();
+}

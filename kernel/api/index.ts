@@ -2,11 +2,11 @@
  * The `threadlab` module as notebooks see it: `import { display, clearOutput } from "threadlab"`.
  * (In a cell, `require("threadlab")` is routed here by the kernel, whatever the notebook's directory.)
  */
-import { newDisplay as tslabNewDisplay, versions as tslabVersions } from "tslab/dist/public";
+import { versions as tslabVersions } from "tslab/dist/public";
 import { threadlabVersion } from "../kernel-info";
 import { requireHost } from "./host";
 
-export type { Display } from "./display";
+export type { Display, DisplayHandle } from "./display";
 
 /** `parallel.map(items, fn, { model })`: the notebook's worker pool. See also `%parallel`. */
 export * as parallel from "../parallel/public";
@@ -17,11 +17,8 @@ export { share } from "../share";
 /** threadpoolctl for Node: `threadpool.info()`, `threadpool.limits({ blas: 1 })`, `threadpool.doctor()`, … */
 export * as threadpool from "../threadpool";
 
-/** Rich output: `display(value)`, `display.html("<b>hi</b>")`, `display.vegalite(spec)`, … — see ./display.ts. */
-export { display } from "./display";
-
-/** A display that later calls overwrite in place (update_display_data), for progress and live values. */
-export const newDisplay = tslabNewDisplay;
+/** Rich output: `display(value)`, `display.html(…)`, `display.vegalite(spec)`, `newDisplay()` — see ./display.ts. */
+export { display, newDisplay } from "./display";
 
 /** Clears the output of the current cell; with `wait`, only when new output arrives (no flicker). */
 export function clearOutput(wait = false): void {
