@@ -7,6 +7,8 @@ import { CellExecutor, errorInfo, ErrorInfo } from "./execution/executor";
 import { OutputRouter } from "./execution/output";
 import { installTypeScriptForwarding } from "./execution/typescript-env";
 import { HistoryStore } from "./history/store";
+import { StdinChannel } from "./stdin/channel";
+import { installInputGlobals } from "./api/input";
 import { completeMagic, inspectMagic, isCompleteWithMagics } from "./magics/assist";
 import { registerBuiltinMagics } from "./magics/builtin";
 import { CellError } from "./magics/outcome";
@@ -29,6 +31,7 @@ interface ExecuteContent {
   store_history?: unknown;
   user_expressions?: unknown;
   stop_on_error?: unknown;
+  allow_stdin?: unknown;
 }
 
 type Outcome = { status: "ok"; hasValue: boolean; value?: unknown } | { status: "error"; error: ErrorInfo };
@@ -45,12 +48,14 @@ export class Kernel {
   readonly comms: CommManager;
   readonly executor: CellExecutor;
   readonly output: OutputRouter;
+  readonly stdin: StdinChannel;
   private readonly sockets: KernelSockets;
   private executionCount = 0;
   private readonly queue: Message[] = [];
   private running: Message | null = null;
   private abort = new AbortController();
   private silent = false;
+  private allowStdin = false;
   private payload: Array<Record<string, unknown>> = [];
   private warmTimer?: NodeJS.Timeout;
   private readonly shutdownHooks: Array<() => unknown> = [];
@@ -58,6 +63,11 @@ export class Kernel {
   constructor(private readonly info: ConnectionInfo, readonly cwd: string = process.cwd()) {
     this.output = new OutputRouter((type, content, parent) => this.emit(type, content, parent));
     this.sockets = new KernelSockets(info, this.session, (t) => this.output.log(t));
+    this.stdin = new StdinChannel(async (content, parent) => {
+      const msg = this.sockets.make({ msg_type: "input_request", content, parent });
+      await this.sockets.send("stdin", msg);
+      return msg;
+    }, (t) => this.output.log(t));
     this.comms = new CommManager(
       (type, content, parent, buffers) => void this.sockets.publish({ msg_type: type, content, parent, buffers }),
       (text, parent) => {
@@ -103,7 +113,12 @@ export class Kernel {
       locate: (compiled, name) => this.executor.sources.locate(compiled, name),
       currentParent: () => this.output.parent,
       write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
+      input: (prompt, password) => {
+        this.output.flush(); // what the cell printed before the question comes first
+        return this.stdin.ask(prompt, password, { msg: this.running, allowStdin: this.allowStdin });
+      },
     });
+    installInputGlobals();
     const kernel = this;
     process.on("SIGINT", () => this.interrupt());
     process.on("uncaughtException", (e) => this.reportStray("uncaught exception", e));
@@ -145,13 +160,14 @@ export class Kernel {
 
   interrupt(): void {
     this.executor.interrupt();
+    this.stdin.cancel(new Error("interrupted while waiting for input"));
     // Maps listen to this signal: a running %parallel map is cancelled with the cell.
     this.abort.abort(new Error("interrupted"));
   }
 
   private handle(channel: "shell" | "control" | "stdin", msg: Message): void {
     const type = msg.header.msg_type;
-    if (channel === "stdin") return; // input_reply without a pending input_request: nothing to do.
+    if (channel === "stdin") return this.stdin.handleReply(msg);
     if (type === "execute_request" && channel === "shell") {
       this.queue.push(msg);
       if (!this.running) void this.drain();
@@ -254,6 +270,7 @@ export class Kernel {
     this.output.flush();
     this.output.parent = msg;
     this.silent = silent;
+    this.allowStdin = !silent && c.allow_stdin === true;
     this.output.muted = silent;
     this.payload = [];
     this.abort = new AbortController();
@@ -261,6 +278,7 @@ export class Kernel {
     if (storeHistory) this.history.add(count, code);
 
     const outcome = await this.runCell(code, storeHistory ? count : undefined);
+    this.stdin.cancel(new Error("the cell that called input() ended before the answer came"));
     this.output.flush();
     if (outcome.status === "ok" && outcome.hasValue && outcome.value !== undefined) {
       const { data, note } = await renderValue(outcome.value);

@@ -20,6 +20,8 @@ export interface KernelHost {
   readonly locate?: Locate;
   /** The request whose output is current (opaque): output written later can be routed back to it. */
   currentParent(): unknown;
+  /** Asks the frontend of the running cell for a line of text (stdin channel); see api/input.ts. */
+  input?(prompt: string, password: boolean): Promise<string>;
   /** Writes to a stream of the given request's output (default: the current one). */
   write(stream: "stdout" | "stderr", text: string, parent?: unknown): void;
 }

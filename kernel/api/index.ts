@@ -20,6 +20,9 @@ export * as threadpool from "../threadpool";
 /** Rich output: `display(value)`, `display.html(…)`, `display.vegalite(spec)`, `newDisplay()` — see ./display.ts. */
 export { display, newDisplay } from "./display";
 
+/** `await input("name? ")`, `await prompt("name?", "default")`: ask the person at the notebook (also globals). */
+export { input, prompt } from "./input";
+
 /** Clears the output of the current cell; with `wait`, only when new output arrives (no flicker). */
 export function clearOutput(wait = false): void {
   requireHost("clearOutput").clearOutput(wait);

@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 /**
- * Makes `@types/node` and the `threadlab` module visible to tslab's compiler from any notebook directory.
+ * Makes `@types/node`, the `threadlab` module and the cell globals' types visible to tslab's compiler from
+ * any notebook directory.
  *
  * tslab looks for type roots from the notebook's directory upwards and, failing that, under its own
  * node_modules, which npm's hoisting empties: every cell then fails with "Cannot find name 'console'"
@@ -20,6 +21,8 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
   const forwards: Array<[string, string]> = [
     [`${base}/@types/node`, norm(nodeTypes)],
     [`${base}/threadlab`, norm(packageRoot)],
+    // The kernel's cell globals (input, prompt): a type root package, so every cell sees them.
+    [`${base}/@types/threadlab-globals`, norm(join(packageRoot, "kernel", "assets", "globals"))],
   ];
   const forward = (p: string): string => {
     // The compiler calls these hooks thousands of times per cell: bail out cheaply for unrelated paths.
@@ -43,7 +46,7 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
     const n = norm(p);
     if (n === `${base}/@types`) {
       const real = existsSync(n) ? readdirSync(n) : [];
-      return Array.from(new Set([...real, "node"]));
+      return Array.from(new Set([...real, "node", "threadlab-globals"]));
     }
     if (n === base) {
       const real = existsSync(n) ? orig(p) : [];
