@@ -69,7 +69,7 @@ export class Kernel {
       return msg;
     }, (t) => this.output.log(t));
     this.comms = new CommManager(
-      (type, content, parent, buffers) => void this.sockets.publish({ msg_type: type, content, parent, buffers }),
+      (type, content, parent, buffers, metadata) => void this.sockets.publish({ msg_type: type, content, parent, buffers, metadata }),
       (text, parent) => {
         this.output.log(text);
         this.output.write("stderr", `[threadlab comm] ${text}\n`, parent);

@@ -23,6 +23,10 @@ export { display, newDisplay } from "./display";
 /** `await input("name? ")`, `await prompt("name?", "default")`: ask the person at the notebook (also globals). */
 export { input, prompt } from "./input";
 
+/** Comms for user code: `comm.registerTarget(name, (c, open) => …)`, `comm.open(target, data)` — see ./comm.ts. */
+export { comm } from "./comm";
+export type { UserComm, UserCommMessage } from "./comm";
+
 /** Clears the output of the current cell; with `wait`, only when new output arrives (no flicker). */
 export function clearOutput(wait = false): void {
   requireHost("clearOutput").clearOutput(wait);
