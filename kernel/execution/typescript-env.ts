@@ -55,7 +55,17 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
     return orig(forward(p));
   });
   wrap("readDirectory", (orig) => (p: string, ...rest) => orig(forward(p), ...rest));
+  // No file-system watching of the notebook's node_modules. TypeScript debounces what its watchers report
+  // through timers, and tslab's compiler host allows one pending timer only: `%npm install` writing there
+  // while a failed module lookup was being watched left two, and every later cell failed with "Unexpected
+  // pending rebuildTimer". New packages are still found: each cell's imports are resolved when it compiles.
+  const quiet = { close: () => undefined };
+  wrap("watchDirectory", (orig) => (p: string, ...rest) => (isUnder(norm(p), base) || norm(p) === norm(cwd) ? quiet : orig(p, ...rest)));
   (sys as any).__threadlabForwarded = true;
+}
+
+function isUnder(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir + "/");
 }
 
 function norm(p: string): string {

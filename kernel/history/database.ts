@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { absoluteSession, HistoryBackend, HistoryEntry, HistoryQuery } from "./query";
-import { openSqlite, SqliteDatabase, SqliteStatement } from "./sqlite";
+import { BUSY_TIMEOUT_MS, openSqlite, SqliteDatabase, SqliteStatement } from "./sqlite";
 
 /**
  * History across sessions in SQLite, with IPython's schema (sessions, history, output_history), so the
@@ -25,7 +25,7 @@ export class HistoryDatabase implements HistoryBackend {
     this.db = opened.db;
     this.binding = opened.binding;
     try {
-      this.db.exec(`PRAGMA busy_timeout = 3000`);
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // WAL: readers never block the writer; a reader-only failure (e.g. a read-only file system) is not
       // fatal here, the first write will tell.
       this.db.exec(`PRAGMA journal_mode = WAL`);

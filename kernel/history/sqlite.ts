@@ -25,13 +25,15 @@ export interface OpenedDatabase {
 
 export function openSqlite(path: string): OpenedDatabase {
   let libsqlError: unknown;
+  let Database: (new (path: string, opts?: { timeout?: number }) => SqliteDatabase) | undefined;
   try {
-    const Database = require("libsql") as new (path: string, opts?: { timeout?: number }) => SqliteDatabase;
-    return { db: new Database(path, { timeout: BUSY_TIMEOUT_MS }), binding: "libsql" };
+    Database = require("libsql");
   } catch (e) {
     if (!isLoadError(e)) throw e;
     libsqlError = e;
   }
+  // Opening is outside the try: a file that cannot be opened is the caller's error, not a missing binding.
+  if (Database) return { db: new Database(path, { timeout: BUSY_TIMEOUT_MS }), binding: "libsql" };
   let nodeSqlite: { DatabaseSync: new (path: string) => SqliteDatabase };
   try {
     nodeSqlite = require("node:sqlite");

@@ -40,7 +40,8 @@ export function npmMagic(cwd: string): Magic {
       "Runs the npm of the kernel's Node.js with --prefix <notebook directory> (a package.json is created there if",
       "missing); its output streams into the cell, a failure is the cell's error. Other npm options pass through",
       "(--save-dev, a version: lodash@4). The next cell can import what was installed; packages without their",
-      "own types need @types/PKG for type checking.",
+      "own types need @types/PKG for type checking. If a cell tried to import the package before it was",
+      "installed, the compiler remembers it as missing: restart the kernel once.",
     ].join("\n"),
     args: "raw",
     async line(_a, raw, ctx) {

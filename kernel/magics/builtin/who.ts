@@ -24,10 +24,10 @@ function short(v: unknown): string {
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
-/** The notebook's own names: tslab's exports, less the markers it adds. */
+/** The notebook's own names: tslab's exports, less its module marker. */
 function names(locals: Record<string, unknown>, types: string[]): string[] {
   return Object.keys(locals)
-    .filter((n) => n !== "__esModule" && !n.startsWith("threadlab_"))
+    .filter((n) => n !== "__esModule")
     .filter((n) => types.length === 0 || types.includes(typeName(locals[n])))
     .sort();
 }
