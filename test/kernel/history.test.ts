@@ -97,6 +97,22 @@ describe("a history database that cannot be used", () => {
     assert.match(log.join("\n"), /cannot open the history database .*a-file\/history\.sqlite/);
   });
 
+  test("a database that fails mid-session: the session's entries stay, later ones go to memory, one warning", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "threadlab-hist-")), "history.sqlite");
+    const log: string[] = [];
+    const h = new HistoryStore((t) => log.push(t), () => file);
+    h.add(1, "first");
+    assert.equal(h.location, file);
+    // SQLite's own refusal to write (as for a file turned read-only): every later write fails.
+    (h as unknown as { backend: { db: { exec(sql: string): void } } }).backend.db.exec("PRAGMA query_only = ON");
+    h.add(2, "second");
+    h.add(3, "third");
+    assert.equal(h.location, "memory");
+    assert.deepEqual(h.query({ hist_access_type: "range", session: 0, start: 1 }).map((r) => r[2]), ["first", "second", "third"]);
+    assert.equal(log.length, 1, log.join("\n"));
+    assert.match(log[0], /cannot write to the history database .*stays in memory/);
+  });
+
   test(":memory: keeps history in memory without a warning", () => {
     const log: string[] = [];
     const h = new HistoryStore((t) => log.push(t), () => ":memory:");
