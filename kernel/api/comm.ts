@@ -34,7 +34,11 @@ export interface UserComm {
 }
 
 function wrap(c: Comm): UserComm {
-  const toUser = (m: CommMessage): UserCommMessage => ({ data: m.data, buffers: m.buffers, metadata: (m.parent?.metadata as Record<string, unknown>) ?? {} });
+  const toUser = (m: CommMessage): UserCommMessage => ({
+    data: m.data,
+    buffers: m.buffers,
+    metadata: (m.parent?.metadata as Record<string, unknown>) ?? {},
+  });
   return {
     id: c.id,
     targetName: c.targetName,
@@ -54,10 +58,23 @@ const RESERVED = new Set(["threadlab", "threadlab.echo"]);
 export const comm = {
   /** Serves comms the frontend opens to `target`; `open` is the comm_open's data, buffers and metadata. */
   registerTarget(target: string, handler: (c: UserComm, open: UserCommMessage) => unknown): void {
-    if (typeof target !== "string" || !target) throw new TypeError("comm.registerTarget needs a target name, e.g. comm.registerTarget(\"my.target\", (c, open) => …)");
-    if (RESERVED.has(target)) throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own; choose another name`);
-    if (typeof handler !== "function") throw new TypeError("comm.registerTarget needs a function (comm, openMessage) => … as its second argument");
-    requireHost("comm.registerTarget").comms.registerTarget(target, async (c, open) => void (await handler(wrap(c), { data: open.data, buffers: open.buffers, metadata: (open.parent?.metadata as Record<string, unknown>) ?? {} })));
+    if (typeof target !== "string" || !target)
+      throw new TypeError(
+        'comm.registerTarget needs a target name, e.g. comm.registerTarget("my.target", (c, open) => …)',
+      );
+    if (RESERVED.has(target))
+      throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own; choose another name`);
+    if (typeof handler !== "function")
+      throw new TypeError("comm.registerTarget needs a function (comm, openMessage) => … as its second argument");
+    requireHost("comm.registerTarget").comms.registerTarget(
+      target,
+      async (c, open) =>
+        void (await handler(wrap(c), {
+          data: open.data,
+          buffers: open.buffers,
+          metadata: (open.parent?.metadata as Record<string, unknown>) ?? {},
+        })),
+    );
   },
 
   /** Stops serving `target` (comms already open stay open). */
@@ -67,8 +84,13 @@ export const comm = {
   },
 
   /** Opens a comm to a frontend target (e.g. "jupyter.widget"); `metadata` goes on the comm_open message. */
-  open(target: string, data: unknown = {}, opts: { buffers?: Buffer[]; metadata?: Record<string, unknown> } = {}): UserComm {
-    if (typeof target !== "string" || !target) throw new TypeError("comm.open needs a target name, e.g. comm.open(\"jupyter.widget\", data)");
+  open(
+    target: string,
+    data: unknown = {},
+    opts: { buffers?: Buffer[]; metadata?: Record<string, unknown> } = {},
+  ): UserComm {
+    if (typeof target !== "string" || !target)
+      throw new TypeError('comm.open needs a target name, e.g. comm.open("jupyter.widget", data)');
     const host = requireHost("comm.open");
     return wrap(host.comms.open(target, data, host.currentParent() as Message | null, opts));
   },

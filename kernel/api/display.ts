@@ -58,15 +58,26 @@ function displayValue(value: unknown): void | Promise<void> {
 
 function vegalite(spec: Record<string, unknown>): void {
   if (!spec || typeof spec !== "object" || Array.isArray(spec)) {
-    throw new TypeError(`display.vegalite needs a Vega-Lite spec object, e.g. { data: { values: [{ a: 1 }] }, mark: "bar", encoding: { x: { field: "a" } } }; got ${typeof spec}`);
+    throw new TypeError(
+      `display.vegalite needs a Vega-Lite spec object, e.g. { data: { values: [{ a: 1 }] }, mark: "bar", encoding: { x: { field: "a" } } }; got ${typeof spec}`,
+    );
   }
-  const bundle: MimeBundle = { [VEGALITE_MIME]: spec, "text/plain": `<Vega-Lite chart${typeof spec.mark === "string" ? `: ${spec.mark}` : ""}>` };
+  const bundle: MimeBundle = {
+    [VEGALITE_MIME]: spec,
+    "text/plain": `<Vega-Lite chart${typeof spec.mark === "string" ? `: ${spec.mark}` : ""}>`,
+  };
   requireHost("display.vegalite").display(bundle);
 }
 
 const methods = ["javascript", "html", "markdown", "latex", "svg", "png", "jpeg", "gif", "pdf", "text", "raw"] as const;
 
-export const display: Display = Object.assign(displayValue, Object.fromEntries(methods.map((m) => [m, (...a: unknown[]) => (tslabDisplay[m] as (...x: unknown[]) => unknown)(...a)])) as unknown as DisplayHandle, { vegalite });
+export const display: Display = Object.assign(
+  displayValue,
+  Object.fromEntries(
+    methods.map((m) => [m, (...a: unknown[]) => (tslabDisplay[m] as (...x: unknown[]) => unknown)(...a)]),
+  ) as unknown as DisplayHandle,
+  { vegalite },
+);
 
 /** A display that later calls overwrite in place (update_display_data), for progress and live values. */
 export function newDisplay(): DisplayHandle {

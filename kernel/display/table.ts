@@ -20,7 +20,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function isCell(v: unknown): boolean {
-  return v === null || v === undefined || ["string", "number", "boolean", "bigint"].includes(typeof v) || v instanceof Date;
+  return (
+    v === null || v === undefined || ["string", "number", "boolean", "bigint"].includes(typeof v) || v instanceof Date
+  );
 }
 
 type Column = ArrayLike<unknown>;
@@ -71,6 +73,7 @@ export function tableHtml(t: Table): string {
   const body = t.rows
     .map((r, i) => `<tr><th>${i}</th>${r.map((v) => `<td>${escapeHtml(cellText(v))}</td>`).join("")}</tr>`)
     .join("");
-  const note = t.total > t.rows.length ? `<p>${t.rows.length} of ${t.total.toLocaleString("en-US")} rows shown</p>` : "";
+  const note =
+    t.total > t.rows.length ? `<p>${t.rows.length} of ${t.total.toLocaleString("en-US")} rows shown</p>` : "";
   return `<div class="threadlab-table"><table class="dataframe"><caption>${t.total.toLocaleString("en-US")} rows × ${t.columns.length} columns</caption>${head}<tbody>${body}</tbody></table>${note}</div>`;
 }

@@ -35,7 +35,11 @@ export function renderValue(value: unknown): Rendered | Promise<Rendered> {
     } catch (e) {
       return failed(value, e);
     }
-    if (isThenable(bundle)) return Promise.resolve(bundle).then((b) => fromBundle(value, b), (e) => failed(value, e));
+    if (isThenable(bundle))
+      return Promise.resolve(bundle).then(
+        (b) => fromBundle(value, b),
+        (e) => failed(value, e),
+      );
     return fromBundle(value, bundle);
   }
   const image = detectImage(value);
@@ -54,7 +58,10 @@ function displayMethod(value: unknown): ((this: unknown) => unknown) | undefined
 
 function fromBundle(value: unknown, bundle: unknown): Rendered {
   if (!bundle || typeof bundle !== "object" || Array.isArray(bundle)) {
-    return { data: { "text/plain": plain(value) }, note: `its [Symbol.for("Jupyter.display")]() returned ${inspect(bundle, { depth: 0 })}, not a MIME bundle like { "text/html": "…" }` };
+    return {
+      data: { "text/plain": plain(value) },
+      note: `its [Symbol.for("Jupyter.display")]() returned ${inspect(bundle, { depth: 0 })}, not a MIME bundle like { "text/html": "…" }`,
+    };
   }
   return { data: { "text/plain": plain(value), ...(bundle as MimeBundle) } };
 }
@@ -70,7 +77,9 @@ export function renderNote(note: string): string {
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return !!v && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
+  return (
+    !!v && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function"
+  );
 }
 
 function plain(value: unknown): string {

@@ -30,10 +30,16 @@ export class HistoryDatabase implements HistoryBackend {
       // fatal here, the first write will tell.
       this.db.exec(`PRAGMA journal_mode = WAL`);
       this.db.exec(SCHEMA);
-      const r = this.db.prepare(`INSERT INTO sessions (start, num_cmds, remark) VALUES (datetime('now'), 0, 'threadlab')`).run();
+      const r = this.db
+        .prepare(`INSERT INTO sessions (start, num_cmds, remark) VALUES (datetime('now'), 0, 'threadlab')`)
+        .run();
       this.session = Number(r.lastInsertRowid);
-      this.insertInput = this.db.prepare(`INSERT OR REPLACE INTO history (session, line, source, source_raw) VALUES (?, ?, ?, ?)`);
-      this.insertOutput = this.db.prepare(`INSERT OR REPLACE INTO output_history (session, line, output) VALUES (?, ?, ?)`);
+      this.insertInput = this.db.prepare(
+        `INSERT OR REPLACE INTO history (session, line, source, source_raw) VALUES (?, ?, ?, ?)`,
+      );
+      this.insertOutput = this.db.prepare(
+        `INSERT OR REPLACE INTO output_history (session, line, output) VALUES (?, ?, ?)`,
+      );
       this.endSession = this.db.prepare(`UPDATE sessions SET end = datetime('now'), num_cmds = ? WHERE session = ?`);
     } catch (e) {
       this.db.close();
@@ -61,7 +67,11 @@ export class HistoryDatabase implements HistoryBackend {
         const session = absoluteSession(q.session, this.session);
         const start = q.start ?? 0;
         const stop = q.stop && q.stop > 0 ? q.stop : Number.MAX_SAFE_INTEGER;
-        return rows(this.db.prepare(`${base} WHERE h.session = ? AND h.line >= ? AND h.line < ? ORDER BY h.line`).all(session, start, stop));
+        return rows(
+          this.db
+            .prepare(`${base} WHERE h.session = ? AND h.line >= ? AND h.line < ? ORDER BY h.line`)
+            .all(session, start, stop),
+        );
       }
       case "search": {
         const pattern = q.pattern ?? "*";
@@ -87,7 +97,12 @@ export class HistoryDatabase implements HistoryBackend {
 }
 
 function rows(raw: Array<Record<string, unknown>>): HistoryEntry[] {
-  return raw.map((r) => ({ session: Number(r.session), line: Number(r.line), input: String(r.input), output: r.output == null ? null : String(r.output) }));
+  return raw.map((r) => ({
+    session: Number(r.session),
+    line: Number(r.line),
+    input: String(r.input),
+    output: r.output == null ? null : String(r.output),
+  }));
 }
 
 const SCHEMA = `

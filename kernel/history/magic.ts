@@ -7,7 +7,11 @@ const options: MagicOption[] = [
   { name: "n", type: "boolean", description: "show line numbers (session/line for other sessions)" },
   { name: "o", type: "boolean", description: "show each input's value too (as text)" },
   { name: "l", type: "string", description: "the last N inputs over all sessions (default 10)" },
-  { name: "g", type: "string", description: "inputs over all sessions matching a glob (*, ?, […]), anywhere in the input" },
+  {
+    name: "g",
+    type: "string",
+    description: "inputs over all sessions matching a glob (*, ?, […]), anywhere in the input",
+  },
 ];
 
 /** `4`, `4-6` (inclusive, as in IPython), `~1/` (the whole previous session), `~2/7`, `12/1-5`. */
@@ -33,20 +37,36 @@ export function historyMagic(store: HistoryStore): Magic {
       const current = store.session;
       const rows: HistoryEntry[] = [];
       const add = (r: ReturnType<HistoryStore["query"]>) =>
-        r.forEach((row) => rows.push(typeof row[2] === "string" ? { session: row[0], line: row[1], input: row[2], output: null } : { session: row[0], line: row[1], input: row[2][0], output: row[2][1] }));
+        r.forEach((row) =>
+          rows.push(
+            typeof row[2] === "string"
+              ? { session: row[0], line: row[1], input: row[2], output: null }
+              : { session: row[0], line: row[1], input: row[2][0], output: row[2][1] },
+          ),
+        );
       if (args.g !== undefined) {
         const pattern = String(args.g);
-        add(store.query({ hist_access_type: "search", pattern: pattern.includes("*") ? pattern : `*${pattern}*`, output: true }));
+        add(
+          store.query({
+            hist_access_type: "search",
+            pattern: pattern.includes("*") ? pattern : `*${pattern}*`,
+            output: true,
+          }),
+        );
       } else if (args.l !== undefined) {
         const n = args.l === "" ? 10 : Number(args.l);
-        if (!Number.isInteger(n) || n < 1) throw new MagicError(`%history: -l needs a whole number ≥ 1, got ${JSON.stringify(args.l)}`);
+        if (!Number.isInteger(n) || n < 1)
+          throw new MagicError(`%history: -l needs a whole number ≥ 1, got ${JSON.stringify(args.l)}`);
         add(store.query({ hist_access_type: "tail", n, output: true }));
       } else if (args._.length === 0) {
         add(store.query({ hist_access_type: "range", session: 0, start: 1, output: true }));
       } else {
         for (const word of args._) {
           const m = RANGE.exec(word);
-          if (!m || (!m[2] && !m[3])) throw new MagicError(`%history: ${JSON.stringify(word)} is not a range; write 4, 4-6, ~1/, ~2/7 or 12/1-5 (see %history?)`);
+          if (!m || (!m[2] && !m[3]))
+            throw new MagicError(
+              `%history: ${JSON.stringify(word)} is not a range; write 4, 4-6, ~1/, ~2/7 or 12/1-5 (see %history?)`,
+            );
           const session = m[2] === undefined ? 0 : m[1] ? -Number(m[2]) : Number(m[2]);
           const start = m[3] === undefined ? 1 : Number(m[3]);
           const stop = m[4] !== undefined ? Number(m[4]) + 1 : m[3] !== undefined ? start + 1 : 0;
@@ -54,7 +74,9 @@ export function historyMagic(store: HistoryStore): Magic {
         }
       }
       // The %history line itself is already stored; IPython leaves it out of its own listing.
-      const shown = rows.filter((e) => !(e.session === current && e.line === ctx.cell && /^\s*%history\b/.test(e.input)));
+      const shown = rows.filter(
+        (e) => !(e.session === current && e.line === ctx.cell && /^\s*%history\b/.test(e.input)),
+      );
       ctx.print(shown.map((e) => formatEntry(e, current, Boolean(args.n), Boolean(args.o))).join(""));
     },
   };

@@ -38,7 +38,10 @@ export class MemoryHistory implements HistoryBackend {
         if (q.unique) {
           // Keep the latest occurrence of each input, in order of that occurrence (IPython does the same).
           const seen = new Set<string>();
-          hits = hits.reverse().filter((e) => !seen.has(e.input) && seen.add(e.input)).reverse();
+          hits = hits
+            .reverse()
+            .filter((e) => !seen.has(e.input) && seen.add(e.input))
+            .reverse();
         }
         return q.n && q.n > 0 ? hits.slice(-q.n) : hits;
       }

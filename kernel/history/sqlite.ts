@@ -38,7 +38,10 @@ export function openSqlite(path: string): OpenedDatabase {
   try {
     nodeSqlite = require("node:sqlite");
   } catch {
-    throw new Error(`no SQLite binding: libsql did not load (${(libsqlError as Error)?.message}) and this Node.js has no node:sqlite (22.5+)`, { cause: libsqlError });
+    throw new Error(
+      `no SQLite binding: libsql did not load (${(libsqlError as Error)?.message}) and this Node.js has no node:sqlite (22.5+)`,
+      { cause: libsqlError },
+    );
   }
   return { db: new nodeSqlite.DatabaseSync(path), binding: "node:sqlite" };
 }
@@ -51,5 +54,9 @@ export const BUSY_TIMEOUT_MS = 3000;
 
 function isLoadError(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
-  return code === "MODULE_NOT_FOUND" || code === "ERR_DLOPEN_FAILED" || /Cannot find module|not supported|dlopen/i.test(String((e as Error)?.message));
+  return (
+    code === "MODULE_NOT_FOUND" ||
+    code === "ERR_DLOPEN_FAILED" ||
+    /Cannot find module|not supported|dlopen/i.test(String((e as Error)?.message))
+  );
 }

@@ -26,7 +26,12 @@ const KILL_AFTER_MS = 1000;
 export function runProcess(file: string, args: string[], opts: ProcessOptions): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(interrupted());
-    const child = spawn(file, args, { cwd: opts.cwd, env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(file, args, {
+      cwd: opts.cwd,
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     // SIGINT first, as Ctrl-C would; then SIGKILL to the whole group, whether or not the shell has exited:
     // a non-interactive shell starts `cmd &` with SIGINT ignored, and such a child would outlive it. The
     // cell ends then too, even if an orphan still holds the output pipe.
@@ -72,7 +77,11 @@ export function exitError(what: string, r: ProcessResult): CellError {
 }
 
 function interrupted(): CellError {
-  return new CellError({ ename: "Interrupted", evalue: "the cell was interrupted", traceback: ["Interrupted: the cell was interrupted"] });
+  return new CellError({
+    ename: "Interrupted",
+    evalue: "the cell was interrupted",
+    traceback: ["Interrupted: the cell was interrupted"],
+  });
 }
 
 function notFound(file: string): ErrorInfo {

@@ -26,13 +26,15 @@ export class StdinChannel {
    * allowed stdin.
    */
   async ask(prompt: string, password: boolean, request: { msg: Message | null; allowStdin: boolean }): Promise<string> {
-    if (!request.msg) throw new StdinNotAllowedError("input() works only while a cell runs (it asks the frontend that ran the cell)");
+    if (!request.msg)
+      throw new StdinNotAllowedError("input() works only while a cell runs (it asks the frontend that ran the cell)");
     if (!request.allowStdin) {
       throw new StdinNotAllowedError(
         "input() needs a frontend that answers input requests; this one sent allow_stdin: false (e.g. nbclient, jupyter execute, or a silent request). Put the value in the code instead, or run the cell in JupyterLab or Notebook",
       );
     }
-    if (this.pending) throw new Error("input() is already waiting for an answer; await the first input() before asking again");
+    if (this.pending)
+      throw new Error("input() is already waiting for an answer; await the first input() before asking again");
     const answer = new Promise<string>((resolve, reject) => (this.pending = { id: "", resolve, reject }));
     const pending = this.pending!;
     try {
@@ -48,7 +50,11 @@ export class StdinChannel {
   /** An input_reply from the frontend. */
   handleReply(msg: Message): void {
     const p = this.pending;
-    if (msg.header.msg_type !== "input_reply" || !p || (p.id && msg.parent_header?.msg_id && msg.parent_header.msg_id !== p.id)) {
+    if (
+      msg.header.msg_type !== "input_reply" ||
+      !p ||
+      (p.id && msg.parent_header?.msg_id && msg.parent_header.msg_id !== p.id)
+    ) {
       this.log(`stdin: ignoring ${msg.header.msg_type} that answers no pending input request`);
       return;
     }

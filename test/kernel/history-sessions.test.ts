@@ -36,12 +36,22 @@ describe("history across sessions", () => {
         [firstSession, 2, ["before + 1", "43"]],
         [firstSession + 1, 1, ["const after = 1", null]],
       ]);
-      assert.deepEqual(await history(second, { hist_access_type: "range", session: -1, start: 1, stop: 3 }), [[firstSession, 1, "const before = 6 * 7"], [firstSession, 2, "before + 1"]]);
-      assert.deepEqual((await history(second, { hist_access_type: "search", pattern: "before*", n: 10 })).map((r) => r[2]), ["before + 1"]);
+      assert.deepEqual(await history(second, { hist_access_type: "range", session: -1, start: 1, stop: 3 }), [
+        [firstSession, 1, "const before = 6 * 7"],
+        [firstSession, 2, "before + 1"],
+      ]);
+      assert.deepEqual(
+        (await history(second, { hist_access_type: "search", pattern: "before*", n: 10 })).map((r) => r[2]),
+        ["before + 1"],
+      );
       const { outputs } = await second.execute("%history -n ~1/1-2");
       assert.equal(streamText(outputs), `${firstSession}/1: const before = 6 * 7\n${firstSession}/2: before + 1\n`);
       const own = await second.execute("%history");
-      assert.equal(streamText(own.outputs), "const after = 1\n%history -n ~1/1-2\n", "this session only, without the running %history line");
+      assert.equal(
+        streamText(own.outputs),
+        "const after = 1\n%history -n ~1/1-2\n",
+        "this session only, without the running %history line",
+      );
     } finally {
       await second.close();
     }
@@ -65,11 +75,23 @@ describe("history across sessions", () => {
       for (const [k, session] of sessions.entries()) {
         const mine = all.filter((r) => r[0] === session);
         assert.equal(mine.length, cells);
-        assert.deepEqual(mine.map((r) => r[1]), Array.from({ length: cells }, (_, i) => i + 1));
+        assert.deepEqual(
+          mine.map((r) => r[1]),
+          Array.from({ length: cells }, (_, i) => i + 1),
+        );
         const base = Number((mine[0][2] as [string, string])[0]) >= 1000 ? 1000 : 0;
-        assert.ok(mine.every((r, i) => (r[2] as [string, string])[0] === String(base + i) && (r[2] as [string, string])[1] === String(base + i)), `session ${k}: inputs and outputs in order`);
+        assert.ok(
+          mine.every(
+            (r, i) =>
+              (r[2] as [string, string])[0] === String(base + i) && (r[2] as [string, string])[1] === String(base + i),
+          ),
+          `session ${k}: inputs and outputs in order`,
+        );
       }
-      const Database = require("libsql") as new (path: string) => { prepare(sql: string): { get(): Record<string, unknown> }; close(): void };
+      const Database = require("libsql") as new (path: string) => {
+        prepare(sql: string): { get(): Record<string, unknown> };
+        close(): void;
+      };
       const db = new Database(file);
       assert.equal(db.prepare("PRAGMA integrity_check").get().integrity_check, "ok");
       db.close();
@@ -86,7 +108,10 @@ describe("history across sessions", () => {
       const { reply } = await c.execute("1 + 1");
       assert.equal(reply.content.status, "ok");
       assert.deepEqual(await history(c, { hist_access_type: "tail", n: 5 }), [[1, 1, "1 + 1"]]);
-      assert.match(c.stderr, /history: cannot open the history database .*history\.sqlite: .*This session's history stays in memory/);
+      assert.match(
+        c.stderr,
+        /history: cannot open the history database .*history\.sqlite: .*This session's history stays in memory/,
+      );
     } finally {
       await c.close();
     }

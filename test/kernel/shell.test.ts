@@ -26,7 +26,9 @@ describe("shell commands from cells", () => {
   });
 
   test("!cmd runs in the notebook's directory with $name from the notebook, other $VARS left to the shell", async () => {
-    const { reply, outputs } = await k.execute(`const who = "threadlab"\nconst nums = [1, 2, 3]\n!echo hello $who $nums '$$HOME'; echo "$HOME"; pwd`);
+    const { reply, outputs } = await k.execute(
+      `const who = "threadlab"\nconst nums = [1, 2, 3]\n!echo hello $who $nums '$$HOME'; echo "$HOME"; pwd`,
+    );
     assert.equal(reply.content.status, "ok");
     assert.equal(streamText(outputs), `hello threadlab 1 2 3 $HOME\n${homedir()}\n${k.dir}\n`);
   });
@@ -66,7 +68,11 @@ describe("shell commands from cells", () => {
 
   test("interrupt stops a running command and what it started; the kernel stays usable", async () => {
     const pidFile = join(k.dir, "child.pid");
-    const msg = k.message("execute_request", { code: `!sleep 60 & echo $! > child.pid; wait`, silent: false, store_history: true });
+    const msg = k.message("execute_request", {
+      code: `!sleep 60 & echo $! > child.pid; wait`,
+      silent: false,
+      store_history: true,
+    });
     const reply = k.replyTo(msg.header.msg_id, 20000);
     await k.send("shell", msg);
     const deadline = Date.now() + 10000;
@@ -98,7 +104,10 @@ describe("%npm", () => {
     // A package made here, packed as the registry would serve it: installs without the network.
     const src = join(k.dir, "pkg-src");
     mkdirSync(src);
-    writeFileSync(join(src, "package.json"), JSON.stringify({ name: "threadlab-test-greet", version: "1.0.0", main: "index.js", types: "index.d.ts" }));
+    writeFileSync(
+      join(src, "package.json"),
+      JSON.stringify({ name: "threadlab-test-greet", version: "1.0.0", main: "index.js", types: "index.d.ts" }),
+    );
     writeFileSync(join(src, "index.js"), `exports.greet = (name) => "hello " + name;\n`);
     writeFileSync(join(src, "index.d.ts"), `export declare function greet(name: string): string;\n`);
     const packed = spawnSync("npm", ["pack", "--silent", "--pack-destination", k.dir], { cwd: src, encoding: "utf8" });
@@ -125,7 +134,10 @@ describe("%npm", () => {
   test("%npm install of a package that does not exist is an error naming it; the kernel lives", async () => {
     const r = await k.execute(`%npm install threadlab-no-such-package-7f3a9c`, {}, 120000);
     assert.equal(r.reply.content.status, "error");
-    assert.match(String(r.reply.content.evalue), /^npm install threadlab-no-such-package-7f3a9c exited with status \d+$/);
+    assert.match(
+      String(r.reply.content.evalue),
+      /^npm install threadlab-no-such-package-7f3a9c exited with status \d+$/,
+    );
     assert.match(streamText(r.outputs, "stderr"), /threadlab-no-such-package-7f3a9c|E404|ENOTFOUND|EAI_AGAIN/);
     assert.equal(resultText((await k.execute("1 + 1")).outputs), "2");
   });

@@ -14,7 +14,13 @@ describe("stdin: input() and prompt()", () => {
   });
 
   function start(code: string) {
-    const msg = k.message("execute_request", { code, silent: false, store_history: true, allow_stdin: true, stop_on_error: true });
+    const msg = k.message("execute_request", {
+      code,
+      silent: false,
+      store_history: true,
+      allow_stdin: true,
+      stop_on_error: true,
+    });
     const reply = k.replyTo(msg.header.msg_id, 20000);
     return { msg, reply, sent: k.send("shell", msg) };
   }
@@ -37,7 +43,9 @@ describe("stdin: input() and prompt()", () => {
 
   test("prompt() from the threadlab module, with a password field and a default for an empty answer", async () => {
     const seen = k.inputRequests.length;
-    const run = start(`import { input as ask, prompt as p } from "threadlab"\nconst secret = await ask("pin: ", { password: true })\nconst colour = await p("colour?", "blue")\nsecret.length + " " + colour`);
+    const run = start(
+      `import { input as ask, prompt as p } from "threadlab"\nconst secret = await ask("pin: ", { password: true })\nconst colour = await p("colour?", "blue")\nsecret.length + " " + colour`,
+    );
     const first = await k.nextInputRequest(seen);
     assert.deepEqual(first.content, { prompt: "pin: ", password: true });
     await k.reply(first, "1234");

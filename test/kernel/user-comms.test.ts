@@ -33,7 +33,11 @@ comm.registerTarget("demo.counter", (c, open) => {
   c.onMsg((m) => { total += (m.data as { add: number }).add; c.send({ total }); });
   c.onClose((m) => seen.push(["closed", m.data]));
 });`);
-    const open = k.message("comm_open", { comm_id: "counter-1", target_name: "demo.counter", data: { start: 10 } }, { version: "1.0" });
+    const open = k.message(
+      "comm_open",
+      { comm_id: "counter-1", target_name: "demo.counter", data: { start: 10 } },
+      { version: "1.0" },
+    );
     await k.send("shell", open);
     const mine = (m: Message) => m.header.msg_type === "comm_msg" && m.content.comm_id === "counter-1";
     assert.deepEqual((await iopub(mine))[0].content.data, { total: 10, version: "1.0" });
@@ -45,7 +49,8 @@ comm.registerTarget("demo.counter", (c, open) => {
   });
 
   test("comm.open from a cell sends comm_open with metadata, parented to the cell; send, onMsg and close work", async () => {
-    const r = await k.execute(`const c = comm.open("frontend.target", { state: { value: 1 } }, { metadata: { version: "2.1.0" } })
+    const r =
+      await k.execute(`const c = comm.open("frontend.target", { state: { value: 1 } }, { metadata: { version: "2.1.0" } })
 const got: unknown[] = []
 c.onMsg((m) => got.push(m.data))
 c.send({ method: "update", state: { value: 2 } })
@@ -61,7 +66,10 @@ c.id`);
     assert.deepEqual(sent?.content.data, { method: "update", state: { value: 2 } });
     await k.send("shell", k.message("comm_msg", { comm_id: id, data: { method: "update", state: { value: 7 } } }));
     await new Promise((res) => setTimeout(res, 200));
-    assert.equal(resultText((await k.execute("JSON.stringify(got)")).outputs), `'[{"method":"update","state":{"value":7}}]'`);
+    assert.equal(
+      resultText((await k.execute("JSON.stringify(got)")).outputs),
+      `'[{"method":"update","state":{"value":7}}]'`,
+    );
     await k.execute("c.close()");
     await iopub((m) => m.header.msg_type === "comm_close" && m.content.comm_id === id);
     const again = await k.execute(`c.send({})`);
@@ -69,7 +77,9 @@ c.id`);
   });
 
   test("a handler that throws is reported in stderr and the comm keeps working; bad arguments are clear errors", async () => {
-    await k.execute(`comm.registerTarget("demo.fragile", (c) => c.onMsg((m) => { if ((m.data as any).fail) throw new Error("handler broke"); c.send({ ok: true }); }))`);
+    await k.execute(
+      `comm.registerTarget("demo.fragile", (c) => c.onMsg((m) => { if ((m.data as any).fail) throw new Error("handler broke"); c.send({ ok: true }); }))`,
+    );
     await k.send("shell", k.message("comm_open", { comm_id: "fragile-1", target_name: "demo.fragile", data: {} }));
     const bad = k.message("comm_msg", { comm_id: "fragile-1", data: { fail: true } });
     await k.send("shell", bad);

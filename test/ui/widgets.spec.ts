@@ -37,16 +37,24 @@ test.describe("widgets and tables in JupyterLab", () => {
   test("an IntProgress driven from a cell, and an IntSlider driven both ways", async ({ page }) => {
     await threadlabNotebook(page, "widgets.ipynb");
     await runAt(page, 0, WIDGET_HELPER);
-    await runAt(page, 1, `const bar = widget("IntProgressModel", "ProgressView", "ProgressStyleModel", { value: 0, min: 0, max: 10, description: "work" })
-for (let i = 1; i <= 10; i++) { update(bar, { value: i }); await new Promise((r) => setTimeout(r, 30)); }`);
+    await runAt(
+      page,
+      1,
+      `const bar = widget("IntProgressModel", "ProgressView", "ProgressStyleModel", { value: 0, min: 0, max: 10, description: "work" })
+for (let i = 1; i <= 10; i++) { update(bar, { value: i }); await new Promise((r) => setTimeout(r, 30)); }`,
+    );
     const progress = page.locator(".jp-Cell").nth(1).locator(".widget-hprogress");
     await expect(progress).toBeVisible();
     await expect(page.locator(".jp-Cell").nth(1).locator(".widget-label")).toHaveText("work");
     await expect(progress.locator(".progress-bar")).toHaveAttribute("style", /width: 100%/);
 
-    await runAt(page, 2, `const seen: number[] = []
+    await runAt(
+      page,
+      2,
+      `const seen: number[] = []
 const slider = widget("IntSliderModel", "IntSliderView", "SliderStyleModel", { value: 3, min: 0, max: 10, step: 1, description: "n" })
-slider.onMsg((m) => { const d = m.data as { method: string; state?: { value?: number } }; if (d.method === "update" && d.state?.value !== undefined) seen.push(d.state.value); })`);
+slider.onMsg((m) => { const d = m.data as { method: string; state?: { value?: number } }; if (d.method === "update" && d.state?.value !== undefined) seen.push(d.state.value); })`,
+    );
     const cell = page.locator(".jp-Cell").nth(2);
     await expect(cell.locator(".widget-hslider")).toBeVisible();
     await expect(cell.locator(".widget-readout")).toHaveText("3");

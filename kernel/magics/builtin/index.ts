@@ -16,5 +16,16 @@ export interface BuiltinMagicDeps {
 }
 
 export function registerBuiltinMagics(registry: MagicRegistry, deps: BuiltinMagicDeps): void {
-  for (const m of [lsmagic, time, timeitMagic, env, who, whos, historyMagic(deps.history), npmMagic(deps.cwd), ...shellMagics(deps.cwd)]) registry.register(m);
+  for (const m of [
+    lsmagic,
+    time,
+    timeitMagic,
+    env,
+    who,
+    whos,
+    historyMagic(deps.history),
+    npmMagic(deps.cwd),
+    ...shellMagics(deps.cwd),
+  ])
+    registry.register(m);
 }

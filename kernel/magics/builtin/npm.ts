@@ -22,7 +22,10 @@ const SUBCOMMANDS: Record<string, "install" | "uninstall" | "ls"> = {
  * but npm-cli.js sits beside the node binary in every Node.js distribution.
  */
 function npmCommand(): string[] {
-  const bundled = [join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "bin", "npm-cli.js"), join(dirname(process.execPath), "node_modules", "npm", "bin", "npm-cli.js")];
+  const bundled = [
+    join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "bin", "npm-cli.js"),
+    join(dirname(process.execPath), "node_modules", "npm", "bin", "npm-cli.js"),
+  ];
   const cli = bundled.find((p) => existsSync(p));
   return cli ? [process.execPath, cli] : ["npm"];
 }
@@ -50,14 +53,27 @@ export function npmMagic(cwd: string): Magic {
       const sub = SUBCOMMANDS[word];
       if (!sub) {
         // Suggest the full names; a one- or two-letter alias is too close to everything.
-        const near = closest(word, Object.keys(SUBCOMMANDS).filter((n) => n.length > 2));
-        throw new MagicError(`%npm: unknown command ${JSON.stringify(word)}.${near.length ? ` Did you mean ${near.join(", ")}?` : ""} %npm runs install, uninstall and ls (see %npm?)`);
+        const near = closest(
+          word,
+          Object.keys(SUBCOMMANDS).filter((n) => n.length > 2),
+        );
+        throw new MagicError(
+          `%npm: unknown command ${JSON.stringify(word)}.${near.length ? ` Did you mean ${near.join(", ")}?` : ""} %npm runs install, uninstall and ls (see %npm?)`,
+        );
       }
-      if (sub !== "ls" && rest.length === 0) throw new MagicError(`%npm ${word}: name the packages, e.g. %npm ${word} lodash`);
+      if (sub !== "ls" && rest.length === 0)
+        throw new MagicError(`%npm ${word}: name the packages, e.g. %npm ${word} lodash`);
       // The rest of the line goes to sh as typed, so quoting works as in a terminal.
       const tail = raw.trim().slice(word.length);
-      const command = [...npmCommand(), sub, "--prefix", cwd, ...(sub === "ls" ? [] : ["--no-fund", "--no-audit"]), "--color=false"].map(shellQuote).join(" ") + tail;
-      const r = await runProcess("/bin/sh", ["-c", command], { cwd, signal: ctx.signal, onOutput: (s, t) => ctx.print(t, s) });
+      const command =
+        [...npmCommand(), sub, "--prefix", cwd, ...(sub === "ls" ? [] : ["--no-fund", "--no-audit"]), "--color=false"]
+          .map(shellQuote)
+          .join(" ") + tail;
+      const r = await runProcess("/bin/sh", ["-c", command], {
+        cwd,
+        signal: ctx.signal,
+        onOutput: (s, t) => ctx.print(t, s),
+      });
       if (r.code !== 0) throw exitError(`npm ${sub}${tail}`, r);
     },
   };

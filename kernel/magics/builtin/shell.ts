@@ -7,12 +7,27 @@ import { Magic, MagicContext, MagicError, MagicOption } from "../types";
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 const scriptOptions: MagicOption[] = [
-  { name: "out", type: "string", description: "bind stdout to this notebook variable (a string) instead of showing it" },
-  { name: "err", type: "string", description: "bind stderr to this notebook variable (a string) instead of showing it" },
+  {
+    name: "out",
+    type: "string",
+    description: "bind stdout to this notebook variable (a string) instead of showing it",
+  },
+  {
+    name: "err",
+    type: "string",
+    description: "bind stderr to this notebook variable (a string) instead of showing it",
+  },
 ];
 
 /** Runs a command in the cell: output streamed, a non-zero exit is the cell's error. */
-async function run(file: string, args: string[], label: string, ctx: MagicContext, cwd: string, capture: { out?: string; err?: string } = {}) {
+async function run(
+  file: string,
+  args: string[],
+  label: string,
+  ctx: MagicContext,
+  cwd: string,
+  capture: { out?: string; err?: string } = {},
+) {
   const captured = { stdout: "", stderr: "" };
   const r = await runProcess(file, args, {
     cwd,
@@ -46,7 +61,7 @@ export function shellMagics(cwd: string): Magic[] {
       "",
       "Runs COMMAND with /bin/sh in the notebook's directory; its output streams into the cell and a non-zero",
       "exit is the cell's error. $name is replaced by the notebook value `name` (String(value); arrays joined",
-      "by spaces; not quoted: write \"$name\" for text with spaces), $$ by $; other $VARS are left for the shell.",
+      'by spaces; not quoted: write "$name" for text with spaces), $$ by $; other $VARS are left for the shell.',
       "A `!` line must start at the beginning of a line. Interrupt stops the command.",
     ].join("\n"),
     args: "raw",
@@ -73,11 +88,16 @@ export function shellMagics(cwd: string): Magic[] {
     options: scriptOptions,
     async cell(_a, raw, body, ctx) {
       const args = parseArgs(name, raw, scriptOptions);
-      if (args._.length) throw new MagicError(`%%${name}: unexpected ${JSON.stringify(args._.join(" "))}; the script is the cell body`);
+      if (args._.length)
+        throw new MagicError(`%%${name}: unexpected ${JSON.stringify(args._.join(" "))}; the script is the cell body`);
       for (const o of ["out", "err"] as const) {
-        if (args[o] !== undefined && !IDENTIFIER.test(String(args[o]))) throw new MagicError(`%%${name}: --${o} needs a variable name, got ${JSON.stringify(args[o])}`);
+        if (args[o] !== undefined && !IDENTIFIER.test(String(args[o])))
+          throw new MagicError(`%%${name}: --${o} needs a variable name, got ${JSON.stringify(args[o])}`);
       }
-      await run(file, ["-c", body], `the %%${name} cell`, ctx, cwd, { out: args.out as string | undefined, err: args.err as string | undefined });
+      await run(file, ["-c", body], `the %%${name} cell`, ctx, cwd, {
+        out: args.out as string | undefined,
+        err: args.err as string | undefined,
+      });
     },
   });
   return [system, script("bash", "bash"), script("sh", "/bin/sh")];

@@ -5,7 +5,11 @@ import { Magic, MagicContext, MagicError, MagicOption } from "../types";
 import { formatSeconds } from "./timing";
 
 const options: MagicOption[] = [
-  { name: "n", type: "number", description: "loops per run (default: the first of 1, 2, 5, 10, 20, 50, … taking ≥ 0.2 s)" },
+  {
+    name: "n",
+    type: "number",
+    description: "loops per run (default: the first of 1, 2, 5, 10, 20, 50, … taking ≥ 0.2 s)",
+  },
   { name: "r", type: "number", description: "number of runs (default 7)" },
   { name: "o", type: "boolean", description: "return the timings as the value (a TimeitResult)" },
   { name: "q", type: "boolean", description: "quiet: print nothing" },
@@ -105,7 +109,8 @@ function parse(raw: string): TimeitOptions & { code: string } {
   const a = parseArgs("timeit", opts, options);
   const n = a.n as number | undefined;
   const r = (a.r as number | undefined) ?? 7;
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new MagicError("%timeit: -n must be a whole number ≥ 1");
+  if (n !== undefined && (!Number.isInteger(n) || n < 1))
+    throw new MagicError("%timeit: -n must be a whole number ≥ 1");
   if (!Number.isInteger(r) || r < 1) throw new MagicError("%timeit: -r must be a whole number ≥ 1");
   return { n, r, output: a.o === true, quiet: a.q === true, code };
 }
@@ -136,7 +141,10 @@ export const timeitMagic: Magic = {
   },
   cell(_a, raw, body, ctx) {
     const { code, ...opts } = parse(raw);
-    if (code.trim()) throw new MagicError(`%%timeit: unexpected ${JSON.stringify(code.trim())} after the options; the statement is the cell body`);
+    if (code.trim())
+      throw new MagicError(
+        `%%timeit: unexpected ${JSON.stringify(code.trim())} after the options; the statement is the cell body`,
+      );
     return timeit(body, opts, ctx);
   },
 };

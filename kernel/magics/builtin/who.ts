@@ -13,14 +13,18 @@ export function typeName(v: unknown): string {
 /** One line about a value: its size when it has one, else a short inspect. */
 function info(v: unknown): string {
   if (Array.isArray(v)) return `length ${v.length}: ${short(v)}`;
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return `length ${(v as unknown as ArrayLike<unknown>).length} (${v.byteLength.toLocaleString("en-US")} bytes)`;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    return `length ${(v as unknown as ArrayLike<unknown>).length} (${v.byteLength.toLocaleString("en-US")} bytes)`;
   if (v instanceof Map || v instanceof Set) return `size ${v.size}: ${short(v)}`;
   if (typeof v === "function") return `${v.name || "(anonymous)"}(${v.length} parameter${v.length === 1 ? "" : "s"})`;
   return short(v);
 }
 
 function short(v: unknown): string {
-  const text = inspect(v, { depth: 1, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 60 }).replace(/\s+/g, " ");
+  const text = inspect(v, { depth: 1, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 60 }).replace(
+    /\s+/g,
+    " ",
+  );
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
@@ -37,7 +41,8 @@ const EMPTY = "The notebook has no top-level variables yet.\n";
 export const who: Magic = {
   name: "who",
   summary: "List the notebook's top-level variables.",
-  usage: "%who [TYPE …]\n\nNames of the notebook's top-level variables (const, let, function, class, import), sorted; with TYPE\n(e.g. number, string, function, Array, Float32Array), only those of that type (the type %whos shows).",
+  usage:
+    "%who [TYPE …]\n\nNames of the notebook's top-level variables (const, let, function, class, import), sorted; with TYPE\n(e.g. number, string, function, Array, Float32Array), only those of that type (the type %whos shows).",
   args: "options",
   line(args, _raw, ctx) {
     const list = names(ctx.locals, args._);
@@ -48,7 +53,8 @@ export const who: Magic = {
 export const whos: Magic = {
   name: "whos",
   summary: "Table of the notebook's top-level variables: name, type, value.",
-  usage: "%whos [TYPE …]\n\nLike %who, as a table: each variable's name, type and a short value (length or size for arrays,\ntyped arrays, maps and sets).",
+  usage:
+    "%whos [TYPE …]\n\nLike %who, as a table: each variable's name, type and a short value (length or size for arrays,\ntyped arrays, maps and sets).",
   args: "options",
   line(args, _raw, ctx) {
     const list = names(ctx.locals, args._);
