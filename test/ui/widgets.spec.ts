@@ -69,7 +69,7 @@ slider.onMsg((m) => { const d = m.data as { method: string; state?: { value?: nu
     await expect.poll(async () => ((await page.notebook.getCellTextOutput(4)) ?? []).join("")).toContain("8");
   });
 
-  test("an array of row objects renders as a table with its size", async ({ page }) => {
+  test("an array of row objects renders as a table with its size; a Vega-Lite chart renders", async ({ page }) => {
     await threadlabNotebook(page, "table.ipynb");
     await runAt(page, 0, `Array.from({ length: 200 }, (_, i) => ({ id: i, square: i * i, label: "<row " + i + ">" }))`);
     const table = page.locator(".jp-Cell").first().locator(".jp-RenderedHTMLCommon table");
@@ -79,5 +79,12 @@ slider.onMsg((m) => { const d = m.data as { method: string; state?: { value?: nu
     await expect(table.locator("tbody tr")).toHaveCount(50);
     await expect(table.locator("tbody tr").nth(49).locator("td").nth(2)).toHaveText("<row 49>");
     await expect(page.locator(".jp-Cell").first().locator(".threadlab-table p")).toHaveText("50 of 200 rows shown");
+    // display.vegalite: JupyterLab's own Vega renderer draws it.
+    await runAt(
+      page,
+      1,
+      `import { display } from "threadlab"\ndisplay.vegalite({ data: { values: [{ k: "a", v: 3 }, { k: "b", v: 5 }] }, mark: "bar", encoding: { x: { field: "k", type: "nominal" }, y: { field: "v", type: "quantitative" } } })`,
+    );
+    await expect(page.locator(".jp-Cell").nth(1).locator(".vega-embed svg, .vega-embed canvas").first()).toBeVisible();
   });
 });
