@@ -88,7 +88,8 @@ export function parseArgs(magic: string, raw: string | string[], options: readon
   const argv = parsed.argv as ParsedArgs;
   for (const key of Object.keys(argv)) {
     if (known.has(key)) continue;
-    const near = closest(key, options.map((o) => o.name));
+    // One letter is one edit from every other: only longer misspellings get a suggestion.
+    const near = key.length > 1 ? closest(key, options.map((o) => o.name)) : [];
     const hint = near.length ? ` Did you mean ${near.map(flag).join(", ")}?` : "";
     const list = options.map((o) => flag(o.name)).join(", ") || "none";
     throw new MagicError(`%${magic}: unknown option ${flag(key)}.${hint} Valid options: ${list}. See %${magic}?`);

@@ -71,7 +71,8 @@ describe("magic argument parsing", () => {
 
   test("one-letter options are written with one dash in errors", () => {
     const timeitLike = [{ name: "n", type: "number", description: "" }, { name: "r", type: "number", description: "" }] as const;
-    assert.throws(() => parseArgs("timeit", "-m 3", timeitLike), /%timeit: unknown option -m\. Did you mean -n, -r\? Valid options: -n, -r/);
+    assert.throws(() => parseArgs("timeit", "-m 3", timeitLike), /%timeit: unknown option -m\. Valid options: -n, -r/);
+    assert.throws(() => parseArgs("timeit", "--num 3", timeitLike), /%timeit: unknown option --num\. Did you mean -n\? Valid options: -n, -r/);
   });
 
   test("a number option given a word, and a value outside the choices, are errors", () => {
