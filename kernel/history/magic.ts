@@ -77,7 +77,7 @@ export function historyMagic(store: HistoryStore): Magic {
       const shown = rows.filter(
         (e) => !(e.session === current && e.line === ctx.cell && /^\s*%history\b/.test(e.input)),
       );
-      ctx.print(shown.map((e) => formatEntry(e, current, Boolean(args.n), Boolean(args.o))).join(""));
+      ctx.write("stdout", shown.map((e) => formatEntry(e, current, Boolean(args.n), Boolean(args.o))).join(""));
     },
   };
 }

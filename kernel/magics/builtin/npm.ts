@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { closest } from "../registry";
-import { exitError, runProcess, shellQuote } from "../../shell/run";
+import { exitError, runProcess, shellQuote } from "../../subprocess/run";
 import { Magic, MagicError } from "../types";
 
 /** npm's own names for each subcommand %npm runs. */
@@ -72,7 +72,7 @@ export function npmMagic(cwd: string): Magic {
       const r = await runProcess("/bin/sh", ["-c", command], {
         cwd,
         signal: ctx.signal,
-        onOutput: (s, t) => ctx.print(t, s),
+        onOutput: (s, t) => ctx.write(s, t),
       });
       if (r.code !== 0) throw exitError(`npm ${sub}${tail}`, r);
     },

@@ -1,6 +1,5 @@
-import { CellError } from "../outcome";
-import { commandLabel, exitError, runProcess } from "../../shell/run";
-import { interpolate } from "../../shell/interpolate";
+import { commandLabel, exitError, runProcess } from "../../subprocess/run";
+import { interpolate } from "../../subprocess/interpolate";
 import { parseArgs } from "../parse";
 import { Magic, MagicContext, MagicError, MagicOption } from "../types";
 
@@ -34,7 +33,7 @@ async function run(
     signal: ctx.signal,
     onOutput: (stream, text) => {
       if ((stream === "stdout" && capture.out) || (stream === "stderr" && capture.err)) captured[stream] += text;
-      else ctx.print(text, stream);
+      else ctx.write(stream, text);
     },
   });
   if (capture.out) await bind(ctx, capture.out, captured.stdout);
@@ -43,9 +42,8 @@ async function run(
 }
 
 async function bind(ctx: MagicContext, name: string, text: string): Promise<void> {
-  // A declaration, not just a value on the notebook's exports, so later cells type-check against it.
-  const r = await ctx.run(`const ${name}: string = ${JSON.stringify(text)};`);
-  if (r.status === "error") throw new CellError(r.error);
+  // Declared with its type, not just set on the notebook's exports, so later cells type-check against it.
+  await ctx.bind(name, text, "string");
 }
 
 /**

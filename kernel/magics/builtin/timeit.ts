@@ -57,7 +57,7 @@ async function timeit(code: string, { n, r, output, quiet }: TimeitOptions, ctx:
   const isAsync = /\bawait\b/.test(code);
   // No leading underscores: TypeScript escapes `__x` identifiers, and tslab then cannot find the name.
   const name = `threadlab_timeit_${counter++}`;
-  const def = await ctx.run(`const ${name} = ${isAsync ? "async " : ""}() => {\n${code}\n};`);
+  const def = await ctx.evaluate(`const ${name} = ${isAsync ? "async " : ""}() => {\n${code}\n};`);
   if (def.status === "error") throw errorFromOutcome(def);
   const fn = ctx.locals[name] as () => unknown;
   delete ctx.locals[name];
@@ -84,7 +84,7 @@ async function timeit(code: string, { n, r, output, quiet }: TimeitOptions, ctx:
   const mean = perLoop.reduce((a, b) => a + b, 0) / perLoop.length;
   const std = Math.sqrt(perLoop.reduce((a, b) => a + (b - mean) ** 2, 0) / perLoop.length);
   const result = new TimeitResult(mean, std, r, loops, perLoop);
-  if (!quiet) ctx.print(`${result}\n`);
+  if (!quiet) ctx.write("stdout", `${result}\n`);
   // Like IPython: a value (Out[n]) only when asked for with -o.
   return output ? { hasValue: true, value: result } : { hasValue: false };
 }

@@ -46,7 +46,7 @@ export const who: Magic = {
   args: "options",
   line(args, _raw, ctx) {
     const list = names(ctx.locals, args._);
-    ctx.print(list.length ? `${list.join("\t")}\n` : EMPTY);
+    ctx.write("stdout", list.length ? `${list.join("\t")}\n` : EMPTY);
   },
 };
 
@@ -58,11 +58,11 @@ export const whos: Magic = {
   args: "options",
   line(args, _raw, ctx) {
     const list = names(ctx.locals, args._);
-    if (!list.length) return void ctx.print(EMPTY);
+    if (!list.length) return void ctx.write("stdout", EMPTY);
     const rows = list.map((n) => [n, typeName(ctx.locals[n]), info(ctx.locals[n])]);
     const head = ["Variable", "Type", "Data/Info"];
     const w = [0, 1].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
     const line = (r: string[]) => `${r[0].padEnd(w[0])}   ${r[1].padEnd(w[1])}   ${r[2]}`.trimEnd();
-    ctx.print([line(head), "-".repeat(w[0] + w[1] + 6 + 12), ...rows.map(line)].join("\n") + "\n");
+    ctx.write("stdout", [line(head), "-".repeat(w[0] + w[1] + 6 + 12), ...rows.map(line)].join("\n") + "\n");
   },
 };

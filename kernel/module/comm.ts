@@ -11,8 +11,8 @@
  * that throws is reported in the cell's stderr and the kernel log, and the comm stays usable.
  */
 import type { Comm, CommMessage } from "../comm/manager";
+import type { KernelDoor } from "../door";
 import type { Message } from "../protocol/messages";
-import { requireHost } from "./host";
 
 /** A message on a comm: its `data`, binary `buffers`, and the message's `metadata`. */
 export interface UserCommMessage {
@@ -55,43 +55,39 @@ function wrap(c: Comm): UserComm {
 /** Targets the kernel itself serves; a cell must not replace them. */
 const RESERVED = new Set(["threadlab", "threadlab.echo"]);
 
-export const comm = {
+export interface CommApi {
   /** Serves comms the frontend opens to `target`; `open` is the comm_open's data, buffers and metadata. */
-  registerTarget(target: string, handler: (c: UserComm, open: UserCommMessage) => unknown): void {
-    if (typeof target !== "string" || !target)
-      throw new TypeError(
-        'comm.registerTarget needs a target name, e.g. comm.registerTarget("my.target", (c, open) => …)',
-      );
-    if (RESERVED.has(target))
-      throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own; choose another name`);
-    if (typeof handler !== "function")
-      throw new TypeError("comm.registerTarget needs a function (comm, openMessage) => … as its second argument");
-    requireHost("comm.registerTarget").comms.registerTarget(
-      target,
-      async (c, open) =>
-        void (await handler(wrap(c), {
-          data: open.data,
-          buffers: open.buffers,
-          metadata: (open.parent?.metadata as Record<string, unknown>) ?? {},
-        })),
-    );
-  },
-
+  registerTarget(target: string, handler: (c: UserComm, open: UserCommMessage) => unknown): void;
   /** Stops serving `target` (comms already open stay open). */
-  unregisterTarget(target: string): void {
-    if (RESERVED.has(target)) throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own`);
-    requireHost("comm.unregisterTarget").comms.unregisterTarget(target);
-  },
-
+  unregisterTarget(target: string): void;
   /** Opens a comm to a frontend target (e.g. "jupyter.widget"); `metadata` goes on the comm_open message. */
-  open(
-    target: string,
-    data: unknown = {},
-    opts: { buffers?: Buffer[]; metadata?: Record<string, unknown> } = {},
-  ): UserComm {
-    if (typeof target !== "string" || !target)
-      throw new TypeError('comm.open needs a target name, e.g. comm.open("jupyter.widget", data)');
-    const host = requireHost("comm.open");
-    return wrap(host.comms.open(target, data, host.currentParent() as Message | null, opts));
-  },
-};
+  open(target: string, data?: unknown, opts?: { buffers?: Buffer[]; metadata?: Record<string, unknown> }): UserComm;
+}
+
+/** The comm API wired to a kernel's door; without one (a plain library), every call throws. */
+export function createComm(door?: KernelDoor): CommApi {
+  const kernel = (what: string) => {
+    if (!door) throw new Error(`${what} needs the threadlab kernel; it is not available when threadlab is imported outside a notebook`);
+    return door;
+  };
+  return {
+    registerTarget(target, handler) {
+      if (typeof target !== "string" || !target) throw new TypeError('comm.registerTarget needs a target name, e.g. comm.registerTarget("my.target", (c, open) => …)');
+      if (RESERVED.has(target)) throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own; choose another name`);
+      if (typeof handler !== "function") throw new TypeError("comm.registerTarget needs a function (comm, openMessage) => … as its second argument");
+      kernel("comm.registerTarget").comms.registerTarget(target, async (c, open) => void (await handler(wrap(c), { data: open.data, buffers: open.buffers, metadata: (open.parent?.metadata as Record<string, unknown>) ?? {} })));
+    },
+    unregisterTarget(target) {
+      if (RESERVED.has(target)) throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own`);
+      kernel("comm.unregisterTarget").comms.unregisterTarget(target);
+    },
+    open(target, data = {}, opts = {}) {
+      if (typeof target !== "string" || !target) throw new TypeError('comm.open needs a target name, e.g. comm.open("jupyter.widget", data)');
+      const d = kernel("comm.open");
+      return wrap(d.comms.open(target, data, d.currentParent() as Message | null, opts));
+    },
+  };
+}
+
+/** The plain library's comm API (no kernel): every call says it needs the kernel. */
+export const comm: CommApi = createComm();

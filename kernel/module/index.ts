@@ -1,10 +1,10 @@
 /**
- * The `threadlab` module as notebooks see it: `import { display, clearOutput } from "threadlab"`.
- * (In a cell, `require("threadlab")` is routed here by the kernel, whatever the notebook's directory.)
+ * The `threadlab` module as a plain library: `import { parallel, share, threadpool } from "threadlab"`.
+ * In a notebook, `require("threadlab")` gets `createThreadlab(door)` (create.ts) instead: the same names,
+ * wired to the running kernel (clearOutput, progress, cancel on interrupt, output to the cell).
  */
 import { versions as tslabVersions } from "tslab/dist/public";
 import { threadlabVersion } from "../kernel-info";
-import { requireHost } from "./host";
 
 export type { Display, DisplayHandle } from "./display";
 
@@ -15,7 +15,7 @@ export * as parallel from "../parallel/public";
 export { share } from "../share";
 
 /** threadpoolctl for Node: `threadpool.info()`, `threadpool.limits({ blas: 1 })`, `threadpool.doctor()`, … */
-export * as threadpool from "../threadpool";
+export * as threadpool from "./threadpool";
 
 /** Rich output: `display(value)`, `display.html(…)`, `display.vegalite(spec)`, `newDisplay()` — see ./display.ts. */
 export { display, newDisplay } from "./display";
@@ -29,7 +29,8 @@ export type { UserComm, UserCommMessage } from "./comm";
 
 /** Clears the output of the current cell; with `wait`, only when new output arrives (no flicker). */
 export function clearOutput(wait = false): void {
-  requireHost("clearOutput").clearOutput(wait);
+  void wait;
+  throw new Error("clearOutput needs the threadlab kernel; it is not available when threadlab is imported outside a notebook");
 }
 
 export const versions = {

@@ -12,9 +12,8 @@
  * - `newDisplay()` returns a display that later calls update in place.
  */
 import { display as tslabDisplay, newDisplay as tslabNewDisplay } from "tslab/dist/public";
-import type { MimeBundle } from "../protocol/messages";
+import type { KernelDoor } from "../door";
 import { renderNote, renderValue, Rendered } from "../execution/mime";
-import { requireHost } from "./host";
 
 /** Vega-Lite's MIME type; JupyterLab's built-in vega extension renders v5 specs. */
 export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
@@ -45,39 +44,40 @@ export interface Display extends DisplayHandle {
   vegalite(spec: Record<string, unknown>): void;
 }
 
-function show(r: Rendered): void {
-  const host = requireHost("display");
-  if (r.note) host.write("stderr", renderNote(r.note));
-  host.display(r.data);
-}
+const NO_KERNEL = "needs the threadlab kernel; it is not available when threadlab is imported outside a notebook";
 
-function displayValue(value: unknown): void | Promise<void> {
-  const r = renderValue(value);
-  return r instanceof Promise ? r.then(show) : show(r);
-}
-
-function vegalite(spec: Record<string, unknown>): void {
-  if (!spec || typeof spec !== "object" || Array.isArray(spec)) {
-    throw new TypeError(
-      `display.vegalite needs a Vega-Lite spec object, e.g. { data: { values: [{ a: 1 }] }, mark: "bar", encoding: { x: { field: "a" } } }; got ${typeof spec}`,
-    );
-  }
-  const bundle: MimeBundle = {
-    [VEGALITE_MIME]: spec,
-    "text/plain": `<Vega-Lite chart${typeof spec.mark === "string" ? `: ${spec.mark}` : ""}>`,
+/** The display API wired to a kernel's door; without one (a plain library), showing values throws. */
+export function createDisplay(door?: KernelDoor): Display {
+  const show = (r: Rendered): void => {
+    if (!door) throw new Error(`display(value) ${NO_KERNEL}`);
+    if (r.note) door.write("stderr", renderNote(r.note));
+    door.display(r.data);
   };
-  requireHost("display.vegalite").display(bundle);
+  const displayValue = (value: unknown): void | Promise<void> => {
+    const r = renderValue(value);
+    return r instanceof Promise ? r.then(show) : show(r);
+  };
+  const vegalite = (spec: Record<string, unknown>): void => {
+    if (!spec || typeof spec !== "object" || Array.isArray(spec)) {
+      throw new TypeError(`display.vegalite needs a Vega-Lite spec object, e.g. { data: { values: [{ a: 1 }] }, mark: "bar", encoding: { x: { field: "a" } } }; got ${typeof spec}`);
+    }
+    if (!door) throw new Error(`display.vegalite ${NO_KERNEL}`);
+    door.display({ [VEGALITE_MIME]: spec, "text/plain": `<Vega-Lite chart${typeof spec.mark === "string" ? `: ${spec.mark}` : ""}>` });
+  };
+  return Object.assign(displayValue, tslabMethods(), { vegalite });
 }
 
 const methods = ["javascript", "html", "markdown", "latex", "svg", "png", "jpeg", "gif", "pdf", "text", "raw"] as const;
 
-export const display: Display = Object.assign(
-  displayValue,
-  Object.fromEntries(
+/** tslab's helpers, which publish through the hook the kernel sets on tslab (kernel.ts). */
+function tslabMethods(): DisplayHandle {
+  return Object.fromEntries(
     methods.map((m) => [m, (...a: unknown[]) => (tslabDisplay[m] as (...x: unknown[]) => unknown)(...a)]),
-  ) as unknown as DisplayHandle,
-  { vegalite },
-);
+  ) as unknown as DisplayHandle;
+}
+
+/** The plain library's display (no kernel): tslab's helpers; `display(value)` and `vegalite` need the kernel. */
+export const display: Display = createDisplay();
 
 /** A display that later calls overwrite in place (update_display_data), for progress and live values. */
 export function newDisplay(): DisplayHandle {
