@@ -4,7 +4,7 @@ import { MagicRegistry } from "../registry";
 import { env } from "./env";
 import { lsmagic } from "./lsmagic";
 import { npmMagic } from "./npm";
-import { shellMagics } from "./shell";
+import { systemMagics } from "./system";
 import { time } from "./time";
 import { timeitMagic } from "./timeit";
 import { who, whos } from "./who";
@@ -25,7 +25,7 @@ export function registerBuiltinMagics(registry: MagicRegistry, deps: BuiltinMagi
     whos,
     historyMagic(deps.history),
     npmMagic(deps.cwd),
-    ...shellMagics(deps.cwd),
+    ...systemMagics(deps.cwd),
   ])
     registry.register(m);
 }

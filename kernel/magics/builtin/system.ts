@@ -50,7 +50,7 @@ async function bind(ctx: MagicContext, name: string, text: string): Promise<void
  * `!cmd` lines (magics/parse.ts turns them into `%system cmd`, as IPython's `!` is its `%system`) and the
  * `%%bash` / `%%sh` cell magics. `cwd` is the notebook's directory.
  */
-export function shellMagics(cwd: string): Magic[] {
+export function systemMagics(cwd: string): Magic[] {
   const system: Magic = {
     name: "system",
     summary: "Run a shell command (what `!cmd` does).",
