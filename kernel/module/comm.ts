@@ -67,22 +67,39 @@ export interface CommApi {
 /** The comm API wired to a kernel's door; without one (a plain library), every call throws. */
 export function createComm(door?: KernelDoor): CommApi {
   const kernel = (what: string) => {
-    if (!door) throw new Error(`${what} needs the threadlab kernel; it is not available when threadlab is imported outside a notebook`);
+    if (!door)
+      throw new Error(
+        `${what} needs the threadlab kernel; it is not available when threadlab is imported outside a notebook`,
+      );
     return door;
   };
   return {
     registerTarget(target, handler) {
-      if (typeof target !== "string" || !target) throw new TypeError('comm.registerTarget needs a target name, e.g. comm.registerTarget("my.target", (c, open) => …)');
-      if (RESERVED.has(target)) throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own; choose another name`);
-      if (typeof handler !== "function") throw new TypeError("comm.registerTarget needs a function (comm, openMessage) => … as its second argument");
-      kernel("comm.registerTarget").comms.registerTarget(target, async (c, open) => void (await handler(wrap(c), { data: open.data, buffers: open.buffers, metadata: (open.parent?.metadata as Record<string, unknown>) ?? {} })));
+      if (typeof target !== "string" || !target)
+        throw new TypeError(
+          'comm.registerTarget needs a target name, e.g. comm.registerTarget("my.target", (c, open) => …)',
+        );
+      if (RESERVED.has(target))
+        throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own; choose another name`);
+      if (typeof handler !== "function")
+        throw new TypeError("comm.registerTarget needs a function (comm, openMessage) => … as its second argument");
+      kernel("comm.registerTarget").comms.registerTarget(
+        target,
+        async (c, open) =>
+          void (await handler(wrap(c), {
+            data: open.data,
+            buffers: open.buffers,
+            metadata: (open.parent?.metadata as Record<string, unknown>) ?? {},
+          })),
+      );
     },
     unregisterTarget(target) {
       if (RESERVED.has(target)) throw new Error(`comm target ${JSON.stringify(target)} is the kernel's own`);
       kernel("comm.unregisterTarget").comms.unregisterTarget(target);
     },
     open(target, data = {}, opts = {}) {
-      if (typeof target !== "string" || !target) throw new TypeError('comm.open needs a target name, e.g. comm.open("jupyter.widget", data)');
+      if (typeof target !== "string" || !target)
+        throw new TypeError('comm.open needs a target name, e.g. comm.open("jupyter.widget", data)');
       const d = kernel("comm.open");
       return wrap(d.comms.open(target, data, d.currentParent() as Message | null, opts));
     },

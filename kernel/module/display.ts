@@ -59,10 +59,15 @@ export function createDisplay(door?: KernelDoor): Display {
   };
   const vegalite = (spec: Record<string, unknown>): void => {
     if (!spec || typeof spec !== "object" || Array.isArray(spec)) {
-      throw new TypeError(`display.vegalite needs a Vega-Lite spec object, e.g. { data: { values: [{ a: 1 }] }, mark: "bar", encoding: { x: { field: "a" } } }; got ${typeof spec}`);
+      throw new TypeError(
+        `display.vegalite needs a Vega-Lite spec object, e.g. { data: { values: [{ a: 1 }] }, mark: "bar", encoding: { x: { field: "a" } } }; got ${typeof spec}`,
+      );
     }
     if (!door) throw new Error(`display.vegalite ${NO_KERNEL}`);
-    door.display({ [VEGALITE_MIME]: spec, "text/plain": `<Vega-Lite chart${typeof spec.mark === "string" ? `: ${spec.mark}` : ""}>` });
+    door.display({
+      [VEGALITE_MIME]: spec,
+      "text/plain": `<Vega-Lite chart${typeof spec.mark === "string" ? `: ${spec.mark}` : ""}>`,
+    });
   };
   return Object.assign(displayValue, tslabMethods(), { vegalite });
 }

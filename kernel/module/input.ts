@@ -22,7 +22,11 @@ export function createInput(door?: KernelDoor): InputFunctions {
   const input = (prompt = "", opts: InputOptions = {}): Promise<string> =>
     door
       ? door.input(String(prompt), opts.password === true)
-      : Promise.reject(new Error("input() needs the threadlab kernel; it is not available when threadlab is imported outside a notebook"));
+      : Promise.reject(
+          new Error(
+            "input() needs the threadlab kernel; it is not available when threadlab is imported outside a notebook",
+          ),
+        );
   const prompt = async (message = "", defaultValue?: string): Promise<string> => {
     const answer = await input(defaultValue === undefined ? message : `${message} [${defaultValue}] `);
     return answer === "" && defaultValue !== undefined ? defaultValue : answer;
