@@ -1,4 +1,4 @@
-// Globals the threadlab kernel defines in every cell (kernel/api/input.ts). Made visible to the cell
+// Globals the threadlab kernel defines in every cell (kernel/module/input.ts). Made visible to the cell
 // compiler as the type package @types/threadlab-globals by kernel/execution/typescript-env.ts.
 
 /** Asks the person at the notebook for a line of text (Jupyter's stdin channel). `await input("name? ")`. */
