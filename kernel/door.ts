@@ -1,3 +1,4 @@
+import type { CommManager } from "./comm/manager";
 import type { CellOutcome } from "./execution/executor";
 import type { MimeBundle } from "./protocol/messages";
 import type { Locate } from "./ship/source-lines";
@@ -36,4 +37,8 @@ export interface KernelDoor {
   readonly locals: Record<string, unknown>;
   /** The notebook's directory (the kernel's working directory). */
   readonly cwd: string;
+  /** Asks the person at the notebook for a line of text, on the stdin channel of the running cell. */
+  input(prompt: string, password: boolean): Promise<string>;
+  /** The kernel's comms, for the `comm` API of the threadlab module. */
+  readonly comms: Pick<CommManager, "registerTarget" | "unregisterTarget" | "open">;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Message } from "../protocol/messages";
 
-export type CommPublish = (msgType: "comm_open" | "comm_msg" | "comm_close", content: Record<string, unknown>, parent: Message | null, buffers?: Buffer[]) => void;
+/** `metadata`: the message's (not the content's); widget protocols put their version there. */
+export type CommPublish = (msgType: "comm_open" | "comm_msg" | "comm_close", content: Record<string, unknown>, parent: Message | null, buffers?: Buffer[], metadata?: Record<string, unknown>) => void;
 
 export interface CommMessage {
   data: unknown;
@@ -20,9 +21,9 @@ export class Comm {
 
   constructor(readonly id: string, readonly targetName: string, private readonly publish: CommPublish, private readonly onClosed: (c: Comm) => void) {}
 
-  send(data: unknown, opts: { buffers?: Buffer[]; parent?: Message | null } = {}): void {
+  send(data: unknown, opts: { buffers?: Buffer[]; parent?: Message | null; metadata?: Record<string, unknown> } = {}): void {
     if (this.closed) throw new Error(`comm ${this.id} (${this.targetName}) is closed`);
-    this.publish("comm_msg", { comm_id: this.id, data }, opts.parent ?? this.lastParent, opts.buffers);
+    this.publish("comm_msg", { comm_id: this.id, data }, opts.parent ?? this.lastParent, opts.buffers, opts.metadata);
   }
 
   close(data: unknown = {}): void {
@@ -78,10 +79,10 @@ export class CommManager {
   }
 
   /** Opens a comm from the kernel side. */
-  open(targetName: string, data: unknown = {}, parent: Message | null = null): Comm {
+  open(targetName: string, data: unknown = {}, parent: Message | null = null, opts: { buffers?: Buffer[]; metadata?: Record<string, unknown> } = {}): Comm {
     const comm = this.create(randomUUID(), targetName);
     comm.lastParent = parent;
-    this.publish("comm_open", { comm_id: comm.id, target_name: targetName, data }, parent);
+    this.publish("comm_open", { comm_id: comm.id, target_name: targetName, data }, parent, opts.buffers, opts.metadata);
     return comm;
   }
 

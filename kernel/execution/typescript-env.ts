@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 /**
- * Makes `@types/node` and the `threadlab` module visible to the cells' compiler from any notebook directory.
+ * Makes `@types/node`, the `threadlab` module and the cell globals' types visible to the cells' compiler
+ * from any notebook directory.
  *
  * The converter (as tslab's) looks for type roots from the notebook's directory upwards and, failing that,
  * under tslab's node_modules, which npm's hoisting empties: every cell then fails with "Cannot find name
@@ -20,6 +21,8 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
   const forwards: Array<[string, string]> = [
     [`${base}/@types/node`, norm(nodeTypes)],
     [`${base}/threadlab`, norm(packageRoot)],
+    // The kernel's cell globals (input, prompt): a type root package, so every cell sees them.
+    [`${base}/@types/threadlab-globals`, norm(join(packageRoot, "kernel", "assets", "globals"))],
   ];
   const forward = (p: string): string => {
     // The compiler calls these hooks thousands of times per cell: bail out cheaply for unrelated paths.
@@ -43,7 +46,7 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
     const n = norm(p);
     if (n === `${base}/@types`) {
       const real = existsSync(n) ? readdirSync(n) : [];
-      return Array.from(new Set([...real, "node"]));
+      return Array.from(new Set([...real, "node", "threadlab-globals"]));
     }
     if (n === base) {
       const real = existsSync(n) ? orig(p) : [];
@@ -52,7 +55,17 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
     return orig(forward(p));
   });
   wrap("readDirectory", (orig) => (p: string, ...rest) => orig(forward(p), ...rest));
+  // No file-system watching of the notebook's node_modules. TypeScript debounces what its watchers report
+  // through timers, and the converter's compiler host allows one pending timer only: `%npm install` writing
+  // there while a failed module lookup was being watched left two, and every later cell failed ("a rebuild
+  // is already pending"). New packages are still found: each cell's new imports are resolved when it compiles.
+  const quiet = { close: () => undefined };
+  wrap("watchDirectory", (orig) => (p: string, ...rest) => (isUnder(norm(p), base) || norm(p) === norm(cwd) ? quiet : orig(p, ...rest)));
   (sys as any).__threadlabForwarded = true;
+}
+
+function isUnder(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir + "/");
 }
 
 function norm(p: string): string {

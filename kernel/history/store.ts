@@ -1,90 +1,116 @@
-/** One history entry, as history_reply lists it: [session, line, input] or [session, line, [input, output]]. */
-export interface HistoryEntry {
-  session: number;
-  line: number;
-  input: string;
-  output: string | null;
-}
+import { HistoryDatabase } from "./database";
+import { historyFile } from "./location";
+import { MemoryHistory } from "./memory";
+import { HistoryBackend, HistoryQuery, HistoryRow, toRows } from "./query";
 
-export interface HistoryQuery {
-  hist_access_type?: string;
-  output?: boolean;
-  raw?: boolean;
-  session?: number;
-  start?: number;
-  stop?: number;
-  n?: number;
-  pattern?: string;
-  unique?: boolean;
-}
-
-type Row = [number, number, string] | [number, number, [string, string | null]];
+export type { HistoryEntry, HistoryQuery, HistoryRow } from "./query";
+export { globToRegExp } from "./query";
 
 /**
- * This kernel session's input history (IPython's semantics: session numbers, line numbers = execution
- * counts; `session` ≤ 0 counts back from the current session). Kept in memory: history belongs to the
- * kernel's session, and notebooks keep their own record.
+ * The kernel's history: every executed cell in the per-user database (database.ts), so history_request
+ * and %history reach earlier sessions. The database is opened on first use, not at start (kernel_info is
+ * answered first). A database that cannot be opened or written — corrupt, read-only, locked for too long —
+ * never stops the kernel: history then stays in memory for the rest of the session, with a warning in the
+ * kernel's log (the Jupyter server's output).
  */
 export class HistoryStore {
-  private readonly entries: HistoryEntry[] = [];
-  constructor(readonly session = 1) {}
+  private backend?: HistoryBackend;
+  /** This session's entries, kept also in memory so a database failure mid-session loses nothing. */
+  private memory?: MemoryHistory;
+
+  constructor(
+    private readonly log: (text: string) => void,
+    private readonly file: () => string = () => historyFile(),
+  ) {}
+
+  get session(): number {
+    return this.open().session;
+  }
+
+  /** Where history is kept: the database's path, or "memory". */
+  get location(): string {
+    const b = this.open();
+    return b instanceof HistoryDatabase ? b.path : "memory";
+  }
 
   add(line: number, input: string): void {
-    this.entries.push({ session: this.session, line, input, output: null });
+    this.open();
+    this.memory!.add(line, input);
+    this.write((b) => b.add(line, input));
   }
 
   setOutput(line: number, output: string): void {
-    const e = this.entries.findLast((x) => x.line === line);
-    if (e) e.output = output;
+    this.open();
+    this.memory!.setOutput(line, output);
+    this.write((b) => b.setOutput(line, output));
   }
 
-  query(q: HistoryQuery): Row[] {
-    const rows = this.select(q);
-    return rows.map((e) => (q.output ? [e.session, e.line, [e.input, e.output]] : [e.session, e.line, e.input]));
+  query(q: HistoryQuery): HistoryRow[] {
+    const b = this.open();
+    try {
+      return toRows(b.select(q), q.output);
+    } catch (e) {
+      this.fallBack(`cannot read the history database`, e);
+      return toRows(this.memory!.select(q), q.output);
+    }
   }
 
-  private select(q: HistoryQuery): HistoryEntry[] {
-    switch (q.hist_access_type ?? "tail") {
-      case "tail":
-        return q.n && q.n > 0 ? this.entries.slice(-q.n) : [...this.entries];
-      case "range": {
-        const session = q.session === undefined || q.session <= 0 ? this.session + (q.session ?? 0) : q.session;
-        if (session !== this.session) return [];
-        const start = q.start ?? 0;
-        const stop = q.stop ?? Infinity;
-        return this.entries.filter((e) => e.line >= start && (stop <= 0 ? true : e.line < stop));
+  close(): void {
+    const b = this.backend;
+    if (b instanceof HistoryDatabase) {
+      try {
+        b.close();
+      } catch (e) {
+        this.log(`history: closing the database failed: ${(e as Error)?.message ?? e}`);
       }
-      case "search": {
-        const re = globToRegExp(q.pattern ?? "*");
-        let hits = this.entries.filter((e) => re.test(e.input));
-        if (q.unique) {
-          // Keep the latest occurrence of each input, in order of that occurrence (IPython does the same).
-          const seen = new Set<string>();
-          hits = hits.reverse().filter((e) => !seen.has(e.input) && seen.add(e.input)).reverse();
-        }
-        return q.n && q.n > 0 ? hits.slice(-q.n) : hits;
-      }
-      default:
-        return [];
+    }
+  }
+
+  private open(): HistoryBackend {
+    if (this.backend) return this.backend;
+    const file = this.file();
+    if (file === ":memory:") {
+      this.backend = this.memory = new MemoryHistory(1);
+      return this.backend;
+    }
+    try {
+      const db = new HistoryDatabase(file);
+      this.backend = db;
+      this.memory = new MemoryHistory(db.session);
+    } catch (e) {
+      this.memory = new MemoryHistory(1);
+      this.backend = this.memory;
+      this.log(warning(`cannot open the history database ${file}`, e));
+    }
+    return this.backend;
+  }
+
+  private write(op: (b: HistoryBackend) => void): void {
+    const b = this.backend!;
+    if (b === this.memory) return;
+    try {
+      op(b);
+    } catch (e) {
+      this.fallBack(`cannot write to the history database ${(b as HistoryDatabase).path}`, e);
+    }
+  }
+
+  private fallBack(what: string, e: unknown): void {
+    if (this.backend === this.memory) return;
+    this.log(warning(what, e));
+    const db = this.backend as HistoryDatabase;
+    this.backend = this.memory;
+    try {
+      db.close();
+    } catch {
+      // Already broken; the warning above says why.
     }
   }
 }
 
-/** IPython's history search uses shell globs (`*`, `?`, `[…]`) matched against the whole input. */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === "*") re += "[\\s\\S]*";
-    else if (c === "?") re += "[\\s\\S]";
-    else if (c === "[") {
-      const end = glob.indexOf("]", i + 1);
-      if (end < 0) re += "\\[";
-      else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
+function warning(what: string, e: unknown): string {
+  return (
+    `history: ${what}: ${(e as Error)?.message ?? e}. This session's history stays in memory. ` +
+    `Move the file away (a new one is created), or set THREADLAB_HISTORY_FILE to another path (":memory:" for none).`
+  );
 }

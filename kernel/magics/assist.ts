@@ -1,3 +1,4 @@
+import { flag } from "./parse";
 import type { MagicRegistry } from "./registry";
 
 /**
@@ -29,10 +30,10 @@ export function completeMagic(code: string, pos: number, magics: MagicRegistry, 
   const words = before.trim().split(/\s+/).filter(Boolean);
   let candidates: string[];
   if (word.startsWith("-")) {
-    candidates = (magic.options ?? []).flatMap((o) => [`--${o.name}`, ...(o.type === "boolean" ? [`--no-${o.name}`] : [])]);
+    candidates = (magic.options ?? []).flatMap((o) => [flag(o.name), ...(o.type === "boolean" && o.name.length > 1 ? [`--no-${o.name}`] : [])]);
   } else {
     const prevOpt = words.length >= (word ? 2 : 1) ? words[words.length - (word ? 2 : 1)] : "";
-    const opt = (magic.options ?? []).find((o) => prevOpt === `--${o.name}` || (o.alias && prevOpt === `-${o.alias}`));
+    const opt = (magic.options ?? []).find((o) => prevOpt === flag(o.name) || (o.alias && prevOpt === `-${o.alias}`));
     candidates = opt?.choices ? [...opt.choices] : magic.complete?.(word ? words.slice(0, -1) : words, { locals }) ?? [];
   }
   return { start: pos - word.length, end: pos, matches: candidates.filter((c) => c.startsWith(word)) };
@@ -46,14 +47,14 @@ export function inspectMagic(code: string, pos: number, magics: MagicRegistry): 
 
 /**
  * is_complete: `complete`, `incomplete` (with the indent for the next line) or `invalid` (a syntax error a
- * further line cannot fix). Magic lines are complete by themselves; a `%%` cell is never run on Enter.
+ * further line cannot fix). Magic and `!cmd` lines are complete by themselves; a `%%` cell is never run on Enter.
  */
 export function isCompleteWithMagics(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
   const trimmed = code.trimStart();
   if (trimmed.startsWith("%%")) return code.endsWith("\n\n") ? { status: "complete" } : { status: "incomplete", indent: "" };
   const ts = code
     .split("\n")
-    .map((l) => (/^\??%[A-Za-z_?]/.test(l) ? "" : l))
+    .map((l) => (/^\??%[A-Za-z_?]|^![^!(=]/.test(l) ? "" : l))
     .join("\n");
   if (!ts.trim()) return { status: "complete" };
   const { isCompleteCode } = require("../execution/converter/is-complete") as typeof import("../execution/converter/is-complete");

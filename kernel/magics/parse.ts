@@ -1,4 +1,5 @@
 import yargsParser from "yargs-parser";
+import { closest } from "./registry";
 import { MagicError, MagicOption, ParsedArgs } from "./types";
 
 export type Segment =
@@ -9,13 +10,16 @@ export type Segment =
 
 const LINE_MAGIC = /^%([A-Za-z_][\w.-]*)(.*)$/;
 const CELL_MAGIC = /^%%([A-Za-z_][\w.-]*)(.*)$/;
+/** `!cmd` at the start of a line (not `!!`, `!(`, `!=`, which start TypeScript): IPython's shell escape. */
+const SHELL_LINE = /^!(?![!(=])(.*\S.*)$/;
 const HELP = /^\?{1,2}(%{1,2})([A-Za-z_][\w.-]*)\s*$|^(%{1,2})([A-Za-z_][\w.-]*)\?{1,2}\s*$/;
 
 /**
  * Splits a cell into TypeScript chunks and magics, IPython-style: `%%name` on the first line makes the whole
  * cell a cell magic; `%name` at the start of a line is a line magic, run in order between the TypeScript
  * around it — unless the TypeScript before it is still open (a `%` continuing an expression or inside a
- * template literal), in which case the line is TypeScript. `%name?` and `?%name` ask for help.
+ * template literal), in which case the line is TypeScript. `%name?` and `?%name` ask for help. A line
+ * `!cmd` is the line magic `%system cmd`, as in IPython.
  */
 export function splitCell(src: string, isOpen: (code: string) => boolean): Segment[] {
   const lines = src.split("\n");
@@ -40,11 +44,13 @@ export function splitCell(src: string, isOpen: (code: string) => boolean): Segme
   };
   lines.forEach((text, i) => {
     const m = LINE_MAGIC.exec(text);
-    if (m && !text.startsWith("%%") && !(chunk.some((l) => l.trim() !== "") && isOpen(chunk.join("\n")))) {
+    const shell = m ? null : SHELL_LINE.exec(text);
+    if ((m || shell) && !text.startsWith("%%") && !(chunk.some((l) => l.trim() !== "") && isOpen(chunk.join("\n")))) {
       flush(i + 1);
-      const help = HELP.exec(text.trim());
+      const help = m && HELP.exec(text.trim());
       if (help) segments.push({ kind: "help", name: help[2] ?? help[4], cell: false });
-      else segments.push({ kind: "line", name: m[1], raw: m[2].trim(), line: i });
+      else if (shell) segments.push({ kind: "line", name: "system", raw: shell[1].trim(), line: i });
+      else segments.push({ kind: "line", name: m![1], raw: m![2].trim(), line: i });
     } else {
       if (chunk.length === 0) chunkStart = i;
       chunk.push(text);
@@ -82,8 +88,11 @@ export function parseArgs(magic: string, raw: string | string[], options: readon
   const argv = parsed.argv as ParsedArgs;
   for (const key of Object.keys(argv)) {
     if (known.has(key)) continue;
-    const list = options.map((o) => `--${o.name}`).join(", ") || "none";
-    throw new MagicError(`%${magic}: unknown option --${key}. Valid options: ${list}. See %${magic}?`);
+    // One letter is one edit from every other: only longer misspellings get a suggestion.
+    const near = key.length > 1 ? closest(key, options.map((o) => o.name)) : [];
+    const hint = near.length ? ` Did you mean ${near.map(flag).join(", ")}?` : "";
+    const list = options.map((o) => flag(o.name)).join(", ") || "none";
+    throw new MagicError(`%${magic}: unknown option ${flag(key)}.${hint} Valid options: ${list}. See %${magic}?`);
   }
   for (const o of options) {
     const v = argv[o.name];
@@ -100,6 +109,11 @@ export function parseArgs(magic: string, raw: string | string[], options: readon
   // yargs-parser keeps the quotes around positional words; shell users expect them gone.
   argv._ = argv._.map((w) => String(w).replace(/^(["'])([\s\S]*)\1$/, "$2"));
   return argv;
+}
+
+/** An option as typed: `-n` for one letter, `--name` otherwise. */
+export function flag(name: string): string {
+  return name.length === 1 ? `-${name}` : `--${name}`;
 }
 
 /**
@@ -164,9 +178,9 @@ function unquote(w: string): string {
 /** Usage text with an options table, shared by help, errors and inspection. */
 export function formatUsage(synopsis: string, description: string, options: readonly MagicOption[] = []): string {
   const rows = options.map((o) => {
-    const flag = `--${o.name}${o.alias ? `, -${o.alias}` : ""}${o.type === "boolean" ? "" : ` ${o.type === "number" ? "N" : "VALUE"}`}`;
+    const typed = `${flag(o.name)}${o.alias ? `, -${o.alias}` : ""}${o.type === "boolean" ? "" : ` ${o.type === "number" ? "N" : "VALUE"}`}`;
     const choices = o.choices ? ` (${o.choices.join(" | ")})` : "";
-    return `  ${flag.padEnd(22)} ${o.description}${choices}`;
+    return `  ${typed.padEnd(22)} ${o.description}${choices}`;
   });
   return [synopsis, "", description, ...(rows.length ? ["", "Options:", ...rows] : [])].join("\n");
 }

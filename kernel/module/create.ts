@@ -1,6 +1,9 @@
 import type { KernelDoor } from "../door";
 import { mapInNotebook } from "../parallel/map";
+import { createComm } from "./comm";
+import { createDisplay } from "./display";
 import * as plain from "./index";
+import { createInput } from "./input";
 
 export type ThreadlabModule = typeof plain;
 
@@ -16,5 +19,8 @@ export function createThreadlab(door: KernelDoor): ThreadlabModule {
     ...plain,
     parallel,
     clearOutput: (wait = false) => door.clearOutput(wait),
+    display: createDisplay(door),
+    ...createInput(door),
+    comm: createComm(door),
   };
 }

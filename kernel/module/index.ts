@@ -3,10 +3,10 @@
  * In a notebook, `require("threadlab")` gets `createThreadlab(door)` (create.ts) instead: the same names,
  * wired to the running kernel (clearOutput, progress, cancel on interrupt, output to the cell).
  */
-import { display as tslabDisplay, newDisplay as tslabNewDisplay, versions as tslabVersions } from "tslab/dist/public";
+import { versions as tslabVersions } from "tslab/dist/public";
 import { threadlabVersion } from "../kernel-info";
 
-export type { Display } from "tslab/dist/public";
+export type { Display, DisplayHandle } from "./display";
 
 /** `parallel.map(items, fn, { model })`: the notebook's worker pool. See also `%parallel`. */
 export * as parallel from "../parallel/public";
@@ -17,11 +17,15 @@ export { share } from "../share";
 /** threadpoolctl for Node: `threadpool.info()`, `threadpool.limits({ blas: 1 })`, `threadpool.doctor()`, … */
 export * as threadpool from "./threadpool";
 
-/** Rich output: `display.html("<b>hi</b>")`, `display.png(bytes)`, `display.markdown(…)`, … (tslab's helpers). */
-export const display = tslabDisplay;
+/** Rich output: `display(value)`, `display.html(…)`, `display.vegalite(spec)`, `newDisplay()` — see ./display.ts. */
+export { display, newDisplay } from "./display";
 
-/** A display that later calls overwrite in place (update_display_data), for progress and live values. */
-export const newDisplay = tslabNewDisplay;
+/** `await input("name? ")`, `await prompt("name?", "default")`: ask the person at the notebook (also globals). */
+export { input, prompt } from "./input";
+
+/** Comms for user code: `comm.registerTarget(name, (c, open) => …)`, `comm.open(target, data)` — see ./comm.ts. */
+export { comm } from "./comm";
+export type { UserComm, UserCommMessage } from "./comm";
 
 /** Clears the output of the current cell; with `wait`, only when new output arrives (no flicker). */
 export function clearOutput(wait = false): void {

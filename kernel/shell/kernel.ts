@@ -7,6 +7,8 @@ import { CellExecutor } from "../execution/executor";
 import { OutputRouter } from "../execution/output";
 import { installTypeScriptForwarding } from "../execution/typescript-env";
 import { HistoryStore } from "../history/store";
+import { StdinChannel } from "../stdin/channel";
+import { createInput, installInputGlobals } from "../module/input";
 import { registerBuiltinMagics } from "../magics/builtin";
 import { CellError } from "../magics/outcome";
 import { MagicRegistry } from "../magics/registry";
@@ -15,7 +17,7 @@ import type { KernelDoor } from "../door";
 import { readConnectionFile } from "../protocol/connection";
 import { ConnectionInfo, Message, MimeBundle } from "../protocol/messages";
 import { KernelSockets } from "../protocol/sockets";
-import { toMimeBundle } from "../execution/mime";
+import { renderNote, renderValue } from "../execution/mime";
 import { threadpoolMagic } from "../threadpool/magic";
 import { parallelMagic } from "../parallel/magic";
 import { buildSnapshotInBackground } from "../snapshot/launch";
@@ -31,6 +33,7 @@ interface ExecuteContent {
   store_history?: unknown;
   user_expressions?: unknown;
   stop_on_error?: unknown;
+  allow_stdin?: unknown;
 }
 
 /**
@@ -42,15 +45,17 @@ interface ExecuteContent {
 export class Kernel {
   readonly session = randomUUID();
   readonly magics = new MagicRegistry();
-  readonly history = new HistoryStore();
+  readonly history = new HistoryStore((text) => this.output.log(text));
   readonly comms: CommManager;
   readonly executor: CellExecutor;
   readonly output: OutputRouter;
+  readonly stdin: StdinChannel;
   private readonly sockets: KernelSockets;
   private executionCount = 0;
   private readonly queue: ExecutionQueue;
   private abort = new AbortController();
   private silent = false;
+  private allowStdin = false;
   private payload: Array<Record<string, unknown>> = [];
   private warmTimer?: NodeJS.Timeout;
   private readonly shutdownHooks: Array<() => unknown> = [];
@@ -59,8 +64,13 @@ export class Kernel {
   constructor(private readonly info: ConnectionInfo, readonly cwd: string = process.cwd()) {
     this.output = new OutputRouter((type, content, parent) => this.emit(type, content, parent));
     this.sockets = new KernelSockets(info, this.session, (t) => this.output.log(t));
+    this.stdin = new StdinChannel(async (content, parent) => {
+      const msg = this.sockets.make({ msg_type: "input_request", content, parent });
+      await this.sockets.send("stdin", msg);
+      return msg;
+    }, (t) => this.output.log(t));
     this.comms = new CommManager(
-      (type, content, parent, buffers) => void this.sockets.publish({ msg_type: type, content, parent, buffers }),
+      (type, content, parent, buffers, metadata) => void this.sockets.publish({ msg_type: type, content, parent, buffers, metadata }),
       (text, parent) => {
         this.output.log(text);
         this.output.write("stderr", `[threadlab comm] ${text}\n`, parent);
@@ -74,7 +84,7 @@ export class Kernel {
         this.emit(update ? "update_display_data" : "display_data", d);
     });
     this.queue = new ExecutionQueue((msg) => this.execute(msg), (t) => this.output.log(t));
-    registerBuiltinMagics(this.magics);
+    registerBuiltinMagics(this.magics, { cwd, history: this.history });
     this.magics.register(threadpoolMagic);
     this.magics.register(parallelMagic);
     registerEchoTarget(this.comms);
@@ -109,6 +119,7 @@ export class Kernel {
     guardProcessExit();
     process.on("SIGINT", () => this.interrupt());
     reportStrayErrors((text) => this.output.write("stderr", text));
+    installInputGlobals(createInput(this.door()));
     await this.sockets.start(
       (channel, msg) => this.handle(channel, msg),
       () => void this.sockets.publish({ msg_type: "status", content: { execution_state: this.queue.running ? "busy" : "idle" }, parent: null }),
@@ -140,13 +151,14 @@ export class Kernel {
 
   interrupt(): void {
     this.executor.interrupt();
+    this.stdin.cancel(new Error("interrupted while waiting for input"));
     // Maps listen to this signal: a running %parallel map is cancelled with the cell.
     this.abort.abort(new Error("interrupted"));
   }
 
   private handle(channel: "shell" | "control" | "stdin", msg: Message): void {
     const type = msg.header.msg_type;
-    if (channel === "stdin") return; // input_reply without a pending input_request: nothing to do.
+    if (channel === "stdin") return this.stdin.handleReply(msg);
     if (type === "execute_request" && channel === "shell") {
       this.queue.push(msg);
       return;
@@ -181,6 +193,7 @@ export class Kernel {
     this.output.flush();
     this.output.parent = msg;
     this.silent = silent;
+    this.allowStdin = !silent && c.allow_stdin === true;
     this.output.muted = silent;
     this.payload = [];
     this.abort = new AbortController();
@@ -189,9 +202,11 @@ export class Kernel {
 
     // The cell's TypeScript and magics in order; the value shown is the last segment's.
     const outcome = await runCellSegments(this.cellRunnerHost, code, storeHistory ? count : undefined);
+    this.stdin.cancel(new Error("the cell that called input() ended before the answer came"));
     this.output.flush();
     if (outcome.status === "ok" && outcome.hasValue && outcome.value !== undefined) {
-      const data = toMimeBundle(outcome.value);
+      const { data, note } = await renderValue(outcome.value);
+      if (note) this.output.write("stderr", renderNote(note));
       this.emit("execute_result", { execution_count: count, data, metadata: {} });
       if (storeHistory) this.history.setOutput(count, String(data["text/plain"] ?? ""));
     }
@@ -224,7 +239,7 @@ export class Kernel {
       const r = await this.executor.run(String(expr));
       out[name] =
         r.status === "ok"
-          ? { status: "ok", data: r.hasValue ? toMimeBundle(r.value) : { "text/plain": "undefined" }, metadata: {} }
+          ? { status: "ok", data: r.hasValue ? (await renderValue(r.value)).data : { "text/plain": "undefined" }, metadata: {} }
           : { status: "error", ...r.error };
     }
     return out;
@@ -262,6 +277,11 @@ export class Kernel {
         return locals();
       },
       cwd: this.cwd,
+      input: (prompt, password) => {
+        this.output.flush(); // what the cell printed before the question comes first
+        return this.stdin.ask(prompt, password, { msg: this.queue.running, allowStdin: this.allowStdin });
+      },
+      comms: this.comms,
     };
   }
 
@@ -313,6 +333,7 @@ export class Kernel {
       }
     }
     this.output.flush();
+    this.history.close();
     await this.sockets.close();
     this.executor.close();
     this.output.log(restart ? "restarting" : "shut down");

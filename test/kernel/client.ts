@@ -30,7 +30,12 @@ export async function freePort(): Promise<number> {
 export class RawClient {
   readonly session = "test-session";
   readonly signer: Signer;
-  readonly shell = new zmq.Dealer();
+  /** Shell and stdin share one routing id, as jupyter_client's do: the kernel routes input_request by it. */
+  private readonly routingId = `test-${randomBytes(6).toString("hex")}`;
+  readonly shell = new zmq.Dealer({ routingId: this.routingId });
+  readonly stdin = new zmq.Dealer({ routingId: this.routingId });
+  /** input_request messages received on stdin. */
+  readonly inputRequests: Message[] = [];
   readonly control = new zmq.Dealer();
   readonly iopub = new zmq.Subscriber();
   readonly hb = new zmq.Request();
@@ -75,7 +80,8 @@ export class RawClient {
     c.startedAt = performance.now();
     c.proc = spawn(argv[0], argv.slice(1), {
       cwd: opts.cwd ?? dir,
-      env: { ...process.env, ...opts.env },
+      // Each test kernel keeps its history in its own directory unless the test shares a file on purpose.
+      env: { ...process.env, THREADLAB_HISTORY_FILE: join(dir, "history.sqlite"), ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     c.proc.stderr!.on("data", (d) => (c.stderr += d));
@@ -84,6 +90,8 @@ export class RawClient {
     const url = (p: number) => `tcp://127.0.0.1:${p}`;
     c.shell.connect(url(info.shell_port));
     c.control.connect(url(info.control_port));
+    c.stdin.connect(url(info.stdin_port));
+    void c.readStdin();
     c.iopub.connect(url(info.iopub_port));
     c.iopub.subscribe();
     c.hb.connect(url(info.hb_port));
@@ -126,6 +134,36 @@ export class RawClient {
     } catch {
       /* socket closed */
     }
+  }
+
+  private async readStdin(): Promise<void> {
+    try {
+      for await (const frames of this.stdin) {
+        try {
+          this.inputRequests.push(decode(frames, this.signer));
+        } catch (e) {
+          this.badIopub.push(`stdin: ${e}`);
+        }
+      }
+    } catch {
+      /* socket closed */
+    }
+  }
+
+  /** Waits for the next input_request (after `seen` of them). */
+  async nextInputRequest(seen: number, timeoutMs = 10000): Promise<Message> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inputRequests.length <= seen) {
+      if (Date.now() > deadline) throw new Error(`no input_request within ${timeoutMs} ms; kernel log:\n${this.stderr.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.inputRequests[seen];
+  }
+
+  /** Answers an input_request on stdin. */
+  async reply(request: Message, value: string): Promise<void> {
+    const m = makeMessage(this.session, { msg_type: "input_reply", content: { value }, parent: { ...request, identities: [] } });
+    await this.stdin.send(encode(m, this.signer));
   }
 
   private async readIopub(): Promise<void> {
@@ -218,7 +256,7 @@ export class RawClient {
       await this.exited;
       clearTimeout(timer);
     }
-    for (const s of [this.shell, this.control, this.iopub, this.hb]) s.close();
+    for (const s of [this.shell, this.control, this.iopub, this.hb, this.stdin]) s.close();
   }
 }
 

@@ -5,6 +5,7 @@ import { registerBuiltinMagics } from "../../kernel/magics/builtin";
 import { parseArgs, splitCell } from "../../kernel/magics/parse";
 import { closest, MagicRegistry } from "../../kernel/magics/registry";
 import { MagicError } from "../../kernel/magics/types";
+import { HistoryStore } from "../../kernel/history/store";
 
 const neverOpen = () => false;
 const isOpen = (src: string) => isCompleteWithMagics(src).status === "incomplete";
@@ -25,6 +26,20 @@ describe("splitting a cell into TypeScript and magics", () => {
     assert.deepEqual(splitCell("const r = 10\n%3", isOpen).map((s) => s.kind), ["code"]);
     const open = splitCell("const r = 10 +\n%x", isOpen);
     assert.deepEqual(open.map((s) => s.kind), ["code"]);
+  });
+
+  test("a !cmd line is the line magic %system, between TypeScript chunks", () => {
+    assert.deepEqual(splitCell("const a = 1\n!ls -l $a\nconst b = 2", isOpen), [
+      { kind: "code", code: "const a = 1", line: 0 },
+      { kind: "line", name: "system", raw: "ls -l $a", line: 1 },
+      { kind: "code", code: "const b = 2", line: 2 },
+    ]);
+  });
+
+  test("TypeScript that starts with ! stays TypeScript: !!x, !(x), and a ! continuing an open expression", () => {
+    assert.deepEqual(splitCell("!!x", neverOpen).map((s) => s.kind), ["code"]);
+    assert.deepEqual(splitCell("!(done) && go()", neverOpen).map((s) => s.kind), ["code"]);
+    assert.deepEqual(splitCell("const ok = a &&\n!b", isOpen).map((s) => s.kind), ["code"]);
   });
 
   test("%name?, %%name? and ?%name ask for help", () => {
@@ -49,8 +64,15 @@ describe("magic argument parsing", () => {
     assert.equal(a.progress, false);
   });
 
-  test("an unknown option is named with the valid ones", () => {
-    assert.throws(() => parseArgs("x", "--wrokers 2", opts), (e: Error) => e instanceof MagicError && /unknown option --wrokers\. Valid options: --workers, --errors, --progress/.test(e.message));
+  test("an unknown option is named with the closest valid one and the list", () => {
+    assert.throws(() => parseArgs("x", "--wrokers 2", opts), (e: Error) => e instanceof MagicError && /unknown option --wrokers\. Did you mean --workers\? Valid options: --workers, --errors, --progress/.test(e.message));
+    assert.throws(() => parseArgs("x", "--colour", opts), (e: Error) => /unknown option --colour\. Valid options/.test(e.message) && !/Did you mean/.test(e.message));
+  });
+
+  test("one-letter options are written with one dash in errors", () => {
+    const timeitLike = [{ name: "n", type: "number", description: "" }, { name: "r", type: "number", description: "" }] as const;
+    assert.throws(() => parseArgs("timeit", "-m 3", timeitLike), /%timeit: unknown option -m\. Valid options: -n, -r/);
+    assert.throws(() => parseArgs("timeit", "--num 3", timeitLike), /%timeit: unknown option --num\. Did you mean -n\? Valid options: -n, -r/);
   });
 
   test("a number option given a word, and a value outside the choices, are errors", () => {
@@ -61,11 +83,11 @@ describe("magic argument parsing", () => {
 
 describe("magic registry", () => {
   const reg = new MagicRegistry();
-  registerBuiltinMagics(reg);
+  registerBuiltinMagics(reg, { cwd: process.cwd(), history: new HistoryStore(() => undefined, () => ":memory:") });
 
   test("lists line and cell magics", () => {
-    assert.deepEqual(reg.names("line"), ["env", "lsmagic", "time", "timeit"]);
-    assert.deepEqual(reg.names("cell"), ["time", "timeit"]);
+    assert.deepEqual(reg.names("line"), ["env", "history", "lsmagic", "npm", "system", "time", "timeit", "who", "whos"]);
+    assert.deepEqual(reg.names("cell"), ["bash", "sh", "time", "timeit"]);
   });
 
   test("an unknown magic suggests the closest names; a line-only magic used as a cell magic says so", () => {
@@ -78,7 +100,7 @@ describe("magic registry", () => {
     assert.deepEqual(completeMagic("%tim", 4, reg, {})?.matches, ["%time", "%timeit"]);
     assert.deepEqual(completeMagic("x\n%%ti", 6, reg, {})?.matches, ["%%time", "%%timeit"]);
     const r = completeMagic("%timeit -", 9, reg, {});
-    assert.ok(r && r.matches.includes("--n") && r.start === 8);
+    assert.ok(r && r.matches.includes("-n") && r.matches.includes("-o") && r.start === 8);
     assert.equal(completeMagic("const a = 1", 5, reg, {}), undefined);
   });
 });
@@ -89,6 +111,7 @@ describe("is_complete", () => {
     assert.deepEqual(isCompleteWithMagics("function f() {"), { status: "incomplete", indent: "  " });
     assert.equal(isCompleteWithMagics("const = 1").status, "invalid");
     assert.equal(isCompleteWithMagics("%lsmagic").status, "complete");
+    assert.equal(isCompleteWithMagics(`!echo "it's"`).status, "complete");
     assert.equal(isCompleteWithMagics("%%time\nconst a = 1").status, "incomplete");
   });
 });

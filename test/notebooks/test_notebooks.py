@@ -30,3 +30,22 @@ def test_kernel_basics_notebook_outputs():
     assert outputs(c[5])["execute_result"]["data"]["text/plain"] == "100"
     counts = [cell["execution_count"] for cell in c]
     assert counts == [1, 2, 3, 4, 5, 6]
+
+
+def test_daily_use_notebook_shell_and_rich_display():
+    nb = run("daily-use.ipynb")
+    c = nb.cells
+    assert outputs(c[0])["stream"]["text"] == "shell says hi\n"
+    assert outputs(c[1])["stream"]["text"] == "from bash 42\n"
+    table = outputs(c[2])["execute_result"]["data"]
+    assert "<caption>120 rows × 2 columns</caption>" in table["text/html"]
+    assert "50 of 120 rows shown" in table["text/html"]
+    assert table["text/plain"].startswith("[\n  { id: 0, square: 0 }")
+    chart = outputs(c[3])["display_data"]["data"]
+    assert chart["application/vnd.vegalite.v5+json"]["mark"] == "bar"
+    image = outputs(c[4])["execute_result"]["data"]
+    assert image["image/png"].startswith("iVBORw0KGgo")
+    failed = outputs(c[5])
+    assert failed["error"]["ename"] == "ShellError"
+    assert "No such file or directory" in failed["stream"]["text"]
+    assert outputs(c[6])["stream"]["text"] == "display\tgreeting\n"  # imports are top-level names too

@@ -32,6 +32,8 @@ function recordingDoor() {
     onShutdown: () => undefined,
     locals: {},
     cwd: process.cwd(),
+    input: () => Promise.reject(new Error("not used")),
+    comms: { registerTarget: () => undefined, unregisterTarget: () => undefined, open: () => { throw new Error("not used"); } },
   };
   return { door, abort, displays, writes };
 }

@@ -5,9 +5,46 @@ import { Magic, MagicContext, MagicError, MagicOption } from "../types";
 import { formatSeconds } from "./timing";
 
 const options: MagicOption[] = [
-  { name: "n", type: "number", description: "loops per run (default: the smallest power of 10 taking ≥ 0.2 s)" },
+  {
+    name: "n",
+    type: "number",
+    description: "loops per run (default: the first of 1, 2, 5, 10, 20, 50, … taking ≥ 0.2 s)",
+  },
   { name: "r", type: "number", description: "number of runs (default 7)" },
+  { name: "o", type: "boolean", description: "return the timings as the value (a TimeitResult)" },
+  { name: "q", type: "boolean", description: "quiet: print nothing" },
 ];
+
+/** What `%timeit -o` returns (IPython's TimeitResult): seconds per loop; shown as the line %timeit prints. */
+export class TimeitResult {
+  constructor(
+    /** Mean seconds per loop over the runs. */
+    readonly mean: number,
+    /** Standard deviation of the runs' seconds per loop. */
+    readonly std: number,
+    readonly runs: number,
+    readonly loops: number,
+    /** Seconds per loop of each run. */
+    readonly all: number[],
+  ) {}
+
+  get best(): number {
+    return Math.min(...this.all);
+  }
+
+  get worst(): number {
+    return Math.max(...this.all);
+  }
+
+  toString(): string {
+    const plural = (k: number, w: string) => `${k.toLocaleString("en-US")} ${w}${k === 1 ? "" : "s"}`;
+    return `${formatSeconds(this.mean)} ± ${formatSeconds(this.std)} per loop (mean ± std. dev. of ${plural(this.runs, "run")}, ${plural(this.loops, "loop")} each)`;
+  }
+
+  [Symbol.for("Jupyter.display")]() {
+    return { "text/plain": `<TimeitResult : ${this.toString()}>` };
+  }
+}
 
 let counter = 0;
 
@@ -15,7 +52,7 @@ let counter = 0;
  * IPython's %timeit: the statement is compiled once into a function, then called n times per run, r runs;
  * n grows through 1, 2, 5, 10, 20, 50, … until one run takes at least 0.2 s (IPython's autorange).
  */
-async function timeit(code: string, n: number | undefined, r: number, ctx: MagicContext) {
+async function timeit(code: string, { n, r, output, quiet }: TimeitOptions, ctx: MagicContext) {
   if (!code.trim()) throw new MagicError("%timeit: nothing to time. Usage: %timeit [-n N] [-r R] STATEMENT");
   const isAsync = /\bawait\b/.test(code);
   // No leading underscores: TypeScript escapes `__x` identifiers, and tslab then cannot find the name.
@@ -46,51 +83,68 @@ async function timeit(code: string, n: number | undefined, r: number, ctx: Magic
   }
   const mean = perLoop.reduce((a, b) => a + b, 0) / perLoop.length;
   const std = Math.sqrt(perLoop.reduce((a, b) => a + (b - mean) ** 2, 0) / perLoop.length);
-  const plural = (k: number, w: string) => `${k.toLocaleString("en-US")} ${w}${k === 1 ? "" : "s"}`;
-  ctx.write("stdout", `${formatSeconds(mean)} ± ${formatSeconds(std)} per loop (mean ± std. dev. of ${plural(r, "run")}, ${plural(loops, "loop")} each)\n`);
-  return { hasValue: true, value: { mean, std, runs: r, loops, all: perLoop } };
+  const result = new TimeitResult(mean, std, r, loops, perLoop);
+  if (!quiet) ctx.write("stdout", `${result}\n`);
+  // Like IPython: a value (Out[n]) only when asked for with -o.
+  return output ? { hasValue: true, value: result } : { hasValue: false };
 }
 
-/** Options come first; everything after them is the statement (so `-` in code is never read as an option). */
+interface TimeitOptions {
+  n?: number;
+  r: number;
+  output: boolean;
+  quiet: boolean;
+}
+
+/** Options come first; everything after them is the statement. */
 function splitOptions(raw: string): { opts: string; code: string } {
-  const m = /^((?:\s*-[nr]\s*\d+)*)\s*([\s\S]*)$/.exec(raw)!;
+  // Anything option-shaped before the statement is read as an option, so a misspelt one (-m 5, --number 5)
+  // is reported with a suggestion instead of being compiled as code.
+  const m = /^((?:\s*(?:-[A-Za-z]|--[A-Za-z][\w-]*)(?:\s*\d+)?(?=\s|$))*)\s*([\s\S]*)$/.exec(raw)!;
   return { opts: m[1], code: m[2] };
 }
 
-function parse(raw: string) {
+function parse(raw: string): TimeitOptions & { code: string } {
   const { opts, code } = splitOptions(raw);
   const a = parseArgs("timeit", opts, options);
   const n = a.n as number | undefined;
   const r = (a.r as number | undefined) ?? 7;
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new MagicError("%timeit: -n must be a whole number ≥ 1");
+  if (n !== undefined && (!Number.isInteger(n) || n < 1))
+    throw new MagicError("%timeit: -n must be a whole number ≥ 1");
   if (!Number.isInteger(r) || r < 1) throw new MagicError("%timeit: -r must be a whole number ≥ 1");
-  return { n, r, code };
+  return { n, r, output: a.o === true, quiet: a.q === true, code };
 }
 
 export const timeitMagic: Magic = {
   name: "timeit",
   summary: "Time a statement over many loops and runs (IPython's autorange).",
   usage: [
-    "%timeit [-n N] [-r R] STATEMENT",
-    "%%timeit [-n N] [-r R]   (the cell body is the statement)",
+    "%timeit [-n N] [-r R] [-o] [-q] STATEMENT",
+    "%%timeit [-n N] [-r R] [-o] [-q]   (the cell body is the statement)",
     "",
-    "Runs the statement N times per run, R runs, and prints mean ± std. dev. per loop. Without -n, N is the",
-    "first of 1, 2, 5, 10, 20, 50, … for which one run takes at least 0.2 s. The value is",
-    "{ mean, std, runs, loops, all } in seconds per loop.",
+    "Runs the statement N times per run, R runs, and prints mean ± std. dev. per loop, as IPython does. Without",
+    "-n, N is the first of 1, 2, 5, 10, 20, 50, … for which one run takes at least 0.2 s (IPython's autorange).",
+    "Nothing is returned unless -o: then the value is a TimeitResult { mean, std, best, worst, runs, loops, all }",
+    "in seconds per loop.",
     "",
     "Options:",
     "  -n N   loops per run",
     "  -r R   runs (default 7)",
+    "  -o     return the TimeitResult",
+    "  -q     quiet: print nothing (with -o, to use the value only)",
   ].join("\n"),
   args: "raw",
   options,
   line(_a, raw, ctx) {
-    const { n, r, code } = parse(raw);
-    return timeit(code, n, r, ctx);
+    const { code, ...opts } = parse(raw);
+    return timeit(code, opts, ctx);
   },
   cell(_a, raw, body, ctx) {
-    const { n, r, code } = parse(raw);
-    if (code.trim()) throw new MagicError(`%%timeit: unexpected ${JSON.stringify(code.trim())} after the options; the statement is the cell body`);
-    return timeit(body, n, r, ctx);
+    const { code, ...opts } = parse(raw);
+    if (code.trim())
+      throw new MagicError(
+        `%%timeit: unexpected ${JSON.stringify(code.trim())} after the options; the statement is the cell body`,
+      );
+    return timeit(body, opts, ctx);
   },
 };
