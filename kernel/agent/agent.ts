@@ -13,7 +13,7 @@ import type { ChunkItems } from "../pool/protocol";
 import { modelIdOf } from "../share";
 import type { ShippedFunction } from "../ship/types";
 import * as threadpool from "../threadpool";
-import { ClusterConnectError, connectCluster, ensureBatchStream, hasCredentials, parseClusterUrl, type ClusterAuth, type ClusterTarget } from "../cluster/connection";
+import { ClusterConnectError, connectCluster, ensureAgentConsumer, ensureBatchStream, hasCredentials, parseClusterUrl, type ClusterAuth, type ClusterTarget } from "../cluster/connection";
 import { FunctionStore } from "../cluster/function-store";
 import { ModelCache } from "../cluster/model-store";
 import { AGENT_CONSUMER, BATCH_STREAM, subjects } from "../cluster/subjects";
@@ -87,7 +87,8 @@ export class Agent {
     if (!o.insecure) await refuseOpenServer(target, name);
     const nc = await connectCluster(target, `threadlab-agent ${name}`);
     try {
-      const jsm = await ensureBatchStream(nc, target.display, { ackWaitMs: o.ackWaitMs });
+      const jsm = await ensureBatchStream(nc, target.display);
+      await ensureAgentConsumer(jsm, { ackWaitMs: o.ackWaitMs });
       const info = await jsm.consumers.info(BATCH_STREAM, AGENT_CONSUMER);
       const consumer = await jetstream(nc).consumers.get(BATCH_STREAM, AGENT_CONSUMER);
       const functions = await FunctionStore.open(nc);

@@ -201,12 +201,14 @@ export class ClusterMap {
           }
           await this.publish(slice);
         }
-        this.checkComplete();
       } catch (e) {
         this.fail(new ClusterMapError(`${this.opts.name}: publishing a batch to ${this.d.display} failed: ${(e as Error).message}`, { cause: e }));
       } finally {
         this.filling = false;
       }
+      // Results that arrived while publishing could not call fill() or finish the map: look again.
+      if (!this.exhausted && this.pending.size < this.maxInFlight) this.fill();
+      else this.checkComplete();
     })();
   }
 

@@ -141,8 +141,8 @@ export interface InfrastructureOptions {
 
 const nanos = (ms: number) => ms * 1_000_000;
 
-/** Creates the batch stream and the agents' consumer when missing (both idempotent); explains a server without JetStream. */
-export async function ensureBatchStream(nc: NatsConnection, display: string, o: InfrastructureOptions = {}): Promise<JetStreamManager> {
+/** Creates the batch stream when missing (idempotent); explains a server without JetStream. */
+export async function ensureBatchStream(nc: NatsConnection, display: string): Promise<JetStreamManager> {
   let jsm: JetStreamManager;
   try {
     jsm = await jetstreamManager(nc, { timeout: 5000 });
@@ -165,6 +165,14 @@ export async function ensureBatchStream(nc: NatsConnection, display: string, o: 
       if (!(await jsm.streams.info(BATCH_STREAM).then(() => true, () => false))) throw e;
     });
   }
+  return jsm;
+}
+
+/**
+ * The agents' shared consumer, created by the first agent: its redelivery timeout is the agents' concern (they
+ * signal progress at a third of it), so a kernel never creates it.
+ */
+export async function ensureAgentConsumer(jsm: JetStreamManager, o: InfrastructureOptions = {}): Promise<void> {
   try {
     await jsm.consumers.info(BATCH_STREAM, AGENT_CONSUMER);
   } catch {
@@ -179,5 +187,4 @@ export async function ensureBatchStream(nc: NatsConnection, display: string, o: 
       if (!(await jsm.consumers.info(BATCH_STREAM, AGENT_CONSUMER).then(() => true, () => false))) throw e;
     });
   }
-  return jsm;
 }
