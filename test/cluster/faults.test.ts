@@ -65,6 +65,15 @@ describe("agent failures", () => {
     const next = await backend.run(items(50), fn("(x) => x + 1"));
     assert.deepEqual(next.results, items(50).map((x) => x + 1));
   });
+  test("SIGTERM stops an agent cleanly mid-map: it finishes its batches and the map completes", async () => {
+    const run = backend.run(items(200), busy(10), { chunk: 5 });
+    await sleep(500);
+    const leaving = cluster.agents.find((a) => a.process.exitCode === null && a.process.signalCode === null)!;
+    leaving.process.kill("SIGTERM");
+    assert.equal(await leaving.exited, 0, "the agent exits with 0");
+    const r = await run;
+    assert.deepEqual(r.results, items(200).map((x) => x * 2));
+  });
 });
 
 describe("server and cluster failures", () => {
