@@ -75,7 +75,7 @@ describe("a map on a 2-agent cluster", () => {
       const was = before.find((b) => b.id === n.id)!;
       assert.equal(n.modelFetches - was.modelFetches, 1, `${n.name} fetched the model once`);
       const grew = (rssOfPid(cluster.agents.find((a) => a.name === n.name)!.process.pid!) - rssBefore.get(n.name)!) / 2 ** 20;
-      // One copy plus the fetch's transient chunk buffers (malloc keeps some of those pages): a second copy would be ≥ 2×.
+      // One copy, plus the fetch's buffers and the workers' heaps: a second copy would be ≥ 2×.
       assert.ok(grew < mb * 2, `${n.name} holds one copy: RSS grew ${grew.toFixed(1)} MB for a ${mb} MB model`);
     }
   });
