@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import v8 from "node:v8";
-import { reviveModel, type PathStep, type ShippedClass } from "./model-payload";
+import { reviveModel, type ModelPayload, type PathStep, type ShippedClass } from "./model-payload";
 import { modelRegistry } from "./registry";
 import { isSharedModel, modelIdOf, share } from "./share";
 
@@ -42,7 +42,8 @@ export interface ModelFileHeader {
   readonly views: readonly ViewRecord[];
   readonly buffers: readonly { readonly at: number; readonly size: number }[];
   readonly classes: readonly ShippedClass[];
-  readonly instances: readonly { readonly path: readonly PathStep[]; readonly cls: number }[];
+  /** As the share registry describes them; they apply to the graph once its views are back in place. */
+  readonly instances: ModelPayload["instances"];
 }
 
 export interface EncodedModel {
