@@ -28,6 +28,8 @@ export interface LocalAgent {
   readonly process: ChildProcess;
   /** Resolves when the agent exits, with its exit code (or signal name). */
   readonly exited: Promise<number | string>;
+  /** Resolves when the agent is connected and pulling work; rejects if it exits first. */
+  readonly ready: Promise<void>;
 }
 
 const BIN = path.join(__dirname, "..", "..", "..", "bin", "threadlab.js");
@@ -63,6 +65,7 @@ export class LocalCluster {
     try {
       await c.startServer();
       for (let i = 0; i < (o.agents ?? 2); i++) c.addAgent();
+      await Promise.all(c.agents.map((a) => a.ready));
     } catch (e) {
       await c.stop();
       throw e;
@@ -124,16 +127,28 @@ export class LocalCluster {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...this.o.env } });
     child.stderr!.setEncoding("utf8");
     let buf = "";
+    let log = "";
+    let markReady!: () => void;
+    const ready = new Promise<void>((r) => (markReady = r));
     child.stderr!.on("data", (s: string) => {
       buf += s;
       let i: number;
       while ((i = buf.indexOf("\n")) >= 0) {
-        this.o.onAgentLog?.(name, buf.slice(0, i));
+        const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
+        if (log.length < 10_000) log += line + "\n";
+        if (/\] connected to /.test(line)) markReady();
+        this.o.onAgentLog?.(name, line);
       }
     });
     const exited = new Promise<number | string>((r) => child.once("exit", (code, sig) => r(code ?? sig ?? -1)));
-    const a = { name, process: child, exited };
+    const a: LocalAgent = {
+      name,
+      process: child,
+      exited,
+      ready: Promise.race([ready, exited.then((c) => Promise.reject(new Error(`agent ${name} exited (${c}) before connecting:\n${log}`)))]),
+    };
+    a.ready.catch(() => {});
     this.agents.push(a);
     return a;
   }

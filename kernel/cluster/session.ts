@@ -45,14 +45,16 @@ export async function disconnectClusterSession(): Promise<boolean> {
   return true;
 }
 
-/** Status of the connected cluster, or null when none is connected. */
+/**
+ * Status of the connected cluster (connecting to THREADLAB_CLUSTER if none is), or null when there is none.
+ * Throws the connection's error when connecting failed.
+ */
 export async function clusterStatus(refresh = true): Promise<ClusterStatus | null> {
+  const env = process.env.THREADLAB_CLUSTER?.trim();
+  if (!current && env) await connectClusterSession(env);
   if (!current) return null;
-  try {
-    return await (await current.backend).status(refresh);
-  } catch {
-    return null;
-  }
+  // A connection that failed is forgotten (connectClusterSession), so its error is reported once, here.
+  return (await current.backend).status(refresh);
 }
 
 /**
