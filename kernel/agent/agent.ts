@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { NoRespondersError, type Msg, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type Consumer, type JsMsg } from "@nats-io/jetstream";
 import { AbortError, PoisonItemError, range, WorkerPool, type MapItems } from "../pool";
-import type { ChunkItems } from "../pool/protocol";
+import type { ChunkItems } from "../pool/worker-messages";
 import { modelIdOf } from "../share";
 import type { ShippedFunction } from "../ship/types";
 import * as threadpool from "../threadpool";

@@ -94,7 +94,7 @@ export class ClusterBackend implements MapBackend {
 
   /** Like `WorkerPool.run`, for code that holds the backend itself (tests, benchmarks). */
   run(items: MapItems, fn: ShippedFunction, options: MapOptions & { onOutput?: MapSubmission["onOutput"] } = {}): Promise<MapReport> {
-    return this.submit({ items, fn, options: resolveMapOptions({ name: fn.name, ...options }, 1), onOutput: options.onOutput }).done;
+    return this.submit({ items, fn, options: resolveMapOptions({ name: fn.name, ...options }), onOutput: options.onOutput }).done;
   }
 
   /** For `%parallel cluster status` and the sidebar: every agent with its workers, models and load. */

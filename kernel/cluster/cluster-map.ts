@@ -5,11 +5,10 @@
  */
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { AbortError, type MapReport, type ProgressState } from "../pool";
+import { AbortError, type ItemFailureReport, type MapReport, type ProgressState } from "../pool";
 import { rebuildError } from "../pool/errors";
 import { itemSource, type ItemSource, type Slice } from "../pool/items";
-import type { ItemFailureReport } from "../pool/map-run";
-import type { ChunkItems } from "../pool/protocol";
+import type { ChunkItems } from "../pool/worker-messages";
 import type { ResolvedMapOptions } from "../pool/options";
 import type { ShippedFunction } from "../ship/types";
 import { modelRegistry } from "../share";
@@ -268,7 +267,7 @@ export class ClusterMap {
       const f = failed.get(off);
       if (f) {
         const error = rebuildError(f.error);
-        this.failures.push({ index: p.slice.start + off, error, node: r.node } as ItemFailureReport);
+        this.failures.push({ index: p.slice.start + off, error, node: r.node });
         this.results[at] = error;
       } else this.results[at] = r.results[i];
     }

@@ -2,7 +2,7 @@
  * Renders map progress as a Jupyter display bundle (HTML and a text/plain fallback). Pure functions: the
  * kernel sends them with display_data / update_display_data at most every 100 ms.
  */
-import type { MapReport } from "./map-run";
+import type { MapReport } from "./map-job";
 import type { ProgressState } from "./options";
 
 export interface Rendered {
@@ -37,6 +37,8 @@ function parts(p: ProgressState): string[] {
   if (p.etaMs !== null && !p.finished) out.push(`ETA ${formatDuration(p.etaMs)}`);
   out.push(`${p.busyWorkers} busy`);
   if (p.failed) out.push(`${num(p.failed)} failed`);
+  // A cluster map: throughput per node, so a slow or idle node shows.
+  if (p.nodes?.length) out.push(p.nodes.map((n) => `${n.name} ${formatRate(n.rate)}`).join(", "));
   return out;
 }
 

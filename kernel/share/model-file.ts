@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import v8 from "node:v8";
-import { reviveModel, type ModelPayload, type PathStep, type ShippedClass } from "./model-payload";
+import { reviveModel, type ModelPayload, type ShippedClass } from "./model-payload";
 import { modelRegistry } from "./registry";
 import { isSharedModel, modelIdOf, share } from "./share";
 
@@ -55,6 +55,8 @@ export interface EncodedModel {
 }
 
 type View = ArrayBufferView & { readonly buffer: ArrayBufferLike };
+/** Where a typed array sits in the model: keys and indices from the root, Map and Set values by position. */
+type PathStep = string | number | { readonly mapValue: number } | { readonly setValue: number };
 
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 

@@ -50,7 +50,7 @@ describe("the kernel's cluster session", () => {
     const b = clusterBackendFor(true);
     assert.equal(b.kind, "cluster");
     const f = fn("(x) => x * x");
-    const r = await b.submit({ items: [1, 2, 3], fn: f, options: resolveMapOptions({ name: f.name }, 1) }).done;
+    const r = await b.submit({ items: [1, 2, 3], fn: f, options: resolveMapOptions({ name: f.name }) }).done;
     assert.deepEqual(r.results, [1, 4, 9]);
   });
 

@@ -1,0 +1,12 @@
+import type { KernelDoor } from "../door";
+import type { ResolvedMapOptions } from "../pool";
+import type { MapBackend } from "./backend";
+import { localBackend } from "./local-backend";
+
+/** The backend a map runs on: a cluster when the `cluster` option or THREADLAB_CLUSTER names one, else local. */
+export function selectBackend(options: ResolvedMapOptions, door: KernelDoor | undefined): MapBackend {
+  const cluster = options.cluster ?? process.env.THREADLAB_CLUSTER;
+  // Required on use: the NATS clients load only in kernels that run cluster maps.
+  if (cluster) return (require("../cluster/session") as typeof import("../cluster/session")).clusterBackendFor(cluster);
+  return localBackend(door);
+}
