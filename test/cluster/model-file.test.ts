@@ -89,3 +89,23 @@ function toShared(e: ReturnType<typeof encodeModel>): Uint8Array {
   }
   return out;
 }
+
+describe("share.save and share.load", () => {
+  test("write a model and read it back as a shared model that maps like the original", async () => {
+    const { share: api } = await import("../../kernel/share");
+    const { WorkerPool } = await import("../../kernel/pool");
+    const file = path.join(dir, "api.tlm");
+    const written = api.save({ w: new Float64Array([0.5, 1.5, 2.5]), name: "weights" }, file);
+    assert.equal(written.bytes, fs.statSync(file).size);
+    const m = api.load(file) as { w: Float64Array; name: string };
+    assert.ok(isSharedModel(m));
+    assert.ok(m.w.buffer instanceof SharedArrayBuffer);
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const out = await pool.map([0, 1, 2], { name: "f", code: "(i, m) => m.w[i] * 2 + m.name.length", scope: {}, resolveDir: process.cwd() }, { model: m });
+      assert.deepEqual(out, [8, 10, 12]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
