@@ -13,6 +13,7 @@ import type { ResolvedMapOptions } from "../pool/options";
 import type { ShippedFunction } from "../ship/types";
 import { modelRegistry } from "../share";
 import { share } from "../share/share";
+import { isModelFileSource } from "../share/model-file";
 import { ClusterItemError, ClusterMapError } from "./errors";
 import type { FunctionStore } from "./function-store";
 import type { MapSubmission, NodeProgress } from "./map-backend";
@@ -132,7 +133,9 @@ export class ClusterMap {
       if (!e) throw new Error(`${this.opts.name}: shared model ${v.id} was released or never shared; share it again before the map`);
       scope[name] = { kind: "model", id: await this.d.models.publish(e.root) };
     }
-    if (this.opts.model !== undefined) {
+    // A file every node can read: each agent loads it itself, nothing goes through the Object Store.
+    if (isModelFileSource(this.opts.model)) this.modelDigest = this.opts.model;
+    else if (this.opts.model !== undefined) {
       if (typeof this.opts.model !== "object" || this.opts.model === null)
         throw new TypeError(`model must be an object or typed array, got ${typeof this.opts.model}`);
       this.modelDigest = await this.d.models.publish(share(this.opts.model));

@@ -5,7 +5,7 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Objm, type ObjectStore } from "@nats-io/obj";
-import { digestOf, encodeModel, loadModel } from "../share/model-file";
+import { digestOf, encodeModel, isModelFileSource, loadModel, loadModelSource } from "../share/model-file";
 import { modelIdOf, modelRegistry } from "../share";
 import { MODEL_BUCKET } from "./subjects";
 import { mallocTrim } from "../agent/malloc-trim";
@@ -80,10 +80,19 @@ export class ModelCache {
     return new ModelCache(await openBucket(nc), maxBytes);
   }
 
-  /** The model for `digest`, pinned until `release(digest)`. */
+  /** The model for `digest` (or a `file:` source), pinned until `release(digest)`. */
   async acquire(digest: string): Promise<object> {
     let m = this.models.get(digest);
-    if (m) {
+    if (isModelFileSource(digest)) {
+      // Read from the node's filesystem; loadModelSource re-reads a file that changed since.
+      const { root, bytes } = loadModelSource(digest);
+      if (!m || m.root !== root) {
+        if (m) this.models.delete(digest);
+        m = { digest, root, bytes, name: digest, pins: m?.pins ?? 0 };
+      }
+      this.models.delete(digest);
+      this.models.set(digest, m);
+    } else if (m) {
       // Re-inserted: Map order is the recency order.
       this.models.delete(digest);
       this.models.set(digest, m);

@@ -19,7 +19,7 @@ export interface BatchMessage {
   items: ChunkItems;
   /** Content hash of the ShippedFunction in the function bucket. */
   fn: string;
-  /** Digest of the `--model` model in the Object Store, or null. */
+  /** Digest of the `--model` model in the Object Store, a `file:PATH` each node reads, or null. */
   model: string | null;
   name: string;
   maxHeapMB?: number;

@@ -268,6 +268,35 @@ export function loadModel(bytes: Uint8Array, name: string): object {
   return share(root, { name });
 }
 
+/** A model source naming a model file a node can read: `file:/shared/models/m.tlm` (a shared filesystem). */
+export type ModelFileSource = `file:${string}`;
+
+export function isModelFileSource(x: unknown): x is ModelFileSource {
+  return typeof x === "string" && x.startsWith("file:") && x.length > 5;
+}
+
+const loaded = new Map<string, { size: number; mtimeMs: number; root: WeakRef<object> }>();
+
+/**
+ * The model a `file:` source names, read once per process while the file is unchanged (same size and mtime) and
+ * the model is alive: every map and every worker of this node uses that one copy.
+ */
+export function loadModelSource(source: ModelFileSource): { root: object; bytes: number } {
+  const file = source.slice("file:".length);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    throw new Error(`model ${source}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the path must be readable on every node that runs the map`, { cause: e });
+  }
+  const known = loaded.get(file);
+  const root = known && known.size === st.size && known.mtimeMs === st.mtimeMs ? known.root.deref() : undefined;
+  if (root) return { root, bytes: st.size };
+  const fresh = loadModelFile(file);
+  loaded.set(file, { size: st.size, mtimeMs: st.mtimeMs, root: new WeakRef(fresh) });
+  return { root: fresh, bytes: st.size };
+}
+
 /** `share.load(path)`: a model written by `share.save`, read straight into shared memory. */
 export function loadModelFile(path: string): object {
   return loadModel(readFileIntoShared(path), path);

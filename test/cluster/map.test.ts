@@ -80,6 +80,32 @@ describe("a map on a 2-agent cluster", () => {
     }
   });
 
+  test("a file: model is read by each node from its filesystem, not fetched, and maps like the shared one", async () => {
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "threadlab-file-model-")), "emb.tlm");
+    try {
+      const model = share(embedding(500, 16));
+      share.save(model, file);
+      const users = Array.from({ length: 60 }, (_, i) => i);
+      const before = (await backend.status()).nodes;
+      const fromFile = await backend.run(users, knn, { model: `file:${file}` });
+      const pool = new WorkerPool({ size: 1 });
+      try {
+        assert.deepEqual(fromFile.results, await pool.map(users, knn, { model }));
+        assert.deepEqual(await pool.map(users, knn, { model: `file:${file}` }), fromFile.results, "the local pool reads file: models too");
+      } finally {
+        await pool.close();
+      }
+      const after = (await backend.status()).nodes;
+      for (const n of after) assert.equal(n.modelFetches, before.find((b) => b.id === n.id)!.modelFetches, `${n.name} fetched nothing from the Object Store`);
+      await assert.rejects(backend.run([1], knn, { model: `file:${file}.missing` }), /node agent-\d could not run the map: Error: model file:.*missing: cannot read .* \(ENOENT\); the path must be readable on every node/);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
   test("keeps item order, and completion order with unordered", async () => {
     const items = Array.from({ length: 3000 }, (_, i) => i);
     const slowFirst = fn("async (x) => { if (x < 50) await new Promise((r) => setTimeout(r, 30)); return x * 3; }");
