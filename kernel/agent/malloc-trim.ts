@@ -12,7 +12,6 @@ export function mallocTrim(): void {
     if (process.platform === "linux") {
       try {
         // libc is mapped in every Node process on glibc Linux: this takes a reference, it loads nothing new.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const koffi = require("koffi") as typeof import("koffi");
         const f = koffi.load("libc.so.6").func("int malloc_trim(size_t)") as (pad: number) => number;
         trim = () => void f(0);

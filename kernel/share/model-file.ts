@@ -120,7 +120,7 @@ export function encodeModel(model: object): EncodedModel {
     return out;
   };
   const structure = copy(root, []);
-  let at = 0;
+  let at: number;
   const layout = bufferList.map((b) => ({ at: 0, size: b.byteLength }));
   const header: ModelFileHeader = { structure, views, buffers: layout, classes: entry.payload.classes, instances: entry.payload.instances };
   // The header's size decides where data starts, and the offsets are in the header: fix them in two passes.
