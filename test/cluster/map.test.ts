@@ -22,6 +22,8 @@ const knn = fn(`(u, m) => {
   return best.map((x) => x[0]);
 }`, {}, "knn");
 
+const busyFn = (ms: number) => fn(`(x) => { const t = Date.now(); while (Date.now() - t < ${ms}) {} return x; }`, {}, "busy");
+
 function embedding(n: number, dim: number): { vectors: Float32Array; dim: number; n: number } {
   const vectors = new Float32Array(n * dim);
   let seed = 7;
@@ -127,6 +129,22 @@ describe("a map on a 2-agent cluster", () => {
     }
     const out = await backend.run(gen(), fn("(o) => o.v + 1"));
     assert.deepEqual(out.results, Array.from({ length: 2000 }, (_, i) => i + 1));
+  });
+
+  test("an async iterable is pulled only a bounded number of batches ahead of the results", async () => {
+    let pulled = 0;
+    let ahead = 0;
+    async function* slowSource() {
+      for (let i = 0; i < 600; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    // Sampled when progress is reported: both counts are current then.
+    const r = await backend.run(slowSource(), busyFn(3), { chunk: 10, onProgress: (p) => (ahead = Math.max(ahead, pulled - p.done)) });
+    assert.equal(r.results.length, 600);
+    // 2 agents × 1 worker: at most 2 × 2 + 2 = 6 batches of 10 in flight, plus the batch being read.
+    assert.ok(ahead <= 7 * 10 + 10, `the input ran ${ahead} items ahead of the results`);
   });
 
   test("a throwing item fails the map with an error naming the item and its node", async () => {
