@@ -8,7 +8,7 @@ import { Objm, type ObjectStore } from "@nats-io/obj";
 import { digestOf, encodeModel, isModelFileSource, loadModel, loadModelSource } from "../share/model-file";
 import { modelIdOf, modelRegistry } from "../share";
 import { MODEL_BUCKET } from "./subjects";
-import { mallocTrim } from "../agent/malloc-trim";
+import { mallocTrim } from "./malloc-trim";
 
 async function openBucket(nc: NatsConnection): Promise<ObjectStore> {
   return new Objm(nc).create(MODEL_BUCKET);
