@@ -226,16 +226,20 @@ export class ClusterMap {
     await this.send(p);
   }
 
-  /** JetStream publish, retried while the server is away (the message id makes a retry land once). */
+  /**
+   * JetStream publish, retried while the server is away or restarting (a restarted server answers "jetstream
+   * is not enabled" until its store is loaded); the message id makes a retry land once. Gives up after
+   * `serverLostMs` of failures.
+   */
   private async send(p: Pending): Promise<void> {
+    const giveUpAt = Date.now() + this.d.tuning.serverLostMs;
     for (;;) {
       try {
         await this.d.js.publish(subjects.batch(this.key), p.body, { msgID: `${this.key}.${p.batch}.${p.publishedAt}`, timeout: 5000 });
         return;
       } catch (e) {
         if (this.finished) return;
-        const since = this.d.disconnectedSince();
-        if (since === null && !/timeout|disconnect|503|no responders/i.test((e as Error).message)) throw e;
+        if (Date.now() > giveUpAt) throw e;
         await new Promise((r) => setTimeout(r, 250));
       }
     }
