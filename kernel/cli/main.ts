@@ -57,6 +57,28 @@ export function main(argv: string[]): void {
       await Kernel.fromConnectionFile(opts.connectionFile).start();
     });
 
+  program
+    .command("agent")
+    .description("run this machine's workers for %parallel map --cluster (one agent per machine)")
+    .option("--cluster <url>", "NATS server: nats://user:pass@host:port, nats://token@host:port or tls://… (default: THREADLAB_CLUSTER)")
+    .option("--workers <n>", "worker threads (default: THREADLAB_WORKERS or this machine's CPUs)")
+    .option("--name <name>", "node name in status and errors (default: the host name)")
+    .option("--user <user>").option("--password <password>").option("--token <token>")
+    .option("--creds <file>", "NATS credentials file")
+    .option("--tls-ca <file>").option("--tls-cert <file>").option("--tls-key <file>")
+    .option("--insecure", "serve a server that needs no credentials (anyone reaching it can run code here)")
+    .option("--model-cache-mb <mb>", "models kept for later maps (default: half the memory)")
+    .option("--ack-wait <ms>", "redelivery timeout of batches, when this agent creates the queue")
+    .action(async (opts) => (await import("../agent/cli")).runAgent(opts));
+
+  program
+    .command("cluster")
+    .description("a NATS server and agents on this machine, for trying --cluster")
+    .command("local")
+    .option("--agents <n>", "agent processes", "2")
+    .option("--workers <n>", "workers per agent", "1")
+    .action(async (opts) => (await import("../agent/cli")).runLocalCluster(opts));
+
   program.parseAsync(argv).catch((e) => {
     console.error(`threadlab: ${e?.message ?? e}`);
     process.exit(1);

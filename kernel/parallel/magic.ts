@@ -22,9 +22,11 @@ const options: MagicOption[] = [
   { name: "out", type: "string", description: "also bind the results to this notebook variable" },
   { name: "progress", type: "boolean", description: "live progress bar (--no-progress turns it off)" },
   { name: "max-heap", type: "number", description: "V8 heap limit per worker in MB; a worker over it is replaced and its chunk retried" },
+  { name: "cluster", type: "string", description: "run on a cluster of threadlab agents: its URL (nats://user:pass@host:port), or none for the connected one / THREADLAB_CLUSTER" },
 ];
 
-const SUBCOMMANDS = ["map", "workers", "status", "models", "shutdown"] as const;
+const SUBCOMMANDS = ["map", "workers", "status", "models", "shutdown", "cluster"] as const;
+const cluster = () => require("../cluster/session") as typeof import("../cluster/session");
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** Evaluates a TypeScript expression from the magic line in the notebook, with errors that name the option. */
@@ -55,6 +57,8 @@ async function mapOptions(args: ParsedArgs, ctx: MagicContext, name: string): Pr
   if (args.errors !== undefined) o.errors = args.errors as "raise" | "collect";
   if (args.progress === false) o.progress = false;
   if (args["max-heap"] !== undefined) o.maxHeapMB = args["max-heap"] as number;
+  // A bare --cluster means the connected cluster (or THREADLAB_CLUSTER).
+  if (args.cluster !== undefined) o.cluster = cluster().resolveClusterUrl(String(args.cluster) || true);
   if (args.out !== undefined && !IDENTIFIER.test(String(args.out))) {
     throw new MagicError(`%parallel map: --out needs a variable name, got ${JSON.stringify(args.out)}`);
   }
@@ -106,6 +110,7 @@ export const parallelMagic: Magic = {
       "%%parallel map ITEMS [options]       the cell body is the function: item, model and index are in scope",
       "%parallel workers [N]                show or resize the pool",
       "%parallel status | models | shutdown",
+      "%parallel cluster [status | connect URL | disconnect]   agents of a cluster (docs/cluster.md)",
     ].join("\n"),
     "fn(item, model, index) may be async. The value is the results array, in item order unless --unordered.\n" +
       "Free variables of the function are shipped to the workers; the model is shared once, zero-copy.\n" +
@@ -162,6 +167,24 @@ export const parallelMagic: Magic = {
       case "shutdown":
         ctx.write("stdout", (await shutdownPool()) ? "pool shut down; the next map starts a new one\n" : "no pool is running\n");
         return;
+      case "cluster": {
+        const c = cluster();
+        const [what = "status", url] = rest;
+        if (what === "connect") {
+          if (!url) throw new MagicError("%parallel cluster connect needs the cluster's URL: nats://user:pass@host:port");
+          await c.connectClusterSession(url);
+          // clusterStatus(true) asks every agent at once, so the list does not wait for their next heartbeat.
+          ctx.write("stdout", c.formatClusterStatus(await c.clusterStatus(true)) + "\n");
+          return;
+        }
+        if (what === "disconnect") {
+          ctx.write("stdout", (await c.disconnectClusterSession()) ? "disconnected from the cluster\n" : "no cluster connected\n");
+          return;
+        }
+        if (what !== "status") throw new MagicError(`%parallel cluster: unknown action ${JSON.stringify(what)}; use status, connect URL or disconnect`);
+        ctx.write("stdout", c.formatClusterStatus(await c.clusterStatus(true)) + "\n");
+        return;
+      }
       default:
         throw new MagicError(`%parallel: unknown subcommand ${JSON.stringify(sub ?? "")}; use one of ${SUBCOMMANDS.join(", ")} (see %parallel?)`);
     }

@@ -1,9 +1,11 @@
+import { isModelFileSource, loadModelSource } from "../share/model-file";
 import { modelRegistry } from "../share/registry";
 import { isSharedModel, modelIdOf, share } from "../share/share";
 import type { WorkerHandle } from "./worker-handle";
 
 /** A model option's shared root: a plain object is shared (moved to shared memory) first. */
 export function sharedRootOf(model: unknown): object {
+  if (isModelFileSource(model)) return loadModelSource(model).root;
   if (typeof model !== "object" || model === null) throw new TypeError(`model must be an object or typed array, got ${typeof model}`);
   return isSharedModel(model) ? model : share(model);
 }

@@ -1,4 +1,5 @@
 import os from "node:os";
+import { isModelFileSource } from "../share/model-file";
 import type { SharedModelRoot } from "../share/share";
 
 /**
@@ -20,8 +21,12 @@ export interface MapOptions {
   maxHeapMB?: number;
   /** Aborting cancels the map: the promise rejects with an AbortError and the pool stays usable. */
   signal?: AbortSignal;
-  /** The model passed as the second argument; a plain object is shared (moved to shared memory) first. */
-  model?: object;
+  /**
+   * The model passed as the second argument; a plain object is shared (moved to shared memory) first.
+   * `"file:PATH"` names a model file written by `share.save`, read once per node (for a cluster: from a
+   * filesystem every node can read, instead of through the cluster's Object Store).
+   */
+  model?: object | `file:${string}`;
   /** Called at most every `progressIntervalMs` and once at the end. */
   onProgress?: (p: ProgressState) => void;
   /** Label for the pool's status and messages (the magic passes the function's name). */
@@ -102,7 +107,7 @@ export interface ResolvedMapOptions {
   progress: boolean;
   maxHeapMB: number | undefined;
   signal: AbortSignal | undefined;
-  model: (object & SharedModelRoot) | object | undefined;
+  model: (object & SharedModelRoot) | object | `file:${string}` | undefined;
   onProgress: ((p: ProgressState) => void) | undefined;
   name: string;
   cluster: string | undefined;
@@ -144,6 +149,8 @@ export function resolveMapOptions(o: MapOptions): ResolvedMapOptions {
     throw new MapOptionError("errors", '"raise" or "collect"', o.errors);
   if (o.maxHeapMB !== undefined && !(o.maxHeapMB >= POOL_TUNING.minHeapMB))
     throw new MapOptionError("maxHeapMB", `a number of megabytes, at least ${POOL_TUNING.minHeapMB}`, o.maxHeapMB);
+  if (o.model !== undefined && (typeof o.model !== "object" || o.model === null) && !isModelFileSource(o.model))
+    throw new MapOptionError("model", 'an object, a typed array or "file:PATH" (a file written by share.save)', o.model);
   if (o.cluster !== undefined && (typeof o.cluster !== "string" || o.cluster === ""))
     throw new MapOptionError("cluster", "the name or address of a cluster", o.cluster);
   return {

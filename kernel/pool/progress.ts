@@ -37,6 +37,8 @@ function parts(p: ProgressState): string[] {
   if (p.etaMs !== null && !p.finished) out.push(`ETA ${formatDuration(p.etaMs)}`);
   out.push(`${p.busyWorkers} busy`);
   if (p.failed) out.push(`${num(p.failed)} failed`);
+  // A cluster map: throughput per node, so a slow or idle node shows.
+  if (p.nodes?.length) out.push(p.nodes.map((n) => `${n.name} ${formatRate(n.rate)}`).join(", "));
   return out;
 }
 

@@ -1,0 +1,64 @@
+/** `threadlab agent` and `threadlab cluster local` as processes: signals, logs, exit codes. */
+import { Agent, type AgentOptions } from "./agent";
+
+export interface AgentCliOptions {
+  cluster?: string;
+  workers?: string;
+  name?: string;
+  user?: string;
+  password?: string;
+  token?: string;
+  creds?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecure?: boolean;
+  modelCacheMb?: string;
+  ackWait?: string;
+}
+
+function positiveInt(v: string | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive whole number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export async function runAgent(o: AgentCliOptions): Promise<void> {
+  const cluster = o.cluster ?? process.env.THREADLAB_CLUSTER;
+  if (!cluster) throw new Error("no cluster: pass --cluster nats://user:pass@host:port or set THREADLAB_CLUSTER");
+  const options: AgentOptions = {
+    cluster,
+    auth: { user: o.user, pass: o.password, token: o.token, creds: o.creds, tlsCa: o.tlsCa, tlsCert: o.tlsCert, tlsKey: o.tlsKey },
+    workers: positiveInt(o.workers, "--workers"),
+    name: o.name,
+    insecure: o.insecure,
+    modelCacheBytes: o.modelCacheMb === undefined ? undefined : positiveInt(o.modelCacheMb, "--model-cache-mb")! * 2 ** 20,
+    ackWaitMs: positiveInt(o.ackWait, "--ack-wait"),
+  };
+  const agent = await Agent.start(options);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    agent.stop().then(() => process.exit(0), (e) => {
+      console.error(`threadlab agent: stopping failed: ${(e as Error).message}`);
+      process.exit(1);
+    });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+export async function runLocalCluster(o: { agents?: string; workers?: string }): Promise<void> {
+  const { LocalCluster } = await import("../cluster/local");
+  const cluster = await LocalCluster.start({
+    agents: positiveInt(o.agents, "--agents") ?? 2,
+    workers: positiveInt(o.workers, "--workers") ?? 1,
+    onAgentLog: (name, line) => console.error(line),
+  });
+  console.log(`NATS server and ${cluster.agents.length} agents running. In a notebook:\n\n  %parallel cluster connect ${cluster.url}\n\nor set THREADLAB_CLUSTER=${cluster.url}\nCtrl-C stops them.`);
+  const stop = () => void cluster.stop().then(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}

@@ -1,0 +1,101 @@
+/**
+ * The kernel's view of the cluster's agents, from their heartbeats: who is there, with how many workers, which
+ * models they hold and how busy they are. `%parallel cluster status` and the sidebar read `list()`; maps read
+ * `liveWorkers()` to size their batches and to notice a cluster with no agents.
+ */
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import { subjects } from "./subjects";
+import { decode, type AgentStatus } from "./wire";
+
+/** Heartbeats missed before an agent counts as gone. */
+const MISSED_BEATS = 3;
+
+export interface NodeStatus {
+  id: string;
+  name: string;
+  host: string;
+  workers: number;
+  cpus: number;
+  busy: number;
+  itemsDone: number;
+  models: { digest: string; bytes: number; name: string }[];
+  modelFetches: number;
+  rssBytes: number;
+  /** Milliseconds since its last heartbeat. */
+  lastSeenMs: number;
+}
+
+export class NodeRegistry {
+  private readonly nodes = new Map<string, { status: AgentStatus; seenAt: number }>();
+  private readonly sub: Subscription;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly nc: NatsConnection, private readonly heartbeatMs = 1000) {
+    this.sub = nc.subscribe(subjects.heartbeat, {
+      callback: (err, m) => {
+        if (err) return;
+        try {
+          this.record(decode<AgentStatus>(m.data, "heartbeat"));
+        } catch {
+          // An agent of another version: it cannot take our batches anyway.
+        }
+      },
+    });
+  }
+
+  private record(s: AgentStatus): void {
+    this.nodes.set(s.id, { status: s, seenAt: Date.now() });
+    for (const l of this.listeners) l();
+  }
+
+  private prune(): void {
+    const cutoff = Date.now() - MISSED_BEATS * this.heartbeatMs;
+    for (const [id, n] of this.nodes) if (n.seenAt < cutoff) this.nodes.delete(id);
+  }
+
+  /** Agents heard from recently, newest figures. */
+  list(): NodeStatus[] {
+    this.prune();
+    const now = Date.now();
+    return [...this.nodes.values()]
+      .map(({ status: s, seenAt }) => ({
+        id: s.id, name: s.name, host: s.host, workers: s.workers, cpus: s.cpus, busy: s.busy, itemsDone: s.itemsDone,
+        models: s.models, modelFetches: s.modelFetches, rssBytes: s.rssBytes, lastSeenMs: now - seenAt,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /** Asks every agent for its status now (instead of waiting for heartbeats); resolves after `waitMs`. */
+  async refresh(waitMs = 300): Promise<NodeStatus[]> {
+    try {
+      const replies = await this.nc.requestMany(subjects.status, new Uint8Array(0), { maxWait: waitMs });
+      for await (const m of replies) {
+        try {
+          this.record(decode<AgentStatus>(m.data, "status"));
+        } catch {
+          // as above
+        }
+      }
+    } catch {
+      // No responders: no agents.
+    }
+    return this.list();
+  }
+
+  liveWorkers(): number {
+    this.prune();
+    let n = 0;
+    for (const { status } of this.nodes.values()) n += status.workers;
+    return n;
+  }
+
+  /** Called whenever a heartbeat arrives. */
+  onChange(l: () => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+  }
+}

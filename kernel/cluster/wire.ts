@@ -1,0 +1,106 @@
+/**
+ * Messages between the kernel and agents, one definition for both sides. Bodies are v8-serialized (typed arrays,
+ * Maps, Dates and BigInts travel as they do between threads). Decoding yields plain data only: the kernel never
+ * evaluates anything that comes from the cluster.
+ */
+import v8 from "node:v8";
+import type { ChunkItems, WireError } from "../pool/worker-messages";
+
+export const WIRE_VERSION = 1;
+
+/** A batch of one map's items, a JetStream message on `subjects.batch(map)`. */
+export interface BatchMessage {
+  v: number;
+  map: string;
+  batch: number;
+  /** Index of the batch's first item in the map. */
+  start: number;
+  count: number;
+  items: ChunkItems;
+  /** Content hash of the ShippedFunction in the function bucket. */
+  fn: string;
+  /** Digest of the `--model` model in the Object Store, a `file:PATH` each node reads, or null. */
+  model: string | null;
+  name: string;
+  maxHeapMB?: number;
+  /** Most workers of one agent this map may use. */
+  workers?: number;
+}
+
+export interface ItemFailureWire {
+  /** Offset within the batch. */
+  offset: number;
+  error: WireError;
+  preview: string;
+  /** The item killed its worker every time (found by bisecting), rather than throwing. */
+  poison?: boolean;
+}
+
+/** An agent's answer for a batch: results (failed items null), or a fatal error that stops the map. */
+export interface ResultMessage {
+  v: number;
+  map: string;
+  batch: number;
+  node: string;
+  /** First item of this part within the batch, and how many: big results are split into parts. */
+  offset: number;
+  count: number;
+  results: unknown[] | Float64Array;
+  failures: ItemFailureWire[];
+  /** Worker-side time spent on the batch, for batch sizing and per-node throughput. */
+  busyMs: number;
+  fatal?: WireError;
+}
+
+/** Worker output or progress inside a batch, on `subjects.output(map)` (core NATS: lossy, never blocks). */
+export type OutputMessage =
+  | { v: number; t: "out"; node: string; stream: "stdout" | "stderr"; text: string }
+  | { v: number; t: "progress"; node: string; batch: number; done: number };
+
+export interface CancelMessage {
+  v: number;
+  map: string;
+}
+
+/** What an agent tells about itself in heartbeats and status replies (`%parallel cluster status`). */
+export interface AgentStatus {
+  v: number;
+  /** Unique per agent process. */
+  id: string;
+  name: string;
+  host: string;
+  pid: number;
+  workers: number;
+  cpus: number;
+  /** Batches running now. */
+  busy: number;
+  /** Items finished since the agent started. */
+  itemsDone: number;
+  models: { digest: string; bytes: number; name: string }[];
+  /** Object Store fetches since start (one per model, unless evicted). */
+  modelFetches: number;
+  rssBytes: number;
+  startedAt: number;
+}
+
+export function encode(m: object): Uint8Array {
+  return v8.serialize(m);
+}
+
+/** Decodes a body and checks its version; `what` names the message for errors. */
+export function decode<T extends { v: number }>(data: Uint8Array, what: string): T {
+  let m: unknown;
+  try {
+    m = v8.deserialize(data);
+  } catch (e) {
+    throw new Error(`a ${what} message could not be decoded`, { cause: e });
+  }
+  if (typeof m !== "object" || m === null || (m as { v?: unknown }).v !== WIRE_VERSION)
+    throw new Error(`a ${what} message has wire version ${(m as { v?: unknown })?.v}, this threadlab speaks ${WIRE_VERSION}; run the same threadlab version on kernel and agents`);
+  return m as T;
+}
+
+export function wireError(e: unknown): WireError {
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return { name: "Error", message: String(e) };
+}
