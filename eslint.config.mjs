@@ -6,7 +6,7 @@ import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "lib/", ".venv/", "extension/labextension/", "bench/results/", "test-results/"] },
+  { ignores: ["node_modules/", "dist/", "lib/", ".venv/", "extension/labextension/", "extension/lib/", "bench/results/", "test-results/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

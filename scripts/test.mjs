@@ -6,6 +6,8 @@
 // Then the galata UI tests (test/ui/, scripts/test-ui.mjs): a real JupyterLab from .venv driven through
 // Debian's Chromium; their Playwright summary is added to the closing line.
 //
+// Source checks (ESLint, Prettier, import cycles) run with the whole suite, each counted as one test.
+//
 // Filters: `npm test -- kernel pool` runs only the Node test areas named (folders under test/), and
 // `--no-python` / `--only-python` pick a side; `--no-ui` skips the browser tests.
 import { spawnSync } from "node:child_process";
@@ -53,6 +55,26 @@ step("install kernel into .venv", process.execPath,
 
 const env = { ...process.env, PATH: `${join(venv, "bin")}:${process.env.PATH}`, JUPYTER_PLATFORM_DIRS: "1" };
 let passed = 0, failed = 0, skipped = 0;
+
+// Source checks, each counted as one test: ESLint, Prettier and import cycles. Run with the whole suite (or
+// `--checks`), not when areas are picked.
+if ((areas.length === 0 && !onlyPython) || args.includes("--checks")) {
+  console.log("\n=== source checks");
+  const bin = (pkg, file) => join(root, "node_modules", pkg, file);
+  const checks = [
+    ["eslint", process.execPath, [bin("eslint", "bin/eslint.js"), "--max-warnings=0", "."]],
+    ["prettier --check", process.execPath, [bin("prettier", "bin/prettier.cjs"), "--check", "--log-level=warn", "."]],
+    ["import cycles", "npm", ["run", "-s", "check:cycles"]],
+  ];
+  for (const [title, cmd, argv] of checks) {
+    const r = run(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    const ok = r.status === 0;
+    console.log(`${ok ? "ok" : "not ok"} - ${title}`);
+    if (!ok) process.stdout.write(`${r.stdout}${r.stderr}`);
+    if (ok) passed++;
+    else failed++;
+  }
+}
 
 if (!onlyPython) {
   const testRoot = join(root, "dist", "test");

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from "node:path";
  * The TS module's functions are non-writable getters (esbuild bundle), so `ts.sys` is the only hook.
  */
 export function installTypeScriptForwarding(cwd: string, packageRoot: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+   
   const ts = require("typescript") as { sys: Record<string, (...a: any[]) => any> };
   const sys = ts.sys;
   if ((sys as any).__threadlabForwarded) return;

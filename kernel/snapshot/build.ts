@@ -222,7 +222,7 @@ const converter = load(join(converterDir, "converter.js"), converterDir) as type
 // Parse and bind in a scratch notebook directory that sees the kernel's @types/node the way the kernel
 // makes it visible (typescript-env.ts forwards <cwd>/node_modules/@types/node; TypeScript resolves both to
 // the real path, which is what the cache is keyed by).
-let collected: readonly any[] = [];
+let collected: readonly any[];
 const scratch = mkdtempSync(join(tmpdir(), "threadlab-snapshot-"));
 const sys = realTs.sys as { getCurrentDirectory(): string };
 try {
@@ -235,6 +235,7 @@ try {
   const out = conv.convert("", "const x: number = 1 + 1; x");
   if (!out.output || out.diagnostics.length) throw new Error(`snapshot warm-up failed: ${JSON.stringify(out.diagnostics)}`);
   // The checker has bound every file of the newest program, the one the conversion checked.
+   
   collected = lastProgram.getProgram().getSourceFiles();
   conv.close();
 } finally {
@@ -250,8 +251,11 @@ function record(sf: any): void {
   files.set(sf.resolvedPath ?? sf.path, { sf, size: st.size, mtimeMs: st.mtimeMs, state: "unchecked" });
 }
 for (const sf of collected) record(sf);
+// Dropped so that the program and the array holding its files are not kept in the snapshot's heap.
+/* eslint-disable no-useless-assignment */
 collected = [];
 lastProgram = undefined;
+/* eslint-enable no-useless-assignment */
 building = false;
 if (!files.size) throw new Error("snapshot warm-up parsed no declaration files");
 

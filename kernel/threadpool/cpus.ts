@@ -130,7 +130,7 @@ export function physicalCores(root = "/"): number | null {
   }
   if (cores.size > 0) return cores.size;
   const base = join(root, "sys/devices/system/cpu");
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(base).filter((d) => /^cpu\d+$/.test(d));
   } catch {

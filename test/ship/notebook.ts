@@ -11,7 +11,7 @@ import { createConverter } from "../../kernel/execution/converter/converter";
  */
 
 // Deep import: tslab has no types for its dist modules.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const { createExecutor } = require("tslab/dist/executor") as {
   createExecutor(
     rootDir: string,

@@ -11,7 +11,8 @@ import { LIBGOMP, loadLibrary, OPENBLAS_OPENMP, repoRoot } from "./native-libs";
 // Worker defaults must differ from the limits under test, so the per-worker backend default is pinned.
 process.env.THREADLAB_BACKEND_THREADS = "2";
 const gomp = loadLibrary(LIBGOMP);
-const blas = loadLibrary(OPENBLAS_OPENMP);
+// Loaded for its effect: OpenBLAS's OpenMP build must be in the process for the workers to find it.
+loadLibrary(OPENBLAS_OPENMP);
 const ompGetMax = gomp.func("int omp_get_max_threads(void)");
 
 // A worker that answers commands: read its OpenMP limit, apply limits, count threads computing an sgemm.

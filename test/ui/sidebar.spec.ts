@@ -254,6 +254,8 @@ test.describe("Thread pools sidebar in Notebook 7", () => {
   // Notebook 7 has no Launcher tab, which galata's default readiness check waits for.
   test.use({
     autoGoto: false,
+    // Playwright reads a fixture's dependencies from its first parameter's pattern: this one has none.
+    // eslint-disable-next-line no-empty-pattern
     waitForApplication: async ({}, use) => {
       await use(async (page) => {
         await page.waitForFunction(() => (window as unknown as { jupyterapp?: { commands?: unknown } }).jupyterapp?.commands !== undefined);

@@ -16,7 +16,7 @@ type NativeFunction = (...args: unknown[]) => unknown;
 
 let koffiModule: Koffi | undefined;
 function koffi(): Koffi {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   koffiModule ??= require("koffi") as Koffi;
   return koffiModule;
 }
