@@ -87,7 +87,7 @@ function executable(path: string | undefined): boolean {
 /** The `node` the launcher would fall back to, if it is new enough. */
 function nodeOnPath(): string | undefined {
   try {
-    const found = execFileSync("sh", ["-c", "command -v node"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const found = execFileSync("/bin/sh", ["-c", "command -v node"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     const major = Number(execFileSync(found, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
     return major >= MIN_NODE_MAJOR ? found : undefined;
   } catch {
