@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { dataDir, scopeArgs, type ScopeOptions } from "./jupyter-paths";
-import { writeKernelspec } from "./kernelspec";
+import { LOGOS, writeKernelspec } from "./kernelspec";
 import { copyOutOfNpxCache, inNpxCache, packageRoot, pruneCopies } from "./package-location";
 
 export { dataDir } from "./jupyter-paths";
@@ -39,7 +39,7 @@ export function install(opts: InstallOptions): InstallResult {
     { version, node: process.execPath, entry: join(root, "bin", "threadlab.js"), repair },
     opts.displayName ?? (name === "threadlab" ? "TypeScript (threadlab)" : `TypeScript (${name})`),
   );
-  for (const logo of ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"]) {
+  for (const logo of LOGOS) {
     const src = join(root, "kernel", "assets", logo);
     if (existsSync(src)) cpSync(src, join(kernelDir, logo));
   }

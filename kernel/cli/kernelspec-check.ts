@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, sep } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { jupyterDataPath } from "./jupyter-paths";
 import { type KernelJson, LAUNCHER, MIN_NODE_MAJOR } from "./kernelspec";
 import { inNpxCache } from "./package-location";
@@ -16,6 +16,7 @@ export interface KernelspecReport {
   name: string;
   dir: string;
   health: KernelspecHealth;
+  /** "" when the kernelspec starts the Node.js on PATH. */
   node?: string;
   entry?: string;
   problems: string[];
@@ -52,8 +53,8 @@ export function checkKernelspec(name: string, dir: string, spec: KernelJson): Ke
   // Kernelspecs written before the launcher: argv is [node, …/bin/threadlab.js, "kernel", …].
   const legacy = !record && Array.isArray(spec.argv) && spec.argv[1]?.endsWith(`${sep}bin${sep}threadlab.js`);
   if (!record && !legacy) return undefined;
-  const node = record?.node ?? spec.argv[0];
-  const entry = record?.entry ?? spec.argv[1];
+  const node = record ? record.node : spec.argv[0];
+  const entry = record ? resolve(dir, record.entry) : spec.argv[1];
   const repair = record?.repair ?? "threadlab install";
   const problems: string[] = [];
   let health: KernelspecHealth = "ok";
@@ -65,7 +66,9 @@ export function checkKernelspec(name: string, dir: string, spec: KernelJson): Ke
   if (!existsSync(entry)) worse("broken", `threadlab is gone from ${entry}: install it again (npm install -g threadlab), then run \`${repair}\``);
   else if (inNpxCache(entry)) worse("stale", `it runs threadlab from npx's cache (${entry}), which npm may clear: run \`${repair}\` with a threadlab installed by \`npm install -g threadlab\``);
 
-  if (!executable(node)) {
+  if (node === "") {
+    if (!nodeOnPath()) worse("broken", `it starts the first Node.js >= ${MIN_NODE_MAJOR} on PATH, and there is none: install Node.js >= ${MIN_NODE_MAJOR}`);
+  } else if (!executable(node)) {
     const fallback = record && existsSync(join(dir, LAUNCHER)) ? nodeOnPath() : undefined;
     if (fallback) worse("stale", `the Node.js it was installed with (${node}) is gone; it starts with ${fallback} from PATH instead: run \`${repair}\` to record that`);
     else worse("broken", `the Node.js it was installed with (${node}) is gone${record ? ` and there is no Node.js >= ${MIN_NODE_MAJOR} on PATH` : ""}: run \`${repair}\` with Node.js >= ${MIN_NODE_MAJOR}`);

@@ -100,3 +100,28 @@ def run_artifact_notebook(kernel_name: str, jupyter_path: Path, monkeypatch, cac
 
 def kernel_argv1(outs) -> str:
     return json.loads(outs[3][0]["data"]["text/plain"].replace("'", '"'))
+
+
+@pytest.fixture(scope="session")
+def wheel(clean_copy, tmp_path_factory) -> Path:
+    """`pip wheel .` in the clean copy. Without build isolation: hatchling and hatch-jupyter-builder come from
+    test/requirements.txt (installed in ./.venv) instead of a fresh download per run; the build itself
+    (npm install, npm run build:wheel) is the one a user's `pip wheel .` runs."""
+    dest = tmp_path_factory.mktemp("wheel")
+    sh([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation", "-w", dest], cwd=clean_copy, timeout=900)
+    (built,) = dest.glob("threadlab-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def wheel_venv(wheel, tmp_path_factory) -> Path:
+    """A fresh venv with the wheel installed by its own pip. JupyterLab is not installed into it again: a .pth
+    file makes ./.venv's packages importable (a JupyterLab environment, minutes of pip saved), while Jupyter's
+    data path (sys.prefix/share/jupyter) is the fresh venv's own."""
+    venv_dir = tmp_path_factory.mktemp("wheel-venv") / "venv"
+    sh([sys.executable, "-m", "venv", venv_dir])
+    py = venv_dir / "bin" / "python"
+    purelib = lambda p: subprocess.run([p, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    (Path(purelib(py)) / "jupyterlab-env.pth").write_text(purelib(sys.executable) + "\n")
+    sh([py, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel])
+    return venv_dir
