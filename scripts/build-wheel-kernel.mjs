@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run build:wheel`: what the pip wheel carries besides the prebuilt extension, staged in build/wheel/
 // (hatch-jupyter-builder runs this; pyproject.toml maps the folders into the wheel):
+//   threadlab-<version>.tgz  the npm package (`npm pack`), kept: it is the npm artifact of the same build
 //   kernel/node_modules  the npm package as `npm install` gives it — the packed tarball (prepack builds the
 //                        kernel and the extension) and its production dependencies for this platform, install
 //                        scripts off: zeromq's and koffi's prebuilt binaries are in their packages
@@ -25,7 +26,6 @@ const tarball = join(out, readdirSync(out).find((f) => f.endsWith(".tgz")));
 // A package.json of its own, or npm would install into the nearest one above (the repository's).
 writeFileSync(join(out, "kernel", "package.json"), JSON.stringify({ private: true }) + "\n");
 run("npm", ["install", "--omit=dev", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock", tarball], join(out, "kernel"));
-rmSync(tarball);
 
 const require = createRequire(import.meta.url);
 const { LOGOS, writeKernelspec } = require(join(root, "dist", "kernel", "cli", "kernelspec.js"));

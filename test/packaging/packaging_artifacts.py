@@ -41,11 +41,11 @@ def clean_copy(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def npm_tarball(clean_copy, tmp_path_factory) -> Path:
-    dest = tmp_path_factory.mktemp("pack")
-    # prepack builds the kernel and the prebuilt extension: nothing in the copy is built before this.
-    sh(["npm", "pack", "--pack-destination", dest], cwd=clean_copy)
-    (tarball,) = dest.glob("threadlab-*.tgz")
+def npm_tarball(wheel, clean_copy) -> Path:
+    """The `npm pack` of the clean copy. The wheel's build runs that same `npm pack` (prepack builds the
+    kernel and the prebuilt extension: nothing in the copy was built before) and keeps the tarball, so the
+    kernel and the extension are built once per run for both artifacts."""
+    (tarball,) = (clean_copy / "build" / "wheel").glob("threadlab-*.tgz")
     return tarball
 
 
