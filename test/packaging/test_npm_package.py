@@ -55,3 +55,13 @@ def test_conflicting_scopes_are_an_error_that_names_them(global_prefix, tmp_path
     assert r.returncode == 1
     assert "--user, --prefix: choose one scope" in r.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_threadlab_install_user_writes_to_jupyters_user_data_dir(global_prefix, tmp_path):
+    # JUPYTER_DATA_DIR is what jupyter_core's jupyter_data_dir() honours first: the user scope, moved to tmp.
+    # JUPYTER_PREFER_ENV_PATH=0: Jupyter outside a virtualenv, where the user's kernelspecs come first.
+    user_data = tmp_path / "user-data"
+    env = {**env_with(), "JUPYTER_DATA_DIR": str(user_data), "JUPYTER_PREFER_ENV_PATH": "0"}
+    sh([global_prefix / "bin" / "threadlab", "install", "--user", "--python", BIN / "python", "--no-snapshot"], env=env)
+    r = sh([BIN / "jupyter", "kernelspec", "list", "--json"], env=env)
+    assert json.loads(r.stdout)["kernelspecs"]["threadlab"]["resource_dir"] == str(user_data / "kernels" / "threadlab")
