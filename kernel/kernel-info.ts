@@ -8,7 +8,7 @@ export function threadlabVersion(): string {
 
 /** Read from package.json: loading the compiler itself just to answer kernel_info costs ~0.3 s at start. */
 export function typescriptVersion(): string {
-  return JSON.parse(readFileSync(require.resolve("@tslab/typescript-for-tslab/package.json"), "utf8")).version;
+  return JSON.parse(readFileSync(require.resolve("typescript/package.json"), "utf8")).version;
 }
 
 export function kernelInfoContent(): Record<string, unknown> {

@@ -3,25 +3,27 @@ import { randomUUID } from "node:crypto";
 import { CommManager } from "./comm/manager";
 import { registerEchoTarget } from "./comm/echo-target";
 import type { CommTarget } from "./comm/manager";
-import { CellExecutor, errorInfo, ErrorInfo } from "./execution/executor";
+import { CellExecutor } from "./execution/executor";
 import { OutputRouter } from "./execution/output";
 import { installTypeScriptForwarding } from "./execution/typescript-env";
 import { HistoryStore } from "./history/store";
-import { completeMagic, inspectMagic, isCompleteWithMagics } from "./magics/assist";
 import { registerBuiltinMagics } from "./magics/builtin";
 import { CellError } from "./magics/outcome";
-import { parseArgs, splitCell } from "./magics/parse";
 import { MagicRegistry } from "./magics/registry";
-import { MagicContext, MagicError, MagicResult } from "./magics/types";
+import type { MagicContext } from "./magics/types";
+import type { KernelDoor } from "./door";
 import { readConnectionFile } from "./protocol/connection";
 import { ConnectionInfo, Message, MimeBundle } from "./protocol/messages";
 import { KernelSockets } from "./protocol/sockets";
-import { kernelInfoContent } from "./kernel-info";
 import { toMimeBundle } from "./execution/mime";
 import { threadpoolMagic } from "./threadpool/magic";
 import { parallelMagic } from "./parallel/magic";
 import { buildSnapshotInBackground } from "./snapshot/launch";
-import { snapshotInfo } from "./snapshot/runtime";
+import { snapshotInfo } from "./snapshot/active";
+import { runCellSegments, type CellRunnerHost } from "./shell/cell-runner";
+import { ExecutionQueue } from "./shell/execution-queue";
+import { exitKernel, guardProcessExit, reportStrayErrors } from "./shell/process-guards";
+import { replyTo } from "./shell/replies";
 
 interface ExecuteContent {
   code?: unknown;
@@ -31,12 +33,11 @@ interface ExecuteContent {
   stop_on_error?: unknown;
 }
 
-type Outcome = { status: "ok"; hasValue: boolean; value?: unknown } | { status: "error"; error: ErrorInfo };
-
 /**
- * The kernel: routes requests to execution, magics, comms and history, and keeps ipykernel's ordering
- * guarantees — executions run one at a time in arrival order, while every other shell request (complete,
- * inspect, comms, history…) is answered at once, even while an async cell awaits.
+ * The kernel's composition root: wires sockets, output, the executor, magics, comms and history, routes
+ * requests — execute_requests to the execution queue (shell/execution-queue.ts), every other request to an
+ * immediate reply (shell/replies.ts) — runs one execution at a time, and builds the one door (door.ts)
+ * through which magics and the `threadlab` module reach it.
  */
 export class Kernel {
   readonly session = randomUUID();
@@ -47,13 +48,13 @@ export class Kernel {
   readonly output: OutputRouter;
   private readonly sockets: KernelSockets;
   private executionCount = 0;
-  private readonly queue: Message[] = [];
-  private running: Message | null = null;
+  private readonly queue: ExecutionQueue;
   private abort = new AbortController();
   private silent = false;
   private payload: Array<Record<string, unknown>> = [];
   private warmTimer?: NodeJS.Timeout;
   private readonly shutdownHooks: Array<() => unknown> = [];
+  private moduleForCells: unknown;
 
   constructor(private readonly info: ConnectionInfo, readonly cwd: string = process.cwd()) {
     this.output = new OutputRouter((type, content, parent) => this.emit(type, content, parent));
@@ -65,18 +66,38 @@ export class Kernel {
         this.output.write("stderr", `[threadlab comm] ${text}\n`, parent);
       },
     );
-    this.executor = new CellExecutor(cwd, () => require("./api"), () => {
+    this.executor = new CellExecutor(cwd, () => this.threadlabModule(), () => {
       installTypeScriptForwarding(cwd, packageRoot());
       // tslab's display.* helpers publish through this hook. tslab/dist/jupyter loads the compiler, so it
       // is required only now, after the code-cached load (compile-cache.ts), not at kernel start.
       require("tslab/dist/jupyter").lastWriteDisplayData = (d: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) =>
         this.emit(update ? "update_display_data" : "display_data", d);
     });
+    this.queue = new ExecutionQueue((msg) => this.execute(msg), (t) => this.output.log(t));
     registerBuiltinMagics(this.magics);
     this.magics.register(threadpoolMagic);
     this.magics.register(parallelMagic);
     registerEchoTarget(this.comms);
     registerLazySidebarTarget(this.comms);
+  }
+
+  private get cellRunnerHost(): CellRunnerHost {
+    return { executor: this.executor, magics: this.magics, magicContext: (origin) => this.magicContext(origin), page: (text) => this.page(text) };
+  }
+
+  private get replyHost() {
+    return {
+      magics: this.magics,
+      executor: this.executor,
+      history: this.history,
+      comms: this.comms,
+      // Warm the compiler right after the first kernel_info is answered: clients send it first thing.
+      onKernelInfo: () => {
+        if (this.warmTimer) setImmediate(() => this.warm());
+      },
+      interrupt: () => this.interrupt(),
+      log: (text: string) => this.output.log(text),
+    };
   }
 
   static fromConnectionFile(path: string): Kernel {
@@ -86,31 +107,11 @@ export class Kernel {
   async start(): Promise<void> {
     this.output.install();
     guardProcessExit();
-    const api = require("./api/host") as typeof import("./api/host");
-    api.setHost({
-      clearOutput: (wait) => this.emit("clear_output", { wait }),
-      display: (data, opts) => this.display(data, opts),
-      get signal() {
-        return kernel.abort.signal;
-      },
-      comms: this.comms,
-      magics: this.magics,
-      onShutdown: (fn) => this.shutdownHooks.push(fn),
-      get locals() {
-        return kernel.executor.locals;
-      },
-      cwd: this.cwd,
-      locate: (compiled, name) => this.executor.sources.locate(compiled, name),
-      currentParent: () => this.output.parent,
-      write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
-    });
-    const kernel = this;
     process.on("SIGINT", () => this.interrupt());
-    process.on("uncaughtException", (e) => this.reportStray("uncaught exception", e));
-    process.on("unhandledRejection", (e) => this.reportStray("unhandled promise rejection", e));
+    reportStrayErrors((text) => this.output.write("stderr", text));
     await this.sockets.start(
       (channel, msg) => this.handle(channel, msg),
-      () => void this.sockets.publish({ msg_type: "status", content: { execution_state: this.running ? "busy" : "idle" }, parent: null }),
+      () => void this.sockets.publish({ msg_type: "status", content: { execution_state: this.queue.running ? "busy" : "idle" }, parent: null }),
     );
     // No "starting" status: with no subscriber yet it would be dropped, and a client that subscribed early
     // must see iopub_welcome first (JEP 65). Each subscriber gets, after its welcome, the kernel's state with
@@ -137,12 +138,6 @@ export class Kernel {
     else buildSnapshotInBackground(Number(process.env.THREADLAB_SNAPSHOT_BUILD_DELAY_MS ?? 10_000));
   }
 
-  /** Errors that escaped a cell (a timer that threw, a rejected promise nobody awaited): shown, not fatal. */
-  private reportStray(what: string, e: unknown): void {
-    const info = errorInfo(e);
-    this.output.write("stderr", `${what}: ${info.traceback.join("\n")}\n`);
-  }
-
   interrupt(): void {
     this.executor.interrupt();
     // Maps listen to this signal: a running %parallel map is cancelled with the cell.
@@ -154,7 +149,6 @@ export class Kernel {
     if (channel === "stdin") return; // input_reply without a pending input_request: nothing to do.
     if (type === "execute_request" && channel === "shell") {
       this.queue.push(msg);
-      if (!this.running) void this.drain();
       return;
     }
     void this.answer(channel, msg).catch((e) => this.output.log(`${type} failed: ${(e as Error)?.stack ?? e}`));
@@ -164,81 +158,14 @@ export class Kernel {
     const type = msg.header.msg_type;
     // Busy/idle around a request only when no cell is running: a status message from a completion request
     // would otherwise flip a frontend to "idle" in the middle of a running cell.
-    const bracket = !this.running;
+    const bracket = !this.queue.running;
     if (bracket) await this.status("busy", msg);
     try {
-      const reply = await this.reply(msg);
+      const reply = await replyTo(this.replyHost, msg);
       if (reply) await this.sockets.send(channel, this.sockets.make({ msg_type: reply.type, content: reply.content, parent: msg }));
       if (type === "shutdown_request") await this.shutdown(Boolean((msg.content as { restart?: unknown }).restart));
     } finally {
       if (bracket) await this.status("idle", msg);
-    }
-  }
-
-  private async reply(msg: Message): Promise<{ type: string; content: unknown } | undefined> {
-    const c = msg.content as Record<string, unknown>;
-    switch (msg.header.msg_type) {
-      case "kernel_info_request":
-        // Warm the compiler right after the first kernel_info is answered: clients send it first thing.
-        if (this.warmTimer) setImmediate(() => this.warm());
-        return { type: "kernel_info_reply", content: kernelInfoContent() };
-      case "complete_request": {
-        const code = String(c.code ?? "");
-        const pos = clampCursor(c.cursor_pos, code);
-        const r = completeMagic(code, pos, this.magics, this.executor.locals) ?? safeComplete(() => this.executor.complete(code, pos), pos);
-        return { type: "complete_reply", content: { status: "ok", matches: r.matches, cursor_start: r.start, cursor_end: r.end, metadata: {} } };
-      }
-      case "inspect_request": {
-        const code = String(c.code ?? "");
-        const pos = clampCursor(c.cursor_pos, code);
-        let text = inspectMagic(code, pos, this.magics);
-        if (text === undefined) {
-          try {
-            text = this.executor.inspect(code, pos)?.text;
-          } catch {
-            text = undefined;
-          }
-        }
-        return { type: "inspect_reply", content: { status: "ok", found: text !== undefined, data: text ? { "text/plain": text } : {}, metadata: {} } };
-      }
-      case "is_complete_request":
-        return { type: "is_complete_reply", content: isCompleteWithMagics(String(c.code ?? "")) };
-      case "history_request":
-        return { type: "history_reply", content: { status: "ok", history: this.history.query(c as never) } };
-      case "comm_info_request":
-        return { type: "comm_info_reply", content: { status: "ok", comms: this.comms.info(typeof c.target_name === "string" ? c.target_name : undefined) } };
-      case "comm_open":
-        await this.comms.handleOpen(msg);
-        return undefined;
-      case "comm_msg":
-        await this.comms.handleMsg(msg);
-        return undefined;
-      case "comm_close":
-        this.comms.handleClose(msg);
-        return undefined;
-      case "shutdown_request":
-        return { type: "shutdown_reply", content: { status: "ok", restart: Boolean(c.restart) } };
-      case "interrupt_request":
-        // On shell only: the control plane answers interrupt_request on control itself (with SIGINT).
-        this.interrupt();
-        return { type: "interrupt_reply", content: { status: "ok" } };
-      default:
-        this.output.log(`ignoring unknown ${msg.header.msg_type}`);
-        return undefined;
-    }
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const msg = this.queue.shift()!;
-      this.running = msg;
-      try {
-        await this.execute(msg);
-      } catch (e) {
-        this.output.log(`execute failed: ${(e as Error)?.stack ?? e}`);
-      } finally {
-        this.running = null;
-      }
     }
   }
 
@@ -260,7 +187,8 @@ export class Kernel {
     if (!silent) this.emit("execute_input", { code, execution_count: count });
     if (storeHistory) this.history.add(count, code);
 
-    const outcome = await this.runCell(code, storeHistory ? count : undefined);
+    // The cell's TypeScript and magics in order; the value shown is the last segment's.
+    const outcome = await runCellSegments(this.cellRunnerHost, code, storeHistory ? count : undefined);
     this.output.flush();
     if (outcome.status === "ok" && outcome.hasValue && outcome.value !== undefined) {
       const data = toMimeBundle(outcome.value);
@@ -277,22 +205,10 @@ export class Kernel {
         : { status: "error", execution_count: count, ...outcome.error };
     // The executions to abort are those already waiting when the reply goes out: one a client sends after
     // reading this reply must run, however late the send below resolves.
-    const aborted = outcome.status === "error" && stopOnError ? this.takeAbortable() : [];
+    const aborted = outcome.status === "error" && stopOnError ? this.queue.takeAbortable() : [];
     await this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content, parent: msg }));
     this.replyAborted(aborted);
     await this.status("idle", msg);
-  }
-
-  /**
-   * ipykernel's stop_on_error: a failed cell aborts the executions already waiting behind it (those that
-   * asked for stop_on_error), so "run all" stops at the first error; requests sent later run normally.
-   */
-  private takeAbortable(): Message[] {
-    const keep: Message[] = [];
-    const aborted: Message[] = [];
-    for (const m of this.queue.splice(0)) ((m.content as ExecuteContent).stop_on_error === false ? keep : aborted).push(m);
-    this.queue.push(...keep);
-    return aborted;
   }
 
   private replyAborted(aborted: Message[]): void {
@@ -314,51 +230,56 @@ export class Kernel {
     return out;
   }
 
-  /** Runs a cell's TypeScript and magics in order; the value shown is the last segment's. `cell`: In[n]. */
-  async runCell(code: string, cell?: number): Promise<Outcome> {
-    let last: Outcome = { status: "ok", hasValue: false };
-    let segments;
-    try {
-      segments = splitCell(code, (src) => isCompleteWithMagics(src).status === "incomplete");
-    } catch (e) {
-      return { status: "error", error: errorInfo(e) };
-    }
-    for (const seg of segments) {
-      try {
-        if (seg.kind === "code") {
-          last = await this.executor.run(seg.code, { cell, line: seg.line });
-        } else if (seg.kind === "help") {
-          const magic = this.magics.require(seg.name, seg.cell ? "cell" : "line");
-          this.payload.push({ source: "page", data: { "text/plain": magic.usage }, start: 0 });
-          last = { status: "ok", hasValue: false };
-        } else {
-          const kind = seg.kind;
-          const magic = this.magics.require(seg.name, kind);
-          const args = magic.args === "options" ? parseArgs(seg.name, seg.raw, magic.options) : { _: [] };
-          const ctx = this.magicContext({ cell, line: seg.line });
-          const r: MagicResult = kind === "line" ? await magic.line!(args, seg.raw, ctx) : await magic.cell!(args, seg.raw, seg.body, ctx);
-          last = r && r.hasValue ? { status: "ok", hasValue: true, value: r.value } : { status: "ok", hasValue: false };
-        }
-      } catch (e) {
-        last = { status: "error", error: magicErrorInfo(e) };
-      }
-      if (last.status === "error") break;
-    }
-    return last;
+  private page(text: string): void {
+    this.payload.push({ source: "page", data: { "text/plain": text }, start: 0 });
   }
 
-  /** `origin`: the magic's cell and line, so functions its expressions define report that line in stacks. */
-  magicContext(origin?: { cell?: number; line?: number }): MagicContext {
+  /**
+   * The kernel's one door for user-facing code (door.ts). `origin`: the cell and line of the magic using it,
+   * so that functions its expressions define report that line in stacks.
+   */
+  door(origin?: { cell?: number; line?: number }): KernelDoor {
+    const signal = () => this.abort.signal;
+    const locals = () => this.executor.locals;
     return {
-      run: (src) => this.executor.run(src, origin),
-      locals: this.executor.locals,
-      print: (text, stream = "stdout") => this.output.write(stream, text),
+      evaluate: (src) => this.executor.run(src, origin),
+      bind: async (name, value, type = "unknown") => {
+        const r = await this.executor.run(`const ${name}: ${type} = undefined as any;`, origin);
+        if (r.status === "error") throw new CellError(r.error);
+        // Later cells read earlier top-level names from tslab's exports object.
+        this.executor.locals[name] = value;
+      },
       display: (data, opts) => this.display(data, opts),
-      page: (text) => this.payload.push({ source: "page", data: { "text/plain": text }, start: 0 }),
-      signal: this.abort.signal,
+      clearOutput: (wait) => this.emit("clear_output", { wait }),
+      write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
+      get signal() {
+        return signal();
+      },
+      locate: (compiled, name) => this.executor.sources.locate(compiled, name),
+      currentParent: () => this.output.parent,
+      onShutdown: (fn) => this.shutdownHooks.push(fn),
+      get locals() {
+        return locals();
+      },
+      cwd: this.cwd,
+    };
+  }
+
+  /** What `require("threadlab")` returns in this kernel's cells: the module wired to its door (loaded on first use). */
+  private threadlabModule(): unknown {
+    if (!this.moduleForCells) {
+      const { createThreadlab } = require("./module/create") as typeof import("./module/create");
+      this.moduleForCells = createThreadlab(this.door());
+    }
+    return this.moduleForCells;
+  }
+
+  private magicContext(origin?: { cell?: number; line?: number }): MagicContext {
+    return Object.assign(this.door(origin), {
+      page: (text: string) => this.page(text),
       magics: this.magics,
       cell: origin?.cell,
-    };
+    });
   }
 
   display(data: MimeBundle, opts: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {}): void {
@@ -395,8 +316,7 @@ export class Kernel {
     await this.sockets.close();
     this.executor.close();
     this.output.log(restart ? "restarting" : "shut down");
-    // Exit even with live timers, sockets or worker threads: a shutdown request is final.
-    realExit(0);
+    exitKernel(0);
   }
 }
 
@@ -413,41 +333,6 @@ function registerLazySidebarTarget(comms: CommManager): void {
     }
     return target!(comm, open);
   });
-}
-
-let realExit: (code?: number) => never = process.exit.bind(process);
-
-/**
- * User code must not end the kernel: `process.exit()` in a cell (or a library it calls) throws instead.
- * The kernel keeps the real function for its own shutdown.
- */
-function guardProcessExit(): void {
-  if ((process.exit as { threadlabGuard?: boolean }).threadlabGuard) return;
-  realExit = process.exit.bind(process);
-  const guarded = ((code?: number) => {
-    throw new Error(`process.exit(${code ?? ""}) would end the kernel and lose every variable; use the Restart or Shut Down command of your notebook instead`);
-  }) as typeof process.exit & { threadlabGuard?: boolean };
-  guarded.threadlabGuard = true;
-  process.exit = guarded;
-}
-
-function magicErrorInfo(e: unknown): ErrorInfo {
-  if (e instanceof CellError) return e.info;
-  if (e instanceof MagicError) return { ename: "MagicError", evalue: e.message, traceback: [`MagicError: ${e.message}`] };
-  return errorInfo(e);
-}
-
-function clampCursor(pos: unknown, code: string): number {
-  const n = typeof pos === "number" && Number.isFinite(pos) ? Math.trunc(pos) : code.length;
-  return Math.max(0, Math.min(code.length, n));
-}
-
-function safeComplete(fn: () => { start: number; end: number; matches: string[] }, pos: number) {
-  try {
-    return fn();
-  } catch {
-    return { start: pos, end: pos, matches: [] };
-  }
 }
 
 export function packageRoot(): string {

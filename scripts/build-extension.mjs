@@ -11,10 +11,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
+// tslab's TypeScript 5.0 fork also declares a `tsc` bin and npm may link it in .bin: use TypeScript's own.
+const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
 
-run(bin("tsc"), ["-p", join(root, "extension", "tsconfig.json")]);
+run(tsc, ["-p", join(root, "extension", "tsconfig.json")]);
 
 const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const extPkgPath = join(root, "extension", "package.json");

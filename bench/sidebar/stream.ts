@@ -1,13 +1,13 @@
 /**
  * What the sidebar costs the kernel: CPU time of the kernel process (all its threads, from /proc) while an
  * idle %parallel pool of 16 workers exists, over the same period without a panel (the anchor) and with a
- * panel subscribed at 4 Hz; and the size of the snapshots it streams. Goal: ≤ 1 % of one core, ≤ 2 KB.
+ * panel subscribed at 4 Hz; and the size of the updates it streams. Goal: ≤ 1 % of one core, ≤ 2 KB.
  *
  * Run: npm run bench:sidebar   (options: --seconds 60 --workers 16 --rate 4)
  */
 import { readFileSync } from "node:fs";
 import { RawClient, repoRoot } from "../../test/kernel/client";
-import { PROTOCOL_VERSION, type KernelMessage, type Snapshot } from "../../schema/protocol";
+import { PROTOCOL_VERSION, type KernelMessage, type Update } from "../../schema/sidebar-messages";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -72,9 +72,9 @@ async function main() {
     const snaps = k.iopubMessages.slice(before)
       .filter((m) => m.header.msg_type === "comm_msg" && m.content.comm_id === commId)
       .map((m) => m.content.data as KernelMessage)
-      .filter((m): m is Snapshot => m.type === "snapshot");
-    // Snapshot size while a map runs on every worker: the worker tuples and the timeline's chunk tuples are
-    // at their largest (auto chunks of ~10 ms: hundreds finish between two snapshots, merged to the budget).
+      .filter((m): m is Update => m.type === "update");
+    // Update size while a map runs on every worker: the worker tuples and the timeline's chunk tuples are
+    // at their largest (auto chunks of ~10 ms: hundreds finish between two updates, merged to the budget).
     const beforeMap = k.iopubMessages.length;
     const busy = await k.execute(`%parallel map (x: number) => { const e = Date.now() + 2; while (Date.now() < e); return x } "Array.from({ length: 4000 }, (_, i) => i)" --no-progress --out _spun`, {}, 120000);
     if (busy.reply.content.status !== "ok") throw new Error(`the map failed: ${JSON.stringify(busy.reply.content)}`);
@@ -82,7 +82,7 @@ async function main() {
     const busySnaps = k.iopubMessages.slice(beforeMap)
       .filter((m) => m.header.msg_type === "comm_msg" && m.content.comm_id === commId)
       .map((m) => m.content.data as KernelMessage)
-      .filter((m): m is Snapshot => m.type === "snapshot" && (m.pool?.c.length ?? 0) > 0);
+      .filter((m): m is Update => m.type === "update" && (m.pool?.c.length ?? 0) > 0);
     await k.send("shell", k.message("comm_msg", { comm_id: commId, data: { v: PROTOCOL_VERSION, type: "unsubscribe" } }));
     await new Promise((r) => setTimeout(r, 1000));
     const idleAfter = await measure(pid, SECONDS);
@@ -96,14 +96,14 @@ async function main() {
     const workersSeen = snaps.at(-1)?.pool?.w.length ?? 0;
     const cost = streaming - idle;
     console.log(`not subscribed (anchor), quieter: ${pct(idle)} of one core`);
-    console.log(`subscribed at ${RATE} Hz:     ${pct(streaming)} of one core (${snaps.length} snapshots, ${(snaps.length / SECONDS).toFixed(2)}/s)`);
+    console.log(`subscribed at ${RATE} Hz:     ${pct(streaming)} of one core (${snaps.length} updates, ${(snaps.length / SECONDS).toFixed(2)}/s)`);
     console.log(`sidebar cost:            ${pct(cost)} of one core (goal ≤ 1 %) — ratio subscribed / not subscribed ${idle > 0 ? (streaming / idle).toFixed(2) : "∞ (the anchor rounds to 0)"}`);
     const busySizes = busySnaps.map((s) => Buffer.byteLength(JSON.stringify(s)));
     const tuples = busySnaps.map((s) => s.pool!.c.length);
     const chunksSent = busySnaps.reduce((n, s) => n + s.pool!.c.reduce((m, c) => m + c[5], 0), 0);
-    console.log(`snapshot size, map running: mean ${Math.round(busySizes.reduce((a, b) => a + b, 0) / Math.max(1, busySizes.length))} B, max ${Math.max(0, ...busySizes)} B ` +
-      `(${busySnaps.length} snapshots carrying ${chunksSent} chunks in at most ${Math.max(0, ...tuples)} bars each; goal ≤ 2048 B)`);
-    console.log(`snapshot size, idle:     mean ${Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length))} B, max ${Math.max(0, ...sizes)} B with ${workersSeen} workers (goal ≤ 2048 B)`);
+    console.log(`update size, map running: mean ${Math.round(busySizes.reduce((a, b) => a + b, 0) / Math.max(1, busySizes.length))} B, max ${Math.max(0, ...busySizes)} B ` +
+      `(${busySnaps.length} updates carrying ${chunksSent} chunks in at most ${Math.max(0, ...tuples)} bars each; goal ≤ 2048 B)`);
+    console.log(`update size, idle:     mean ${Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length))} B, max ${Math.max(0, ...sizes)} B with ${workersSeen} workers (goal ≤ 2048 B)`);
   } finally {
     await k.close();
   }

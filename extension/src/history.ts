@@ -1,15 +1,15 @@
 /**
- * The last 60 seconds of snapshots, and what the panel draws from them: per-worker busy sparklines,
+ * The last 60 seconds of updates, and what the panel draws from them: per-worker busy sparklines,
  * items/s, and the task timeline. Pure data, no DOM: the model owns one, the tests use it directly.
  *
  * The timeline is made of the pool's chunk records (`pool.c`): the kernel sends each finished chunk once, with
  * its worker, map, start, duration, items and failures, so a lane shows one bar per chunk — or per run of
  * neighbouring chunks when more finished between two snapshots than one can carry (a bar then says how many
- * it holds). Chunks still running are drawn from the workers' running time in the latest snapshot.
+ * it holds). Chunks still running are drawn from the workers' running time in the latest update.
  *
  * @module
  */
-import type { ChunkTuple, MapProgress, Snapshot, WorkerTuple } from "../../schema/protocol";
+import { decodeChunk, type ChunkRecord, type MapProgress, type Update, type WorkerTuple } from "../../schema/sidebar-messages";
 
 export const WINDOW_MS = 60_000;
 
@@ -19,17 +19,8 @@ interface Sample {
 }
 
 /** A bar in a worker's lane: one chunk, or `chunks` neighbouring ones merged by the kernel. */
-export interface ChunkBar {
-  slot: number;
-  map: number;
-  /** Epoch ms (the kernel's clock, like the snapshots' `t`). */
-  t0: number;
-  t1: number;
-  items: number;
-  chunks: number;
-  failed: number;
-  crashed: boolean;
-  /** Still running at the latest snapshot: `t1` is that snapshot's time. */
+export interface ChunkBar extends ChunkRecord {
+  /** Still running at the latest update: `t1` is that update's time. */
   running: boolean;
 }
 
@@ -38,7 +29,7 @@ export interface Lane {
   bars: ChunkBar[];
 }
 
-export class SnapshotHistory {
+export class UpdateHistory {
   private samples: Sample[] = [];
   private bars: ChunkBar[] = [];
   private readonly mapNames = new Map<number, string>();
@@ -54,14 +45,15 @@ export class SnapshotHistory {
     this.lastMap = null;
   }
 
-  add(s: Snapshot): void {
+  add(s: Update): void {
     if (s.pool) {
       this.samples.push({ t: s.t, w: s.pool.w });
-      for (const c of s.pool.c) this.bars.push(barOf(c, s.t));
+      for (const c of s.pool.c) this.bars.push({ ...decodeChunk(c, s.t), running: false });
       for (const m of s.pool.maps) this.mapNames.set(m.id, m.name);
-      const running = s.pool.maps.at(-1);
-      if (running) {
-        this.lastMap = running;
+      // The newest running map; else the last one that ended, whose figures are final.
+      const latest = s.pool.maps.filter((m) => m.end === undefined).at(-1) ?? s.pool.maps.find((m) => m.end !== undefined);
+      if (latest) {
+        this.lastMap = latest;
         this.lastMapSeenAt = s.t;
       }
     }
@@ -72,7 +64,7 @@ export class SnapshotHistory {
     if (this.bars.length && this.bars[0].t1 < cutoff) this.bars = this.bars.filter((b) => b.t1 >= cutoff);
   }
 
-  /** The name a map was shown with, if a snapshot named it. */
+  /** The name a map was shown with, if an update named it. */
   mapName(id: number): string | undefined {
     return this.mapNames.get(id);
   }
@@ -119,7 +111,7 @@ export class SnapshotHistory {
     return delta / dt;
   }
 
-  /** The running map, else the last one seen and when. */
+  /** The running map, else the last one seen — with its final figures once it ended — and when. */
   lastMapProgress(): { map: MapProgress; seenAt: number } | null {
     return this.lastMap ? { map: this.lastMap, seenAt: this.lastMapSeenAt } : null;
   }
@@ -136,9 +128,4 @@ export class SnapshotHistory {
     }
     return [...lanes].map(([slot, bars]) => ({ slot, bars: bars.sort((a, b) => a.t0 - b.t0) }));
   }
-}
-
-function barOf(c: ChunkTuple, t: number): ChunkBar {
-  const [slot, map, ago, dur, items, chunks, failed, crashed] = c;
-  return { slot, map, t0: t - ago, t1: t - ago + dur, items, chunks, failed, crashed: crashed === 1, running: false };
 }

@@ -11,6 +11,7 @@ import { IConsoleTracker } from "@jupyterlab/console";
 import { INotebookTracker } from "@jupyterlab/notebook";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import type { Widget } from "@lumino/widgets";
+import { RATE } from "../../schema/sidebar-messages";
 import { threadsIcon } from "./icon";
 import { SidebarModel, type SessionContextLike } from "./model";
 import { ThreadPoolsPanel } from "./panel";
@@ -99,7 +100,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void settings.load(PLUGIN_ID).then(
         (s) => {
           const apply = () => {
-            model.setRate(Number(s.get("updateRate").composite) || 4);
+            model.setRate(Number(s.get("updateRate").composite) || RATE.defaultHz);
             const want = s.get("side").composite === "left" ? "left" : "right";
             if (want !== side) {
               side = want;

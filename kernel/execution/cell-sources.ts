@@ -14,7 +14,7 @@ interface Chunk {
 /**
  * The TypeScript chunks this kernel compiled, newest last, so that a function defined in an earlier cell and
  * failing in a worker can be reported at the line the user typed (`Cell In[4], line 7`) rather than at a
- * line of tslab's JavaScript. Transpiling with a source map happens only when a stack needs it.
+ * line of the compiled JavaScript. Transpiling with a source map happens only when a stack needs it.
  */
 export class CellSources {
   private readonly chunks: Chunk[] = [];

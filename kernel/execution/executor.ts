@@ -1,6 +1,8 @@
 import { inspect as nodeInspect } from "node:util";
 import type { ConverterSet, Executor } from "tslab/dist/executor";
 import { loadWithCodeCache } from "./compile-cache";
+import type { Converter } from "./converter/converter";
+import { lendCompilerToTslab } from "./tslab-compiler";
 import { CellSources } from "./cell-sources";
 import { expandShorthandProperties } from "./shorthand";
 
@@ -35,13 +37,13 @@ interface Diagnostic {
 }
 
 /**
- * Runs TypeScript cells with tslab's converter and executor (deep-imported, tslab pinned exactly), turning
- * what tslab prints into values and structured errors: tslab reports a cell's last value with
- * `console.log(value)` and failures with `console.error`, so we hand it a console that records instead.
+ * Runs TypeScript cells with threadlab's converter (converter/) and tslab's executor (deep-imported, tslab
+ * pinned exactly), turning what tslab prints into values and structured errors: tslab reports a cell's last
+ * value with `console.log(value)` and failures with `console.error`, so we hand it a console that records.
  */
 export class CellExecutor {
   private executor?: Executor;
-  private convs?: ConverterSet & { warm(): void };
+  private convs?: { close(): void; warm(): void };
   private lastValue: { value: unknown } | undefined;
   private errors: unknown[] = [];
   private diagnostics: Diagnostic[] = [];
@@ -70,15 +72,17 @@ export class CellExecutor {
 
   private ensure(): Executor {
     if (this.executor) return this.executor;
-    // Load tslab's TypeScript through a V8 code cache before tslab requires it (see compile-cache.ts).
-    const cache = loadWithCodeCache("@tslab/typescript-for-tslab", require.resolve("tslab/package.json"));
+    // Load TypeScript through a V8 code cache before anything requires it (see compile-cache.ts).
+    const cache = loadWithCodeCache("typescript", __dirname);
     this.persistCodeCache = cache.persist;
+    lendCompilerToTslab();
     this.beforeCompiler();
-    // Deep imports: tslab has no `exports` map, and its converter/executor are the parts worth reusing.
-    const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
+    // threadlab's converter (tslab's, adapted to mainline TypeScript: converter/) under tslab's executor
+    // (a deep import: tslab has no `exports` map).
+    const { createConverter } = require("./converter/converter") as typeof import("./converter/converter");
     const { createExecutor } = require("tslab/dist/executor") as typeof import("tslab/dist/executor");
-    let node: ReturnType<typeof createConverter> | undefined;
-    let browser: ReturnType<typeof createConverter> | undefined;
+    let node: Converter | undefined;
+    let browser: Converter | undefined;
     // tslab's ConverterSetImpl is not exported; this is its lazy equivalent.
     const convs = {
       get node() {
@@ -110,7 +114,8 @@ export class CellExecutor {
         }
       },
     };
-    const executor = createExecutor(this.rootDir, convs, recorder);
+    // tslab's executor types its converters with the fork's TypeScript; ours return the same shapes.
+    const executor = createExecutor(this.rootDir, convs as unknown as ConverterSet, recorder);
     // Route `require("threadlab")` in cells to the kernel's public API, next to tslab's own hook for "tslab".
     const g = globalThis as unknown as { __tslab__: { require: NodeJS.Require } };
     const tslabRequire = g.__tslab__.require;

@@ -1,6 +1,7 @@
 import type { Message } from "../protocol/messages";
+import { captureStdio, type StreamName } from "./stdio-capture";
 
-export type StreamName = "stdout" | "stderr";
+export type { StreamName };
 type Publish = (msgType: string, content: unknown, parent: Message | null) => void;
 
 /**
@@ -31,16 +32,7 @@ export class OutputRouter {
   }
 
   install(): void {
-    for (const name of ["stdout", "stderr"] as const) {
-      const stream = process[name];
-      stream.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
-        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
-        this.write(name, text);
-        const done = typeof encoding === "function" ? encoding : cb;
-        if (typeof done === "function") queueMicrotask(() => (done as () => void)());
-        return true;
-      }) as typeof stream.write;
-    }
+    captureStdio((name, text) => this.write(name, text));
   }
 
   write(name: StreamName, text: string, parent: Message | null = this.parent): void {

@@ -2,17 +2,17 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 /**
- * Makes `@types/node` and the `threadlab` module visible to tslab's compiler from any notebook directory.
+ * Makes `@types/node` and the `threadlab` module visible to the cells' compiler from any notebook directory.
  *
- * tslab looks for type roots from the notebook's directory upwards and, failing that, under its own
- * node_modules, which npm's hoisting empties: every cell then fails with "Cannot find name 'console'"
- * (NOTES §1). tslab's compiler reads files through `ts.sys`, so we forward two virtual folders under
+ * The converter (as tslab's) looks for type roots from the notebook's directory upwards and, failing that,
+ * under tslab's node_modules, which npm's hoisting empties: every cell then fails with "Cannot find name
+ * 'console'" (NOTES §1). The compiler reads files through `ts.sys`, so we forward two virtual folders under
  * `<cwd>/node_modules` to where the packages really are — the same trick tslab uses for `tslab` itself.
  * The TS module's functions are non-writable getters (esbuild bundle), so `ts.sys` is the only hook.
  */
 export function installTypeScriptForwarding(cwd: string, packageRoot: string): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, (...a: any[]) => any> };
+  const ts = require("typescript") as { sys: Record<string, (...a: any[]) => any> };
   const sys = ts.sys;
   if ((sys as any).__threadlabForwarded) return;
   const nodeTypes = dirname(require.resolve("@types/node/package.json"));

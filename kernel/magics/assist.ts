@@ -56,7 +56,7 @@ export function isCompleteWithMagics(code: string): { status: "complete" | "inco
     .map((l) => (/^\??%[A-Za-z_?]/.test(l) ? "" : l))
     .join("\n");
   if (!ts.trim()) return { status: "complete" };
-  const { isCompleteCode } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
+  const { isCompleteCode } = require("../execution/converter/is-complete") as typeof import("../execution/converter/is-complete");
   const r = isCompleteCode(ts);
   if (!r.completed) return { status: "incomplete", indent: r.indent ?? "" };
   return hasSyntaxError(ts) ? { status: "invalid" } : { status: "complete" };
@@ -64,7 +64,7 @@ export function isCompleteWithMagics(code: string): { status: "complete" | "inco
 
 /** A parse error anywhere but at the very end of the input (which more input could still fix). */
 function hasSyntaxError(code: string): boolean {
-  const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
+  const ts = require("typescript") as typeof import("typescript");
   const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const diags = (sf as unknown as { parseDiagnostics?: Array<{ start: number }> }).parseDiagnostics ?? [];
   return diags.length > 0;

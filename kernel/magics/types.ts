@@ -1,5 +1,4 @@
-import type { CellOutcome } from "../execution/executor";
-import type { MimeBundle } from "../protocol/messages";
+import type { KernelDoor } from "../door";
 
 /** One option of a magic: parsed by yargs-parser, listed in usage, offered by completion. */
 export interface MagicOption {
@@ -17,17 +16,10 @@ export interface ParsedArgs {
   [option: string]: unknown;
 }
 
-/** What a magic can reach in the kernel: running code, output, the pager. */
-export interface MagicContext {
-  /** Runs TypeScript as a cell would (shares the notebook's variables). */
-  run(code: string): Promise<CellOutcome>;
-  /** The notebook's top-level variables (tslab's exports). */
-  readonly locals: Record<string, unknown>;
-  print(text: string, stream?: "stdout" | "stderr"): void;
-  display(data: MimeBundle, opts?: { displayId?: string; update?: boolean }): void;
+/** What a magic can reach: the kernel's one door, plus the pager, the magics and the cell it runs in. */
+export interface MagicContext extends KernelDoor {
   /** Shows text in the pager (an execute_reply payload), as IPython's `?` does. */
   page(text: string): void;
-  readonly signal: AbortSignal;
   readonly magics: MagicLookup;
   /** The execution count of the cell running the magic (`In[n]`); undefined for silent executions. */
   readonly cell?: number;

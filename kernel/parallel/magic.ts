@@ -2,14 +2,15 @@ import type { CellOutcome, ErrorInfo } from "../execution/executor";
 import { CellError } from "../magics/outcome";
 import { formatUsage, parseArgs, splitExpressionWords } from "../magics/parse";
 import { Magic, MagicContext, MagicError, MagicOption, ParsedArgs } from "../magics/types";
+import { MapOptionError, type MapOptions } from "../pool/options";
 import { modelRegistry } from "../share/registry";
 import * as threadpool from "../threadpool";
-import { existingPool, kernelPool, setPoolSize, shutdownPool } from "./kernel-pool";
-import type { ParallelMapOptions } from "./api";
+import { existingPool, notebookPool, setPoolSize, shutdownPool } from "./notebook-pool";
+import type { ParallelMapOptions } from "./map";
 
 // Function shipping loads the TypeScript compiler (~0.4 s): required on first use, not at kernel start,
 // so that kernel_info is answered at once.
-const api = () => require("./api") as typeof import("./api");
+const mapModule = () => require("./map") as typeof import("./map");
 const ship = () => require("../ship") as typeof import("../ship");
 
 const options: MagicOption[] = [
@@ -28,22 +29,23 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** Evaluates a TypeScript expression from the magic line in the notebook, with errors that name the option. */
 async function evaluate(ctx: MagicContext, what: string, expr: string): Promise<unknown> {
-  const outcome = await ctx.run(`(${expr})`);
+  const outcome = await ctx.evaluate(`(${expr})`);
   if (outcome.status === "error") {
     throw new CellError({ ...outcome.error, evalue: `${what} ${JSON.stringify(expr)}: ${outcome.error.evalue}` });
   }
   return outcome.hasValue ? outcome.value : undefined;
 }
 
+/** The flag of each map option, for errors worded as the magic's usage. */
+const FLAG_OF: Partial<Record<keyof MapOptions, string>> = { workers: "--workers", chunk: "--chunk", errors: "--errors", maxHeapMB: "--max-heap", model: "--model" };
+
+/** The flags as MapOptions; their rules are checked once, by resolveMapOptions when the map starts. */
 async function mapOptions(args: ParsedArgs, ctx: MagicContext, name: string): Promise<ParallelMapOptions> {
   const o: ParallelMapOptions = { name };
   if (args.model !== undefined) o.model = (await evaluate(ctx, "--model", String(args.model))) as object;
-  if (args.workers !== undefined) {
-    const n = args.workers as number;
-    if (!Number.isInteger(n) || n < 1) throw new MagicError(`%parallel map: --workers must be a whole number ≥ 1, got ${n}`);
-    o.workers = n;
-  }
+  if (args.workers !== undefined) o.workers = args.workers as number;
   if (args.chunk !== undefined) {
+    // Text to number here (a flag's value is text); whether the number is allowed is resolveMapOptions' rule.
     const c = String(args.chunk);
     if (c === "auto") o.chunk = "auto";
     else if (/^\d+$/.test(c) && Number(c) >= 1) o.chunk = Number(c);
@@ -52,29 +54,33 @@ async function mapOptions(args: ParsedArgs, ctx: MagicContext, name: string): Pr
   if (args.unordered) o.unordered = true;
   if (args.errors !== undefined) o.errors = args.errors as "raise" | "collect";
   if (args.progress === false) o.progress = false;
-  if (args["max-heap"] !== undefined) {
-    const mb = args["max-heap"] as number;
-    if (!(mb >= 16)) throw new MagicError(`%parallel map: --max-heap is in MB and must be at least 16, got ${mb}`);
-    o.maxHeapMB = mb;
-  }
+  if (args["max-heap"] !== undefined) o.maxHeapMB = args["max-heap"] as number;
   if (args.out !== undefined && !IDENTIFIER.test(String(args.out))) {
     throw new MagicError(`%parallel map: --out needs a variable name, got ${JSON.stringify(args.out)}`);
   }
   return o;
 }
 
-/** Binds the results to a notebook variable, declared so that later cells type-check against it. */
-async function bindOut(ctx: MagicContext, name: string): Promise<void> {
-  const r = await ctx.run(`const ${name}: any[] = require("threadlab").parallel.last;`);
-  if (r.status === "error") throw new CellError(r.error);
+/** A map option's rule, broken: the same error, worded with the flag. */
+function asUsageError(e: unknown, what: string, sizeFlag = "--workers"): unknown {
+  if (!(e instanceof MapOptionError)) return e;
+  const flag = e.option === "size" ? sizeFlag : (FLAG_OF[e.option] ?? e.option);
+  const got = typeof e.got === "string" ? JSON.stringify(e.got) : String(e.got);
+  return new MagicError(`${what}: ${flag} must be ${e.rule}, got ${got}`, { cause: e });
 }
 
-async function runMap(items: unknown, args: ParsedArgs, ctx: MagicContext, opts: ParallelMapOptions, fn: unknown) {
-  const report = await api().run(items as never, fn as never, opts);
-  if (report.failures.length) {
-    ctx.print(`${report.failures.length} of ${report.items} items failed (errors are in place of their results)\n`, "stderr");
+async function mapAndReport(items: unknown, args: ParsedArgs, ctx: MagicContext, opts: ParallelMapOptions, fn: unknown) {
+  let report;
+  try {
+    report = await mapModule().mapInNotebook(ctx, items as never, fn as never, opts);
+  } catch (e) {
+    throw asUsageError(e, "%parallel map");
   }
-  if (args.out !== undefined) await bindOut(ctx, String(args.out));
+  if (report.failures.length) {
+    ctx.write("stderr", `${report.failures.length} of ${report.items} items failed (errors are in place of their results)\n`);
+  }
+  // Declared so that later cells type-check against it.
+  if (args.out !== undefined) await ctx.bind(String(args.out), report.results, "any[]");
   return { hasValue: true, value: report.results };
 }
 
@@ -83,7 +89,7 @@ function formatStatus(): string {
   const p = existingPool();
   const head = `pool: ${p ? `${p.size} workers` : `not started (will start ${cfg.workers.value} workers: ${cfg.workers.source})`}`;
   if (!p) return head;
-  const s = p.snapshot();
+  const s = p.status();
   const lines = [head, `queue: ${s.queue} chunks waiting, ${s.inflight} in flight`];
   for (const w of s.workers) lines.push(`  worker ${w.slot}: ${w.state}, busy ${(w.busy * 100).toFixed(0)}%, ${w.items} items, ${w.chunks} chunks`);
   for (const m of s.maps) lines.push(`  map ${m.id} ${m.name}: ${m.done}/${m.total ?? "?"} done, ${m.failed} failed, ${m.rate.toFixed(1)} items/s`);
@@ -125,33 +131,36 @@ export const parallelMagic: Magic = {
         if (typeof fn !== "function") throw new MagicError(`%parallel map: FN ${JSON.stringify(fnExpr)} is a ${fn === null ? "null" : typeof fn}, not a function`);
         const items = await evaluate(ctx, "ITEMS", itemsExpr);
         const name = IDENTIFIER.test(fnExpr) ? fnExpr : "fn";
-        return runMap(items, args, ctx, await mapOptions(args, ctx, name), fn);
+        return mapAndReport(items, args, ctx, await mapOptions(args, ctx, name), fn);
       }
       case "workers": {
         if (rest.length === 0) {
           const cfg = threadpool.config();
           const p = existingPool();
-          ctx.print(`${p ? p.size : cfg.workers.value} workers (${cfg.workers.source}${p ? "" : "; the pool starts with the first map"})\n`);
+          ctx.write("stdout", `${p ? p.size : cfg.workers.value} workers (${cfg.workers.source}${p ? "" : "; the pool starts with the first map"})\n`);
           return { hasValue: true, value: p ? p.size : cfg.workers.value };
         }
+        try {
+          setPoolSize(Number(rest[0]), "magic");
+        } catch (e) {
+          throw asUsageError(e, "%parallel workers", "N");
+        }
         const n = Number(rest[0]);
-        if (!Number.isInteger(n) || n < 1 || n > 256) throw new MagicError(`%parallel workers: N must be a whole number from 1 to 256, got ${JSON.stringify(rest[0])}`);
-        setPoolSize(n, "magic");
-        kernelPool().start();
-        ctx.print(`pool resized to ${n} workers\n`);
+        notebookPool(ctx).start();
+        ctx.write("stdout", `pool resized to ${n} workers\n`);
         return;
       }
       case "status":
-        ctx.print(formatStatus() + "\n");
+        ctx.write("stdout", formatStatus() + "\n");
         return;
       case "models": {
         const models = modelRegistry.list();
-        if (!models.length) ctx.print("no shared models (share one with share(obj) or --model)\n");
-        for (const m of models) ctx.print(`${m.id}  ${m.name}  ${(m.bytes / 2 ** 20).toFixed(1)} MiB\n`);
+        if (!models.length) ctx.write("stdout", "no shared models (share one with share(obj) or --model)\n");
+        for (const m of models) ctx.write("stdout", `${m.id}  ${m.name}  ${(m.bytes / 2 ** 20).toFixed(1)} MiB\n`);
         return { hasValue: true, value: models };
       }
       case "shutdown":
-        ctx.print((await shutdownPool()) ? "pool shut down; the next map starts a new one\n" : "no pool is running\n");
+        ctx.write("stdout", (await shutdownPool()) ? "pool shut down; the next map starts a new one\n" : "no pool is running\n");
         return;
       default:
         throw new MagicError(`%parallel: unknown subcommand ${JSON.stringify(sub ?? "")}; use one of ${SUBCOMMANDS.join(", ")} (see %parallel?)`);
@@ -170,10 +179,10 @@ export const parallelMagic: Magic = {
     try {
       shipped = await shipCellBody(body, {
         locals: ctx.locals,
-        resolveDir: process.cwd(),
+        resolveDir: ctx.cwd,
         name: "cell",
         execute: async (src) => {
-          const r: CellOutcome = await ctx.run(src);
+          const r: CellOutcome = await ctx.evaluate(src);
           if (r.status === "error") compileError = r.error;
           return r.status === "ok";
         },
@@ -182,6 +191,6 @@ export const parallelMagic: Magic = {
       if (e instanceof ShipError && compileError) throw new CellError(compileError);
       throw e;
     }
-    return runMap(items, args, ctx, { ...opts, shipped, cell: ctx.cell }, shipped);
+    return mapAndReport(items, args, ctx, { ...opts, shipped, cell: ctx.cell }, shipped);
   },
 };

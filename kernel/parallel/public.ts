@@ -1,11 +1,41 @@
-/** `parallel` as the `threadlab` module exports it. */
-export { map, run, range, last } from "./api";
-export type { ParallelMapOptions } from "./api";
-export { setPoolSize as setWorkers } from "./kernel-pool";
+/**
+ * `parallel` as the `threadlab` module exports it. These are the plain library's functions (no kernel: no
+ * progress display, no cancel on interrupt); in a notebook, `createThreadlab` (kernel/module/create.ts) gives
+ * `map` and `run` the kernel's door.
+ */
+import type { MapItems, MapReport } from "../pool";
+import { mapInNotebook, type MapFunction, type ParallelMapOptions } from "./map";
+import { existingPool } from "./notebook-pool";
+
+export { range } from "../pool";
+export { setPoolSize as setWorkers } from "./notebook-pool";
+export type { ParallelMapOptions } from "./map";
 export type { MapReport, ProgressState } from "../pool";
 
-import { existingPool } from "./kernel-pool";
-/** The pool's state (workers, queue, running maps, shared models, RSS), or undefined before the first map. */
+/**
+ * Runs `fn(item, model, index)` over `items` on the notebook's worker pool and returns the results in item
+ * order (unless `unordered`). Free variables of `fn` are shipped to the workers; `model` is shared once
+ * (zero-copy) with every worker. A kernel interrupt cancels the map. In a notebook, a live progress bar is
+ * shown unless `progress: false`.
+ */
+export async function map<T = unknown, R = unknown>(
+  items: MapItems | Iterable<T> | AsyncIterable<T>,
+  fn: MapFunction<T, R>,
+  options: ParallelMapOptions = {},
+): Promise<Awaited<R>[]> {
+  return (await run(items, fn, options)).results as Awaited<R>[];
+}
+
+/** Like `map`, with the whole report: results, failures (errors "collect"), wall time, workers, chunk size. */
+export function run<T = unknown>(
+  items: MapItems | Iterable<T> | AsyncIterable<T>,
+  fn: MapFunction<T, unknown>,
+  options: ParallelMapOptions = {},
+): Promise<MapReport> {
+  return mapInNotebook(undefined, items, fn, options);
+}
+
+/** The pool's status (workers, queue, running maps, shared models, RSS), or undefined before the first map. */
 export function status() {
-  return existingPool()?.snapshot();
+  return existingPool()?.status();
 }

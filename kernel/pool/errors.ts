@@ -1,4 +1,4 @@
-import type { WireError } from "./protocol";
+import type { WireError } from "./worker-messages";
 
 /** An Error rebuilt from a worker, keeping the worker's stack (the kernel maps its lines to the cell later). */
 export function rebuildError(w: WireError): Error {

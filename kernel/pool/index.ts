@@ -1,8 +1,8 @@
-export { WorkerPool } from "./pool";
+export { WorkerPool, type OutputSink } from "./pool";
 export { range, type MapItems, type RangeItems } from "./items";
-export type { MapOptions, PoolOptions, ProgressState, WorkerSetup } from "./options";
-export { POOL_TUNING, defaultPoolSize, resolveMapOptions } from "./options";
-export type { MapReport, ItemFailureReport } from "./map-run";
-export type { PoolSnapshot, WorkerSnapshot, MapSnapshot } from "./snapshot";
+export type { MapOptions, PoolOptions, ProgressState, ResolvedMapOptions, WorkerSetup } from "./options";
+export { POOL_TUNING, checkPoolSize, defaultPoolSize, MapOptionError, resolveMapOptions } from "./options";
+export type { MapReport, ItemFailureReport } from "./map-job";
+export type { PoolStatus, WorkerStatus, MapStatus } from "./status";
 export { MapItemError, PoisonItemError, WorkerStartError, AbortError } from "./errors";
 export { renderProgress, renderSummary } from "./progress";

@@ -3,7 +3,7 @@
  * (typed arrays as sub-views or one memcpy per chunk), ranges as two numbers, iterables pulled a chunk at a time.
  */
 import type { TransferListItem } from "node:worker_threads";
-import type { ChunkItems } from "./protocol";
+import type { ChunkItems } from "./worker-messages";
 
 const RANGE = Symbol.for("threadlab.range");
 const PACK_MIN = 16;

@@ -24,8 +24,13 @@ export interface MapOptions {
   model?: object;
   /** Called at most every `progressIntervalMs` and once at the end. */
   onProgress?: (p: ProgressState) => void;
-  /** Label for snapshots and messages (the magic passes the function's name). */
+  /** Label for the pool's status and messages (the magic passes the function's name). */
   name?: string;
+  /**
+   * Run the map on this cluster instead of the local worker pool (default: `THREADLAB_CLUSTER`).
+   * parallel/backend.ts picks the backend from it.
+   */
+  cluster?: string;
 }
 
 export interface ProgressState {
@@ -40,6 +45,8 @@ export interface ProgressState {
   busyWorkers: number;
   elapsedMs: number;
   finished: boolean;
+  /** Per cluster node (cluster backend only). */
+  nodes?: { name: string; done: number; rate: number; workers: number }[];
 }
 
 export interface WorkerSetup {
@@ -77,12 +84,18 @@ export const POOL_TUNING = {
   progressIntervalMs: 100,
   /** Consecutive workers dying before "ready" after which respawning stops. */
   maxStartFailures: 3,
-  /** Stats slots in shared memory; the pool cannot hold more workers at once. */
+  /**
+   * Stats slots in shared memory; the pool cannot hold more workers at once. The one owner of the pool-size
+   * ceiling: the magic, the API, the sidebar and the `hello` message all read it here.
+   */
   maxWorkers: 256,
+  /** Smallest per-worker heap limit: below it V8 cannot even start a worker's context. */
+  minHeapMB: 16,
 } as const;
 
 export interface ResolvedMapOptions {
-  workers: number;
+  /** undefined: as many as the backend has (the pool's size). */
+  workers: number | undefined;
   chunk: number | "auto";
   unordered: boolean;
   errors: "raise" | "collect";
@@ -92,23 +105,49 @@ export interface ResolvedMapOptions {
   model: (object & SharedModelRoot) | object | undefined;
   onProgress: ((p: ProgressState) => void) | undefined;
   name: string;
+  cluster: string | undefined;
 }
 
 export function defaultPoolSize(): number {
   return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
 }
 
-export function resolveMapOptions(o: MapOptions, poolSize: number): ResolvedMapOptions {
-  if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1))
-    throw new RangeError(`workers must be a positive integer, got ${o.workers}`);
-  if (o.chunk !== undefined && o.chunk !== "auto" && !(Number.isInteger(o.chunk) && o.chunk >= 1))
-    throw new RangeError(`chunk must be a positive integer or "auto", got ${String(o.chunk)}`);
+/**
+ * A map option that breaks its rule. `option` is the MapOptions key and `rule` what it must be, so that the
+ * `%parallel` magic can word the same error with its own flag name.
+ */
+export class MapOptionError extends RangeError {
+  override name = "MapOptionError";
+  constructor(
+    readonly option: keyof MapOptions | "size",
+    readonly rule: string,
+    readonly got: unknown,
+  ) {
+    super(`${option} must be ${rule}, got ${typeof got === "string" ? JSON.stringify(got) : String(got)}`);
+  }
+}
+
+const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1;
+
+/** The pool size's one rule: a whole number from 1 to the ceiling. Throws MapOptionError("size"). */
+export function checkPoolSize(n: number): number {
+  if (!(isCount(n) && n <= POOL_TUNING.maxWorkers)) throw new MapOptionError("size", `a whole number from 1 to ${POOL_TUNING.maxWorkers}`, n);
+  return n;
+}
+
+/** The one validation of map options (the magic, the API and `WorkerPool.submit` all come through here). */
+export function resolveMapOptions(o: MapOptions): ResolvedMapOptions {
+  if (o.workers !== undefined && !isCount(o.workers)) throw new MapOptionError("workers", "a positive integer", o.workers);
+  if (o.chunk !== undefined && o.chunk !== "auto" && !isCount(o.chunk))
+    throw new MapOptionError("chunk", 'a positive integer or "auto"', o.chunk);
   if (o.errors !== undefined && o.errors !== "raise" && o.errors !== "collect")
-    throw new RangeError(`errors must be "raise" or "collect", got ${String(o.errors)}`);
-  if (o.maxHeapMB !== undefined && !(o.maxHeapMB > 0))
-    throw new RangeError(`maxHeapMB must be a positive number of megabytes, got ${o.maxHeapMB}`);
+    throw new MapOptionError("errors", '"raise" or "collect"', o.errors);
+  if (o.maxHeapMB !== undefined && !(o.maxHeapMB >= POOL_TUNING.minHeapMB))
+    throw new MapOptionError("maxHeapMB", `a number of megabytes, at least ${POOL_TUNING.minHeapMB}`, o.maxHeapMB);
+  if (o.cluster !== undefined && (typeof o.cluster !== "string" || o.cluster === ""))
+    throw new MapOptionError("cluster", "the name or address of a cluster", o.cluster);
   return {
-    workers: o.workers ?? poolSize,
+    workers: o.workers,
     chunk: o.chunk ?? "auto",
     unordered: o.unordered ?? false,
     errors: o.errors ?? "raise",
@@ -118,5 +157,6 @@ export function resolveMapOptions(o: MapOptions, poolSize: number): ResolvedMapO
     model: o.model,
     onProgress: o.onProgress,
     name: o.name ?? "map",
+    cluster: o.cluster,
   };
 }

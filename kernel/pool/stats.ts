@@ -19,8 +19,7 @@ export const F = {
   spawnedAt: 6,
 } as const;
 
-export const LIFECYCLE = ["free", "starting", "ready", "retiring", "stopping"] as const;
-export type WorkerLifecycle = (typeof LIFECYCLE)[number];
+export { WORKER_LIFECYCLE as LIFECYCLE, type WorkerLifecycle } from "../../schema/vocabulary";
 
 export function createStats(slots: number): SharedArrayBuffer {
   return new SharedArrayBuffer(slots * STATS_STRIDE * Float64Array.BYTES_PER_ELEMENT);

@@ -6,11 +6,12 @@
 import { parentPort, workerData, type TransferListItem } from "node:worker_threads";
 import { createRequire } from "node:module";
 import path from "node:path";
-import util from "node:util";
 import { compileShipped, trimWorkerStack, type CompiledShipped } from "../ship/materialize";
 import { reviveModel } from "../share/model-payload";
+import { captureStdio } from "../execution/stdio-capture";
+import { isPrimitive, preview } from "../ship/values";
 import type { ShippedFunction } from "../ship/types";
-import type { Begin, FromWorker, ItemFailure, ToWorker, WireError, WorkerData } from "./protocol";
+import type { Begin, FromWorker, ItemFailure, ToWorker, WireError, WorkerData } from "./worker-messages";
 import { CANCEL_SLOTS, F, epochMs, slotView } from "./stats";
 
 type Fn = (item: unknown, model: unknown, index: number) => unknown;
@@ -28,15 +29,7 @@ let currentMap = 0;
 
 const post = (m: FromWorker, transfer?: TransferListItem[]) => port.postMessage(m, transfer as never);
 
-for (const stream of ["stdout", "stderr"] as const) {
-  process[stream].write = ((chunk: unknown, enc?: unknown, cb?: unknown) => {
-    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString();
-    post({ t: "out", mapId: currentMap, stream, text });
-    const done = typeof enc === "function" ? enc : cb;
-    if (typeof done === "function") queueMicrotask(() => (done as () => void)());
-    return true;
-  }) as typeof process.stdout.write;
-}
+captureStdio((stream, text) => post({ t: "out", mapId: currentMap, stream, text }));
 
 function requireFrom(dir: string): NodeJS.Require {
   let r = requires.get(dir);
@@ -47,11 +40,6 @@ function requireFrom(dir: string): NodeJS.Require {
 function wireError(e: unknown, shipped?: ShippedFunction): WireError {
   if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack && trimWorkerStack(e.stack, shipped) };
   return { name: "Error", message: `non-Error value thrown: ${preview(e)}` };
-}
-
-function preview(item: unknown): string {
-  const s = util.inspect(item, { depth: 2, breakLength: Infinity, maxArrayLength: 8, maxStringLength: 60 });
-  return s.length > 120 ? s.slice(0, 117) + "..." : s;
 }
 
 let setupModule: { applyBackendLimits?: (limits: unknown) => void } | undefined;
@@ -70,7 +58,7 @@ const PACK_MIN = 16;
 
 class ChunkRun {
   /** Results stay in a Float64Array while they are all numbers: it is transferred back instead of cloned. */
-  packed: Float64Array | null;
+  packed: Float64Array<ArrayBuffer> | null;
   results: unknown[] | null = null;
   failures: ItemFailure[] | undefined;
   i = 0;
@@ -293,7 +281,6 @@ function modelById(id: string): unknown {
   return models.get(id);
 }
 
-const isPrimitive = (v: unknown) => v === null || (typeof v !== "object" && typeof v !== "function");
 
 function begin(mapId: number, b: Begin): void {
   if (b.shipped) fns.set(b.fnId, { shipped: b.shipped, values: [] });

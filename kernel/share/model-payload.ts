@@ -2,9 +2,7 @@
  * What travels to a worker for one shared model, and how the worker rebuilds it. Kept apart from share.ts
  * because the worker imports only this file.
  */
-
-/** One step from a parent to a child in the model graph. */
-export type PathStep = string | number | { readonly mapValue: number } | { readonly setValue: number };
+import { restorePrototypes } from "../ship/value-walk";
 
 export interface ShippedClass {
   /** `Ctor.toString()`: a class expression, evaluated in the worker with its base class bound by name. */
@@ -19,19 +17,11 @@ export interface ModelPayload {
   /** Structured-cloned per worker; its typed arrays are views of SharedArrayBuffers, so they stay shared. */
   readonly root: unknown;
   readonly classes: readonly ShippedClass[];
-  /** Class instances in the graph: where, and which class to give them back. */
-  readonly instances: readonly { readonly path: readonly PathStep[]; readonly cls: number }[];
-}
-
-function childAt(parent: unknown, step: PathStep): unknown {
-  if (typeof step === "object") {
-    const coll = "mapValue" in step ? (parent as Map<unknown, unknown>).values() : (parent as Set<unknown>).values();
-    const want = "mapValue" in step ? step.mapValue : step.setValue;
-    let i = 0;
-    for (const v of coll) if (i++ === want) return v;
-    return undefined;
-  }
-  return (parent as Record<string | number, unknown>)[step];
+  /**
+   * Class instances in the graph: their object number in `walkObjects` order (the same before and after
+   * structured clone), and which class to give them back.
+   */
+  readonly instances: readonly { readonly index: number; readonly cls: number }[];
 }
 
 /** Rebuilds class prototypes on a structured-cloned model. Runs in the worker. */
@@ -47,10 +37,6 @@ export function reviveModel(p: ModelPayload): unknown {
       throw new Error(`could not rebuild class #${i} of model ${p.id} in the worker`, { cause: err });
     }
   });
-  for (const inst of p.instances) {
-    let obj: unknown = p.root;
-    for (const step of inst.path) obj = childAt(obj, step);
-    if (obj && typeof obj === "object") Object.setPrototypeOf(obj, ctors[inst.cls].prototype);
-  }
+  restorePrototypes(p.root, p.instances.map((inst) => [inst.index, ctors[inst.cls]] as const));
   return p.root;
 }

@@ -1,6 +1,8 @@
 import fs from "node:fs";
-import { MODEL_BRAND, type ModelBrand } from "../ship/types";
-import type { ModelPayload, PathStep, ShippedClass } from "./model-payload";
+import { MODEL_BRAND, modelBrandId, type ModelBrand } from "../ship/types";
+import { isNativeFunction } from "../ship/values";
+import { walkObjects, type EdgeKey } from "../ship/value-walk";
+import type { ModelPayload, ShippedClass } from "./model-payload";
 import { modelRegistry } from "./registry";
 
 export interface SharedModelRoot {
@@ -13,7 +15,8 @@ export interface ShareOptions {
 }
 
 type View = ArrayBufferView & { readonly buffer: ArrayBufferLike };
-type Slot = { parent: unknown; step: PathStep | null };
+/** Where a reference sits, so that it can be pointed at the shared copy; step null: not rewritten (a Map key). */
+type Slot = { parent: unknown; step: string | number | { readonly mapValue: number } | { readonly setValue: number } | null };
 
 /** Region boundaries are aligned to a cache line so workers writing neighbouring arrays never share one. */
 const REGION_ALIGN = 64;
@@ -26,11 +29,13 @@ const BUILTIN_PROTOS = new Set<object>([
 ]);
 
 export function isSharedModel(x: unknown): x is SharedModelRoot {
-  return typeof x === "object" && x !== null && MODEL_BRAND in x && modelRegistry.has((x as SharedModelRoot)[MODEL_BRAND].id);
+  return typeof x === "object" && modelIdOf(x) !== undefined;
 }
 
-export function modelIdOf(x: object): string | undefined {
-  return isSharedModel(x) ? x[MODEL_BRAND].id : undefined;
+/** The id of a model that is shared now (branded and not released). */
+export function modelIdOf(x: unknown): string | undefined {
+  const id = modelBrandId(x);
+  return id !== undefined && modelRegistry.has(id) ? id : undefined;
 }
 
 /**
@@ -67,84 +72,79 @@ interface GraphWalk {
   /** Bare ArrayBuffers referenced from the graph: these get a SharedArrayBuffer of their own. */
   buffers: { buffer: ArrayBuffer; slot: Slot }[];
   classes: ShippedClass[];
-  instances: { path: PathStep[]; cls: number }[];
+  instances: { index: number; cls: number }[];
 }
 
-function describe(path: PathStep[]): string {
+function describe(path: EdgeKey[]): string {
   let s = "model";
   for (const p of path)
     s += typeof p === "number" ? `[${p}]` : typeof p === "string" ? (/^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)
-      : "mapValue" in p ? `<map value ${p.mapValue}>` : `<set value ${p.setValue}>`;
+      : "mapKey" in p ? `<map key ${p.mapKey}>` : "mapValue" in p ? `<map value ${p.mapValue}>` : `<set value ${p.setMember}>`;
   return s;
 }
 
+/** Collects a model's views, buffers and class instances with `walkObjects`, the walker ship/ uses too. */
 function walkGraph(root: object): GraphWalk {
   const out: GraphWalk = { views: [], buffers: [], classes: [], instances: [] };
   const classIndex = new Map<Function, number>();
-  const seen = new Set<object>();
+  // By object number: the object and the edge it was reached by, for slots and for error paths.
+  const objects: object[] = [];
+  const edges: { parent: number; key: EdgeKey | undefined }[] = [];
+  const pathOf = (index: number): EdgeKey[] => {
+    const path: EdgeKey[] = [];
+    for (let i = index; i > 0; i = edges[i].parent) path.unshift(edges[i].key!);
+    return path;
+  };
+  const slotOf = (parent: number, key: EdgeKey | undefined): Slot => {
+    if (parent < 0 || key === undefined || (typeof key === "object" && "mapKey" in key)) return { parent: null, step: null };
+    const step = typeof key === "object" && "setMember" in key ? { setValue: key.setMember } : key;
+    return { parent: objects[parent], step };
+  };
 
-  const classOf = (ctor: Function, path: PathStep[]): number => {
+  const classOf = (ctor: Function, index: number): number => {
     const known = classIndex.get(ctor);
     if (known !== undefined) return known;
     const source = Function.prototype.toString.call(ctor);
     if (!source.startsWith("class"))
-      throw new TypeError(`share(): ${describe(path)} is an instance of ${ctor.name || "an anonymous constructor"}, which is not a class; only class instances get their prototype back in workers`);
+      throw new TypeError(`share(): ${describe(pathOf(index))} is an instance of ${ctor.name || "an anonymous constructor"}, which is not a class; only class instances get their prototype back in workers`);
     const baseCtor = Object.getPrototypeOf(ctor) as Function;
     let base: number | undefined;
-    if (baseCtor !== Function.prototype && !isNative(baseCtor)) base = classOf(baseCtor, path);
+    if (baseCtor !== Function.prototype && !isNativeFunction(baseCtor)) base = classOf(baseCtor, index);
     const i = out.classes.length;
     out.classes.push({ source, base, baseName: base === undefined ? undefined : baseCtor.name });
     classIndex.set(ctor, i);
     return i;
   };
 
-  const visit = (value: unknown, slot: Slot, path: PathStep[]): void => {
-    if (typeof value === "function")
-      throw new TypeError(`share(): ${describe(path)} is a function; models hold data only — put behaviour in class methods or in the mapped function`);
-    if (typeof value !== "object" || value === null) return;
-    if (ArrayBuffer.isView(value)) {
-      out.views.push({ view: value as View, slot });
-      return;
-    }
-    if (value instanceof ArrayBuffer) {
-      out.buffers.push({ buffer: value, slot });
-      return;
-    }
-    if (value instanceof SharedArrayBuffer || seen.has(value)) return;
-    seen.add(value);
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== null && !BUILTIN_PROTOS.has(proto)) {
-      const ctor = proto.constructor as Function | undefined;
-      if (typeof ctor !== "function" || isNative(ctor))
-        throw new TypeError(`share(): ${describe(path)} is a ${ctor?.name ?? "object with an unusual prototype"}, which cannot be sent to workers`);
-      out.instances.push({ path: [...path], cls: classOf(ctor, path) });
-    }
-    if (value instanceof Map) {
-      let i = 0;
-      for (const [k, v] of value) {
-        if (typeof k === "object" && k !== null) visit(k, { parent: null, step: null }, [...path, { mapValue: i }]);
-        visit(v, { parent: value, step: { mapValue: i } }, [...path, { mapValue: i }]);
-        i++;
-      }
-    } else if (value instanceof Set) {
-      let i = 0;
-      for (const v of value) {
-        visit(v, { parent: value, step: { setValue: i } }, [...path, { setValue: i }]);
-        i++;
-      }
-    } else {
-      for (const key of Object.keys(value)) {
-        const step: PathStep = Array.isArray(value) ? Number(key) : key;
-        visit((value as Record<string, unknown>)[key], { parent: value, step }, [...path, step]);
-      }
-    }
+  // Every reference to a view or bare buffer is rewritten, not only the first: revisits are recorded too.
+  const leaf = (value: object, slot: Slot): boolean => {
+    if (ArrayBuffer.isView(value)) out.views.push({ view: value as View, slot });
+    else if (value instanceof ArrayBuffer) out.buffers.push({ buffer: value, slot });
+    else return false;
+    return true;
   };
-  visit(root, { parent: null, step: null }, []);
-  return out;
-}
 
-function isNative(f: Function): boolean {
-  return /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f));
+  walkObjects(root, {
+    object(value, index, parent, key) {
+      objects[index] = value;
+      edges[index] = { parent, key };
+      if (typeof value === "function")
+        throw new TypeError(`share(): ${describe(pathOf(index))} is a function; models hold data only — put behaviour in class methods or in the mapped function`);
+      if (leaf(value, slotOf(parent, key)) || value instanceof SharedArrayBuffer) return false;
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== null && !BUILTIN_PROTOS.has(proto)) {
+        const ctor = proto.constructor as Function | undefined;
+        if (typeof ctor !== "function" || isNativeFunction(ctor))
+          throw new TypeError(`share(): ${describe(pathOf(index))} is a ${ctor?.name ?? "object with an unusual prototype"}, which cannot be sent to workers`);
+        out.instances.push({ index, cls: classOf(ctor, index) });
+      }
+      return true;
+    },
+    revisit(value, parent, key) {
+      leaf(value, slotOf(parent, key));
+    },
+  });
+  return out;
 }
 
 function replaceAt(slot: Slot, next: unknown): void {

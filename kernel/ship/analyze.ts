@@ -5,7 +5,8 @@ import { globalPathOf } from "./global-paths";
 import { ModuleIndex } from "./module-refs";
 import { type FreeName, type SourceAnalysis, analyzeSource, isBindableName } from "./source-analysis";
 import { isTsHelperName, tsHelperCode } from "./ts-helpers";
-import { MODEL_BRAND, type ModelBrand, type ShippedFunction, type ShippedValue } from "./types";
+import { modelBrandId, type ShippedFunction, type ShippedValue } from "./types";
+import { isNativeFunction } from "./values";
 import { workerGlobalNames } from "./worker-globals";
 
 /**
@@ -28,6 +29,14 @@ export interface ShipEnvironment {
   /** Global names of a worker thread; default: probed from a real worker once per process. */
   readonly workerGlobals?: ReadonlySet<string>;
 }
+
+/** What a function's source may use that no worker can give it, and what to do instead. */
+const UNSHIPPABLE_USES: ReadonlyArray<readonly [keyof SourceAnalysis & `uses${string}`, string]> = [
+  ["usesOuterThis", "it is an arrow function that reads the `this` of the code around it, which a worker does not have; pass what it needs as data, or use a regular function"],
+  ["usesOuterArguments", "it is an arrow function that reads the `arguments` of an enclosing function, which a worker does not have; use rest parameters (`...args`)"],
+  ["usesSuper", "it is a method that uses `super`, which only works inside its class; ship a function that calls the method on an instance instead"],
+  ["usesExportsObject", "it uses the notebook's `exports` object itself; refer to notebook variables by name instead"],
+];
 
 /** Scope name for an entry function that is itself a module export or a global (it has no source). */
 const ENTRY_REF = "__threadlab_entry";
@@ -74,7 +83,7 @@ class Shipment {
   /** Source of a function or class with its free names resolved into the scope. */
   private functionCode(fn: Function, name: string, usedBy: readonly string[]): CodeValue {
     const source = Function.prototype.toString.call(fn);
-    if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    if (isNativeFunction(fn)) {
       if (fn.name.startsWith("bound ")) {
         throw new ShipError(name, "it is a bound function (made with `.bind`), whose target and bound arguments " +
           "cannot be read; use an arrow function instead, such as `(x) => f(a, x)`", usedBy);
@@ -90,22 +99,7 @@ class Shipment {
         `(${e instanceof Error ? e.message : String(e)}); define it as an ordinary function in a cell`, usedBy,
         { cause: e });
     }
-    if (analysis.usesOuterThis) {
-      throw new ShipError(name, "it is an arrow function that reads the `this` of the code around it, which a " +
-        "worker does not have; pass what it needs as data, or use a regular function", usedBy);
-    }
-    if (analysis.usesOuterArguments) {
-      throw new ShipError(name, "it is an arrow function that reads the `arguments` of an enclosing function, " +
-        "which a worker does not have; use rest parameters (`...args`)", usedBy);
-    }
-    if (analysis.usesSuper) {
-      throw new ShipError(name, "it is a method that uses `super`, which only works inside its class; ship a " +
-        "function that calls the method on an instance instead", usedBy);
-    }
-    if (analysis.usesExportsObject) {
-      throw new ShipError(name, "it uses the notebook's `exports` object itself; refer to notebook variables by " +
-        "name instead", usedBy);
-    }
+    for (const [uses, why] of UNSHIPPABLE_USES) if (analysis[uses]) throw new ShipError(name, why, usedBy);
     if (analysis.form === "class") this.classAnalyses.set(fn, analysis);
 
     const plain = [...analysis.freeNames.values()].filter((f) => f.plain).map((f) => f.name);
@@ -195,7 +189,7 @@ class Shipment {
   }
 
   private shippedValue(name: string, value: unknown, usedBy: readonly string[]): ShippedValue {
-    const model = modelIdOf(value);
+    const model = modelBrandId(value);
     if (model !== undefined) return { kind: "model", id: model };
     if (typeof value === "function") {
       const globalPath = globalPathOf(value, this.globals);
@@ -299,12 +293,6 @@ class Shipment {
 function kernelGlobal(name: string, usedBy: readonly string[]): ShipError {
   return new ShipError(name, "it is a global of the kernel only (set on `globalThis` or declared by a script), " +
     "which worker threads do not have; make it a top-level `const` in a cell instead", usedBy);
-}
-
-function modelIdOf(value: unknown): string | undefined {
-  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
-  const brand = (value as { [MODEL_BRAND]?: ModelBrand })[MODEL_BRAND];
-  return brand && typeof brand.id === "string" ? brand.id : undefined;
 }
 
 function describeScope(binding: CapturedBinding): string {

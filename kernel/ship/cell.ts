@@ -1,18 +1,20 @@
-import ts = require("@tslab/typescript-for-tslab");
+import ts = require("typescript");
+import { hasTopLevelAwait } from "../execution/converter/top-level-await";
 import { shipFunction, type ShipEnvironment } from "./analyze";
 import { ShipError } from "./errors";
 import { functionLines, transpileWithLines } from "./source-lines";
 import type { ShippedFunction } from "./types";
 
 /**
- * `%%parallel map`: the cell body is the function. It is wrapped into an arrow function, run through tslab
+ * `%%parallel map`: the cell body is the function. It is wrapped into an arrow function, run by the executor
  * like any cell (so it type-checks and its references to earlier cells become `exports.X`), then shipped.
  */
 
 /**
  * The notebook name the wrapped body is bound to while it is shipped. Not `__threadlab_cell_fn`: tslab
- * 1.0.22 exports every cell name through TypeScript's escaped names, and a name starting with `__` escapes
- * to `___…`, so such a cell fails with "Cannot find name '___threadlab_cell_fn'".
+ * 1.0.22 exported every cell name through TypeScript's escaped names, and a name starting with `__` escapes
+ * to `___…`, so such a cell failed with "Cannot find name '___threadlab_cell_fn'" (threadlab's converter
+ * unescapes them).
  */
 export const CELL_FUNCTION_NAME = "$threadlab_cell_fn";
 
@@ -24,7 +26,7 @@ export interface CellFunctionOptions {
 }
 
 export interface CellFunctionSource {
-  /** TypeScript for tslab: `const $threadlab_cell_fn = (item, model, index) => {\nBODY\n};` */
+  /** TypeScript for the executor: `const $threadlab_cell_fn = (item, model, index) => {\nBODY\n};` */
   readonly source: string;
   readonly name: string;
   /** The body awaits at its top level, so the function is async. */
@@ -43,7 +45,7 @@ export function cellFunctionSource(body: string, options: CellFunctionOptions = 
   let returned = body;
   let isAsync = false;
   if (fn && ts.isFunctionDeclaration(fn) && fn.body) {
-    isAsync = awaitsAtTopLevel(fn.body);
+    isAsync = hasTopLevelAwait(fn.body);
     const last = fn.body.statements[fn.body.statements.length - 1];
     if (last && ts.isExpressionStatement(last)) {
       const at = last.expression.getStart(sf) - header.length;
@@ -85,18 +87,4 @@ export async function shipCellBody(
   } finally {
     delete env.locals[name];
   }
-}
-
-function awaitsAtTopLevel(body: ts.Node): boolean {
-  let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
-    if (ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier)) {
-      found = true;
-      return;
-    }
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(body, visit);
-  return found;
 }

@@ -1,4 +1,4 @@
-import ts = require("@tslab/typescript-for-tslab");
+import ts = require("typescript");
 
 /**
  * Finds the free identifiers of one function's (or class's) JavaScript source with tslab's own TypeScript
@@ -47,7 +47,7 @@ export class SourceFormError extends Error {
   override readonly name = "SourceFormError";
 }
 
-/** Internal TypeScript API used here (present in 5.0.4, absent from its .d.ts). */
+/** Internal TypeScript API used here (present at run time in TypeScript 6, absent from its .d.ts). */
 interface CheckerInternals {
   resolveName(name: string, location: ts.Node, meaning: ts.SymbolFlags, excludeGlobals: boolean): ts.Symbol | undefined;
 }

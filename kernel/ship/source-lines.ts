@@ -1,18 +1,19 @@
 /**
- * Where a compiled notebook function came from: for each line of the JavaScript that tslab compiled (what
- * `Function.prototype.toString` returns, and what workers run), the line of TypeScript the user typed.
+ * Where a compiled notebook function came from: for each line of the JavaScript that the converter compiled
+ * (what `Function.prototype.toString` returns, and what workers run), the line of TypeScript the user typed.
  *
- * tslab emits no source map, so the TypeScript is transpiled again with one. tslab's printer lays code out
+ * The converter emits no source map, so the TypeScript is transpiled again with one. Its printer lays code out
  * differently (it breaks `(x) => { a; b }` typed on one line into several), so the two are aligned by
  * tokens, not lines: the function's tokens must appear, in order and contiguous, in the transpiled output,
- * ignoring `;` and the `exports.` prefixes tslab adds to other cells' names. Each compiled line then takes
+ * ignoring `;` and the `exports.` prefixes the converter adds to other cells' names. Each compiled line then takes
  * the source line of its first token. When the tokens are not found, there is no answer — never a wrong one.
  *
  * Written here rather than taken from a library: source-map libraries map positions of one file, and what
  * is missing is the alignment of two printings of the same code, which only the compiler's scanner can do.
  */
-import ts = require("@tslab/typescript-for-tslab");
+import ts = require("typescript");
 import { decode, type SourceMapSegment } from "@jridgewell/sourcemap-codec";
+import { cellTarget } from "../execution/converter/node-target";
 import { unparenthesized } from "./source-analysis";
 
 /** Where a function was typed: the cell's execution count (when it had one) and, per compiled line, its line. */
@@ -41,8 +42,8 @@ export interface Transpiled {
 export function transpileWithLines(source: string): Transpiled {
   const out = ts.transpileModule(source, {
     fileName: "cell.ts",
-    // tslab's own first step: ES2022 (Node 20) as an ES module.
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: true },
+    // The converter's own first step (execution/converter/): the running Node's target, as an ES module.
+    compilerOptions: { target: cellTarget().target, module: ts.ModuleKind.ESNext, sourceMap: true },
   });
   const mappings = out.sourceMapText ? decode((JSON.parse(out.sourceMapText) as { mappings: string }).mappings) : [];
   return { tokens: tokens(out.outputText), mappings };

@@ -11,6 +11,13 @@ export interface ModelBrand {
   readonly id: string;
 }
 
+/** The id a value's model brand carries, whether or not that model is still registered (share/ checks that). */
+export function modelBrandId(value: unknown): string | undefined {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
+  const brand = (value as { [MODEL_BRAND]?: ModelBrand })[MODEL_BRAND];
+  return brand && typeof brand.id === "string" ? brand.id : undefined;
+}
+
 /**
  * A class instance inside a cloned value: structured clone drops prototypes, so the worker puts them back.
  * `index` numbers objects in the order of `walkObjects` (kernel/ship/value-walk.ts), the same on both sides;

@@ -1,7 +1,8 @@
 import { types } from "node:util";
 
 /**
- * Numbers the objects of a value graph in one fixed order, so that the kernel (before structured clone)
+ * The one walker of value graphs, for shipped values (ship/) and shared models (share/). Numbers the objects
+ * of a value graph in one fixed order, so that the kernel (before structured clone)
  * and a worker (after it) agree on "object number i" without sending paths. The order depends only on what
  * structured clone preserves: own enumerable string keys in order, array elements, Map entries, Set members,
  * and object identity (shared references and cycles are visited once).
@@ -16,6 +17,8 @@ export interface WalkVisitor {
   object(obj: object, index: number, parent: number, key: EdgeKey | undefined): boolean;
   /** Called for every primitive child (optional: the worker side does not need them). */
   primitive?(value: unknown, parent: number, key: EdgeKey): void;
+  /** Called for each further edge to an object already visited (share() rewrites every reference to a view). */
+  revisit?(obj: object, parent: number, key: EdgeKey | undefined): void;
 }
 
 /** Objects structured clone copies whole (their contents are not further object graph). */
@@ -35,7 +38,10 @@ export function walkObjects(root: unknown, visitor: WalkVisitor): void {
   const stack: { obj: object; parent: number; key: EdgeKey | undefined }[] = [{ obj: root, parent: -1, key: undefined }];
   while (stack.length > 0) {
     const { obj, parent, key } = stack.pop()!;
-    if (seen.has(obj)) continue;
+    if (seen.has(obj)) {
+      visitor.revisit?.(obj, parent, key);
+      continue;
+    }
     seen.add(obj);
     const index = counter++;
     if (!visitor.object(obj, index, parent, key) || isCloneLeaf(obj)) continue;

@@ -1,33 +1,19 @@
 /**
- * Turns the pool's chunk records into the snapshot's chunk tuples for one panel: each chunk once, as its own
- * bar while they fit the snapshot's budget, otherwise merged with its neighbours on the same worker and map
+ * Turns the pool's chunk records into the update's chunk tuples for one panel: each chunk once, as its own
+ * bar while they fit the update's budget, otherwise merged with its neighbours on the same worker and map
  * across the smallest gaps first — so the idle gaps and map changes a user can see are the boundaries kept.
  *
  * @module
  */
-import type { ChunkTuple } from "../../schema/protocol";
-import type { ChunkRecord } from "../pool/chunk-log";
+import { encodeChunk, type ChunkRecord, type ChunkTuple } from "../../schema/sidebar-messages";
 
-/** A record of the pool's chunk log; the type only, so a panel never loads the pool. */
-export type ChunkRecordLike = Omit<ChunkRecord, "seq">;
-
-interface Bar {
-  slot: number;
-  map: number;
-  t0: number;
-  t1: number;
-  items: number;
-  n: number;
-  failed: number;
-  crashed: boolean;
-}
-
-/** Encodes `records` relative to the snapshot time `t`, in at most about `budget` tuples. */
-export function encodeChunks(records: readonly ChunkRecordLike[], t: number, budget: number): ChunkTuple[] {
-  const bySlot = new Map<number, Bar[]>();
+/** Encodes `records` relative to the update time `t`, in at most about `budget` tuples. */
+export function encodeChunks(records: readonly ChunkRecord[], t: number, budget: number): ChunkTuple[] {
+  const bySlot = new Map<number, ChunkRecord[]>();
   for (const r of records) {
     const bars = bySlot.get(r.slot) ?? [];
-    bars.push({ slot: r.slot, map: r.map, t0: r.t0, t1: r.t1, items: r.items, n: 1, failed: r.failed, crashed: r.crashed });
+    // A copy: merging writes into it.
+    bars.push({ ...r });
     bySlot.set(r.slot, bars);
   }
   let lanes = [...bySlot.values()].map((bars) => bars.sort((a, b) => a.t0 - b.t0));
@@ -35,18 +21,11 @@ export function encodeChunks(records: readonly ChunkRecordLike[], t: number, bud
     // Quotas in proportion to each worker's chunks, at least one bar each.
     lanes = lanes.map((bars) => mergeTo(bars, Math.max(1, Math.floor((budget * bars.length) / records.length))));
   }
-  const out: ChunkTuple[] = [];
-  for (const bars of lanes) {
-    for (const b of bars) {
-      // `t - t0` may be negative: a shared snapshot's `t` can be a few ms older than a chunk that just ended.
-      out.push([b.slot, b.map, Math.round(t - b.t0), Math.max(0, Math.round(b.t1 - b.t0)), b.items, b.n, b.failed, b.crashed ? 1 : 0]);
-    }
-  }
-  return out;
+  return lanes.flatMap((bars) => bars.map((b) => encodeChunk(b, t)));
 }
 
 /** Merges a worker's bars down to `quota`, keeping the largest gaps; a change of map is always kept. */
-function mergeTo(bars: Bar[], quota: number): Bar[] {
+function mergeTo(bars: ChunkRecord[], quota: number): ChunkRecord[] {
   if (bars.length <= quota) return bars;
   const gaps = [];
   for (let i = 0; i + 1 < bars.length; i++) {
@@ -58,7 +37,7 @@ function mergeTo(bars: Bar[], quota: number): Bar[] {
     if (cut.size >= quota - 1 && g.gap !== Infinity) break;
     cut.add(g.i);
   }
-  const out: Bar[] = [];
+  const out: ChunkRecord[] = [];
   let cur = { ...bars[0] };
   for (let i = 1; i < bars.length; i++) {
     if (cut.has(i - 1)) {
@@ -68,7 +47,7 @@ function mergeTo(bars: Bar[], quota: number): Bar[] {
       const b = bars[i];
       cur.t1 = Math.max(cur.t1, b.t1);
       cur.items += b.items;
-      cur.n += b.n;
+      cur.chunks += b.chunks;
       cur.failed += b.failed;
       cur.crashed ||= b.crashed;
     }

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ThreadpoolLimits } from "../threadpool";
-import type { SidebarState } from "./snapshot";
+import type { SidebarSettings } from "./update";
 import type { SidebarSources } from "./sources";
 
 /** A request that was understood but cannot be carried out; becomes an `error` reply naming `field`. */
@@ -29,7 +29,8 @@ export class SidebarControls {
 
   constructor(private readonly sources: SidebarSources) {}
 
-  state(): SidebarState {
+  /** What the sidebar set now. */
+  settings(): SidebarSettings {
     const limits: Record<string, number> = {};
     for (const [k, v] of this.limits) limits[k] = v.value;
     return { workers: this.workers?.n ?? null, limits };
@@ -99,7 +100,7 @@ export class SidebarControls {
         try {
           settle(pool.resize(target));
         } catch {
-          // The pool keeps its size; the next snapshot shows it.
+          // The pool keeps its size; the next update shows it.
         }
       }
     }
@@ -108,7 +109,7 @@ export class SidebarControls {
   }
 }
 
-/** A resize may return a promise; its failure shows in the snapshot, and must not be an unhandled rejection. */
+/** A resize may return a promise; its failure shows in the update, and must not be an unhandled rejection. */
 function settle(r: unknown): void {
   if (r && typeof (r as Promise<unknown>).then === "function") (r as Promise<unknown>).then(undefined, () => undefined);
 }

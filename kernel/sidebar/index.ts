@@ -1,21 +1,21 @@
 /**
  * The kernel side of the JupyterLab sidebar: the `threadlab` comm target. A panel opens a comm, receives
- * `hello`, subscribes, and then gets snapshots at its rate while it is visible; its controls send requests
- * that are validated field by field (schema/protocol.ts) and answered with `ack` or `error`. Nothing that
+ * `hello`, subscribes, and then gets updates at its rate while it is visible; its controls send requests
+ * that are validated field by field (schema/sidebar-messages.ts) and answered with `ack` or `error`. Nothing that
  * arrives over the comm is ever evaluated: values only select pools by name and set numbers.
  *
  * @module
  */
-import { COMM_TARGET, PROTOCOL_VERSION, RATE, type Hello } from "../../schema/protocol";
+import { COMM_TARGET, PROTOCOL_VERSION, RATE, type Hello } from "../../schema/sidebar-messages";
 import type { CommManager } from "../comm/manager";
 import { threadlabVersion } from "../kernel-info";
 import { SidebarControls } from "./controls";
 import { SidebarSession } from "./session";
-import { SnapshotBuilder } from "./snapshot";
+import { UpdateBuilder } from "./update";
 import { defaultSources, type SidebarSources } from "./sources";
 
-export type { SidebarPool, SidebarSources, ThreadpoolSource, PoolSnapshotLike } from "./sources";
-export { SnapshotBuilder } from "./snapshot";
+export type { SidebarPool, SidebarSources, ThreadpoolSource, PoolStatusLike } from "./sources";
+export { UpdateBuilder } from "./update";
 
 /**
  * Registers the `threadlab` comm target. `sources` defaults to the real thread-pool module and to the worker
@@ -23,12 +23,12 @@ export { SnapshotBuilder } from "./snapshot";
  */
 export function registerSidebarTarget(comms: Pick<CommManager, "registerTarget">, sources: Partial<SidebarSources> = {}): void {
   // Created on the first open: a kernel nobody opens a panel on never loads the thread-pool code for it.
-  let shared: { sources: SidebarSources; controls: SidebarControls; builder: SnapshotBuilder } | undefined;
+  let shared: { sources: SidebarSources; controls: SidebarControls; builder: UpdateBuilder } | undefined;
   comms.registerTarget(COMM_TARGET, (comm) => {
     if (!shared) {
       const s = defaultSources(sources);
       const controls = new SidebarControls(s);
-      shared = { sources: s, controls, builder: new SnapshotBuilder(s, () => controls.state()) };
+      shared = { sources: s, controls, builder: new UpdateBuilder(s, () => controls.settings()) };
     }
     const { builder, controls } = shared;
     const session = new SidebarSession(comm, builder, controls);

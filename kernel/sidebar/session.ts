@@ -1,17 +1,17 @@
 /**
- * One panel's comm: validates each request, answers it with `ack` or `error`, and streams snapshots while
+ * One panel's comm: validates each request, answers it with `ack` or `error`, and streams updates while
  * the panel is subscribed and visible.
  *
  * Streaming stops whenever nobody looks (unsubscribed, hidden, comm closed): every IOPub message resets the
- * server's idle-culling timer, and a hidden panel has no use for them. A timer tick sends one snapshot of the
+ * server's idle-culling timer, and a hidden panel has no use for them. A timer tick sends one update of the
  * current state, never a backlog: while a cell blocks the event loop ticks are skipped, not queued.
  *
  * @module
  */
-import { errorReply, PROTOCOL_VERSION, RATE, validatePanelMessage, type Ack, type ErrorReply, type KernelMessage, type PanelMessage } from "../../schema/protocol";
+import { errorReply, PROTOCOL_VERSION, RATE, validatePanelMessage, type Ack, type ErrorReply, type KernelMessage, type PanelMessage } from "../../schema/sidebar-messages";
 import type { Comm } from "../comm/manager";
 import { ControlError, type SidebarControls } from "./controls";
-import type { ChunkCursor, SnapshotBuilder } from "./snapshot";
+import type { ChunkCursor, UpdateBuilder } from "./update";
 
 export class SidebarSession {
   private subscribed = false;
@@ -22,10 +22,10 @@ export class SidebarSession {
   private closed = false;
   private readonly chunks: ChunkCursor = { seq: 0 };
 
-  constructor(private readonly comm: Pick<Comm, "send" | "closed">, private readonly builder: SnapshotBuilder,
+  constructor(private readonly comm: Pick<Comm, "send" | "closed">, private readonly builder: UpdateBuilder,
               private readonly controls: SidebarControls) {}
 
-  /** True while snapshots are being streamed. */
+  /** True while updates are being streamed. */
   get streaming(): boolean {
     return this.timer !== undefined;
   }
@@ -54,7 +54,7 @@ export class SidebarSession {
         const asked = m.rate ?? RATE.defaultHz;
         this.rateHz = Math.min(RATE.maxHz, Math.max(RATE.minHz, asked));
         this.subscribed = true;
-        // A (re)subscribing panel may have lost what it held: its next snapshot is whole.
+        // A (re)subscribing panel may have lost what it held: its next update is whole.
         this.chunks.slow = undefined;
         if (m.visible !== undefined) this.visible = m.visible;
         this.schedule(true);
@@ -84,7 +84,7 @@ export class SidebarSession {
     }
   }
 
-  /** (Re)starts or stops the timer; `now` also sends one snapshot at once, so the panel fills immediately. */
+  /** (Re)starts or stops the timer; `now` also sends one update at once, so the panel fills immediately. */
   private schedule(now: boolean): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

@@ -4,7 +4,10 @@
  *
  * @module
  */
-import type { ChunkRecordLike } from "./chunks";
+import type { ChunkRecord } from "../../schema/sidebar-messages";
+import type { ConfigSource } from "../../schema/vocabulary";
+import type { EndedMap } from "../pool/chunk-log";
+import { POOL_TUNING } from "../pool/options";
 import type { ControllerInfo, CpuReport, LimitEntry, LimitSpec, ParallelConfig, ThreadpoolLimits } from "../threadpool";
 
 /** The `%threadpool` API, as far as the sidebar uses it. */
@@ -16,15 +19,17 @@ export interface ThreadpoolSource {
   /** Session settings (the pool size); returns a handle that removes exactly this setting. */
   setParallelConfig(settings: { source: "sidebar"; workers: number }): { restore(): void };
   activeLimitEntries(): LimitEntry[];
+  /** Where each pool's current limit comes from, by controller id (kernel/threadpool/limits.ts decides). */
+  limitSources(): Map<string, ConfigSource>;
   /** Limits each pool worker applies in its own thread (`entries`). */
   backendLimitsForWorkers(): { entries: LimitEntry[] };
-  /** Called on every limit change; the sidebar uses it to refresh the slow part of its snapshot early. */
+  /** Called on every limit change; the sidebar uses it to refresh the slow part of its update early. */
   onBackendLimitsChanged?(cb: () => void): () => void;
   /** Undoes every `%threadpool limit` (the sidebar's Reset also clears them); returns how many. */
   resetMagicLimits?(): number;
 }
 
-/** One worker in the pool's own snapshot (kernel/pool/snapshot.ts). */
+/** One worker in the pool's own status (kernel/pool/status.ts). */
 export interface PoolWorkerLike {
   slot: number;
   state: string;
@@ -37,14 +42,15 @@ export interface PoolWorkerLike {
   since?: number;
 }
 
-/** The pool's record of finished chunks (kernel/pool/chunk-log.ts). */
+/** The pool's record of finished chunks and of the last map to end (kernel/pool/chunk-log.ts). */
 export interface ChunkLogLike {
   readonly seq: number;
-  since(seq: number, notBefore?: number): { records: ChunkRecordLike[]; seq: number };
+  since(seq: number, notBefore?: number): { records: ChunkRecord[]; seq: number };
+  readonly lastEnded?: EndedMap;
 }
 
 /** The `%parallel` pool's snapshot, as far as the sidebar reads it. */
-export interface PoolSnapshotLike {
+export interface PoolStatusLike {
   size: number;
   workers: PoolWorkerLike[];
   queue: number;
@@ -57,7 +63,7 @@ export interface PoolSnapshotLike {
 /** The `%parallel` worker pool: `WorkerPool` satisfies this. */
 export interface SidebarPool {
   readonly size: number;
-  snapshot(): PoolSnapshotLike;
+  status(): PoolStatusLike;
   resize(n: number): unknown;
   /** Finished chunks for the task timeline; without it the timeline shows only running chunks. */
   readonly chunkLog?: ChunkLogLike;
@@ -67,13 +73,13 @@ export interface SidebarSources {
   threadpool: ThreadpoolSource;
   /** The kernel's worker pool, if one exists now. */
   pool: () => SidebarPool | undefined;
-  /** Largest pool size the pool accepts. */
+  /** Largest pool size the pool accepts (its owner is POOL_TUNING.maxWorkers; `hello` reports it). */
   maxWorkers: number;
 }
 
 function isSidebarPool(x: unknown): x is SidebarPool {
   const p = x as Partial<SidebarPool> | undefined;
-  return !!p && typeof p.snapshot === "function" && typeof p.resize === "function" && typeof p.size === "number";
+  return !!p && typeof p.status === "function" && typeof p.resize === "function" && typeof p.size === "number";
 }
 
 /** The real modules. Loaded lazily: the sidebar must not load the thread-pool code before a panel opens. */
@@ -86,24 +92,16 @@ export function defaultSources(overrides: Partial<SidebarSources> = {}): Sidebar
     limits: (spec, options) => tp.limits(spec, options),
     setParallelConfig: (settings) => tp.setParallelConfig(settings),
     activeLimitEntries: () => tp.activeLimitEntries(),
+    limitSources: () => (require("../threadpool/limits") as typeof import("../threadpool/limits")).limitSources(),
     backendLimitsForWorkers: () => tp.backendLimitsForWorkers(),
     onBackendLimitsChanged: (cb) => tp.onBackendLimitsChanged(() => cb()),
     resetMagicLimits: () => (require("../threadpool/magic") as typeof import("../threadpool/magic")).resetPersistentLimits(),
   };
-  // Without an explicit getter, use the pool registered with %threadpool (setWorkerPool) when it is a full
-  // WorkerPool; a bare ResizablePool has no snapshot to show.
+  // Without an explicit getter, the notebook's pool, reached the one way %parallel and the API reach it.
   const registered = () => {
-    const p = (require("../threadpool/runtime/worker-pool") as typeof import("../threadpool/runtime/worker-pool")).getWorkerPool();
+    const p = (require("../parallel/notebook-pool") as typeof import("../parallel/notebook-pool")).existingPool();
     return isSidebarPool(p) ? p : undefined;
   };
-  let maxWorkers = overrides.maxWorkers;
-  if (maxWorkers === undefined) {
-    try {
-      maxWorkers = (require("../pool/options") as { POOL_TUNING: { maxWorkers: number } }).POOL_TUNING.maxWorkers;
-    } catch {
-      maxWorkers = 256;
-    }
-  }
   const explicit = overrides.pool;
-  return { threadpool, pool: () => explicit?.() ?? registered(), maxWorkers };
+  return { threadpool, pool: () => explicit?.() ?? registered(), maxWorkers: overrides.maxWorkers ?? POOL_TUNING.maxWorkers };
 }

@@ -1,6 +1,6 @@
 /**
  * The entry of `node --snapshot-blob <blob> --build-snapshot build.js`: a V8 startup snapshot of a heap in
- * which tslab's TypeScript and converter are loaded and every declaration file of tslab's program (lib +
+ * which TypeScript and threadlab's converter are loaded and every declaration file of the cells' program (lib +
  * `@types/node`, ~155 files, 2.8 MB) is parsed and bound. Creating that program is what delays a new
  * kernel's first result by ~2 s, and ~85 % of it is parsing and binding those files (measured with
  * `ts.performance`: Parse 4955 ms, Bind 1077 ms of Program 6339 ms under load), which a snapshot skips.
@@ -69,7 +69,7 @@ function resolveFile(request: string, fromDir: string): string {
   throw new Error(`cannot resolve ${request} from ${fromDir}`);
 }
 
-/** A CommonJS loader just good enough for TypeScript, tslab's converter and semver (pure JavaScript). */
+/** A CommonJS loader just good enough for TypeScript and threadlab's converter (pure JavaScript). */
 function load(request: string, fromDir: string): unknown {
   if (!request.startsWith(".") && !request.startsWith("/")) {
     // Built-ins first, as Node's loader does. The builder's require knows nothing else and throws (and its
@@ -101,8 +101,8 @@ function load(request: string, fromDir: string): unknown {
 }
 
 const tslabDir = resolvePackage("tslab", root);
-const tsFile = resolveFile("@tslab/typescript-for-tslab", tslabDir);
-const realTs = load(tsFile, tslabDir) as any;
+const tsFile = resolveFile("typescript", root);
+const realTs = load(tsFile, root) as any;
 
 interface Entry {
   sf: { languageVersion: number; impliedNodeFormat?: number; text: string; version?: string };
@@ -176,9 +176,9 @@ function hookCompilerHost(host: any): void {
 }
 
 /**
- * TypeScript 5's exports are non-writable getters, and tslab's `__importStar` copies own properties only, so
- * tslab gets a copy of them (getters again) with one override: its watch host reads through `faking`, and
- * its createProgram routes the compiler host's file lookups through `swap` first.
+ * TypeScript's exports are non-writable getters, so the converter gets a copy of them (getters again) with
+ * one override: its watch host reads through `faking`, and its createProgram routes the compiler host's file
+ * lookups through `swap` first.
  */
 // The warm-up's program, kept until its files are collected and no longer: its checker and types would
 // otherwise be in the snapshot.
@@ -212,8 +212,12 @@ Object.defineProperty(ts, "createWatchCompilerHost", {
   },
 });
 loaded.get(tsFile)!.exports = ts;
+// tslab's executor and display require its TypeScript 5.0 fork: they get this one (execution/tslab-compiler.ts).
+const forkFile = resolveFile("@tslab/typescript-for-tslab", tslabDir);
+if (!loaded.has(forkFile)) loaded.set(forkFile, { file: forkFile, exports: ts });
 
-const converter = load(join(tslabDir, "dist", "converter.js"), tslabDir) as typeof import("tslab/dist/converter");
+const converterDir = join(root, "dist", "kernel", "execution", "converter");
+const converter = load(join(converterDir, "converter.js"), converterDir) as typeof import("../execution/converter/converter");
 
 // Parse and bind in a scratch notebook directory that sees the kernel's @types/node the way the kernel
 // makes it visible (typescript-env.ts forwards <cwd>/node_modules/@types/node; TypeScript resolves both to
@@ -224,8 +228,8 @@ const sys = realTs.sys as { getCurrentDirectory(): string };
 try {
   mkdirSync(join(scratch, "node_modules", "@types"), { recursive: true });
   symlinkSync(resolvePackage("@types/node", root), join(scratch, "node_modules", "@types", "node"));
-  // TypeScript memoizes the process's directory on the first call, and tslab takes its notebook directory
-  // from there: the scratch directory is lent for this conversion only (see the reset below), not chdir'd.
+  // TypeScript memoizes the process's directory on the first call, and the converter takes its notebook
+  // directory from there: the scratch directory is lent for this conversion only (see the reset below), not chdir'd.
   sys.getCurrentDirectory = () => scratch;
   const conv = converter.createConverter({ isJS: false, isBrowser: false });
   const out = conv.convert("", "const x: number = 1 + 1; x");

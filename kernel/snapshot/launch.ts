@@ -16,6 +16,7 @@ import { dirname, join, resolve } from "node:path";
 
 const root = resolve(__dirname, "..", "..", "..");
 const BUILD_SCRIPT = join(__dirname, "build.js");
+const CONVERTER_DIR = join(__dirname, "..", "execution", "converter");
 
 export function cacheDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "threadlab");
@@ -47,7 +48,7 @@ export function snapshotPath(): string {
     root,
     packageVersion(root),
     packageVersion(tslab),
-    packageVersion(dirname(require.resolve("@tslab/typescript-for-tslab/package.json", { paths: [tslab] }))),
+    packageVersion(packageDir("typescript")),
     packageVersion(packageDir("@types/node")),
     // TypeScript reads these when it loads, which for a snapshot is at build time.
     Object.entries(process.env)
@@ -56,6 +57,11 @@ export function snapshotPath(): string {
     // Contents, not mtimes: a rebuild of dist/ that changes nothing keeps the snapshot.
     readFileSync(BUILD_SCRIPT, "utf8"),
     readFileSync(join(__dirname, "runtime.js"), "utf8"),
+    // The converter is loaded into the snapshot too (build.ts).
+    ...readdirSync(CONVERTER_DIR)
+      .filter((f) => f.endsWith(".js"))
+      .sort()
+      .map((f) => readFileSync(join(CONVERTER_DIR, f), "utf8")),
   ];
   const key = createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
   return join(cacheDir(), `${blobPrefix()}${key}.blob`);

@@ -2,27 +2,14 @@ import { writeSync } from "node:fs";
 import Module from "node:module";
 import { Socket } from "node:net";
 import { dirname, join } from "node:path";
-
-interface SnapshotState {
-  key: string;
-  root: string;
-  modules: Array<{ file: string; exports: unknown }>;
-  stats(): { files: number; hits: number };
-}
-
-let active: SnapshotState | undefined;
-
-/** The startup snapshot this process was deserialized from, if any (for the kernel's log and tests). */
-export function snapshotInfo(): { key: string; files: number; hits: number } | undefined {
-  return active && { key: active.key, ...active.stats() };
-}
+import { setActiveSnapshot, type SnapshotState } from "./active";
 
 /**
  * Runs after the snapshot is deserialized (build.ts registers it): makes the process look like one started
  * from bin/threadlab.js, hands the snapshot's modules to Node's loader, and starts the CLI.
  */
 export function main(state: SnapshotState): void {
-  active = state;
+  setActiveSnapshot(state);
   delete (globalThis as { __threadlabSnapshot?: unknown }).__threadlabSnapshot;
   const realExit = process.exit.bind(process);
   if (process.env.THREADLAB_SNAPSHOT_CHANNEL === "3") {

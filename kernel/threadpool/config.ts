@@ -12,7 +12,7 @@
  */
 import { cpuReport, type CpuSource } from "./cpus";
 
-export type ConfigSource = "default" | "env" | "api" | "magic" | "sidebar" | "cell";
+export type ConfigSource = import("../../schema/vocabulary").ConfigSource;
 
 /** Higher wins. API, magic and sidebar are the same kind of thing: a person asked for it in this session. */
 export const SOURCE_RANK: Readonly<Record<ConfigSource, number>> = {

@@ -60,6 +60,12 @@ export interface ThreadpoolController {
   reset?(): void;
   info(): ControllerInfo;
   /**
+   * Environment variables the pool reads for its size when it starts, in the order it reads them (for
+   * OpenBLAS `OPENBLAS_NUM_THREADS`, then `GOTO_NUM_THREADS`, then `OMP_NUM_THREADS`): when one is set, the
+   * size came from the environment. Optional: most runtime pools read none.
+   */
+  readonly startupEnv?: readonly string[];
+  /**
    * Environment variables that give a child process the same limit (for example
    * `{ OPENBLAS_NUM_THREADS: "2" }`). Optional: runtime pools usually have none.
    */

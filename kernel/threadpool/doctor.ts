@@ -89,8 +89,8 @@ export function doctor(env: NodeJS.ProcessEnv = process.env): DoctorReport {
     reportVersion: 1,
     versions: {
       threadlab: ownVersion(), node: process.versions.node, v8: process.versions.v8, uv: process.versions.uv,
-      // The TypeScript that compiles cells is tslab's bundled one, not a `typescript` package.
-      typescript: packageVersion("@tslab/typescript-for-tslab"), tslab: packageVersion("tslab"),
+      // The TypeScript that compiles cells (kernel/execution/converter/), not tslab's bundled 5.0 fork.
+      typescript: packageVersion("typescript"), tslab: packageVersion("tslab"),
     },
     os: { platform: os.platform(), release: os.release(), arch: os.arch(), hostname: os.hostname() },
     cpus,

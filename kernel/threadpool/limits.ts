@@ -260,6 +260,25 @@ export function setWorkerPool(pool: ResizablePool | undefined): void {
   refreshLimits();
 }
 
+/**
+ * Where each pool's current limit on the kernel thread comes from, by controller id, decided as `limits()`
+ * decides the value: the winning limit entry (with the per-worker backend default for process-wide backends
+ * while a worker pool exists), else the configured pool size's source for the worker pool, else `env` when a
+ * variable the library reads at start is set (`startupEnv`), else `default`.
+ */
+export function limitSources(env: NodeJS.ProcessEnv = process.env): Map<string, ConfigSource> {
+  const { controllers } = detectControllers();
+  const cfg = config();
+  const entriesFor = mainEntriesFor(getWorkerPool() ? defaultBackendEntry(cfg) : undefined);
+  const sources = new Map<string, ConfigSource>();
+  for (const c of controllers) {
+    const fromEnv = (c.startupEnv ?? []).some((v) => env[v] !== undefined && env[v] !== "");
+    const unlimited = c.userApi === "threadlab" ? cfg.workers.source : fromEnv ? "env" : "default";
+    sources.set(c.id, winningEntry(c, entriesFor(c))?.source ?? unlimited);
+  }
+  return sources;
+}
+
 /** Active limit entries, oldest first (for the doctor and the sidebar). */
 export function activeLimitEntries(): LimitEntry[] {
   return allEntries().map((e) => ({ ...e }));

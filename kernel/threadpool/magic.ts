@@ -75,12 +75,12 @@ export const threadpoolMagic: Magic = {
       case "limit": {
         const l = threadpool.limits(parseSpec(rest), { source: "magic" });
         persistent.push(l);
-        ctx.print(`limits set:\n${describeLimits(l)}\n`);
+        ctx.write("stdout", `limits set:\n${describeLimits(l)}\n`);
         return;
       }
       case "reset": {
         const n = resetPersistentLimits();
-        ctx.print(n ? `restored ${n} limit${n === 1 ? "" : "s"}\n` : "no %threadpool limits were set\n");
+        ctx.write("stdout", n ? `restored ${n} limit${n === 1 ? "" : "s"}\n` : "no %threadpool limits were set\n");
         return;
       }
       case "doctor": {
@@ -94,7 +94,7 @@ export const threadpoolMagic: Magic = {
   async cell(args, _raw, body, ctx) {
     const [sub, ...rest] = args._;
     if (sub !== "limit") throw new MagicError(`%%threadpool: only \`%%threadpool limit SPEC\` is a cell magic (got ${JSON.stringify(sub ?? "")})`);
-    const outcome = await threadpool.withLimits(parseSpec(rest), () => ctx.run(body), { source: "cell" });
+    const outcome = await threadpool.withLimits(parseSpec(rest), () => ctx.evaluate(body), { source: "cell" });
     if (outcome.status === "error") throw errorFromOutcome(outcome);
     return outcome.hasValue ? { hasValue: true, value: outcome.value } : { hasValue: false };
   },

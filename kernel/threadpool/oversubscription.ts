@@ -15,6 +15,13 @@ export interface OversubscriptionCheck {
   cpus: number;
   /** Compute threads a running map can use. */
   poolThreads: number;
+  /**
+   * Each loaded BLAS/OpenMP pool's threads per worker as counted, by controller id, with the limit entry that
+   * gives them (none when the pool's own process-wide value counts).
+   */
+  perWorker: Map<string, { threads: number; entry?: LimitEntry }>;
+  /** The backend threads per worker in `poolThreads` — the most of `perWorker` — and its pool; 1 with none loaded. */
+  backend: { threads: number; pool?: ControllerInfo; entry?: LimitEntry };
   /** Compute threads of the kernel thread's own native pools. */
   kernelThreads: number;
   /** How the numbers were made, one line each. */
@@ -38,15 +45,21 @@ export function checkOversubscription(infos: readonly ControllerInfo[], config: 
   const backends = infos.filter((i) => BACKEND_APIS.has(i.userApi));
   // Per-thread pools get the workers' limit in each worker; process-wide ones get it from the kernel thread
   // only once a pool exists, so before that the number to use is the one they will get.
-  const perWorkerOf = (i: ControllerInfo) =>
-    i.scope === "thread" || !pool ? winningEntry(i, workerEntries)?.threads ?? i.numThreads ?? 1 : i.numThreads ?? 1;
-  const perWorker = backends.length ? Math.max(...backends.map(perWorkerOf)) : 1;
+  const perWorkerOf = new Map<string, { threads: number; entry?: LimitEntry }>();
+  let backend: OversubscriptionCheck["backend"] = { threads: 1 };
+  for (const i of backends) {
+    const entry = i.scope === "thread" || !pool ? winningEntry(i, workerEntries) : undefined;
+    const counted = { threads: entry?.threads ?? i.numThreads ?? 1, entry };
+    perWorkerOf.set(i.id, counted);
+    if (!backend.pool || counted.threads > backend.threads) backend = { ...counted, pool: i };
+  }
+  const perWorker = backend.threads;
   const poolThreads = workers * threads * perWorker;
   const kernelThreads = backends.length ? Math.max(...backends.map((i) => i.numThreads ?? 1)) : 1;
   const breakdown = [
     `${workers} worker${workers === 1 ? "" : "s"}${pool ? "" : " (if %parallel starts now)"} × ${threads} thread` +
       `${threads === 1 ? "" : "s"} × ${perWorker} backend thread${perWorker === 1 ? "" : "s"} = ${poolThreads}`,
-    ...backends.map((i) => `${i.internalApi} (${i.prefix}, ${i.scope}): ${perWorkerOf(i)} per worker, ` +
+    ...backends.map((i) => `${i.internalApi} (${i.prefix}, ${i.scope}): ${perWorkerOf.get(i.id)!.threads} per worker, ` +
       `${i.numThreads ?? "?"} on the kernel thread`),
     ...infos.filter((i) => i.scope === "startup").map((i) => `${i.userApi}: ${i.numThreads} (not counted: mostly idle)`),
   ];
@@ -64,5 +77,5 @@ export function checkOversubscription(infos: readonly ControllerInfo[], config: 
     notes.push(`If the kernel thread computes while a map runs, up to ${poolThreads + kernelThreads} threads ` +
       `compete for ${cpus} CPUs.`);
   }
-  return { cpus, poolThreads, kernelThreads, breakdown, warnings, notes };
+  return { cpus, poolThreads, perWorker: perWorkerOf, backend, kernelThreads, breakdown, warnings, notes };
 }

@@ -1,11 +1,12 @@
-/** The kernel side of the timeline: chunk records → a snapshot's chunk tuples within a budget. */
+/** The kernel side of the timeline: chunk records → an update's chunk tuples within a budget. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodeChunks, type ChunkRecordLike } from "../../kernel/sidebar/chunks";
+import { encodeChunks } from "../../kernel/sidebar/chunks";
+import type { ChunkRecord } from "../../schema/sidebar-messages";
 
-const rec = (slot: number, map: number, t0: number, t1: number, items = 1, failed = 0, crashed = false): ChunkRecordLike => ({ slot, map, t0, t1, items, failed, crashed });
+const rec = (slot: number, map: number, t0: number, t1: number, items = 1, failed = 0, crashed = false): ChunkRecord => ({ slot, map, t0, t1, items, chunks: 1, failed, crashed });
 
-test("within the budget, each chunk is its own tuple, relative to the snapshot time", () => {
+test("within the budget, each chunk is its own tuple, relative to the update time", () => {
   const out = encodeChunks([rec(0, 1, 900, 940, 5), rec(1, 1, 910, 930, 4, 1), rec(0, 1, 950, 990, 5, 0, true)], 1000, 16);
   assert.deepEqual(out.sort((a, b) => a[0] - b[0] || b[2] - a[2]), [
     [0, 1, 100, 40, 5, 1, 0, 0],
@@ -16,7 +17,7 @@ test("within the budget, each chunk is its own tuple, relative to the snapshot t
 
 test("over the budget, neighbours merge across the smallest gaps; the large gap and a map change stay", () => {
   // Worker 0: 10 back-to-back chunks of map 1, a 100 ms idle gap, 10 more; worker 1: 5 of map 1 then 5 of map 2.
-  const recs: ChunkRecordLike[] = [];
+  const recs: ChunkRecord[] = [];
   for (let i = 0; i < 10; i++) recs.push(rec(0, 1, i * 10, i * 10 + 9, 2));
   for (let i = 0; i < 10; i++) recs.push(rec(0, 1, 200 + i * 10, 200 + i * 10 + 9, 2));
   for (let i = 0; i < 10; i++) recs.push(rec(1, i < 5 ? 1 : 2, i * 10, i * 10 + 9, 3, i === 7 ? 1 : 0));

@@ -1,22 +1,22 @@
 /** The panel's history: chunk tuples become bars on the kernel's clock; running chunks; the 60 s window. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SnapshotHistory } from "../../extension/src/history";
-import { PROTOCOL_VERSION, type ChunkTuple, type Snapshot, type WorkerTuple } from "../../schema/protocol";
+import { UpdateHistory } from "../../extension/src/history";
+import { PROTOCOL_VERSION, type ChunkTuple, type Update, type WorkerTuple } from "../../schema/sidebar-messages";
 
-function snap(t: number, w: WorkerTuple[], c: ChunkTuple[]): Snapshot {
+function snap(t: number, w: WorkerTuple[], c: ChunkTuple[]): Update {
   return {
-    v: PROTOCOL_VERSION, type: "snapshot", seq: 1, t,
+    v: PROTOCOL_VERSION, type: "update", seq: 1, t,
     cpus: { n: 2, src: "logical", logical: 2, affinity: 2, cgroup: null, max: null, physical: null },
     config: { workers: { n: 2, src: "default", d: "" }, threads: { n: 1, src: "default", d: "" }, backend: { n: 1, src: "default", d: "" } },
-    pools: [], over: { threads: 2, cpus: 2, warn: null },
+    pools: [], over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
     pool: { size: 2, queue: 0, inflight: 0, w, c, maps: [{ id: 3, name: "spin", done: 1, total: 2, failed: 0, rate: 1 }], models: { n: 0, bytes: 0 } },
     rss: 1, sidebar: { workers: null, limits: {} },
   };
 }
 
 test("chunk tuples become bars at their absolute times; a running chunk ends the lane", () => {
-  const h = new SnapshotHistory();
+  const h = new UpdateHistory();
   h.add(snap(10_000, [[0, "ready", 0, 0, 0, 0, 0], [1, "ready", 0, 0, 0, 0, 0]], []));
   h.add(snap(10_250, [[0, "busy", 90, 5, 1, 3, 30], [1, "ready", 50, 4, 1, 3, 0]], [[0, 3, 200, 120, 5, 1, 0, 0], [1, 3, 240, 100, 4, 2, 1, 0]]));
   const lanes = h.timeline();
@@ -27,7 +27,7 @@ test("chunk tuples become bars at their absolute times; a running chunk ends the
 });
 
 test("bars older than the window are dropped; clear() forgets everything", () => {
-  const h = new SnapshotHistory(1000);
+  const h = new UpdateHistory(1000);
   h.add(snap(0, [[0, "ready", 0, 0, 0, 0, 0]], [[0, 1, 10, 5, 1, 1, 0, 0]]));
   h.add(snap(500, [[0, "ready", 0, 0, 0, 0, 0]], [[0, 1, 10, 5, 1, 1, 0, 0]]));
   assert.equal(h.timeline()[0].bars.length, 2);
@@ -35,4 +35,20 @@ test("bars older than the window are dropped; clear() forgets everything", () =>
   assert.deepEqual(h.timeline()[0].bars.map((b) => b.t0), [490]);
   h.clear();
   assert.deepEqual(h.timeline(), []);
+});
+
+test("an ended map's final figures replace the last running ones (an interrupted map is not left at stale counts)", () => {
+  const h = new UpdateHistory();
+  const running = { id: 5, name: "score", done: 442, total: 1_000_000, failed: 0, rate: 900 };
+  const withMaps = (t: number, maps: NonNullable<Update["pool"]>["maps"]): Update => {
+    const u = snap(t, [[0, "ready", 0, 0, 0, 0, 0]], []);
+    return { ...u, pool: { ...u.pool!, maps } };
+  };
+  h.add(withMaps(1000, [running]));
+  assert.equal(h.lastMapProgress()?.map.done, 442);
+  h.add(withMaps(1250, [{ ...running, done: 1556, end: "cancelled" }]));
+  assert.deepEqual(h.lastMapProgress()?.map, { ...running, done: 1556, end: "cancelled" });
+  // A newer running map is shown before the last ended one.
+  h.add(withMaps(1500, [{ ...running, id: 6, done: 10 }, { ...running, done: 1556, end: "cancelled" }]));
+  assert.equal(h.lastMapProgress()?.map.id, 6);
 });

@@ -8,10 +8,8 @@ import { after, before, describe, test } from "node:test";
 import { Signal } from "@lumino/signaling";
 import type { Kernel, KernelManager as KernelManagerType } from "@jupyterlab/services";
 import { SidebarModel, type ConnectionState, type KernelLike, type SessionContextLike } from "../../extension/src/model";
-import { join } from "node:path";
-import { repoRoot } from "../kernel/client";
 import { skipWithoutJupyter as skip, startJupyterServer, type TestJupyterServer } from "../kernel/jupyter-server";
-import { PROTOCOL_VERSION } from "../../schema/protocol";
+import { PROTOCOL_VERSION } from "../../schema/sidebar-messages";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,20 +59,20 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     return model.state;
   }
 
-  async function snapshotAfter(model: SidebarModel, pred: (m: SidebarModel) => boolean = () => true, timeoutMs = 15000) {
+  async function updateAfter(model: SidebarModel, pred: (m: SidebarModel) => boolean = () => true, timeoutMs = 15000) {
     const start = Date.now();
     let seen = 0;
     const on = () => seen++;
-    model.snapshotReceived.connect(on);
+    model.updated.connect(on);
     try {
       while (!(seen > 0 && pred(model))) {
-        if (Date.now() - start > timeoutMs) throw new Error(`no matching snapshot within ${timeoutMs} ms; state ${JSON.stringify(model.state)}`);
+        if (Date.now() - start > timeoutMs) throw new Error(`no matching update within ${timeoutMs} ms; state ${JSON.stringify(model.state)}`);
         await sleep(25);
       }
     } finally {
-      model.snapshotReceived.disconnect(on);
+      model.updated.disconnect(on);
     }
-    return model.snapshot!;
+    return model.lastUpdate!;
   }
 
   test("with no notebook the model says so and holds no comm", () => {
@@ -94,31 +92,31 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     model.dispose();
   });
 
-  test("attaches to a threadlab kernel: hello, then snapshots at the set rate", async () => {
+  test("attaches to a threadlab kernel: hello, then updates at the set rate", async () => {
     const model = new SidebarModel({ rate: 10 });
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
     assert.equal(model.hello?.versions.protocol, PROTOCOL_VERSION);
-    const s = await snapshotAfter(model);
+    const s = await updateAfter(model);
     assert.ok(s.cpus.n >= 1);
     await sleep(1000);
-    assert.ok(model.snapshot!.seq >= 6, `expected ~10 snapshots in 1 s at 10 Hz, got seq ${model.snapshot!.seq}`);
+    assert.ok(model.lastUpdate!.seq >= 6, `expected ~10 updates in 1 s at 10 Hz, got seq ${model.lastUpdate!.seq}`);
     assert.equal(model.protocolErrors.count, 0);
     model.dispose();
   });
 
-  test("a hidden panel receives no snapshots; showing it resumes them", async () => {
+  test("a hidden panel receives no updates; showing it resumes them", async () => {
     const model = new SidebarModel({ rate: 10 });
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
-    await snapshotAfter(model);
+    await updateAfter(model);
     model.setVisible(false);
     await sleep(200);
-    const seq = model.snapshot!.seq;
+    const seq = model.lastUpdate!.seq;
     await sleep(600);
-    assert.equal(model.snapshot!.seq, seq, "snapshots kept coming while hidden");
+    assert.equal(model.lastUpdate!.seq, seq, "updates kept coming while hidden");
     model.setVisible(true);
-    await snapshotAfter(model, (m) => m.snapshot!.seq > seq);
+    await updateAfter(model, (m) => m.lastUpdate!.seq > seq);
     model.dispose();
   });
 
@@ -132,10 +130,10 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const ok = await model.setWorkers(3);
     assert.equal(ok.type, "ack", JSON.stringify(ok));
     assert.equal(model.control("workers")?.error, undefined);
-    const s = await snapshotAfter(model, (m) => m.snapshot!.config.workers.n === 3);
+    const s = await updateAfter(model, (m) => m.lastUpdate!.config.workers.n === 3);
     assert.equal(s.config.workers.src, "sidebar");
     assert.equal((await model.reset()).type, "ack");
-    await snapshotAfter(model, (m) => m.snapshot!.config.workers.src !== "sidebar");
+    await updateAfter(model, (m) => m.lastUpdate!.config.workers.src !== "sidebar");
     model.dispose();
   });
 
@@ -149,14 +147,15 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const record = (_: unknown, st: ConnectionState) => void seen.push(st.kind);
     model.stateChanged.connect(record);
     try {
-      const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
-      const future = threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).close(); }` });
-      await future.done;
+      // The kernel's diagnostic comm target closes the kernel side of the sidebar's comm.
+      const echo = threadlab.createComm("threadlab.echo");
+      await echo.open({}).done;
+      await echo.send({ close: "threadlab" }).done;
       const deadline = Date.now() + 5000;
       while (!seen.includes("disconnected") && Date.now() < deadline) await sleep(25);
       assert.ok(seen.includes("disconnected"), `the model never reported the closed comm; states: ${seen.join(", ")}`);
       await until(model, "connected again", (s) => s.kind === "connected", 10000);
-      await snapshotAfter(model);
+      await updateAfter(model);
     } finally {
       model.stateChanged.disconnect(record);
       model.dispose();
@@ -167,12 +166,14 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const model = new SidebarModel({ rate: 1 });
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
-    const host = JSON.stringify(join(repoRoot, "dist", "kernel", "api", "host"));
-    await threadlab.requestExecute({ code: `{ const h = require(${host}).host(); for (const id of Object.keys(h.comms.info("threadlab"))) h.comms.get(id).send({ v: ${PROTOCOL_VERSION}, type: "snapshot", cpus: "many" }); }` }).done;
+    // The kernel's diagnostic comm target sends a malformed message on the sidebar's comm.
+    const echo = threadlab.createComm("threadlab.echo");
+    await echo.open({}).done;
+    await echo.send({ sendTo: "threadlab", data: { v: PROTOCOL_VERSION, type: "update", cpus: "many" } }).done;
     const deadline = Date.now() + 5000;
     while (model.protocolErrors.count === 0 && Date.now() < deadline) await sleep(25);
     assert.ok(model.protocolErrors.count >= 1);
-    assert.match(model.protocolErrors.last ?? "", /snapshot/);
+    assert.match(model.protocolErrors.last ?? "", /update/);
     assert.equal(model.state.kind, "connected");
     model.dispose();
   });
@@ -181,13 +182,13 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const model = new SidebarModel({ rate: 10 });
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
-    await snapshotAfter(model);
+    await updateAfter(model);
     const states: string[] = [];
     model.stateChanged.connect((_, s) => states.push(s.kind === "starting" && s.restarting ? "restarting" : s.kind));
     await threadlab.restart();
     await until(model, "connected after restart", (s) => s.kind === "connected" && states.length > 0, 60000);
     assert.ok(states.includes("restarting") || states.includes("starting"), `states: ${states.join(" → ")}`);
-    const s = await snapshotAfter(model, () => true, 20000);
+    const s = await updateAfter(model, () => true, 20000);
     assert.equal(s.seq >= 1, true);
     model.dispose();
   });

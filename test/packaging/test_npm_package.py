@@ -13,7 +13,7 @@ def test_npm_pack_ships_the_built_kernel_the_prebuilt_extension_and_the_license(
         names = set(t.getnames())
     for f in ["bin/threadlab.js", "dist/kernel/cli/main.js", "dist/kernel/kernel.js", "dist/kernel/pool/worker.js",
               "dist/kernel/snapshot/build.js", "dist/schema/protocol.js", "extension/labextension/package.json",
-              "kernel/assets/logo-64x64.png", "LICENSE", "README.md", "package.json"]:
+              "kernel/assets/logo-64x64.png", "LICENSE", "NOTICE", "README.md", "package.json"]:
         assert f"package/{f}" in names, f"{f} is missing from {npm_tarball.name}"
     assert any(n.startswith("package/extension/labextension/static/remoteEntry.") for n in names)
     assert not any(n.startswith(("package/dist/test/", "package/test/", "package/node_modules/")) for n in names)

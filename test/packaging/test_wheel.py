@@ -19,7 +19,7 @@ def test_the_wheel_carries_the_extension_its_install_json_and_the_kernel(wheel):
               "threadlab/kernel/node_modules/zeromq/package.json", "threadlab/kernel/node_modules/tslab/package.json"]:
         assert f"{data}/{f}" in names, f"{f} is missing from {wheel.name}"
     # Production dependencies only.
-    assert not any(n.startswith(f"{data}/threadlab/kernel/node_modules/{dev}/") for n in names for dev in ("typescript", "@jupyterlab", "@playwright"))
+    assert not any(n.startswith(f"{data}/threadlab/kernel/node_modules/{dev}/") for n in names for dev in ("piscina", "eslint", "@jupyterlab", "@playwright"))
     install = json.loads(zipfile.ZipFile(wheel).read(f"{data}/jupyter/labextensions/threadlab/install.json"))
     assert install == {"packageManager": "python", "packageName": "threadlab",
                        "uninstallInstructions": "Use your Python package manager (pip, conda, etc.) to uninstall the package threadlab"}

@@ -15,9 +15,9 @@ describe("faults", () => {
     const pool = new WorkerPool({ size: 2 });
     try {
       await pool.map(range(10), fn("(x) => x"));
-      const before = pool.snapshot().workers.map((w) => w.items);
+      const before = pool.status().workers.map((w) => w.items);
       await assert.rejects(pool.map(range(10), fn("(x) => { throw new Error('x'); }")));
-      const after = pool.snapshot().workers.map((w) => w.items);
+      const after = pool.status().workers.map((w) => w.items);
       assert.equal(after.length, 2);
       assert.ok(after.reduce((a, b) => a + b) >= before.reduce((a, b) => a + b), "same workers, counters kept");
     } finally {
@@ -35,7 +35,7 @@ describe("faults", () => {
         return true;
       });
       assert.deepEqual(await pool.map(range(3), fn("(x) => x * 2")), [0, 2, 4]);
-      assert.ok(await waitFor(() => pool.snapshot().workers.length === 2, 2000));
+      assert.ok(await waitFor(() => pool.status().workers.length === 2, 2000));
     } finally {
       await pool.close();
     }
@@ -88,7 +88,7 @@ describe("faults", () => {
       assert.ok(performance.now() - t2 < 1000, "the next map runs at once");
       await sleep(300);
       assert.equal(output.filter(([m]) => m === id).length, countAtAbort, "no output of the cancelled map after the abort");
-      assert.ok(await waitFor(() => pool.snapshot().workers.filter((w) => w.state !== "stopping").length === 2, 2000), "stuck worker replaced");
+      assert.ok(await waitFor(() => pool.status().workers.filter((w) => w.state !== "stopping").length === 2, 2000), "stuck worker replaced");
     } finally {
       await pool.close();
     }
@@ -111,11 +111,11 @@ describe("faults", () => {
       await sleep(150);
       pool.resize(1);
       assert.equal(pool.size, 1);
-      assert.ok(await waitFor(() => pool.snapshot().workers.length === 1, 2000), "shrunk to one worker");
+      assert.ok(await waitFor(() => pool.status().workers.length === 1, 2000), "shrunk to one worker");
       pool.resize(3);
-      assert.ok(await waitFor(() => pool.snapshot().workers.filter((w) => w.state === "busy").length >= 2, 3000), "new workers take work");
+      assert.ok(await waitFor(() => pool.status().workers.filter((w) => w.state === "busy").length >= 2, 3000), "new workers take work");
       assert.deepEqual(await done, items.map((x) => x * 2));
-      assert.equal(pool.snapshot().workers.length, 3);
+      assert.equal(pool.status().workers.length, 3);
     } finally {
       await pool.close();
     }

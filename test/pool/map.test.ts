@@ -92,7 +92,7 @@ describe("map returns the serial result", () => {
     let maxAhead = 0;
     async function* gen() {
       for (let i = 0; i < 600; i++) {
-        const done = pool.snapshot().maps[0]?.done ?? 0;
+        const done = pool.status().maps[0]?.done ?? 0;
         maxAhead = Math.max(maxAhead, produced - done);
         produced++;
         yield i;

@@ -24,12 +24,12 @@ test("the end summary is one line: wall time, items/s, workers, chunk size", () 
 const pool = new WorkerPool({ size: 2 });
 after(() => pool.close());
 
-test("a snapshot of 16 busy workers is under 2 KB and reads counters without messaging", async () => {
+test("the status of 16 busy workers is under 2 KB and reads counters without messaging", async () => {
   pool.resize(16);
   await pool.ready();
   const done = pool.map(range(64), fn("(x) => { const e = Date.now() + 100; while (Date.now() < e); return x; }"), { chunk: 1 });
   await sleep(150);
-  const s = pool.snapshot();
+  const s = pool.status();
   await done;
   assert.equal(s.workers.length, 16);
   assert.ok(JSON.stringify(s).length <= 2048, `${JSON.stringify(s).length} bytes`);
@@ -37,7 +37,7 @@ test("a snapshot of 16 busy workers is under 2 KB and reads counters without mes
   assert.equal(s.maps[0].total, 64);
   assert.ok(s.workers.some((w) => w.state === "busy"));
   assert.ok(s.rssBytes > 0);
-  const after = pool.snapshot();
+  const after = pool.status();
   assert.equal(after.workers.reduce((n, w) => n + w.items, 0), 64, "items counted per worker");
   pool.resize(2);
 });

@@ -104,6 +104,20 @@ describe("models in workers", () => {
     assert.deepEqual(await pool.map([0, 1, 2], fn("(i, m) => [m.table instanceof Object, m.table.row(i)]"), { model }), [[true, 10], [true, 20], [true, 30]]);
   });
 
+  test("instances inside Maps (keys and values) and Sets get their prototype back; a view held twice is shared twice", async () => {
+    class Tag {
+      constructor(readonly name: string) {}
+      label() {
+        return `<${this.name}>`;
+      }
+    }
+    const v = new Float64Array([7, 8]);
+    const model = share({ byKey: new Map([[new Tag("k"), new Tag("v")]]), set: new Set([new Tag("s")]), a: v, b: v });
+    assert.ok(model.a.buffer instanceof SharedArrayBuffer && model.a === model.b, "both references point at the shared copy");
+    const out = await pool.map([0], fn("(i, m) => [[...m.byKey.keys()][0].label(), [...m.byKey.values()][0].label(), [...m.set][0].label(), m.a === m.b, m.b[1]]"), { model });
+    assert.deepEqual(out, [["<k>", "<v>", "<s>", true, 8]]);
+  });
+
   test("a model referenced from the function's scope travels by handle", async () => {
     const m = share({ offset: 100, v: new Int32Array([1, 2]) });
     const id = (m as unknown as Record<symbol, { id: string }>)[MODEL_BRAND].id;

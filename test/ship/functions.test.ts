@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import vm = require("node:vm");
-import ts = require("@tslab/typescript-for-tslab");
+import ts = require("typescript");
 import { shipFunction } from "../../kernel/ship/analyze";
 import { closeConverter, createNotebook, NOTEBOOK_DIR, resultsInKernel, resultsInWorker } from "./notebook";
 
@@ -92,7 +92,7 @@ test("a notebook name equal to the function's parameter name does not leak into 
 });
 
 test("TypeScript helpers that compiled code calls (`__awaiter`) exist in the worker", async () => {
-  // tslab targets ES2022 and rarely emits helpers; compile a cell for ES2015 to get `__awaiter` for real.
+  // Cells target ES2023 or newer and rarely need helpers; compile a cell for ES2015 to get `__awaiter` for real.
   const js = ts.transpileModule(
     "export const k = 3; export const later = async (x: number) => { await null; return x * k; };",
     { compilerOptions: { target: ts.ScriptTarget.ES2015, module: ts.ModuleKind.CommonJS } },

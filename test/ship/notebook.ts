@@ -3,17 +3,15 @@ import util = require("node:util");
 import { Worker } from "node:worker_threads";
 import { shipFunction, type ShipEnvironment } from "../../kernel/ship/analyze";
 import type { ShippedFunction } from "../../kernel/ship/types";
+import { createConverter } from "../../kernel/execution/converter/converter";
 
 /**
- * A real tslab notebook in-process (converter + executor, as tslab's main.js builds them), and a real
- * worker thread to run what it ships. One converter per test file: its warm-up takes seconds.
+ * A real notebook in-process (threadlab's converter under tslab's executor, as the kernel builds them), and a
+ * real worker thread to run what it ships. One converter per test file: its warm-up takes seconds.
  */
 
-// Deep imports: tslab has no types for its dist modules.
+// Deep import: tslab has no types for its dist modules.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { createConverter } = require("tslab/dist/converter") as {
-  createConverter(options: { isJS: boolean; isBrowser: boolean }): { close(): void };
-};
 const { createExecutor } = require("tslab/dist/executor") as {
   createExecutor(
     rootDir: string,

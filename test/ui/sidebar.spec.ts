@@ -119,6 +119,72 @@ test.describe("Thread pools sidebar", () => {
     await expect(panel(page).getByTestId("tl-reset-feedback")).toHaveAttribute("data-outcome", "ack");
   });
 
+  test("an interrupted map's final count reaches the panel, marked cancelled", async ({ page }) => {
+    // galata's kernel tracker answers POST /api/kernels/<id>/interrupt itself (see the restart tests below).
+    await page.route(/\/api\/kernels\/[^/?]+\/interrupt/, (route) => route.continue());
+    await threadlabNotebook(page, "interrupt.ipynb");
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    await run(page, "%parallel workers 2");
+    const progress = panel(page).getByTestId("tl-map-progress");
+    await run(page, `%parallel map (x: number) => { const e = Date.now() + 1; while (Date.now() < e); return x } "Array.from({ length: 1000000 }, (_, i) => i)" --chunk 50 --no-progress`, false);
+    await expect(progress).toHaveAttribute("data-running", "true", { timeout: 30000 });
+    await expect(progress).toContainText(/: [1-9]\d* \/ 1000000 items/, { timeout: 30000 });
+    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
+      .jupyterapp.commands.execute("notebook:interrupt-kernel"));
+    await page.notebook.waitForRun(0);
+    const evalue = await page.evaluate(() => {
+      const nb = (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget;
+      return JSON.stringify(nb.content.model.cells.get(0).outputs.toJSON());
+    });
+    const done = /after (\d+) items/.exec(evalue)?.[1];
+    expect(done, `the cell names the items done: ${evalue.slice(0, 300)}`).toBeTruthy();
+    await expect(progress).toHaveAttribute("data-end", "cancelled");
+    await expect(progress).toContainText(`last map`);
+    await expect(progress).toContainText(`${done} / 1000000 items`);
+    await expect(progress).toContainText("cancelled");
+  });
+
+  test("the oversubscription banner and the tree give the same backend threads per worker", async ({ page }) => {
+    await threadlabNotebook(page, "over.ipynb");
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    await run(page, "%parallel workers 2");
+    await run(page, `const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS)});\n"loaded"`);
+    await expect(panel(page).locator("[data-pool^='openblas']")).toBeVisible({ timeout: 15000 });
+    // More BLAS threads per worker than the CPUs hold: the banner counts them, and so must the tree.
+    const n = Number(await panel(page).getByTestId("tl-cpus").textContent()) + 1;
+    await panel(page).getByTestId("tl-limit-blas-input").fill(String(n));
+    await panel(page).getByTestId("tl-limit-blas-apply").click();
+    await expect(panel(page).getByTestId("tl-limit-blas-feedback")).toHaveAttribute("data-outcome", "ack");
+    await expect(panel(page).getByTestId("tl-oversubscribed")).toContainText(`× ${n} backend threads`, { timeout: 15000 });
+    await expect(panel(page).getByTestId("tl-backend-threads")).toHaveText(`${n} threads`);
+    await expect(panel(page).getByTestId("tl-per-worker").filter({ hasText: "openblas" })).toContainText(`${n} threads`);
+    await panel(page).getByTestId("tl-reset").click();
+    await expect(panel(page).getByTestId("tl-reset-feedback")).toHaveAttribute("data-outcome", "ack");
+  });
+
+  test("at the panel's default width each worker's item count is shown whole", async ({ page }) => {
+    await threadlabNotebook(page, "counts.ipynb");
+    await showPanel(page);
+    await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
+    await run(page, "%parallel workers 2");
+    // About a million items per worker: the longest counts a row shows.
+    await run(page, `%parallel map (x: number) => x "Array.from({ length: 2000000 }, (_, i) => i)" --no-progress --out counted\n"done"`);
+    const counts = panel(page).getByTestId("tl-worker-items");
+    await expect(counts).toHaveCount(2, { timeout: 15000 });
+    await expect(counts.first()).toHaveText(/M$|k$|^\d+$/);
+    const box = (await panel(page).boundingBox())!;
+    for (const cell of await counts.all()) {
+      await expect(cell).toHaveAttribute("title", /^\d+ items done/);
+      const fits = await cell.evaluate((el) => el.scrollWidth <= el.clientWidth);
+      expect(fits, "the count is not clipped inside its cell").toBe(true);
+      const b = (await cell.boundingBox())!;
+      expect(b.x + b.width, "the count ends inside the panel").toBeLessThanOrEqual(box.x + box.width);
+    }
+    await panel(page).screenshot({ path: path.join(IMAGES, "..", "..", "test-results", "sidebar-default-width.png") });
+  });
+
   test("a notebook on another kernel gets an explanation of how to switch", async ({ page }) => {
     const specs = await page.evaluate(async () => (await fetch("/api/kernelspecs")).json());
     test.skip(!specs.kernelspecs.python3, "no python3 kernelspec in the venv");

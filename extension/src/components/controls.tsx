@@ -1,5 +1,5 @@
 import * as React from "react";
-import type { PoolEntry, Snapshot } from "../../../schema/protocol";
+import { LIMITS, type PoolEntry, type Update } from "../../../schema/sidebar-messages";
 import type { ControlStatus } from "../model";
 
 export interface ControlActions {
@@ -55,8 +55,8 @@ function currentOf(pools: PoolEntry[], api: string): string {
 }
 
 /** Pool size, per-API limits, reset; read-only pools disabled with their reason. */
-export function Controls(props: { snapshot: Snapshot; connected: boolean; canResize: boolean; maxWorkers: number; actions: ControlActions }): JSX.Element {
-  const { snapshot: s, actions } = props;
+export function Controls(props: { update: Update; connected: boolean; canResize: boolean; maxWorkers: number; actions: ControlActions }): JSX.Element {
+  const { update: s, actions } = props;
   const size = s.pool?.size ?? s.config.workers.n;
   const extraApis = [...new Set(s.pools.filter((p) => p.set && !["threadlab", "blas", "openmp"].includes(p.api)).map((p) => p.api))];
   const readOnly = s.pools.filter((p) => !p.set);
@@ -72,7 +72,7 @@ export function Controls(props: { snapshot: Snapshot; connected: boolean; canRes
         const entry = s.pools.find((p) => p.api === api || p.impl === api);
         return (
           <React.Fragment key={api}>
-            <NumberControl label={label} current={currentOf(s.pools, api)} initial={entry?.n ?? 1} min={-1} max={4096}
+            <NumberControl label={label} current={currentOf(s.pools, api)} initial={entry?.n ?? 1} min={-1} max={LIMITS.maxThreads}
               disabled={disabled} testid={`tl-limit-${api}`} onApply={(n) => actions.setLimit({ api }, n)}
               title="-1 = all CPUs; a %%threadpool cell limit takes precedence while its cell runs" />
             <Feedback status={actions.status(`limit:${api}`)} testid={`tl-limit-${api}-feedback`} />

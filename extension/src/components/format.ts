@@ -1,5 +1,5 @@
 /** Small formatting helpers shared by the components. */
-import type { Source } from "../../../schema/protocol";
+import type { ConfigSource } from "../../../schema/vocabulary";
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -13,6 +13,13 @@ export function bytes(n: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
+/** A count in at most about five characters (a worker row has no room for 1000000). */
+export function count(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
+  return String(n);
+}
+
 export function rate(perSecond: number): string {
   if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)}M/s`;
   if (perSecond >= 1e4) return `${Math.round(perSecond / 1e3)}k/s`;
@@ -21,7 +28,7 @@ export function rate(perSecond: number): string {
 }
 
 /** What each source means, for tooltips. */
-export const SOURCE_TITLE: Readonly<Record<Source, string>> = {
+export const SOURCE_TITLE: Readonly<Record<ConfigSource, string>> = {
   default: "threadlab's default",
   env: "set by an environment variable before the kernel started",
   api: "set by code (threadpool.limits)",

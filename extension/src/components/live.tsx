@@ -1,13 +1,13 @@
 import * as React from "react";
-import type { Snapshot } from "../../../schema/protocol";
-import type { ChunkBar, SnapshotHistory } from "../history";
-import { bytes, rate } from "./format";
+import type { MapProgress, Update } from "../../../schema/sidebar-messages";
+import type { ChunkBar, UpdateHistory } from "../history";
+import { bytes, count, rate } from "./format";
 
 const W = 120;
 const MIN_RANGE_MS = 10_000;
 
 /** Start of the drawn time range: the last 60 s, or less while the history is younger (at least 10 s). */
-function windowStart(history: SnapshotHistory, t1: number): number {
+function windowStart(history: UpdateHistory, t1: number): number {
   const first = history.span?.t0 ?? t1;
   return Math.min(t1 - MIN_RANGE_MS, Math.max(t1 - history.windowMs, first));
 }
@@ -17,21 +17,22 @@ function Sparkline(props: { points: Array<[number, number]>; t0: number; t1: num
   const span = Math.max(1, props.t1 - props.t0);
   const pts = props.points.map(([t, v]) => `${(((t - props.t0) / span) * W).toFixed(1)},${(H - (v / 100) * H).toFixed(1)}`).join(" ");
   return (
-    <svg className="tl-spark" width={W} height={H} viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" aria-hidden="true">
+    // As wide as its cell (the numbers beside it keep their room at any panel width).
+    <svg className="tl-spark" width="100%" height={H} viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" aria-hidden="true">
       <polyline points={pts} fill="none" />
     </svg>
   );
 }
 
 /** Per-worker busy % (last 60 s), items/s, map progress, queue, shared models, RSS. */
-export function Utilization(props: { snapshot: Snapshot; history: SnapshotHistory }): JSX.Element {
-  const { snapshot: s, history } = props;
+export function Utilization(props: { update: Update; history: UpdateHistory }): JSX.Element {
+  const { update: s, history } = props;
   const pool = s.pool;
   const span = history.span;
   const t1 = span?.t1 ?? s.t;
   const t0 = windowStart(history, t1);
   const last = history.lastMapProgress();
-  const running = pool?.maps.at(-1);
+  const running = pool?.maps.filter((m) => m.end === undefined).at(-1);
   const busyWorkers = pool ? pool.w.filter((w) => w[1] === "busy").length : 0;
   return (
     <section className="tl-section" data-section="utilization">
@@ -50,10 +51,10 @@ export function Utilization(props: { snapshot: Snapshot; history: SnapshotHistor
               {pool.w.map((w) => (
                 <tr key={w[0]} data-worker={w[0]} data-state={w[1]}>
                   <td className="tl-muted">#{w[0]}</td>
-                  <td><Sparkline points={history.busySeries(w[0])} t0={t0} t1={t1} /></td>
+                  <td className="tl-spark-cell"><Sparkline points={history.busySeries(w[0])} t0={t0} t1={t1} /></td>
                   <td className="tl-num">{w[2]}%</td>
                   <td className={`tl-wstate tl-wstate-${w[1]}`}>{w[1]}</td>
-                  <td className="tl-num tl-muted" title="items done by this worker">{w[3]}</td>
+                  <td className="tl-num tl-muted" data-testid="tl-worker-items" title={`${w[3]} items done by this worker`}>{count(w[3])}</td>
                 </tr>
               ))}
             </tbody>
@@ -65,15 +66,23 @@ export function Utilization(props: { snapshot: Snapshot; history: SnapshotHistor
   );
 }
 
-function MapProgressBar(props: { map: NonNullable<Snapshot["pool"]>["maps"][number]; finished: boolean }): JSX.Element {
+/** What the label says after a map's figures: how it ended, or that these are the last figures seen. */
+const ENDED: Readonly<Record<NonNullable<MapProgress["end"]> | "unknown", string>> = {
+  done: " · done",
+  cancelled: " · cancelled",
+  failed: " · stopped by an error",
+  unknown: " · last seen",
+};
+
+function MapProgressBar(props: { map: MapProgress; finished: boolean }): JSX.Element {
   const m = props.map;
   const frac = m.total ? Math.min(1, m.done / m.total) : null;
   return (
-    <div className="tl-map" data-testid="tl-map-progress" data-running={props.finished ? "false" : "true"}>
+    <div className="tl-map" data-testid="tl-map-progress" data-running={props.finished ? "false" : "true"} data-end={m.end ?? ""}>
       <div className="tl-map-label">
         {props.finished ? "last map" : "map"} <b>{m.name}</b>: {m.done}{m.total !== null ? ` / ${m.total}` : ""} items
         {frac !== null ? ` (${Math.floor(frac * 100)}%)` : ""} · {rate(m.rate)}{m.failed ? ` · ${m.failed} failed` : ""}
-        {props.finished ? " · last seen" : ""}
+        {props.finished ? ENDED[m.end ?? "unknown"] : ""}
       </div>
       <div className="tl-bar"><div className="tl-bar-fill" style={{ width: `${(frac ?? 0) * 100}%` }} /></div>
     </div>
@@ -81,7 +90,7 @@ function MapProgressBar(props: { map: NonNullable<Snapshot["pool"]>["maps"][numb
 }
 
 /** Per-worker lanes with a bar per chunk (or per merged run of chunks), coloured by map, like Dask's task stream. */
-export function Timeline(props: { history: SnapshotHistory }): JSX.Element {
+export function Timeline(props: { history: UpdateHistory }): JSX.Element {
   const { history } = props;
   const lanes = history.timeline();
   const span = history.span;

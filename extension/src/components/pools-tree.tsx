@@ -1,11 +1,11 @@
 import * as React from "react";
-import type { PoolEntry, Snapshot } from "../../../schema/protocol";
+import type { PoolEntry, Update } from "../../../schema/sidebar-messages";
 import { bytes, CPU_SOURCE_TITLE } from "./format";
 import { SourceBadge } from "./source-badge";
 
 /** Effective CPUs and how they were derived. */
-export function MachineSection(props: { snapshot: Snapshot }): JSX.Element {
-  const c = props.snapshot.cpus;
+export function MachineSection(props: { update: Update }): JSX.Element {
+  const c = props.update.cpus;
   const bounds: string[] = [`${c.logical} logical`, `${c.affinity} in affinity`];
   if (c.cgroup !== null) bounds.push(`cgroup quota ${c.cgroup}`);
   if (c.max !== null) bounds.push(`THREADLAB_MAX_CPUS=${c.max}`);
@@ -39,8 +39,8 @@ function PoolLine(props: { p: PoolEntry }): JSX.Element {
 }
 
 /** Kernel process → worker pool → per-worker limits; libuv; V8; native libraries; the total against CPUs. */
-export function PoolsTree(props: { snapshot: Snapshot }): JSX.Element {
-  const s = props.snapshot;
+export function PoolsTree(props: { update: Update }): JSX.Element {
+  const s = props.update;
   const cfg = s.config;
   const native = s.pools.filter((p) => p.api === "blas" || p.api === "openmp");
   const runtime = s.pools.filter((p) => p.api !== "blas" && p.api !== "openmp" && p.api !== "threadlab");
@@ -62,10 +62,12 @@ export function PoolsTree(props: { snapshot: Snapshot }): JSX.Element {
               <ul>
                 <li>
                   per worker: <span className="tl-value">{threads(cfg.threads.n)}</span> <SourceBadge src={cfg.threads.src} detail={cfg.threads.d} />
-                  {", backends "}<span className="tl-value">{threads(cfg.backend.n)}</span> <SourceBadge src={cfg.backend.src} detail={cfg.backend.d} />
+                  {/* The backend threads the total below counts (and the banner), not only the configured knob. */}
+                  {", backends "}<span className="tl-value" data-testid="tl-backend-threads">{threads(s.over.backend.n)}</span>{" "}
+                  <SourceBadge src={s.over.backend.src} detail={s.over.backend.d} />
                 </li>
                 {native.filter((p) => p.per).map((p) => (
-                  <li key={`per-${p.id}`}>
+                  <li key={`per-${p.id}`} data-testid="tl-per-worker">
                     {p.impl} in each worker: <span className="tl-value">{threads(p.per!.n)}</span> <SourceBadge src={p.per!.src} />
                   </li>
                 ))}

@@ -12,33 +12,35 @@ export function SidebarView(props: { model: SidebarModel }): JSX.Element {
   React.useEffect(() => {
     const on = () => bump();
     model.stateChanged.connect(on);
-    model.snapshotReceived.connect(on);
+    model.updated.connect(on);
     model.controlsChanged.connect(on);
     return () => {
       model.stateChanged.disconnect(on);
-      model.snapshotReceived.disconnect(on);
+      model.updated.disconnect(on);
       model.controlsChanged.disconnect(on);
     };
   }, [model]);
   const state = model.state;
-  const snapshot = model.snapshot;
-  const connected = state.kind === "connected";
+  const update = model.lastUpdate;
+  // "connected" means hello arrived: the bounds it reports are there.
+  const hello = model.hello;
+  const connected = state.kind === "connected" && hello !== null;
   return (
-    <div className="tl-view" data-state={state.kind} data-pid={model.hello?.pid ?? ""}>
+    <div className="tl-view" data-state={state.kind} data-pid={hello?.pid ?? ""}>
       <div className="tl-header">
         <span className="tl-title">Thread pools</span>
         {"label" in state && state.label ? <span className="tl-muted" data-testid="tl-attached"> · {state.label}</span> : null}
       </div>
       <StateNotice state={state} onRetry={() => model.reconnect()} />
-      {connected && !snapshot ? <div className="tl-muted tl-section">Waiting for the first snapshot…</div> : null}
-      {connected && snapshot ? (
+      {connected && !update ? <div className="tl-muted tl-section">Waiting for the kernel's first update…</div> : null}
+      {connected && update ? (
         <>
-          <MachineSection snapshot={snapshot} />
-          <PoolsTree snapshot={snapshot} />
-          <Utilization snapshot={snapshot} history={model.history} />
+          <MachineSection update={update} />
+          <PoolsTree update={update} />
+          <Utilization update={update} history={model.history} />
           <Timeline history={model.history} />
-          <Controls snapshot={snapshot} connected={connected} canResize={model.hello?.capabilities.setWorkers ?? false}
-            maxWorkers={model.hello?.capabilities.maxWorkers ?? 256}
+          <Controls update={update} connected={connected} canResize={hello.capabilities.setWorkers}
+            maxWorkers={hello.capabilities.maxWorkers}
             actions={{
               setWorkers: (n) => void model.setWorkers(n),
               setLimit: (t, v) => void model.setLimit(t, v),

@@ -26,6 +26,6 @@ export const env: Magic = {
     const [, name, value] = m;
     if (!NAME.test(name)) throw new MagicError(`%env: ${JSON.stringify(name)} is not a valid variable name (letters, digits, _)`);
     process.env[name] = value;
-    ctx.print(`env: ${name}=${value}\n`);
+    ctx.write("stdout", `env: ${name}=${value}\n`);
   },
 };

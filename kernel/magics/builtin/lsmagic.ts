@@ -16,6 +16,6 @@ export const lsmagic: Magic = {
       "",
       "Help for one magic: %name? (e.g. %timeit?)",
     ].join("\n");
-    ctx.print(text + "\n");
+    ctx.write("stdout", text + "\n");
   },
 };

@@ -6,10 +6,10 @@ import { formatSeconds } from "./timing";
 async function timed(code: string, ctx: MagicContext) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const outcome = await ctx.run(code);
+  const outcome = await ctx.evaluate(code);
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  ctx.print(
+  ctx.write("stdout", 
     `CPU times: user ${formatSeconds(cpu.user / 1e6)}, sys: ${formatSeconds(cpu.system / 1e6)}, total: ${formatSeconds((cpu.user + cpu.system) / 1e6)}\n` +
       `Wall time: ${formatSeconds(wall)}\n`,
   );

@@ -20,7 +20,7 @@ async function timeit(code: string, n: number | undefined, r: number, ctx: Magic
   const isAsync = /\bawait\b/.test(code);
   // No leading underscores: TypeScript escapes `__x` identifiers, and tslab then cannot find the name.
   const name = `threadlab_timeit_${counter++}`;
-  const def = await ctx.run(`const ${name} = ${isAsync ? "async " : ""}() => {\n${code}\n};`);
+  const def = await ctx.evaluate(`const ${name} = ${isAsync ? "async " : ""}() => {\n${code}\n};`);
   if (def.status === "error") throw errorFromOutcome(def);
   const fn = ctx.locals[name] as () => unknown;
   delete ctx.locals[name];
@@ -47,7 +47,7 @@ async function timeit(code: string, n: number | undefined, r: number, ctx: Magic
   const mean = perLoop.reduce((a, b) => a + b, 0) / perLoop.length;
   const std = Math.sqrt(perLoop.reduce((a, b) => a + (b - mean) ** 2, 0) / perLoop.length);
   const plural = (k: number, w: string) => `${k.toLocaleString("en-US")} ${w}${k === 1 ? "" : "s"}`;
-  ctx.print(`${formatSeconds(mean)} ± ${formatSeconds(std)} per loop (mean ± std. dev. of ${plural(r, "run")}, ${plural(loops, "loop")} each)\n`);
+  ctx.write("stdout", `${formatSeconds(mean)} ± ${formatSeconds(std)} per loop (mean ± std. dev. of ${plural(r, "run")}, ${plural(loops, "loop")} each)\n`);
   return { hasValue: true, value: { mean, std, runs: r, loops, all: perLoop } };
 }
 

@@ -26,6 +26,8 @@ export class OpenBLASController implements ThreadpoolController {
   readonly userApi = "blas";
   readonly internalApi = "openblas";
   readonly settable = true;
+  // openblas_env.c reads them in this order.
+  readonly startupEnv = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"] as const;
   readonly id: string;
   readonly prefix: string;
   readonly threadingLayer: string;
@@ -78,7 +80,7 @@ export class OpenBLASController implements ThreadpoolController {
   }
 
   envVarsForChildren(threads: number): Record<string, string> {
-    return { OPENBLAS_NUM_THREADS: String(threads) };
+    return { [this.startupEnv[0]]: String(threads) };
   }
 }
 

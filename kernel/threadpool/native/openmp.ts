@@ -17,6 +17,7 @@ export class OpenMPController implements ThreadpoolController {
   readonly internalApi = "openmp";
   readonly scope = "thread" as const;
   readonly settable = true;
+  readonly startupEnv = ["OMP_NUM_THREADS"] as const;
   readonly id: string;
   readonly prefix: string;
   private readonly getMax: () => unknown;
@@ -51,7 +52,7 @@ export class OpenMPController implements ThreadpoolController {
   }
 
   envVarsForChildren(threads: number): Record<string, string> {
-    return { OMP_NUM_THREADS: String(threads) };
+    return { [this.startupEnv[0]]: String(threads) };
   }
 }
 

@@ -37,11 +37,14 @@ class NativeBlasController implements ThreadpoolController {
   readonly prefix: string;
   readonly internalApi: string;
   readonly scope: Scope;
+  readonly startupEnv: readonly string[];
   private readonly description: { version: string | null; threadingLayer?: string };
 
   constructor(private readonly lib: NativeLibrary, private readonly spec: NativeBlasSpec,
               private readonly getter: () => unknown, private readonly setter: (n: unknown) => unknown) {
     this.internalApi = spec.internalApi;
+    // Each falls back to OpenMP's variable when its own is unset.
+    this.startupEnv = [spec.envVar, "OMP_NUM_THREADS"];
     this.id = `${spec.internalApi}:${lib.path}`;
     const file = libraryFileName(lib.path);
     this.prefix = spec.filenamePrefixes.find((p) => file.startsWith(p)) ?? spec.internalApi;

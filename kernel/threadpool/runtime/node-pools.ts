@@ -31,6 +31,7 @@ export class LibuvController implements ThreadpoolController {
   readonly userApi = "libuv";
   readonly internalApi = "libuv";
   readonly prefix = "libuv";
+  readonly startupEnv = ["UV_THREADPOOL_SIZE"] as const;
   readonly scope = "startup" as const;
   readonly settable = false;
 

@@ -26,6 +26,7 @@ export class SharpController implements ThreadpoolController {
   readonly prefix = "sharp";
   readonly scope = "process" as const;
   readonly settable = true;
+  readonly startupEnv = ["VIPS_CONCURRENCY"] as const;
 
   constructor(private readonly sharp: SharpLike) {}
 
@@ -46,7 +47,7 @@ export class SharpController implements ThreadpoolController {
   }
 
   envVarsForChildren(threads: number): Record<string, string> {
-    return { VIPS_CONCURRENCY: String(threads) };
+    return { [this.startupEnv[0]]: String(threads) };
   }
 }
 

@@ -1,10 +1,10 @@
 /**
- * The `threadlab` module as notebooks see it: `import { display, clearOutput } from "threadlab"`.
- * (In a cell, `require("threadlab")` is routed here by the kernel, whatever the notebook's directory.)
+ * The `threadlab` module as a plain library: `import { parallel, share, threadpool } from "threadlab"`.
+ * In a notebook, `require("threadlab")` gets `createThreadlab(door)` (create.ts) instead: the same names,
+ * wired to the running kernel (clearOutput, progress, cancel on interrupt, output to the cell).
  */
 import { display as tslabDisplay, newDisplay as tslabNewDisplay, versions as tslabVersions } from "tslab/dist/public";
 import { threadlabVersion } from "../kernel-info";
-import { requireHost } from "./host";
 
 export type { Display } from "tslab/dist/public";
 
@@ -15,7 +15,7 @@ export * as parallel from "../parallel/public";
 export { share } from "../share";
 
 /** threadpoolctl for Node: `threadpool.info()`, `threadpool.limits({ blas: 1 })`, `threadpool.doctor()`, … */
-export * as threadpool from "../threadpool";
+export * as threadpool from "./threadpool";
 
 /** Rich output: `display.html("<b>hi</b>")`, `display.png(bytes)`, `display.markdown(…)`, … (tslab's helpers). */
 export const display = tslabDisplay;
@@ -25,7 +25,8 @@ export const newDisplay = tslabNewDisplay;
 
 /** Clears the output of the current cell; with `wait`, only when new output arrives (no flicker). */
 export function clearOutput(wait = false): void {
-  requireHost("clearOutput").clearOutput(wait);
+  void wait;
+  throw new Error("clearOutput needs the threadlab kernel; it is not available when threadlab is imported outside a notebook");
 }
 
 export const versions = {

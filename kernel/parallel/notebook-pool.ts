@@ -1,16 +1,23 @@
-import { host } from "../api/host";
-import { WorkerPool } from "../pool";
+import type { KernelDoor } from "../door";
+import { checkPoolSize, WorkerPool } from "../pool";
 import * as threadpool from "../threadpool";
 
 let pool: WorkerPool | undefined;
 let unsubscribe: (() => void) | undefined;
+let shutdownRegistered = false;
 
 /**
- * The notebook's one worker pool: created on first use, sized from the resolved parallel config
- * (THREADLAB_WORKERS, `%parallel workers`, the sidebar, or the effective CPU count), registered with the
- * thread-pool controllers, and given each change of backend limits so workers apply them in their own threads.
+ * The notebook's one worker pool, and the one road to it: `%parallel`, `parallel.map` and the sidebar all
+ * come here. Created on first use, sized from the resolved parallel config (THREADLAB_WORKERS, `%parallel
+ * workers`, the sidebar, or the effective CPU count), registered as the `threadlab` thread-pool controller,
+ * and given each change of backend limits so workers apply them in their own threads. `door`: the kernel,
+ * which closes the pool when it shuts down.
  */
-export function kernelPool(): WorkerPool {
+export function notebookPool(door?: KernelDoor): WorkerPool {
+  if (door && !shutdownRegistered) {
+    shutdownRegistered = true;
+    door.onShutdown(() => shutdownPool());
+  }
   if (pool) return pool;
   const p = new WorkerPool({
     size: threadpool.config().workers.value,
@@ -22,7 +29,7 @@ export function kernelPool(): WorkerPool {
   return p;
 }
 
-/** The pool if it exists, without starting one (for status and snapshots). */
+/** The pool if it exists, without starting one (for status and the sidebar). */
 export function existingPool(): WorkerPool | undefined {
   return pool;
 }
@@ -40,21 +47,14 @@ export async function shutdownPool(): Promise<boolean> {
 
 let sizeSetting: { restore(): void } | undefined;
 
-/** Sets the pool size as a session setting with its source, so `%threadpool doctor` can say where it came from. */
+/**
+ * Sets the pool size as a session setting with its source, so `%threadpool doctor` can say where it came
+ * from, and resizes a running pool. Throws MapOptionError("size") outside 1…POOL_TUNING.maxWorkers.
+ */
 export function setPoolSize(n: number, source: "api" | "magic" | "sidebar"): void {
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new RangeError(`pool size must be a whole number from 1 to 256, got ${n}`);
+  checkPoolSize(n);
   const setting = threadpool.setParallelConfig({ source, workers: n });
   sizeSetting?.restore();
   sizeSetting = setting;
   pool?.resize(n);
-}
-
-let registered = false;
-/** Closes the pool when the kernel shuts down (idempotent). */
-export function registerPoolShutdown(): void {
-  if (registered) return;
-  const h = host();
-  if (!h) return;
-  registered = true;
-  h.onShutdown(() => shutdownPool());
 }

@@ -1,16 +1,17 @@
 /**
- * The pool's state for the sidebar, read from shared counters without messaging workers. Kept small (short
+ * The pool's status (`pool.status()`: workers, queue, running maps, models, RSS) for `%parallel status` and
+ * the sidebar, read from shared counters without messaging workers. Kept small (short
  * keys, rounded numbers): it is streamed at 4 Hz and must stay under 2 KB for 16 workers.
  */
 import { modelRegistry } from "../share/registry";
-import type { MapRun } from "./map-run";
+import type { MapJob } from "./map-job";
 import { F, LIFECYCLE, type WorkerLifecycle } from "./stats";
 
-export interface WorkerSnapshot {
+export interface WorkerStatus {
   /** Stats slot: stable for the worker's life, reused after it exits. */
   slot: number;
   state: WorkerLifecycle | "busy";
-  /** Busy fraction since the previous snapshot (0–1), or since the worker started for the first. */
+  /** Busy fraction since the previous status (0–1), or since the worker started for the first. */
   busy: number;
   items: number;
   chunks: number;
@@ -20,7 +21,7 @@ export interface WorkerSnapshot {
   since: number;
 }
 
-export interface MapSnapshot {
+export interface MapStatus {
   id: number;
   name: string;
   done: number;
@@ -29,21 +30,21 @@ export interface MapSnapshot {
   rate: number;
 }
 
-export interface PoolSnapshot {
+export interface PoolStatus {
   v: 1;
   /** Epoch ms. */
   t: number;
   size: number;
-  workers: WorkerSnapshot[];
+  workers: WorkerStatus[];
   /** Chunks waiting for a worker (retries and read-ahead), excluding those in flight. */
   queue: number;
   inflight: number;
-  maps: MapSnapshot[];
+  maps: MapStatus[];
   models: { id: string; name: string; bytes: number }[];
   rssBytes: number;
 }
 
-interface SnapshotWorker {
+interface StatusWorker {
   readonly slot: number;
   readonly state: WorkerLifecycle;
   readonly stats: Float64Array;
@@ -52,9 +53,9 @@ interface SnapshotWorker {
 
 const lastBusy = new WeakMap<Float64Array, { at: number; busy: number; spawnedAt: number }>();
 
-export function buildSnapshot(workers: readonly SnapshotWorker[], runs: readonly MapRun[], size: number, now: number): PoolSnapshot {
+export function buildStatus(workers: readonly StatusWorker[], jobs: readonly MapJob[], size: number, now: number): PoolStatus {
   let inflight = 0;
-  const ws: WorkerSnapshot[] = workers.map((h) => {
+  const ws: WorkerStatus[] = workers.map((h) => {
     const s = h.stats;
     inflight += h.inflight.size;
     const running = s[F.chunkStart] > 0 ? now - s[F.chunkStart] : 0;
@@ -80,9 +81,9 @@ export function buildSnapshot(workers: readonly SnapshotWorker[], runs: readonly
     t: Math.round(now),
     size,
     workers: ws,
-    queue: runs.reduce((n, r) => n + r.retry.length, 0),
+    queue: jobs.reduce((n, r) => n + r.retry.length, 0),
     inflight,
-    maps: runs.map((r) => {
+    maps: jobs.map((r) => {
       const p = r.progress();
       return { id: r.id, name: r.opts.name, done: p.done, total: p.total, failed: p.failed, rate: Math.round(p.rate) };
     }),

@@ -6,7 +6,9 @@
  *
  * Panel → kernel: `subscribe`, `unsubscribe`, `set_workers`, `set_limit`, `reset`; each is answered with an
  * `ack` or an `error` carrying the request's `id`. Kernel → panel: `hello` once the comm opens, then
- * `snapshot`s at the subscribed rate while a panel is subscribed and visible.
+ * `update`s (the kernel's state) at the subscribed rate while a panel is subscribed and visible.
+ *
+ * (The Jupyter wire protocol is kernel/protocol/; the pool's messages to its workers are another thing again.)
  *
  * Every message carries `v` (PROTOCOL_VERSION). Requests are strict — an unknown field is an error, so a
  * misspelt field cannot be silently ignored — while kernel messages are read leniently, so a newer kernel can
@@ -15,16 +17,22 @@
  * @module
  */
 import { z } from "zod";
+import { CONFIG_SOURCES, WORKER_STATES } from "./vocabulary";
 
 // 2: chunk records for the task timeline (pool.c, running-chunk time in worker tuples, timeline "chunks");
-//    snapshots leave out unchanged slow parts.
-export const PROTOCOL_VERSION = 2 as const;
+//    updates leave out unchanged slow parts.
+// 3: the kernel's state message is "update" (was "snapshot"); maps carry how they ended (`end`), and `over`
+//    the backend threads per worker it counted (`backend`); set_workers' `n` has no bound of its own.
+export const PROTOCOL_VERSION = 3 as const;
 export const COMM_TARGET = "threadlab";
 
-/** Snapshot rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */
+/** Update rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */
 export const RATE = { defaultHz: 4, maxHz: 10, minHz: 0.2, acceptedMaxHz: 100 } as const;
-/** Schema bounds; the kernel also checks the pool's own bound (which `hello` reports). */
-export const LIMITS = { maxWorkers: 1024, maxThreads: 4096, idLength: 64, selectorLength: 256 } as const;
+/**
+ * Schema bounds. The pool's size has none here: its ceiling belongs to the pool (POOL_TUNING.maxWorkers), which
+ * the kernel checks and reports in `hello`.
+ */
+export const LIMITS = { maxThreads: 4096, idLength: 64, selectorLength: 256 } as const;
 
 // ---- panel → kernel ------------------------------------------------------------------------------------
 
@@ -34,11 +42,11 @@ export const ACCEPTED: Readonly<Record<string, string>> = {
   v: `the protocol version ${PROTOCOL_VERSION}`,
   type: "one of subscribe, unsubscribe, set_workers, set_limit, reset",
   id: `a string of at most ${LIMITS.idLength} characters (echoed in the reply)`,
-  rate: `snapshots per second: a number above 0 and at most ${RATE.acceptedMaxHz} (more than ${RATE.maxHz} is clamped to ${RATE.maxHz})`,
+  rate: `updates per second: a number above 0 and at most ${RATE.acceptedMaxHz} (more than ${RATE.maxHz} is clamped to ${RATE.maxHz})`,
   visible: "true or false",
-  n: `a whole number of workers from 1 to the pool's maximum (at most ${LIMITS.maxWorkers})`,
+  n: "a whole number of workers from 1 to the pool's maximum (hello's capabilities.maxWorkers)",
   api: "a thread-pool family or implementation such as blas, openmp, openblas, mkl, threadlab",
-  controller: "a controller id from the snapshot's pools (e.g. libopenblas or libgomp)",
+  controller: "a controller id from the update's pools (e.g. libopenblas or libgomp)",
   value: `a whole number of threads from 1 to ${LIMITS.maxThreads}, or -1 for all CPUs`,
 };
 
@@ -58,7 +66,7 @@ export const UnsubscribeSchema = z.object({ ...common, type: z.literal("unsubscr
 export const SetWorkersSchema = z.object({
   ...common,
   type: z.literal("set_workers"),
-  n: z.number().int().min(1).max(LIMITS.maxWorkers),
+  n: z.number().int().min(1),
 }).strict();
 
 const threads = z.number().int().refine((n) => n === -1 || (n >= 1 && n <= LIMITS.maxThreads));
@@ -93,9 +101,8 @@ export const PANEL_MESSAGE_TYPES = Object.keys(PANEL_SCHEMAS) as PanelMessageTyp
 
 // ---- kernel → panel ------------------------------------------------------------------------------------
 
-/** Where a value came from, as in kernel/threadpool's ConfigSource. */
-export const SourceSchema = z.enum(["default", "env", "api", "magic", "sidebar", "cell"]);
-export type Source = z.infer<typeof SourceSchema>;
+/** Where a value came from (schema/vocabulary.ts). */
+export const SourceSchema = z.enum(CONFIG_SOURCES);
 
 export const HelloSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
@@ -110,6 +117,7 @@ export const HelloSchema = z.object({
     timeline: z.enum(["chunks", "none"]),
     maxRateHz: z.number(),
     defaultRateHz: z.number(),
+    /** The pool's ceiling: the largest `set_workers` it accepts (the panel's only source for this bound). */
     maxWorkers: z.number(),
   }),
   pid: z.number(),
@@ -140,28 +148,62 @@ export const PoolEntrySchema = z.object({
 });
 export type PoolEntry = z.infer<typeof PoolEntrySchema>;
 
-export const WORKER_STATES = ["free", "starting", "ready", "busy", "retiring", "stopping"] as const;
 /**
- * One worker as a tuple, to keep a 16-worker snapshot well under 2 KB:
+ * One worker as a tuple, to keep a 16-worker update well under 2 KB:
  * [slot, state, busy %, items, chunks, map id, ms the running chunk has run (0 when idle)].
  */
 export const WorkerTupleSchema = z.tuple([z.number(), z.enum(WORKER_STATES), z.number(), z.number(), z.number(), z.number(), z.number()]);
 export type WorkerTuple = z.infer<typeof WorkerTupleSchema>;
 
 /**
+ * Chunks one worker ran for one map, on the kernel's clock (epoch ms): a single chunk as the pool records it
+ * (kernel/pool/chunk-log.ts, `chunks` = 1), or neighbours merged to fit an update (kernel/sidebar/chunks.ts),
+ * as the panel draws it (extension/src/history.ts).
+ */
+export interface ChunkRecord {
+  slot: number;
+  map: number;
+  t0: number;
+  t1: number;
+  items: number;
+  chunks: number;
+  failed: number;
+  /** The worker died while running it. */
+  crashed: boolean;
+}
+
+/**
  * Finished chunks for the task timeline, sent once each (the kernel keeps a cursor per panel):
- * [worker slot, map id, ms before the snapshot's `t` the chunk started, duration ms, items, chunks, failed
- * items, 1 if the worker crashed in it]. Each tuple is one chunk (`chunks` = 1) unless there were more than a
- * snapshot can carry; then neighbours on the same worker and map are merged, closest first, and `chunks`
+ * [worker slot, map id, ms before the update's `t` the chunk started, duration ms, items, chunks, failed
+ * items, 1 if the worker crashed in it]. Each tuple is one chunk (`chunks` = 1) unless there were more than an
+ * update can carry; then neighbours on the same worker and map are merged, closest first, and `chunks`
  * says how many a bar holds.
  */
 export const ChunkTupleSchema = z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.union([z.literal(0), z.literal(1)])]);
 export type ChunkTuple = z.infer<typeof ChunkTupleSchema>;
-/** Most chunk tuples in one snapshot (about 24 bytes each; keeps a 16-worker snapshot under 2 KB). */
+/** Most chunk tuples in one update (about 24 bytes each; keeps a 16-worker update under 2 KB). */
 export const MAX_CHUNK_TUPLES = 16;
+
+/** A chunk record as a tuple relative to the update time `t`. */
+export function encodeChunk(r: ChunkRecord, t: number): ChunkTuple {
+  // `t - t0` may be negative: a shared update's `t` can be a few ms older than a chunk that just ended.
+  return [r.slot, r.map, Math.round(t - r.t0), Math.max(0, Math.round(r.t1 - r.t0)), r.items, r.chunks, r.failed, r.crashed ? 1 : 0];
+}
+
+/** The chunk record a tuple of the update at time `t` stands for. */
+export function decodeChunk(c: ChunkTuple, t: number): ChunkRecord {
+  const [slot, map, ago, ms, items, chunks, failed, crashed] = c;
+  return { slot, map, t0: t - ago, t1: t - ago + ms, items, chunks, failed, crashed: crashed === 1 };
+}
+
+/** How a map ended: all items done, cancelled (interrupt, signal, shutdown), or stopped by an error. */
+export const MAP_ENDS = ["done", "cancelled", "failed"] as const;
+export type MapEnd = (typeof MAP_ENDS)[number];
 
 export const MapProgressSchema = z.object({
   id: z.number(), name: z.string(), done: z.number(), total: z.number().nullable(), failed: z.number(), rate: z.number(),
+  /** Present once the map has ended: its figures are final. Only the last map to end is sent. */
+  end: z.enum(MAP_ENDS).optional(),
 });
 export type MapProgress = z.infer<typeof MapProgressSchema>;
 
@@ -170,16 +212,17 @@ export const PoolStateSchema = z.object({
   queue: z.number(),
   inflight: z.number(),
   w: z.array(WorkerTupleSchema),
-  /** Chunks finished since this panel's previous snapshot (on the first, those of the last 60 s). */
+  /** Chunks finished since this panel's previous update (on the first, those of the last 60 s). */
   c: z.array(ChunkTupleSchema),
+  /** Running maps, oldest first, then the last map that ended (if any), with `end`. */
   maps: z.array(MapProgressSchema),
   models: z.object({ n: z.number(), bytes: z.number() }),
 });
 export type PoolState = z.infer<typeof PoolStateSchema>;
 
-export const SnapshotSchema = z.object({
+export const UpdateSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
-  type: z.literal("snapshot"),
+  type: z.literal("update"),
   seq: z.number(),
   /** Epoch milliseconds. */
   t: z.number(),
@@ -199,6 +242,11 @@ export const SnapshotSchema = z.object({
     /** Compute threads a running map may use (workers × threads × backend threads). */
     threads: z.number(),
     cpus: z.number(),
+    /**
+     * Backend threads per worker in that count — the most any loaded BLAS/OpenMP pool gives a worker — and
+     * where it came from; the panel shows this one number wherever it says "backend threads".
+     */
+    backend: knob,
     warn: z.string().nullable(),
   }),
   /** The %parallel worker pool, null before one exists. */
@@ -207,21 +255,21 @@ export const SnapshotSchema = z.object({
   /** What the sidebar itself set (so the panel can show and reset it). */
   sidebar: z.object({ workers: z.number().nullable(), limits: z.record(z.string(), z.number()) }),
 });
-/** The whole state, as the panel holds it. */
-export type Snapshot = z.infer<typeof SnapshotSchema>;
+/** The kernel's whole state, as the panel holds it. */
+export type Update = z.infer<typeof UpdateSchema>;
 
 /**
- * A snapshot as sent: the slowly changing parts (CPUs, configuration, pools, oversubscription) only when they
- * changed since this panel's previous snapshot — always in its first — which keeps a 16-worker snapshot with
- * a running map's chunks under 2 KB. The panel completes it from the previous one (`completeSnapshot`).
+ * An update as sent: the slowly changing parts (CPUs, configuration, pools, oversubscription) only when they
+ * changed since this panel's previous update — always in its first — which keeps a 16-worker update with
+ * a running map's chunks under 2 KB. The panel completes it from the previous one (`completeUpdate`).
  */
-export const SnapshotMessageSchema = SnapshotSchema.partial({ cpus: true, config: true, pools: true, over: true });
-export type SnapshotMessage = z.infer<typeof SnapshotMessageSchema>;
-export const SLOW_SNAPSHOT_FIELDS = ["cpus", "config", "pools", "over"] as const;
+export const UpdateMessageSchema = UpdateSchema.partial({ cpus: true, config: true, pools: true, over: true });
+export type UpdateMessage = z.infer<typeof UpdateMessageSchema>;
+export const SLOW_UPDATE_FIELDS = ["cpus", "config", "pools", "over"] as const;
 
-/** Fills the parts a snapshot left out from the previous full one; null if there is none to fill from. */
-export function completeSnapshot(m: SnapshotMessage, previous: Snapshot | null): Snapshot | null {
-  if (SLOW_SNAPSHOT_FIELDS.every((f) => m[f] !== undefined)) return m as Snapshot;
+/** Fills the parts an update left out from the previous full one; null if there is none to fill from. */
+export function completeUpdate(m: UpdateMessage, previous: Update | null): Update | null {
+  if (SLOW_UPDATE_FIELDS.every((f) => m[f] !== undefined)) return m as Update;
   if (!previous) return null;
   return { ...m, cpus: m.cpus ?? previous.cpus, config: m.config ?? previous.config, pools: m.pools ?? previous.pools, over: m.over ?? previous.over };
 }
@@ -252,7 +300,7 @@ export const ErrorSchema = z.object({
 });
 export type ErrorReply = z.infer<typeof ErrorSchema>;
 
-export const KernelMessageSchema = z.discriminatedUnion("type", [HelloSchema, SnapshotMessageSchema, AckSchema, ErrorSchema]);
+export const KernelMessageSchema = z.discriminatedUnion("type", [HelloSchema, UpdateMessageSchema, AckSchema, ErrorSchema]);
 export type KernelMessage = z.infer<typeof KernelMessageSchema>;
 
 // ---- validation ----------------------------------------------------------------------------------------
@@ -277,7 +325,7 @@ export function describeValue(x: unknown): string {
 export function errorReply(field: string, message: string, context: { id?: string | null; request?: string | null; accepted?: string } = {}): ErrorReply {
   return {
     v: PROTOCOL_VERSION, type: "error", id: context.id ?? null, request: context.request ?? null, field, message,
-    accepted: context.accepted ?? ACCEPTED[field] ?? "see schema/protocol.ts",
+    accepted: context.accepted ?? ACCEPTED[field] ?? "see schema/sidebar-messages.ts",
   };
 }
 
@@ -334,7 +382,7 @@ export function validateKernelMessage(data: unknown): Validated<KernelMessage> {
   if (parsed.success) return { ok: true, message: parsed.data };
   const issue = parsed.error.issues[0];
   const field = issue.path.join(".") || "data";
-  return { ok: false, error: errorReply(field, `Malformed ${describeValue(data.type)} message from the kernel at "${field}": ${issue.message}.`, { accepted: "see schema/protocol.ts" }) };
+  return { ok: false, error: errorReply(field, `Malformed ${describeValue(data.type)} message from the kernel at "${field}": ${issue.message}.`, { accepted: "see schema/sidebar-messages.ts" }) };
 }
 
 /** Builds a request with the version filled in (the panel's side). */

@@ -4,13 +4,13 @@ import { ChunkSizer } from "./chunk-size";
 import { AbortError, MapItemError, rebuildError } from "./errors";
 import { itemSource, type ItemSource, type MapItems, type Slice } from "./items";
 import { POOL_TUNING, type ProgressState, type ResolvedMapOptions } from "./options";
-import type { FromWorker, WireError } from "./protocol";
+import type { FromWorker, WireError } from "./worker-messages";
 import { Queue } from "./queue";
-import type { Shipping } from "./pool";
+import type { Shipping } from "./function-cache";
 
 export interface Chunk {
   readonly id: number;
-  readonly run: MapRun;
+  readonly job: MapJob;
   readonly slice: Slice;
   /** 0: first try. 1: re-run once after its worker died (runs alone). ≥2: a bisected part (runs alone). */
   attempts: number;
@@ -19,6 +19,8 @@ export interface Chunk {
 export interface ItemFailureReport {
   index: number;
   error: Error;
+  /** The cluster node that ran the item (cluster backend only). */
+  node?: string;
 }
 
 export interface MapReport {
@@ -33,10 +35,10 @@ export interface MapReport {
   chunkSize: number;
 }
 
-/** What a run needs from its pool. */
-export interface RunHost {
+/** What a map job needs from its pool. */
+export interface MapJobHost {
   wake(): void;
-  finished(run: MapRun, error: Error | undefined): void;
+  finished(job: MapJob, error: Error | undefined): void;
   busyWorkers(): number;
   nextChunkId(): number;
 }
@@ -45,12 +47,13 @@ type Done = Extract<FromWorker, { t: "done" }>;
 
 const SMALL_MAP = 65536;
 
-/** One map: its input, chunking, results and lifecycle. The pool decides which worker runs which chunk. */
-export class MapRun {
+/** One map job (one `submit`): its input, chunking, results and lifecycle. The pool decides which worker runs which chunk. */
+export class MapJob {
   readonly source: ItemSource;
   readonly results: unknown[];
   readonly failures: ItemFailureReport[] = [];
-  readonly workersUsed = new Set<object>();
+  /** Workers this map has sent a chunk to (WorkerHandles; only liveness is read here). */
+  readonly workersUsed = new Set<{ readonly live: boolean }>();
   readonly retry = new Queue<Chunk>();
   readonly promise: Promise<MapReport>;
   /** Set by the pool: how the function travels, and this map's values of its `value` entries. */
@@ -82,7 +85,7 @@ export class MapRun {
     /** Every model the map needs (option and scope), by id; held so they outlive the map even if the notebook drops them. */
     readonly models: ReadonlyMap<string, object>,
     readonly workerLimit: number,
-    private readonly host: RunHost,
+    private readonly host: MapJobHost,
   ) {
     this.promise = new Promise<MapReport>((res, rej) => {
       this.resolve = res;
@@ -145,7 +148,7 @@ export class MapRun {
     this.taken += slice.count;
     // The largest chunk: for "auto" that is the size it settled on, not a short last chunk.
     if (slice.count > this.lastChunk) this.lastChunk = slice.count;
-    return { id: this.host.nextChunkId(), run: this, slice, attempts: 0 };
+    return { id: this.host.nextChunkId(), job: this, slice, attempts: 0 };
   }
 
   requeue(...chunks: Chunk[]): void {

@@ -1,0 +1,32 @@
+// ESLint: correctness rules only; layout is Prettier's (eslint-config-prettier is not needed because no
+// stylistic rules are enabled here).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import reactHooks from "eslint-plugin-react-hooks";
+import globals from "globals";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "dist/", "lib/", ".venv/", "extension/labextension/", "bench/results/", "test-results/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      // Models, shipped values and worker messages are untyped by nature (structured clone, user code):
+      // `any` at those boundaries is deliberate.
+      "@typescript-eslint/no-explicit-any": "off",
+      // `require` is how the kernel loads tslab's internals and modules for user code at run time.
+      "@typescript-eslint/no-require-imports": "off",
+      // Shipping and sharing take any user function or class and read its source and prototype; `Function`
+      // is the honest type there.
+      "@typescript-eslint/no-unsafe-function-type": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+    },
+  },
+  {
+    files: ["extension/src/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { "react-hooks": reactHooks },
+    rules: reactHooks.configs.recommended.rules,
+  },
+);

@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import type { KernelDoor } from "../door";
+import { renderProgress, renderSummary, resolveMapOptions, type MapItems, type MapOptions, type MapReport } from "../pool";
+import { shipFunction, type ShippedFunction } from "../ship";
+import { sourceLabel } from "../ship/materialize";
+import { stackToCells, type Locate } from "../ship/source-lines";
+import { selectBackend } from "./select-backend";
+
+export interface ParallelMapOptions extends MapOptions {
+  /** Set by the magic when the function was already shipped (e.g. a %%parallel cell body). */
+  shipped?: ShippedFunction;
+  /** The execution count of the `%%parallel` cell whose body `shipped` is: its frames say `Cell In[n]`. */
+  cell?: number;
+}
+
+export type MapFunction<T, R> = ((item: T, model: any, index: number) => R | Promise<R>) | ShippedFunction;
+
+function isShipped(fn: unknown): fn is ShippedFunction {
+  return !!fn && typeof fn === "object" && typeof (fn as ShippedFunction).code === "string" && typeof (fn as ShippedFunction).scope === "object";
+}
+
+/**
+ * One map from a notebook (`parallel.map`/`run`, `%parallel map`): ships `fn`, validates the options once,
+ * picks the backend, and — given the kernel's `door` — cancels with the cell, shows progress in place, routes
+ * worker output to the cell that started the map and points worker stacks at the lines the user typed.
+ * Without a door (threadlab as a plain library) it only maps.
+ */
+export async function mapInNotebook<T = unknown>(
+  door: KernelDoor | undefined,
+  items: MapItems | Iterable<T> | AsyncIterable<T>,
+  fn: MapFunction<T, unknown>,
+  options: ParallelMapOptions = {},
+): Promise<MapReport> {
+  const shipped = options.shipped ?? (isShipped(fn) ? fn : shipFunction(fn as Function, { locals: door?.locals ?? {}, resolveDir: door?.cwd ?? process.cwd(), name: options.name }));
+  const signals = [options.signal, door?.signal].filter((s): s is AbortSignal => !!s);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const showProgress = door !== undefined && options.progress !== false;
+  const resolved = resolveMapOptions({ ...options, name: options.name ?? shipped.name, signal, progress: showProgress || options.onProgress !== undefined });
+  const parent = door?.currentParent();
+  const displayId = randomBytes(8).toString("hex");
+  let shown = false;
+  let lastDraw = 0;
+  const { done } = selectBackend(resolved, door).submit({
+    items,
+    fn: shipped,
+    options: {
+      ...resolved,
+      onProgress: (p) => {
+        options.onProgress?.(p);
+        if (!showProgress || !door) return;
+        const now = Date.now();
+        // ≤ 10 Hz: the pool calls every 100 ms, but a burst at the end must not flood the frontend.
+        if (!p.finished && now - lastDraw < 100) return;
+        lastDraw = now;
+        door.display({ ...renderProgress(p, shipped.name) }, { displayId, update: shown });
+        shown = true;
+      },
+    },
+    // Worker console output goes to the cell that started the map, even if another cell runs meanwhile.
+    onOutput: door ? (stream, text) => door.write(stream, text, parent) : undefined,
+  });
+  const toCells = stackMapper(shipped, door?.locate, options.cell);
+  try {
+    const report = await done;
+    if (toCells) for (const f of report.failures) toCells(f.error);
+    if (showProgress && door) door.display({ ...renderSummary(report) }, { displayId, update: shown });
+    return report;
+  } catch (e) {
+    if (toCells && e instanceof Error) {
+      toCells(e);
+      if (e.cause instanceof Error) toCells(e.cause);
+    }
+    if (showProgress && door && shown) door.display({ "text/plain": `${shipped.name}: stopped — ${(e as Error).message}` }, { displayId, update: true });
+    throw e;
+  }
+}
+
+/**
+ * Points worker stack frames of functions from earlier cells at the lines the user typed (`Cell In[4], line
+ * 7`); a `%%parallel map` body's frames are mapped in the worker already (`shipped.lines`).
+ */
+function stackMapper(shipped: ShippedFunction, locate: Locate | undefined, cell: number | undefined): ((e: Error) => void) | undefined {
+  if (!locate) return undefined;
+  const entry = sourceLabel(shipped.name);
+  // A cell body's frames carry cell lines already (`notebook:cell:3`): only the cell's number is missing.
+  const bodyFrame = shipped.lines && cell !== undefined ? new RegExp(`notebook:${entry.replace(/[.$]/g, "\\$&")}:(\\d+)(?![:\\d])`, "g") : undefined;
+  const code = (label: string): string | undefined => {
+    if (label === entry && !shipped.lines) return shipped.code;
+    const v = shipped.scope[label];
+    return v?.kind === "code" ? v.code : undefined;
+  };
+  return (e) => {
+    if (!e.stack) return;
+    const mapped = stackToCells(e.stack, code, locate);
+    e.stack = bodyFrame ? mapped.replace(bodyFrame, (_, line: string) => `Cell In[${cell}], line ${line}`) : mapped;
+  };
+}

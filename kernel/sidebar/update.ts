@@ -1,0 +1,199 @@
+/**
+ * Builds the sidebar's `update` message: the machine, the resolved pools with their sources, the worker
+ * pool's live counters and what the sidebar itself set.
+ *
+ * Cost matters: updates stream at 4 Hz for as long as the panel is open. The pool part is read from shared
+ * counters (cheap) on every update; the thread-pool part (reading /proc/self/maps, cgroup files and
+ * resolving the configuration, ≈ 1–3 ms) is refreshed at most every 3 s, or at once after a limit
+ * changes. Updates built within 50 ms of each other are the same object, so several panels on one kernel
+ * share the work (and the pool's "busy since the previous status" is not split between them).
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import {
+  MAX_CHUNK_TUPLES, PROTOCOL_VERSION, SLOW_UPDATE_FIELDS,
+  type ChunkTuple, type MapProgress, type PoolEntry, type PoolState, type Update, type UpdateMessage, type WorkerTuple,
+} from "../../schema/sidebar-messages";
+import { WORKER_STATES, type ConfigSource } from "../../schema/vocabulary";
+import type { ControllerInfo, LimitEntry, ParallelConfig } from "../threadpool";
+import { checkOversubscription, type OversubscriptionCheck } from "../threadpool/oversubscription";
+import { encodeChunks } from "./chunks";
+import type { ChunkLogLike, PoolStatusLike, SidebarSources } from "./sources";
+
+// Measured: the thread-pool part costs ≈ 3 ms (more with many threads mapped); at 1 Hz that alone was a third
+// of the 1 %-of-a-core budget. Limit changes still show at once (invalidate on change).
+const SLOW_REFRESH_MS = 3000;
+const SHARE_WINDOW_MS = 50;
+// A panel's first update fills its timeline with the last minute's chunks (merged to the same budget: the
+// first update is also the one that carries the whole slow part).
+const TIMELINE_WINDOW_MS = 60_000;
+
+type Slow = Pick<Update, "cpus" | "config" | "pools" | "over">;
+
+/** What one panel has been sent: where it is in the pool's chunk log, and the slow part it holds. */
+export interface ChunkCursor {
+  seq: number;
+  log?: ChunkLogLike;
+  slow?: object;
+}
+
+/** What the sidebar set, for the update's `sidebar` field. */
+export interface SidebarSettings {
+  workers: number | null;
+  limits: Record<string, number>;
+}
+
+const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
+
+export class UpdateBuilder {
+  private slow: Slow | undefined;
+  private slowKey = "";
+  private lastLog: ChunkLogLike | undefined;
+  private slowAt = 0;
+  private last: Omit<Update, "seq"> | undefined;
+  private readonly off: (() => void) | undefined;
+
+  constructor(private readonly sources: SidebarSources, private readonly sidebarSettings: () => SidebarSettings,
+              private readonly now: () => number = Date.now) {
+    this.off = sources.threadpool.onBackendLimitsChanged?.(() => this.invalidate());
+  }
+
+  /** Forces the next update to re-read the thread pools (after the sidebar changed something). */
+  invalidate(): void {
+    this.slow = undefined;
+    this.last = undefined;
+  }
+
+  dispose(): void {
+    this.off?.();
+  }
+
+  /**
+   * The update numbered `seq`. With a cursor (one per panel) it carries the chunks finished since the
+   * cursor's last one, and leaves out the slow part when the panel already has it.
+   */
+  build(seq: number, cursor?: ChunkCursor): UpdateMessage {
+    const now = this.now();
+    if (!this.last || now - this.last.t >= SHARE_WINDOW_MS) {
+      if (!this.slow || now - this.slowAt >= SLOW_REFRESH_MS) {
+        const slow = this.readThreadpools();
+        // Kept as the same object while its content is the same, so a panel that holds it is not sent it again.
+        const key = JSON.stringify(slow);
+        if (!this.slow || key !== this.slowKey) this.slow = slow;
+        this.slowKey = key;
+        this.slowAt = now;
+      }
+      const pool = this.sources.pool();
+      let poolState: PoolState | null = null;
+      let rss: number | undefined;
+      this.lastLog = pool?.chunkLog;
+      if (pool) {
+        const s = pool.status();
+        poolState = toPoolState(s, pool.chunkLog?.lastEnded, now);
+        rss = s.rssBytes;
+      }
+      this.last = {
+        v: PROTOCOL_VERSION, type: "update", t: Math.round(now), ...this.slow, pool: poolState,
+        rss: rss ?? process.memoryUsage.rss(), sidebar: this.sidebarSettings(),
+      };
+    }
+    const update: UpdateMessage = { ...this.last, seq };
+    if (cursor) {
+      if (update.pool) update.pool = { ...update.pool, c: this.chunksFor(cursor, update.t) };
+      if (cursor.slow === this.slow) for (const f of SLOW_UPDATE_FIELDS) delete update[f];
+      cursor.slow = this.slow;
+    }
+    return update;
+  }
+
+  private chunksFor(cursor: ChunkCursor, t: number): ChunkTuple[] {
+    // The pool's log as of the update being sent: looked up once per built update, not per panel.
+    const log = this.lastLog;
+    if (!log) return [];
+    if (cursor.log !== log) {
+      // A new pool (or the first update): start from what is in its log.
+      cursor.log = log;
+      cursor.seq = 0;
+    }
+    const { records, seq } = log.since(cursor.seq, t - TIMELINE_WINDOW_MS);
+    cursor.seq = seq;
+    return encodeChunks(records, t, MAX_CHUNK_TUPLES);
+  }
+
+  private readThreadpools(): Slow {
+    const tp = this.sources.threadpool;
+    const cpu = tp.cpuReport();
+    const config = tp.config();
+    const infos = tp.info();
+    const sources = tp.limitSources();
+    const workerEntries = tp.backendLimitsForWorkers().entries;
+    const knob = (k: { value: number; source: ConfigSource; detail: string }) => ({ n: k.value, src: k.source, d: clip(k.detail, 60) });
+    // One count of backend threads per worker for the banner, the total and the tree: the oversubscription check's.
+    let check: OversubscriptionCheck | undefined;
+    let over: Slow["over"];
+    try {
+      check = checkOversubscription(infos, config, workerEntries);
+      over = {
+        threads: check.poolThreads, cpus: check.cpus, backend: knob(backendKnob(check.backend, config, sources)),
+        warn: check.warnings[0] ? clip(check.warnings[0], 320) : null,
+      };
+    } catch (e) {
+      over = { threads: 0, cpus: config.cpus.value, backend: knob(config.backendThreads), warn: clip(String((e as Error)?.message ?? e), 320) };
+    }
+    const pools = infos.map((i) => poolEntry(i, sources.get(i.id) ?? "default", check?.perWorker.get(i.id)));
+    return {
+      cpus: {
+        n: cpu.effective, src: cpu.effectiveSource, logical: cpu.logical, affinity: cpu.affinity,
+        cgroup: cpu.cgroupQuota ? Math.round(cpu.cgroupQuota.cpus * 100) / 100 : null, max: cpu.maxCpusEnv, physical: cpu.physical,
+      },
+      config: { workers: knob(config.workers), threads: knob(config.threads), backend: knob(config.backendThreads) },
+      pools,
+      over,
+    };
+  }
+}
+
+/**
+ * The backend threads per worker the oversubscription count used, with where they came from: the limit that
+ * gives a worker that many, or the pool's own process-wide value.
+ */
+function backendKnob(b: OversubscriptionCheck["backend"], config: ParallelConfig, sources: ReadonlyMap<string, ConfigSource>) {
+  if (!b.pool) {
+    return { value: b.threads, source: "default" as const, detail: `no BLAS/OpenMP loaded (would be ${config.backendThreads.value})` };
+  }
+  const name = b.pool.internalApi;
+  if (!b.entry) return { value: b.threads, source: sources.get(b.pool.id) ?? "default", detail: `${name}, process-wide` };
+  // The per-worker default (order 0) is the configured knob; any other entry is a limit someone set.
+  const detail = b.entry.order === 0 ? `${name}: ${config.backendThreads.detail}` : `${name}: limit ${b.entry.selector}=${b.entry.threads}`;
+  return { value: b.threads, source: b.entry.source, detail };
+}
+
+function poolEntry(i: ControllerInfo, src: ConfigSource, perWorker: { threads: number; entry?: LimitEntry } | undefined): PoolEntry {
+  const entry: PoolEntry = {
+    id: i.id, api: i.userApi, impl: i.internalApi, n: i.numThreads, scope: i.scope,
+    set: i.settable && i.scope !== "startup", src,
+  };
+  if (!entry.set) entry.ro = clip(i.notes?.[0] ?? (i.scope === "startup" ? "fixed when the kernel process started" : "read-only"), 90);
+  // As the oversubscription check counts it: the workers' limit, or the pool's own process-wide value.
+  if (perWorker) entry.per = { n: perWorker.threads, src: perWorker.entry?.source ?? src };
+  if (i.filepath) entry.lib = basename(i.filepath);
+  if (i.version !== undefined) entry.ver = i.version === null ? null : clip(String(i.version), 24);
+  return entry;
+}
+
+function toPoolState(s: PoolStatusLike, ended: MapProgress | undefined, now: number): PoolState {
+  const states = WORKER_STATES as readonly string[];
+  return {
+    size: s.size,
+    queue: s.queue,
+    inflight: s.inflight,
+    w: s.workers.map((w): WorkerTuple => [
+      w.slot, (states.includes(w.state) ? w.state : "ready") as WorkerTuple[1], Math.round(Math.min(1, Math.max(0, w.busy)) * 100),
+      w.items, w.chunks, w.map, w.since ? Math.max(0, Math.round(now - w.since)) : 0,
+    ]),
+    c: [],
+    maps: [...s.maps, ...(ended ? [ended] : [])].map((m) => ({ ...m, name: clip(m.name, 40), rate: Math.round(m.rate) })),
+    models: { n: s.models.length, bytes: s.models.reduce((n, m) => n + m.bytes, 0) },
+  };
+}
