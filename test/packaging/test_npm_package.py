@@ -12,14 +12,17 @@ def test_npm_pack_ships_the_built_kernel_the_prebuilt_extension_and_the_license(
     with tarfile.open(npm_tarball) as t:
         names = set(t.getnames())
     for f in ["bin/threadlab.js", "dist/kernel/cli/main.js", "dist/kernel/kernel.js", "dist/kernel/pool/worker.js",
-              "dist/kernel/snapshot/build.js", "dist/schema/protocol.js", "extension/labextension/package.json",
+              "dist/kernel/snapshot/build.js", "extension/labextension/package.json",
               "kernel/assets/logo-64x64.png", "LICENSE", "NOTICE", "README.md", "package.json"]:
         assert f"package/{f}" in names, f"{f} is missing from {npm_tarball.name}"
     assert any(n.startswith("package/extension/labextension/static/remoteEntry.") for n in names)
+    assert any(n.startswith("package/dist/schema/") and n.endswith(".js") for n in names)
     assert not any(n.startswith(("package/dist/test/", "package/test/", "package/node_modules/")) for n in names)
     with tarfile.open(npm_tarball) as t:
         pkg = json.load(t.extractfile("package/package.json"))
     assert pkg["version"] == VERSION
+    # What `require("threadlab")` and its types resolve to.
+    assert f"package/{pkg['main']}" in names and f"package/{pkg['types']}" in names
     assert pkg["repository"]["url"] == "git+https://github.com/threadlab/threadlab.git"
     assert pkg["bugs"]["url"] and pkg["homepage"] and pkg["license"] == "Apache-2.0"
 
