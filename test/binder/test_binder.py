@@ -67,6 +67,6 @@ def test_postbuild_in_a_fresh_venv_installs_kernel_and_extension(tmp_path):
     # The kernel runs from the installed package, and the development tree is gone from the image.
     assert spec["spec"]["metadata"]["threadlab"]["entry"] == str(npm_global / "lib" / "node_modules" / "threadlab" / "bin" / "threadlab.js")
     assert not (repo / "node_modules").exists() and not (repo / "dist").exists()
-    assert not (npm_global / "lib" / "node_modules" / "threadlab" / "node_modules" / "typescript").exists()
+    assert not (npm_global / "lib" / "node_modules" / "threadlab" / "node_modules" / "piscina").exists()  # a dev dependency
     ext = subprocess.run([str(env_dir / "bin" / "jupyter"), "labextension", "list"], env=env, capture_output=True, text=True)
     assert "threadlab" in ext.stdout + ext.stderr
