@@ -26,7 +26,7 @@ import { range, WorkerPool } from "../../kernel/pool";
 import { share } from "../../kernel/share";
 import type { ShippedFunction } from "../../kernel/ship/types";
 import { fmt, median } from "./common";
-import { KNN_TOP10, knnModel } from "./knn";
+import { KNN_TOP10, knnModel, knnTop10Source } from "./knn";
 
 const USERS = Number(process.env.USERS ?? 100);
 /** Pure-JS scoring is ~10× slower per user than the BLAS paths here, so it runs fewer users (ms/user is reported). */
@@ -47,8 +47,7 @@ const PY_SCRIPT = path.join(ROOT, "bench/parallel/knn_joblib.py");
 const REQS = path.join(ROOT, "bench/parallel/requirements-py.txt");
 
 /** Same top-10 as KNN_TOP10, but the 100k dot products are one `cblas_sgemv` (OpenBLAS limited to 1 thread). */
-const KNN_TOP10_BLAS = `(u, m) => {
-  let b = globalThis.__bench6Blas;
+const KNN_TOP10_BLAS = knnTop10Source(`let b = globalThis.__bench6Blas;
   if (!b) {
     const lib = koffi.load(OPENBLAS);
     lib.func("void openblas_set_num_threads(int n)")(1);
@@ -57,24 +56,10 @@ const KNN_TOP10_BLAS = `(u, m) => {
       y: null,
     };
   }
-  const { items, users, dim, n } = m;
   if (!b.y || b.y.length !== n) b.y = new Float32Array(n);
   const y = b.y;
-  b.sgemv(101 /* RowMajor */, 111 /* NoTrans */, n, dim, 1, items, dim, users.subarray(u * dim, (u + 1) * dim), 1, 0, y, 1);
-  const k = 10;
-  const best = new Float64Array(k).fill(-Infinity);
-  const ids = new Int32Array(k).fill(-1);
-  for (let j = 0; j < n; j++) {
-    const s = y[j];
-    if (s > best[k - 1]) {
-      let p = k - 1;
-      while (p > 0 && best[p - 1] < s) { best[p] = best[p - 1]; ids[p] = ids[p - 1]; p--; }
-      best[p] = s; ids[p] = j;
-    }
-  }
-  return ids;
-}`;
-
+  b.sgemv(101 /* RowMajor */, 111 /* NoTrans */, n, dim, 1, items, dim, users.subarray(u * dim, (u + 1) * dim), 1, 0, y, 1);`,
+  "const s = y[j];");
 
 function shipped(code: string, blas: boolean): ShippedFunction {
   const scope: ShippedFunction["scope"] = blas

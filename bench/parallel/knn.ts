@@ -1,14 +1,17 @@
-/** The kNN top-10 scoring used by benchmark 3, as source so the same code runs in-process and in workers. */
-export const KNN_TOP10 = `(u, m) => {
+/**
+ * A kNN top-10 scorer as function source (so the same code runs in-process and in workers): `prelude` runs once
+ * per user `u`, `score` sets `s` to item `j`'s score; the top-10 insertion around them is the same for every
+ * variant. `items`, `users`, `dim` and `n` come from the model `m`.
+ */
+export function knnTop10Source(prelude: string, score: string): string {
+  return `(u, m) => {
   const { items, users, dim, n } = m;
+  ${prelude}
   const k = 10;
   const best = new Float64Array(k).fill(-Infinity);
   const ids = new Int32Array(k).fill(-1);
-  const uo = u * dim;
   for (let j = 0; j < n; j++) {
-    let s = 0;
-    const jo = j * dim;
-    for (let d = 0; d < dim; d++) s += items[jo + d] * users[uo + d];
+    ${score}
     if (s > best[k - 1]) {
       let p = k - 1;
       while (p > 0 && best[p - 1] < s) { best[p] = best[p - 1]; ids[p] = ids[p - 1]; p--; }
@@ -17,6 +20,13 @@ export const KNN_TOP10 = `(u, m) => {
   }
   return ids;
 }`;
+}
+
+/** The kNN top-10 scoring used by benchmark 3: dot products in plain JavaScript. */
+export const KNN_TOP10 = knnTop10Source(
+  "const uo = u * dim;",
+  "let s = 0;\n    const jo = j * dim;\n    for (let d = 0; d < dim; d++) s += items[jo + d] * users[uo + d];",
+);
 
 export function knnModel(n: number, dim: number, users: number) {
   const items = new Float32Array(n * dim);

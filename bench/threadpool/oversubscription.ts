@@ -86,12 +86,13 @@ async function main(): Promise<void> {
   const anchor: { ms: number; alive: number; busy: number }[] = [];
   const ours: typeof anchor = [];
   let ourThreads = 0;
+  const pool = { size: workers, resize() {} };
   const runOurs = async () => {
-    // Ours: the pool registers itself; process-wide BLAS gets max(CPUs // workers, 1) while it exists.
-    threadpool.setWorkerPool({ size: workers, resize() {} });
+    // Ours: the pool's owner lets the threadpool side find it; process-wide BLAS gets max(CPUs // workers, 1) while it exists.
+    threadpool.setWorkerPoolLookup(() => pool);
     ourThreads = getBlas();
     ours.push(await run(ws));
-    threadpool.setWorkerPool(undefined);
+    threadpool.setWorkerPoolLookup(() => undefined);
   };
   for (let round = 0; round < rounds; round++) {
     // Alternate which goes first: on a shared 2-core machine the order alone moves timings by tens of %.

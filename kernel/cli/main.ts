@@ -59,7 +59,7 @@ export function main(argv: string[]): void {
     .description("run the kernel (Jupyter starts this from the kernelspec)")
     .requiredOption("--connection-file <file>", "the connection file Jupyter wrote")
     .action(async (opts) => {
-      const { Kernel } = await import("../kernel");
+      const { Kernel } = await import("../shell/kernel");
       await Kernel.fromConnectionFile(opts.connectionFile).start();
     });
 

@@ -1,17 +1,18 @@
 import type { KernelDoor } from "../door";
 import { checkPoolSize, WorkerPool } from "../pool";
 import * as threadpool from "../threadpool";
+import type { ConfigSource } from "../threadpool";
 
 let pool: WorkerPool | undefined;
 let unsubscribe: (() => void) | undefined;
 let shutdownRegistered = false;
 
 /**
- * The notebook's one worker pool, and the one road to it: `%parallel`, `parallel.map` and the sidebar all
- * come here. Created on first use, sized from the resolved parallel config (THREADLAB_WORKERS, `%parallel
- * workers`, the sidebar, or the effective CPU count), registered as the `threadlab` thread-pool controller,
- * and given each change of backend limits so workers apply them in their own threads. `door`: the kernel,
- * which closes the pool when it shuts down.
+ * The notebook's one worker pool, and the one road to it: `%parallel`, `parallel.map`, the sidebar and the
+ * `threadlab` thread-pool controller all come here. Created on first use, sized from the resolved parallel
+ * config (THREADLAB_WORKERS, `%parallel workers`, the sidebar, or the effective CPU count), and given each
+ * change of backend limits so workers apply them in their own threads. `door`: the kernel, which closes the
+ * pool when it shuts down.
  */
 export function notebookPool(door?: KernelDoor): WorkerPool {
   if (door && !shutdownRegistered) {
@@ -24,12 +25,14 @@ export function notebookPool(door?: KernelDoor): WorkerPool {
     workerSetup: { module: require.resolve("../threadpool/worker-side"), data: threadpool.backendLimitsForWorkers() },
   });
   pool = p;
-  threadpool.setWorkerPool(p);
+  // The thread-pool side asks this module on every use rather than keeping the pool, so a closed pool
+  // cannot linger there; the lookup also re-applies limits now that workers exist.
+  threadpool.setWorkerPoolLookup(existingPool);
   unsubscribe = threadpool.onBackendLimitsChanged((limits) => p.updateWorkerSetup(limits));
   return p;
 }
 
-/** The pool if it exists, without starting one (for status and the sidebar). */
+/** The pool if it exists, without starting one (for status, the sidebar and the thread-pool controller). */
 export function existingPool(): WorkerPool | undefined {
   return pool;
 }
@@ -40,21 +43,52 @@ export async function shutdownPool(): Promise<boolean> {
   pool = undefined;
   unsubscribe?.();
   unsubscribe = undefined;
-  threadpool.setWorkerPool(undefined);
+  // Process-wide backends go back to their own value once no workers share the CPUs.
+  threadpool.refreshLimits();
   await p.close();
   return true;
 }
 
-let sizeSetting: { restore(): void } | undefined;
+// Set by a caller, never by the environment, and never cell-scoped (a cell limit on `threadlab` is a limit).
+export type PoolSizeSource = Exclude<ConfigSource, "default" | "env" | "cell">;
+
+// At most one size setting per source; the configuration resolves the newest, so removing the sidebar's
+// (its Reset) falls back to what `%parallel workers` or the API set before.
+const sizeSettings = new Map<PoolSizeSource, { n: number; setting: { restore(): void } }>();
 
 /**
- * Sets the pool size as a session setting with its source, so `%threadpool doctor` can say where it came
- * from, and resizes a running pool. Throws MapOptionError("size") outside 1…POOL_TUNING.maxWorkers.
+ * The one writer of the pool size: sets it as a session setting with its source, so `%threadpool doctor` and
+ * the sidebar can say where it came from, and resizes a running pool. Throws MapOptionError("size") outside
+ * 1…POOL_TUNING.maxWorkers; a setting the pool refused to resize to is removed again.
  */
-export function setPoolSize(n: number, source: "api" | "magic" | "sidebar"): void {
+export function setPoolSize(n: number, source: PoolSizeSource): void {
   checkPoolSize(n);
   const setting = threadpool.setParallelConfig({ source, workers: n });
-  sizeSetting?.restore();
-  sizeSetting = setting;
-  pool?.resize(n);
+  try {
+    pool?.resize(n);
+  } catch (e) {
+    setting.restore();
+    throw e;
+  }
+  sizeSettings.get(source)?.setting.restore();
+  sizeSettings.set(source, { n, setting });
+}
+
+/**
+ * Removes `source`'s size setting and brings a running pool to the size the configuration gives now (another
+ * source's setting, THREADLAB_WORKERS or the CPUs). Returns whether there was a setting to remove.
+ */
+export function clearPoolSize(source: PoolSizeSource): boolean {
+  const held = sizeSettings.get(source);
+  if (!held) return false;
+  sizeSettings.delete(source);
+  held.setting.restore();
+  const target = threadpool.config().workers.value;
+  if (pool && pool.size !== target) pool.resize(target);
+  return true;
+}
+
+/** The size `source` last set, while its setting stands (a newer source's setting may win over it). */
+export function poolSizeSetting(source: PoolSizeSource): number | undefined {
+  return sizeSettings.get(source)?.n;
 }

@@ -1,11 +1,13 @@
 /**
- * The sidebar's knobs: pool size, per-pool limits and reset. Everything goes through the `%threadpool` API
- * with source "sidebar", so precedence is the same as for `%threadpool limit` (a cell limit wins; the latest
- * of sidebar/magic/API wins) and every value in the tree shows where it came from. Shared by all panels on
- * this kernel: limits are process-wide.
+ * The sidebar's knobs: pool size, per-pool limits and reset. Limits go through the `%threadpool` API and the
+ * pool size through its one writer (kernel/parallel/notebook-pool.ts), both with source "sidebar", so
+ * precedence is the same as for `%threadpool limit` (a cell limit wins; the latest of sidebar/magic/API wins)
+ * and every value in the tree shows where it came from. Shared by all panels on this kernel: limits are
+ * process-wide.
  *
  * @module
  */
+import { MapOptionError } from "../pool/options";
 import type { ThreadpoolLimits } from "../threadpool";
 import type { SidebarSettings } from "./update";
 import type { SidebarSources } from "./sources";
@@ -25,7 +27,6 @@ function describe(l: ThreadpoolLimits): string {
 
 export class SidebarControls {
   private readonly limits = new Map<string, { limit: ThreadpoolLimits; value: number }>();
-  private workers: { setting: { restore(): void }; n: number } | undefined;
 
   constructor(private readonly sources: SidebarSources) {}
 
@@ -33,7 +34,7 @@ export class SidebarControls {
   settings(): SidebarSettings {
     const limits: Record<string, number> = {};
     for (const [k, v] of this.limits) limits[k] = v.value;
-    return { workers: this.workers?.n ?? null, limits };
+    return { workers: this.sources.poolSize.current() ?? null, limits };
   }
 
   /** `selector` is an api or a controller id; `field` names the request field it came in. */
@@ -60,25 +61,14 @@ export class SidebarControls {
   setWorkers(n: number): string {
     const max = this.sources.maxWorkers;
     const accepted = `a whole number from 1 to ${max}`;
-    if (n > max) throw new ControlError("n", `The pool holds at most ${max} workers; got ${n}.`, accepted);
-    let setting: { restore(): void };
     try {
-      setting = this.sources.threadpool.setParallelConfig({ source: "sidebar", workers: n });
+      this.sources.poolSize.set(n);
     } catch (e) {
-      throw new ControlError("n", String((e as Error)?.message ?? e), accepted);
+      const message = !(e instanceof MapOptionError) ? `The pool refused to resize to ${n}: ${(e as Error)?.message ?? e}`
+        : n > max ? `The pool holds at most ${max} workers; got ${n}.` : e.message;
+      throw new ControlError("n", message, accepted);
     }
-    const pool = this.sources.pool();
-    if (pool && pool.size !== n) {
-      try {
-        settle(pool.resize(n));
-      } catch (e) {
-        setting.restore();
-        throw new ControlError("n", `The pool refused to resize to ${n}: ${(e as Error)?.message ?? e}`, accepted);
-      }
-    }
-    this.workers?.setting.restore();
-    this.workers = { setting, n };
-    return pool ? `pool resized to ${n} worker${n === 1 ? "" : "s"}` : `the pool will start with ${n} worker${n === 1 ? "" : "s"}`;
+    return this.sources.pool() ? `pool resized to ${n} worker${n === 1 ? "" : "s"}` : `the pool will start with ${n} worker${n === 1 ? "" : "s"}`;
   }
 
   /** Undoes everything the sidebar set, and `%threadpool limit`s; limits held by running code stay. */
@@ -89,27 +79,13 @@ export class SidebarControls {
       n++;
     }
     this.limits.clear();
-    if (this.workers) {
-      this.workers.setting.restore();
-      this.workers = undefined;
+    try {
+      if (this.sources.poolSize.clear()) n++;
+    } catch {
+      // The setting is gone; the pool kept its size and the next update shows it.
       n++;
-      // Back to what the configuration says now (a %parallel workers setting, the environment or the CPUs).
-      const pool = this.sources.pool();
-      const target = this.sources.threadpool.config().workers.value;
-      if (pool && pool.size !== target) {
-        try {
-          settle(pool.resize(target));
-        } catch {
-          // The pool keeps its size; the next update shows it.
-        }
-      }
     }
     const magic = this.sources.threadpool.resetMagicLimits?.() ?? 0;
     return `restored ${n} sidebar setting${n === 1 ? "" : "s"} and ${magic} %threadpool limit${magic === 1 ? "" : "s"}`;
   }
-}
-
-/** A resize may return a promise; its failure shows in the update, and must not be an unhandled rejection. */
-function settle(r: unknown): void {
-  if (r && typeof (r as Promise<unknown>).then === "function") (r as Promise<unknown>).then(undefined, () => undefined);
 }

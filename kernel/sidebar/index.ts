@@ -18,10 +18,10 @@ export type { SidebarPool, SidebarSources, ThreadpoolSource, PoolStatusLike } fr
 export { UpdateBuilder } from "./update";
 
 /**
- * Registers the `threadlab` comm target. `sources` defaults to the real thread-pool module and to the worker
- * pool registered with it; pass `pool` to hand the sidebar the `%parallel` pool directly.
+ * Registers the `threadlab` comm target. The sidebar reads the notebook's pool (kernel/parallel/notebook-pool.ts)
+ * and, unless `sources.threadpool` stands in for it, the real thread-pool module.
  */
-export function registerSidebarTarget(comms: Pick<CommManager, "registerTarget">, sources: Partial<SidebarSources> = {}): void {
+export function registerSidebarTarget(comms: Pick<CommManager, "registerTarget">, sources: Partial<Pick<SidebarSources, "threadpool">> = {}): void {
   // Created on the first open: a kernel nobody opens a panel on never loads the thread-pool code for it.
   let shared: { sources: SidebarSources; controls: SidebarControls; builder: UpdateBuilder } | undefined;
   comms.registerTarget(COMM_TARGET, (comm) => {

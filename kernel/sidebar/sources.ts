@@ -16,8 +16,6 @@ export interface ThreadpoolSource {
   config(): ParallelConfig;
   cpuReport(): CpuReport;
   limits(spec: LimitSpec, options: { source: "sidebar" }): ThreadpoolLimits;
-  /** Session settings (the pool size); returns a handle that removes exactly this setting. */
-  setParallelConfig(settings: { source: "sidebar"; workers: number }): { restore(): void };
   activeLimitEntries(): LimitEntry[];
   /** Where each pool's current limit comes from, by controller id (kernel/threadpool/limits.ts decides). */
   limitSources(): Map<string, ConfigSource>;
@@ -69,10 +67,21 @@ export interface SidebarPool {
   readonly chunkLog?: ChunkLogLike;
 }
 
+/** The sidebar's pool size, written through the pool's one size writer (kernel/parallel/notebook-pool.ts). */
+export interface PoolSizeSource {
+  /** Sets it with source "sidebar" and resizes a running pool; throws MapOptionError("size") out of range. */
+  set(n: number): void;
+  /** Removes the sidebar's setting, back to what the configuration says now; false if there was none. */
+  clear(): boolean;
+  /** What the sidebar set, while it stands. */
+  current(): number | undefined;
+}
+
 export interface SidebarSources {
   threadpool: ThreadpoolSource;
   /** The kernel's worker pool, if one exists now. */
   pool: () => SidebarPool | undefined;
+  poolSize: PoolSizeSource;
   /** Largest pool size the pool accepts (its owner is POOL_TUNING.maxWorkers; `hello` reports it). */
   maxWorkers: number;
 }
@@ -83,25 +92,29 @@ function isSidebarPool(x: unknown): x is SidebarPool {
 }
 
 /** The real modules. Loaded lazily: the sidebar must not load the thread-pool code before a panel opens. */
-export function defaultSources(overrides: Partial<SidebarSources> = {}): SidebarSources {
+export function defaultSources(overrides: Partial<Pick<SidebarSources, "threadpool">> = {}): SidebarSources {
   const tp = require("../threadpool") as typeof import("../threadpool");
   const threadpool: ThreadpoolSource = overrides.threadpool ?? {
     info: () => tp.info(),
     config: () => tp.config(),
     cpuReport: () => tp.cpuReport(),
     limits: (spec, options) => tp.limits(spec, options),
-    setParallelConfig: (settings) => tp.setParallelConfig(settings),
     activeLimitEntries: () => tp.activeLimitEntries(),
     limitSources: () => (require("../threadpool/limits") as typeof import("../threadpool/limits")).limitSources(),
     backendLimitsForWorkers: () => tp.backendLimitsForWorkers(),
     onBackendLimitsChanged: (cb) => tp.onBackendLimitsChanged(() => cb()),
     resetMagicLimits: () => (require("../threadpool/magic") as typeof import("../threadpool/magic")).resetPersistentLimits(),
   };
-  // Without an explicit getter, the notebook's pool, reached the one way %parallel and the API reach it.
+  // The notebook's pool, reached the one way %parallel and the API reach it.
+  const np = () => require("../parallel/notebook-pool") as typeof import("../parallel/notebook-pool");
   const registered = () => {
-    const p = (require("../parallel/notebook-pool") as typeof import("../parallel/notebook-pool")).existingPool();
+    const p = np().existingPool();
     return isSidebarPool(p) ? p : undefined;
   };
-  const explicit = overrides.pool;
-  return { threadpool, pool: () => explicit?.() ?? registered(), maxWorkers: overrides.maxWorkers ?? POOL_TUNING.maxWorkers };
+  const poolSize: PoolSizeSource = {
+    set: (n) => np().setPoolSize(n, "sidebar"),
+    clear: () => np().clearPoolSize("sidebar"),
+    current: () => np().poolSizeSetting("sidebar"),
+  };
+  return { threadpool, pool: registered, poolSize, maxWorkers: POOL_TUNING.maxWorkers };
 }

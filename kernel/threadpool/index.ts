@@ -34,7 +34,7 @@ export type { ResizablePool } from "./runtime/worker-pool";
 
 export { register } from "./registry";
 export { limits, withLimits, parseLimitSpec, config, refreshLimits, backendLimitsForWorkers, onBackendLimitsChanged,
-  setWorkerPool, activeLimitEntries } from "./limits";
+  setWorkerPoolLookup, activeLimitEntries } from "./limits";
 export { childConfig, resolveParallelConfig, setParallelConfig } from "./config";
 export { cpuReport, effectiveCpuCount } from "./cpus";
 export { childEnv } from "./child-env";

@@ -10,7 +10,7 @@ import type { ThreadpoolController } from "./controller";
 import { cpuReport } from "./cpus";
 import { LimitState, winningEntry, type LimitEntry } from "./limit-state";
 import { detectControllers } from "./registry";
-import { getWorkerPool, setWorkerPool as setPool, type ResizablePool } from "./runtime/worker-pool";
+import { getWorkerPool, setWorkerPoolLookup as setLookup, type ResizablePool } from "./runtime/worker-pool";
 
 /**
  * What to limit: a number (every settable pool), `{ selector: number }` where a selector is a user_api
@@ -252,11 +252,12 @@ export function onBackendLimitsChanged(cb: (limits: BackendLimits) => void): () 
 }
 
 /**
- * Registers the kernel's worker pool (or `undefined` when it shuts down) and re-applies limits: process-wide
- * backends get the per-worker limit while a pool exists and return to their previous value after.
+ * Tells limits how to find the kernel's worker pool (its owner passes its own getter; nothing here keeps the
+ * pool) and re-applies limits: process-wide backends get the per-worker limit while a pool exists. The owner
+ * calls `refreshLimits()` when the pool stops, so they return to their previous value.
  */
-export function setWorkerPool(pool: ResizablePool | undefined): void {
-  setPool(pool);
+export function setWorkerPoolLookup(find: () => ResizablePool | undefined): void {
+  setLookup(find);
   refreshLimits();
 }
 

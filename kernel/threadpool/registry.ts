@@ -6,7 +6,7 @@
  * @module
  */
 import type { ControllerProvider, DetectContext, ThreadpoolController } from "./controller";
-import { mappedLibraries } from "./maps";
+import { mappedLibraries } from "./controller/maps";
 import { openblasProvider } from "./native/openblas";
 import { openmpProvider } from "./native/openmp";
 import { blisProvider, flexiblasProvider, mklProvider } from "./native/others";

@@ -163,14 +163,14 @@ test("doctor() as JSON names the library, the config sources and an oversubscrip
   // With no pool registered yet, workers would get max(cpus // workers, 1) BLAS threads; 2 OpenMP-free
   // workers × that must not warn, whereas a process-wide BLAS at 4 with a registered pool of 2 must.
   const pool = { size: 2, resize() {} };
-  threadpool.setWorkerPool(pool);
+  threadpool.setWorkerPoolLookup(() => pool);
   try {
     setBlas(4);
     const warned = threadpool.doctor();
     assert.ok(warned.warnings.some((w) => /Oversubscribed: a map can run 8 compute threads/.test(w)), warned.warnings.join("\n"));
     assert.match(threadpool.formatDoctor(warned), /WARNING: Oversubscribed/);
   } finally {
-    threadpool.setWorkerPool(undefined);
+    threadpool.setWorkerPoolLookup(() => undefined);
   }
 });
 
@@ -180,11 +180,11 @@ test("while a worker pool exists, process-wide BLAS gets the per-worker limit; a
   const saved = process.env.THREADLAB_BACKEND_THREADS;
   delete process.env.THREADLAB_BACKEND_THREADS;
   try {
-    threadpool.setWorkerPool(pool);
+    threadpool.setWorkerPoolLookup(() => pool);
     const expected = Math.max(Math.floor(threadpool.config().cpus.value / 2), 1);
     assert.equal(getBlas(), expected);
   } finally {
-    threadpool.setWorkerPool(undefined);
+    threadpool.setWorkerPoolLookup(() => undefined);
     if (saved !== undefined) process.env.THREADLAB_BACKEND_THREADS = saved;
   }
   assert.equal(getBlas(), 2);
@@ -193,7 +193,7 @@ test("while a worker pool exists, process-wide BLAS gets the per-worker limit; a
 test("the worker pool is a settable pool: limit threadlab=N resizes it and restore resizes back", () => {
   const sizes: number[] = [];
   const pool = { size: 3, resize(n: number) { sizes.push(n); this.size = n; } };
-  threadpool.setWorkerPool(pool);
+  threadpool.setWorkerPoolLookup(() => pool);
   try {
     const info = threadpool.info().find((i) => i.userApi === "threadlab");
     assert.equal(info?.numThreads, 3);
@@ -204,6 +204,6 @@ test("the worker pool is a settable pool: limit threadlab=N resizes it and resto
     });
     assert.deepEqual(sizes, [1, 3]);
   } finally {
-    threadpool.setWorkerPool(undefined);
+    threadpool.setWorkerPoolLookup(() => undefined);
   }
 });

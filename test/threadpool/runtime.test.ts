@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as threadpool from "../../kernel/threadpool";
-import { parseMappedLibraries } from "../../kernel/threadpool/maps";
+import { parseMappedLibraries } from "../../kernel/threadpool/controller/maps";
 import { openmpWarnings } from "../../kernel/threadpool/native/openmp";
 import { libuvThreadpoolSize, v8PlatformThreads } from "../../kernel/threadpool/runtime/node-pools";
 import { injectSessionThreads } from "../../kernel/threadpool/runtime/packages";

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { ControllerInfo, ThreadpoolController } from "../controller";
-import { isMapped } from "../maps";
+import { controllerInfoBase, type ControllerInfo, type ThreadpoolController } from "../controller";
+import { isMapped } from "../controller/maps";
 
 type Koffi = typeof import("koffi");
 type LibraryHandle = ReturnType<Koffi["load"]>;
@@ -108,8 +108,5 @@ export function openMappedWithPrefix(mapped: readonly string[], prefixes: readon
 
 /** The `info()` fields a native controller reports like every other: who it is, its limit now, its file. */
 export function nativeInfoBase(c: ThreadpoolController, lib: NativeLibrary): Omit<ControllerInfo, "version"> {
-  return {
-    id: c.id, userApi: c.userApi, internalApi: c.internalApi, prefix: c.prefix, numThreads: c.get(), scope: c.scope,
-    settable: c.settable, filepath: lib.path,
-  };
+  return { ...controllerInfoBase(c), filepath: lib.path };
 }

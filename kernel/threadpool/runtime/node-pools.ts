@@ -6,7 +6,7 @@
  * @module
  */
 import { availableParallelism } from "node:os";
-import { readOnlyError, type ControllerInfo, type ControllerProvider, type ThreadpoolController } from "../controller";
+import { controllerInfoBase, readOnlyError, type ControllerInfo, type ControllerProvider, type ThreadpoolController } from "../controller";
 
 /**
  * libuv's pool size for a `UV_THREADPOOL_SIZE` value, reproducing `init_threads()` in libuv's threadpool.c:
@@ -47,8 +47,7 @@ export class LibuvController implements ThreadpoolController {
 
   info(): ControllerInfo {
     return {
-      id: this.id, userApi: this.userApi, internalApi: this.internalApi, prefix: this.prefix,
-      numThreads: this.get(), scope: this.scope, settable: false,
+      ...controllerInfoBase(this),
       version: process.versions.uv,
       notes: [`UV_THREADPOOL_SIZE=${this.value ?? "(unset)"}; process-wide, fixed at first use`],
     };
@@ -99,10 +98,9 @@ export class V8PlatformController implements ThreadpoolController {
   }
 
   info(): ControllerInfo {
-    const { threads, option } = v8PlatformThreads(process.execArgv, process.env.NODE_OPTIONS);
+    const { option } = v8PlatformThreads(process.execArgv, process.env.NODE_OPTIONS);
     return {
-      id: this.id, userApi: this.userApi, internalApi: this.internalApi, prefix: this.prefix,
-      numThreads: threads, scope: this.scope, settable: false, version: process.versions.v8,
+      ...controllerInfoBase(this), version: process.versions.v8,
       notes: [option === undefined ? "--v8-pool-size not given (Node's default 4)" : `--v8-pool-size=${option}`],
     };
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ControllerInfo, ControllerProvider, ThreadpoolController } from "../controller";
+import { controllerInfoBase, type ControllerInfo, type ControllerProvider, type ThreadpoolController } from "../controller";
 
 /** The exports of an already-loaded module whose path ends with `suffix` (e.g. `/sharp/lib/index.js`). */
 export function loadedModule(suffix: RegExp, cache: NodeJS.Require["cache"] = require.cache): unknown {
@@ -40,8 +40,7 @@ export class SharpController implements ThreadpoolController {
 
   info(): ControllerInfo {
     return {
-      id: this.id, userApi: this.userApi, internalApi: this.internalApi, prefix: this.prefix,
-      numThreads: this.get(), scope: this.scope, settable: true,
+      ...controllerInfoBase(this),
       notes: ["libvips threads per image operation; process-wide"],
     };
   }
@@ -124,8 +123,7 @@ export class OnnxRuntimeController implements ThreadpoolController {
   info(): ControllerInfo {
     const n = this.get();
     return {
-      id: this.id, userApi: this.userApi, internalApi: this.internalApi, prefix: this.prefix,
-      numThreads: n, scope: this.scope, settable: true,
+      ...controllerInfoBase(this),
       notes: [
         n === null
           ? "no default injected: sessions use onnxruntime's own (one thread per physical core)"

@@ -1,11 +1,12 @@
 /**
  * The threadlab worker pool (`%parallel`) as a thread pool like any other: its size is a limit, and
- * `limit threadlab=2` resizes it. The pool module registers itself with `setWorkerPool`; this side only
- * knows the narrow interface below, so the two can change independently.
+ * `limit threadlab=2` resizes it. The pool's owner (kernel/parallel/notebook-pool.ts) is its only holder:
+ * it hands this side a lookup with `setWorkerPoolLookup`, asked on every use, and this side knows only the
+ * narrow interface below, so the two can change independently (and threadpool/ never imports parallel/).
  *
  * @module
  */
-import type { ControllerInfo, ControllerProvider, ThreadpoolController } from "../controller";
+import { controllerInfoBase, type ControllerInfo, type ControllerProvider, type ThreadpoolController } from "../controller";
 
 /** What the threadpool side needs from a worker pool. */
 export interface ResizablePool {
@@ -15,18 +16,18 @@ export interface ResizablePool {
   resize(n: number): unknown;
 }
 
-let currentPool: ResizablePool | undefined;
-let lastResizeError: string | undefined;
+let lookup: () => ResizablePool | undefined = () => undefined;
+// Kept by pool, so a new pool starts without its predecessor's failure.
+const lastResizeError = new WeakMap<ResizablePool, string>();
 
-/** Registers the kernel's worker pool, or unregisters it with `undefined` (on pool shutdown). */
-export function setWorkerPool(pool: ResizablePool | undefined): void {
-  currentPool = pool;
-  lastResizeError = undefined;
+/** How to find the kernel's worker pool now (undefined while none runs); replaces the previous lookup. */
+export function setWorkerPoolLookup(find: () => ResizablePool | undefined): void {
+  lookup = find;
 }
 
-/** The registered pool, if any. */
+/** The kernel's worker pool, if one runs now. */
 export function getWorkerPool(): ResizablePool | undefined {
-  return currentPool;
+  return lookup();
 }
 
 export class WorkerPoolController implements ThreadpoolController {
@@ -44,27 +45,29 @@ export class WorkerPoolController implements ThreadpoolController {
   }
 
   set(threads: number): void {
-    const result = this.pool.resize(threads);
+    const pool = this.pool;
+    const result = pool.resize(threads);
     if (result && typeof (result as Promise<unknown>).then === "function") {
       // Resizing finishes later; an unhandled rejection would crash the kernel, so keep it for info().
       (result as Promise<unknown>).then(
-        () => { lastResizeError = undefined; },
-        (err: unknown) => { lastResizeError = String((err as Error)?.message ?? err); },
+        () => { lastResizeError.delete(pool); },
+        (err: unknown) => { lastResizeError.set(pool, String((err as Error)?.message ?? err)); },
       );
     }
   }
 
   info(): ControllerInfo {
     const notes = ["the %parallel worker pool; each worker applies backend limits in its own thread"];
-    if (lastResizeError) notes.push(`last resize failed: ${lastResizeError}`);
-    return {
-      id: this.id, userApi: this.userApi, internalApi: this.internalApi, prefix: this.prefix,
-      numThreads: this.get(), scope: this.scope, settable: true, notes,
-    };
+    const failed = lastResizeError.get(this.pool);
+    if (failed) notes.push(`last resize failed: ${failed}`);
+    return { ...controllerInfoBase(this), notes };
   }
 }
 
 export const workerPoolProvider: ControllerProvider = {
   name: "threadlab",
-  detect: () => (currentPool ? [new WorkerPoolController(currentPool)] : []),
+  detect: () => {
+    const pool = lookup();
+    return pool ? [new WorkerPoolController(pool)] : [];
+  },
 };

@@ -1,29 +1,29 @@
 import { randomUUID } from "node:crypto";
 
-import { CommManager } from "./comm/manager";
-import { registerEchoTarget } from "./comm/echo-target";
-import type { CommTarget } from "./comm/manager";
-import { CellExecutor } from "./execution/executor";
-import { OutputRouter } from "./execution/output";
-import { installTypeScriptForwarding } from "./execution/typescript-env";
-import { HistoryStore } from "./history/store";
-import { registerBuiltinMagics } from "./magics/builtin";
-import { CellError } from "./magics/outcome";
-import { MagicRegistry } from "./magics/registry";
-import type { MagicContext } from "./magics/types";
-import type { KernelDoor } from "./door";
-import { readConnectionFile } from "./protocol/connection";
-import { ConnectionInfo, Message, MimeBundle } from "./protocol/messages";
-import { KernelSockets } from "./protocol/sockets";
-import { toMimeBundle } from "./execution/mime";
-import { threadpoolMagic } from "./threadpool/magic";
-import { parallelMagic } from "./parallel/magic";
-import { buildSnapshotInBackground } from "./snapshot/launch";
-import { snapshotInfo } from "./snapshot/active";
-import { runCellSegments, type CellRunnerHost } from "./shell/cell-runner";
-import { ExecutionQueue } from "./shell/execution-queue";
-import { exitKernel, guardProcessExit, reportStrayErrors } from "./shell/process-guards";
-import { replyTo } from "./shell/replies";
+import { CommManager } from "../comm/manager";
+import { registerEchoTarget } from "../comm/echo-target";
+import type { CommTarget } from "../comm/manager";
+import { CellExecutor } from "../execution/executor";
+import { OutputRouter } from "../execution/output";
+import { installTypeScriptForwarding } from "../execution/typescript-env";
+import { HistoryStore } from "../history/store";
+import { registerBuiltinMagics } from "../magics/builtin";
+import { CellError } from "../magics/outcome";
+import { MagicRegistry } from "../magics/registry";
+import type { MagicContext } from "../magics/types";
+import type { KernelDoor } from "../door";
+import { readConnectionFile } from "../protocol/connection";
+import { ConnectionInfo, Message, MimeBundle } from "../protocol/messages";
+import { KernelSockets } from "../protocol/sockets";
+import { toMimeBundle } from "../execution/mime";
+import { threadpoolMagic } from "../threadpool/magic";
+import { parallelMagic } from "../parallel/magic";
+import { buildSnapshotInBackground } from "../snapshot/launch";
+import { snapshotInfo } from "../snapshot/active";
+import { runCellSegments, type CellRunnerHost } from "./cell-runner";
+import { ExecutionQueue } from "./execution-queue";
+import { exitKernel, guardProcessExit, reportStrayErrors } from "./process-guards";
+import { replyTo } from "./replies";
 
 interface ExecuteContent {
   code?: unknown;
@@ -268,7 +268,7 @@ export class Kernel {
   /** What `require("threadlab")` returns in this kernel's cells: the module wired to its door (loaded on first use). */
   private threadlabModule(): unknown {
     if (!this.moduleForCells) {
-      const { createThreadlab } = require("./module/create") as typeof import("./module/create");
+      const { createThreadlab } = require("../module/create") as typeof import("../module/create");
       this.moduleForCells = createThreadlab(this.door());
     }
     return this.moduleForCells;
@@ -328,7 +328,7 @@ function registerLazySidebarTarget(comms: CommManager): void {
   let target: CommTarget | undefined;
   comms.registerTarget("threadlab", (comm, open) => {
     if (!target) {
-      const { registerSidebarTarget } = require("./sidebar") as typeof import("./sidebar");
+      const { registerSidebarTarget } = require("../sidebar") as typeof import("../sidebar");
       registerSidebarTarget({ registerTarget: (_name: string, t: CommTarget) => (target = t) });
     }
     return target!(comm, open);
@@ -336,6 +336,6 @@ function registerLazySidebarTarget(comms: CommManager): void {
 }
 
 export function packageRoot(): string {
-  return require("node:path").resolve(__dirname, "..", "..");
+  return require("node:path").resolve(__dirname, "..", "..", "..");
 }
 

@@ -3,6 +3,9 @@
  * this process. A controller declares what it is (`userApi`, `internalApi`, `prefix`), where its limit lives
  * (`scope`) and whether it can change at run time (`settable`), and implements get / set / info.
  *
+ * A folder of its own (with `maps.ts`, what detection reads) so that `native/` and `runtime/` depend on it
+ * without depending on threadpool/'s top level, which loads them.
+ *
  * @module
  */
 
@@ -90,4 +93,12 @@ export interface ControllerProvider {
 /** Error for a `set` on a pool that cannot change at run time. */
 export function readOnlyError(id: string, why: string): Error {
   return new Error(`The thread pool "${id}" cannot be changed while the process runs: ${why}`);
+}
+
+/** The `info()` fields every controller reports alike: what it declares, and its limit now (`get()`). */
+export function controllerInfoBase(c: ThreadpoolController): ControllerInfo {
+  return {
+    id: c.id, userApi: c.userApi, internalApi: c.internalApi, prefix: c.prefix, numThreads: c.get(), scope: c.scope,
+    settable: c.settable,
+  };
 }
