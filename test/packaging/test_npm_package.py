@@ -11,7 +11,7 @@ from packaging_artifacts import BIN, VERSION, env_with, kernel_argv1, run_artifa
 def test_npm_pack_ships_the_built_kernel_the_prebuilt_extension_and_the_license(npm_tarball):
     with tarfile.open(npm_tarball) as t:
         names = set(t.getnames())
-    for f in ["bin/threadlab.js", "dist/kernel/cli/main.js", "dist/kernel/kernel.js", "dist/kernel/pool/worker.js",
+    for f in ["bin/threadlab.js", "dist/kernel/cli/main.js", "dist/kernel/snapshot/launch.js", "dist/kernel/pool/worker.js",
               "dist/kernel/snapshot/build.js", "extension/labextension/package.json",
               "kernel/assets/logo-64x64.png", "LICENSE", "NOTICE", "README.md", "package.json"]:
         assert f"package/{f}" in names, f"{f} is missing from {npm_tarball.name}"

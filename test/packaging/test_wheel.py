@@ -15,7 +15,7 @@ def test_the_wheel_carries_the_extension_its_install_json_and_the_kernel(wheel):
     for f in ["jupyter/labextensions/threadlab/package.json", "jupyter/labextensions/threadlab/install.json",
               "jupyter/kernels/threadlab/kernel.json", "jupyter/kernels/threadlab/launch.sh",
               "threadlab/kernel/node_modules/threadlab/bin/threadlab.js",
-              "threadlab/kernel/node_modules/threadlab/dist/kernel/kernel.js",
+              "threadlab/kernel/node_modules/threadlab/dist/kernel/cli/main.js",
               "threadlab/kernel/node_modules/zeromq/package.json", "threadlab/kernel/node_modules/tslab/package.json"]:
         assert f"{data}/{f}" in names, f"{f} is missing from {wheel.name}"
     # Production dependencies only.
