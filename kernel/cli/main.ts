@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Command } from "commander";
 import { threadlabVersion } from "../kernel-info";
 import { install, uninstall } from "./install";
@@ -20,11 +21,14 @@ export function main(argv: string[]): void {
     .option("--no-snapshot", "do not build the startup snapshot now (a kernel builds it in the background)")
     .action((opts) => {
       const r = install(opts);
+      if (r.copiedTo) console.log(`npx runs threadlab from npm's cache, which npm may clear: copied it to ${r.copiedTo} for the kernelspec (\`npm install -g threadlab\` avoids the copy)`);
       console.log(`installed kernelspec ${opts.name} in ${r.kernelDir}`);
       if (r.labextension) console.log(`installed JupyterLab extension in ${r.labextension}`);
       if (opts.snapshot) {
         // Here rather than at the first kernel's start: a kernel's first result waits ~2 s less with it.
-        const { buildSnapshot, snapshotDisabled } = require("../snapshot/launch") as typeof import("../snapshot/launch");
+        // A snapshot is keyed by the package root: build it from the copy the kernelspec runs, if there is one.
+        const launch = r.copiedTo ? join(r.copiedTo, "dist", "kernel", "snapshot", "launch") : "../snapshot/launch";
+        const { buildSnapshot, snapshotDisabled } = require(launch) as typeof import("../snapshot/launch");
         if (!snapshotDisabled()) {
           const t0 = Date.now();
           const s = buildSnapshot();
@@ -45,7 +49,9 @@ export function main(argv: string[]): void {
     .action(async (opts) => {
       const threadpool = await import("../threadpool");
       const report = threadpool.doctor();
-      console.log(opts.json ? JSON.stringify(report, null, 2) : threadpool.formatDoctor(report));
+      const { checkKernelspecs, formatKernelspecs } = await import("./kernelspec-check");
+      const kernelspecs = checkKernelspecs();
+      console.log(opts.json ? JSON.stringify({ ...report, kernelspecs }, null, 2) : `${threadpool.formatDoctor(report)}\n\n${formatKernelspecs(kernelspecs)}`);
     });
 
   program

@@ -52,7 +52,11 @@ def test_postbuild_in_a_fresh_venv_installs_kernel_and_extension(tmp_path):
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(repo / "binder/requirements.txt")], check=True, timeout=900)
-    env = {**os.environ, "PATH": f"{env_dir / 'bin'}:{os.environ['PATH']}", "JUPYTER_PLATFORM_DIRS": "1"}
+    # npm's global prefix as Binder's image has one on PATH; the machine's warm npm cache instead of a fresh download.
+    npm_global = tmp_path / "npm-global"
+    npm_cache = subprocess.run(["npm", "config", "get", "cache"], capture_output=True, text=True, check=True).stdout.strip()
+    env = {**os.environ, "PATH": f"{env_dir / 'bin'}:{npm_global / 'bin'}:{os.environ['PATH']}", "JUPYTER_PLATFORM_DIRS": "1",
+           "npm_config_prefix": str(npm_global), "THREADLAB_NPM_CACHE": npm_cache}
     env.pop("JUPYTER_PATH", None)
     env.pop("JUPYTER_DATA_DIR", None)
     r = subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
@@ -60,6 +64,9 @@ def test_postbuild_in_a_fresh_venv_installs_kernel_and_extension(tmp_path):
     kernels = subprocess.run([str(env_dir / "bin" / "jupyter"), "kernelspec", "list", "--json"], env=env, capture_output=True, text=True, check=True).stdout
     spec = json.loads(kernels)["kernelspecs"]["threadlab"]
     assert spec["resource_dir"].startswith(str(env_dir))
-    assert spec["spec"]["argv"][1] == str(repo / "bin" / "threadlab.js")
+    # The kernel runs from the installed package, and the development tree is gone from the image.
+    assert spec["spec"]["metadata"]["threadlab"]["entry"] == str(npm_global / "lib" / "node_modules" / "threadlab" / "bin" / "threadlab.js")
+    assert not (repo / "node_modules").exists() and not (repo / "dist").exists()
+    assert not (npm_global / "lib" / "node_modules" / "threadlab" / "node_modules" / "piscina").exists()  # a dev dependency
     ext = subprocess.run([str(env_dir / "bin" / "jupyter"), "labextension", "list"], env=env, capture_output=True, text=True)
     assert "threadlab" in ext.stdout + ext.stderr
