@@ -128,6 +128,7 @@ export class Agent {
       cpus: threadpool.config().cpus.value,
       busy: this.inflight.size,
       itemsDone: this.itemsDone,
+      util: this.pool.status().workers.map((w) => Math.round(w.busy * 100)),
       models: this.models.list(),
       modelFetches: this.models.fetches,
       rssBytes: process.memoryUsage.rss(),
