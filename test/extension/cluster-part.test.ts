@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { summarizeCluster } from "../../extension/src/cluster-summary";
+import { summarizeCluster } from "../../extension/src/components/cluster-summary";
 import { UpdateStore } from "../../extension/src/update-store";
 import { defaultSources, type ClusterStatusLike } from "../../kernel/sidebar/sources";
 import { UNKNOWN_CLUSTER, UpdateBuilder, type ChunkCursor } from "../../kernel/sidebar/update";

@@ -1,6 +1,6 @@
 import * as React from "react";
 import type { ClusterState } from "../../../schema/sidebar-messages";
-import { summarizeCluster } from "../cluster-summary";
+import { summarizeCluster } from "./cluster-summary";
 
 /** One small bar per worker, as tall as its busy %; wraps instead of overflowing on a node with many workers. */
 function WorkerMeters(props: { util: number[] }): JSX.Element {

@@ -1,11 +1,11 @@
 /**
  * What the Cluster section shows, worked out from an update's `cluster` part: the headline and one line per
- * node. Plain data, so it is tested without a DOM; components/cluster.tsx only renders it.
+ * node. Plain data, so it is tested without a DOM; cluster.tsx only renders it.
  *
  * @module
  */
-import type { ClusterNode, ClusterState } from "../../schema/sidebar-messages";
-import { bytes, count, rate } from "./components/format";
+import type { ClusterNode, ClusterState } from "../../../schema/sidebar-messages";
+import { bytes, count, rate } from "./format";
 
 export interface ClusterNodeLine {
   key: string;
