@@ -10,8 +10,8 @@ import { decode, type AgentStatus } from "./wire";
 /** Heartbeats missed before an agent counts as gone. */
 const MISSED_BEATS = 3;
 /**
- * Items/s is measured over at least this long: an agent counts items when a whole batch ends, so a shorter
- * window would swing between 0 and a batch's worth.
+ * Items/s is measured over at least this long: counters move in chunks (or, from an agent that does not send
+ * `workerItems`, whole batches), so a shorter window would swing between 0 and a chunk's worth.
  */
 const RATE_WINDOW_MS = 2000;
 
@@ -35,7 +35,7 @@ export interface NodeStatus {
 }
 
 export class NodeRegistry {
-  private readonly nodes = new Map<string, { status: AgentStatus; seenAt: number; rate: number; base: { at: number; items: number } }>();
+  private readonly nodes = new Map<string, { status: AgentStatus; seenAt: number; rate: number; samples: { at: number; items: number }[] }>();
   private readonly sub: Subscription;
   private readonly listeners = new Set<() => void>();
 
@@ -55,13 +55,15 @@ export class NodeRegistry {
   private record(s: AgentStatus): void {
     const now = Date.now();
     const prev = this.nodes.get(s.id);
-    let rate = prev?.rate ?? 0;
-    let base = prev?.base ?? { at: now, items: s.itemsDone };
-    if (now - base.at >= RATE_WINDOW_MS) {
-      rate = Math.max(0, s.itemsDone - base.items) / ((now - base.at) / 1000);
-      base = { at: now, items: s.itemsDone };
-    }
-    this.nodes.set(s.id, { status: s, seenAt: now, rate, base });
+    const items = s.workerItems ?? s.itemsDone;
+    // Samples back to the newest one at least a window old: the rate follows every heartbeat, over ≥ 2 s.
+    let samples = prev?.samples ?? [];
+    if (samples.length && items < samples[samples.length - 1].items) samples = []; // a worker was replaced: its count restarted
+    samples.push({ at: now, items });
+    while (samples.length > 2 && (now - samples[1].at >= RATE_WINDOW_MS || samples.length > 64)) samples.shift();
+    const oldest = samples[0];
+    const rate = now - oldest.at >= RATE_WINDOW_MS / 2 ? (items - oldest.items) / ((now - oldest.at) / 1000) : (prev?.rate ?? 0);
+    this.nodes.set(s.id, { status: s, seenAt: now, rate, samples });
     for (const l of this.listeners) l();
   }
 

@@ -81,6 +81,11 @@ export interface AgentStatus {
    * the sidebar's Cluster section do not send it.
    */
   util?: number[];
+  /**
+   * Items its workers finished, counted per chunk (so it moves during a batch, unlike `itemsDone`); drops when
+   * a worker is replaced. Optional like `util`.
+   */
+  workerItems?: number;
   models: { digest: string; bytes: number; name: string }[];
   /** Object Store fetches since start (one per model, unless evicted). */
   modelFetches: number;
