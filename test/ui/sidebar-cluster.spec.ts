@@ -9,7 +9,6 @@ const IMAGES = path.resolve(__dirname, "..", "..", "docs", "images");
 const panel = (page: IJupyterLabPageFixture) => page.locator("#threadlab-sidebar");
 
 // The compiled module: it finds bin/threadlab.js relative to dist/.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { LocalCluster } = require(path.resolve(__dirname, "..", "..", "dist", "kernel", "cluster", "local.js")) as typeof import("../../kernel/cluster/local");
 
 async function run(page: IJupyterLabPageFixture, source: string, wait = true): Promise<string> {
