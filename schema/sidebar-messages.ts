@@ -23,6 +23,7 @@ import { CONFIG_SOURCES, WORKER_STATES } from "./vocabulary";
 //    updates leave out unchanged slow parts.
 // 3: the kernel's state message is "update" (was "snapshot"); maps carry how they ended (`end`), and `over`
 //    the backend threads per worker it counted (`backend`); set_workers' `n` has no bound of its own.
+//    (Still 3:) an optional `cluster` part; an older panel ignores it, an older kernel never sends it.
 export const PROTOCOL_VERSION = 3 as const;
 export const COMM_TARGET = "threadlab";
 
@@ -220,6 +221,39 @@ export const PoolStateSchema = z.object({
 });
 export type PoolState = z.infer<typeof PoolStateSchema>;
 
+/**
+ * One agent of the connected cluster, from its heartbeats (kernel/cluster/nodes.ts).
+ */
+export const ClusterNodeSchema = z.object({
+  name: z.string(),
+  host: z.string(),
+  workers: z.number(),
+  cpus: z.number(),
+  /** Batches it is running now. */
+  batches: z.number(),
+  /** Busy % of each of its workers since its previous heartbeat; empty when the agent does not report it. */
+  util: z.array(z.number()),
+  /** Items it finished since it started, and per second over the last ~2 s. */
+  items: z.number(),
+  rate: z.number(),
+  /** Models in its cache. */
+  models: z.array(z.object({ name: z.string(), bytes: z.number() })),
+  rss: z.number(),
+});
+export type ClusterNode = z.infer<typeof ClusterNodeSchema>;
+
+/** The cluster this kernel is connected to (`%parallel cluster connect`, a `--cluster` map). */
+export const ClusterStateSchema = z.object({
+  /** The server, without credentials. */
+  url: z.string(),
+  /** False while the connection is being re-established. */
+  connected: z.boolean(),
+  /** This kernel's maps running on it. */
+  maps: z.number(),
+  nodes: z.array(ClusterNodeSchema),
+});
+export type ClusterState = z.infer<typeof ClusterStateSchema>;
+
 export const UpdateSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   type: z.literal("update"),
@@ -254,6 +288,11 @@ export const UpdateSchema = z.object({
   rss: z.number(),
   /** What the sidebar itself set (so the panel can show and reset it). */
   sidebar: z.object({ workers: z.number().nullable(), limits: z.record(z.string(), z.number()) }),
+  /**
+   * The connected cluster; absent when none is. In an update as sent it is left out while unchanged (like the
+   * slow parts), and null once a cluster the panel was sent is no longer connected.
+   */
+  cluster: ClusterStateSchema.nullable().optional(),
 });
 /** The kernel's whole state, as the panel holds it. */
 export type Update = z.infer<typeof UpdateSchema>;
@@ -267,11 +306,19 @@ export const UpdateMessageSchema = UpdateSchema.partial({ cpus: true, config: tr
 export type UpdateMessage = z.infer<typeof UpdateMessageSchema>;
 export const SLOW_UPDATE_FIELDS = ["cpus", "config", "pools", "over"] as const;
 
-/** Fills the parts an update left out from the previous full one; null if there is none to fill from. */
+/**
+ * Fills the parts an update left out from the previous full one; null if there is none to fill from. The
+ * result has a `cluster` only while one is connected.
+ */
 export function completeUpdate(m: UpdateMessage, previous: Update | null): Update | null {
-  if (SLOW_UPDATE_FIELDS.every((f) => m[f] !== undefined)) return m as Update;
-  if (!previous) return null;
-  return { ...m, cpus: m.cpus ?? previous.cpus, config: m.config ?? previous.config, pools: m.pools ?? previous.pools, over: m.over ?? previous.over };
+  const cluster = m.cluster !== undefined ? m.cluster : previous?.cluster;
+  let full: Update;
+  if (SLOW_UPDATE_FIELDS.every((f) => m[f] !== undefined)) full = { ...(m as Update) };
+  else if (!previous) return null;
+  else full = { ...m, cpus: m.cpus ?? previous.cpus, config: m.config ?? previous.config, pools: m.pools ?? previous.pools, over: m.over ?? previous.over };
+  if (cluster) full.cluster = cluster;
+  else delete full.cluster;
+  return full;
 }
 
 export const AckSchema = z.object({

@@ -118,6 +118,7 @@ export class Agent {
   }
 
   status(): AgentStatus {
+    const workers = this.pool.status().workers;
     return {
       v: WIRE_VERSION,
       id: this.id,
@@ -128,6 +129,8 @@ export class Agent {
       cpus: threadpool.config().cpus.value,
       busy: this.inflight.size,
       itemsDone: this.itemsDone,
+      util: workers.map((w) => Math.round(w.busy * 100)),
+      workerItems: workers.reduce((n, w) => n + w.items, 0),
       models: this.models.list(),
       modelFetches: this.models.fetches,
       rssBytes: process.memoryUsage.rss(),

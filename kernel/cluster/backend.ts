@@ -99,8 +99,13 @@ export class ClusterBackend implements MapBackend {
 
   /** For `%parallel cluster status` and the sidebar: every agent with its workers, models and load. */
   async status(refresh = true): Promise<ClusterStatus> {
-    const nodes = refresh && !this.closed ? await this.nodes.refresh() : this.nodes.list();
-    return { url: this.target.display, connected: !this.closed && this.disconnectedAt === null, nodes, maps: this.running.size };
+    if (refresh && !this.closed) await this.nodes.refresh();
+    return this.currentStatus();
+  }
+
+  /** The status from the heartbeats heard so far, without asking the agents (the sidebar reads it at 4 Hz). */
+  currentStatus(): ClusterStatus {
+    return { url: this.target.display, connected: !this.closed && this.disconnectedAt === null, nodes: this.nodes.list(), maps: this.running.size };
   }
 
   /** Cancels this kernel's running maps and closes the connection. */

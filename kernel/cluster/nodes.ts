@@ -9,6 +9,11 @@ import { decode, type AgentStatus } from "./wire";
 
 /** Heartbeats missed before an agent counts as gone. */
 const MISSED_BEATS = 3;
+/**
+ * Items/s is measured over at least this long: counters move in chunks (or, from an agent that does not send
+ * `workerItems`, whole batches), so a shorter window would swing between 0 and a chunk's worth.
+ */
+const RATE_WINDOW_MS = 2000;
 
 export interface NodeStatus {
   id: string;
@@ -18,6 +23,10 @@ export interface NodeStatus {
   cpus: number;
   busy: number;
   itemsDone: number;
+  /** Items finished per second over the last ~2 s of heartbeats. */
+  itemsPerSec: number;
+  /** Busy % of each worker since the agent's previous status; empty when the agent does not report it. */
+  util: number[];
   models: { digest: string; bytes: number; name: string }[];
   modelFetches: number;
   rssBytes: number;
@@ -26,7 +35,7 @@ export interface NodeStatus {
 }
 
 export class NodeRegistry {
-  private readonly nodes = new Map<string, { status: AgentStatus; seenAt: number }>();
+  private readonly nodes = new Map<string, { status: AgentStatus; seenAt: number; rate: number; samples: { at: number; items: number }[] }>();
   private readonly sub: Subscription;
   private readonly listeners = new Set<() => void>();
 
@@ -44,7 +53,17 @@ export class NodeRegistry {
   }
 
   private record(s: AgentStatus): void {
-    this.nodes.set(s.id, { status: s, seenAt: Date.now() });
+    const now = Date.now();
+    const prev = this.nodes.get(s.id);
+    const items = s.workerItems ?? s.itemsDone;
+    // Samples back to the newest one at least a window old: the rate follows every heartbeat, over ≥ 2 s.
+    let samples = prev?.samples ?? [];
+    if (samples.length && items < samples[samples.length - 1].items) samples = []; // a worker was replaced: its count restarted
+    samples.push({ at: now, items });
+    while (samples.length > 2 && (now - samples[1].at >= RATE_WINDOW_MS || samples.length > 64)) samples.shift();
+    const oldest = samples[0];
+    const rate = now - oldest.at >= RATE_WINDOW_MS / 2 ? (items - oldest.items) / ((now - oldest.at) / 1000) : (prev?.rate ?? 0);
+    this.nodes.set(s.id, { status: s, seenAt: now, rate, samples });
     for (const l of this.listeners) l();
   }
 
@@ -58,8 +77,9 @@ export class NodeRegistry {
     this.prune();
     const now = Date.now();
     return [...this.nodes.values()]
-      .map(({ status: s, seenAt }) => ({
+      .map(({ status: s, seenAt, rate }) => ({
         id: s.id, name: s.name, host: s.host, workers: s.workers, cpus: s.cpus, busy: s.busy, itemsDone: s.itemsDone,
+        itemsPerSec: rate, util: Array.isArray(s.util) ? s.util : [],
         models: s.models, modelFetches: s.modelFetches, rssBytes: s.rssBytes, lastSeenMs: now - seenAt,
       }))
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));

@@ -8,7 +8,7 @@ import { ClusterBackend, type ClusterStatus } from "./backend";
 import { parseClusterUrl } from "./connection";
 import type { MapBackend, MapSubmission } from "./map-backend";
 
-let current: { url: string; backend: Promise<ClusterBackend> } | undefined;
+let current: { url: string; backend: Promise<ClusterBackend>; open?: ClusterBackend } | undefined;
 
 /** The URL a map's `cluster` option means: a URL, or `true` / "" for the connected cluster or THREADLAB_CLUSTER. */
 export function resolveClusterUrl(option: string | true): string {
@@ -28,7 +28,9 @@ export function connectClusterSession(url: string): Promise<ClusterBackend> {
   if (current?.url === url) return current.backend;
   const previous = current;
   const backend = ClusterBackend.connect(url);
-  current = { url, backend };
+  const entry: NonNullable<typeof current> = { url, backend };
+  current = entry;
+  void backend.then((b) => (entry.open = b), () => {});
   // A failed connection is forgotten, so the next attempt tries again.
   backend.catch(() => {
     if (current?.backend === backend) current = undefined;
@@ -55,6 +57,14 @@ export async function clusterStatus(refresh = true): Promise<ClusterStatus | nul
   if (!current) return null;
   // A connection that failed is forgotten (connectClusterSession), so its error is reported once, here.
   return (await current.backend).status(refresh);
+}
+
+/**
+ * The connected cluster's status from its agents' heartbeats, without connecting or asking them: null while no
+ * connection is open. The sidebar reads this on every update.
+ */
+export function openClusterStatus(): ClusterStatus | null {
+  return current?.open?.currentStatus() ?? null;
 }
 
 /**

@@ -76,6 +76,16 @@ export interface AgentStatus {
   busy: number;
   /** Items finished since the agent started. */
   itemsDone: number;
+  /**
+   * Busy % of each of its workers since its previous status (the pool's own counters). Optional: agents before
+   * the sidebar's Cluster section do not send it.
+   */
+  util?: number[];
+  /**
+   * Items its workers finished, counted per chunk (so it moves during a batch, unlike `itemsDone`); drops when
+   * a worker is replaced. Optional like `util`.
+   */
+  workerItems?: number;
   models: { digest: string; bytes: number; name: string }[];
   /** Object Store fetches since start (one per model, unless evicted). */
   modelFetches: number;

@@ -11,7 +11,7 @@
 import { errorReply, PROTOCOL_VERSION, RATE, validatePanelMessage, type Ack, type ErrorReply, type KernelMessage, type PanelMessage } from "../../schema/sidebar-messages";
 import type { Comm } from "../comm/manager";
 import { ControlError, type SidebarControls } from "./controls";
-import type { ChunkCursor, UpdateBuilder } from "./update";
+import { UNKNOWN_CLUSTER, type ChunkCursor, type UpdateBuilder } from "./update";
 
 export class SidebarSession {
   private subscribed = false;
@@ -56,6 +56,7 @@ export class SidebarSession {
         this.subscribed = true;
         // A (re)subscribing panel may have lost what it held: its next update is whole.
         this.chunks.slow = undefined;
+        if (this.chunks.cluster !== undefined) this.chunks.cluster = UNKNOWN_CLUSTER;
         if (m.visible !== undefined) this.visible = m.visible;
         this.schedule(true);
         const detail = asked !== this.rateHz ? `rate clamped to ${this.rateHz} Hz` : undefined;

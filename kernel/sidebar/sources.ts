@@ -77,6 +77,17 @@ export interface PoolSizeSource {
   current(): number | undefined;
 }
 
+/** The connected cluster's status, as far as the sidebar reads it (kernel/cluster/backend.ts `ClusterStatus`). */
+export interface ClusterStatusLike {
+  url: string;
+  connected: boolean;
+  maps: number;
+  nodes: {
+    name: string; host: string; workers: number; cpus: number; busy: number; itemsDone: number; itemsPerSec: number;
+    util: number[]; models: { name: string; bytes: number }[]; rssBytes: number;
+  }[];
+}
+
 export interface SidebarSources {
   threadpool: ThreadpoolSource;
   /** The kernel's worker pool, if one exists now. */
@@ -84,6 +95,8 @@ export interface SidebarSources {
   poolSize: PoolSizeSource;
   /** Largest pool size the pool accepts (its owner is POOL_TUNING.maxWorkers; `hello` reports it). */
   maxWorkers: number;
+  /** The connected cluster from its heartbeats, null when none is open; without it the update has no cluster. */
+  cluster?: () => ClusterStatusLike | null;
 }
 
 function isSidebarPool(x: unknown): x is SidebarPool {
@@ -116,5 +129,10 @@ export function defaultSources(overrides: Partial<Pick<SidebarSources, "threadpo
     clear: () => np().clearPoolSize("sidebar"),
     current: () => np().poolSizeSetting("sidebar"),
   };
-  return { threadpool, pool: registered, poolSize, maxWorkers: POOL_TUNING.maxWorkers };
+  // The cluster code (and the NATS client) is loaded only by a cluster map or `%parallel cluster`; until then no
+  // connection can be open, and the sidebar must not be the one to load it.
+  const clusterModule = require.resolve("../cluster/session");
+  const cluster = () =>
+    require.cache[clusterModule] ? (require(clusterModule) as typeof import("../cluster/session")).openClusterStatus() : null;
+  return { threadpool, pool: registered, poolSize, maxWorkers: POOL_TUNING.maxWorkers, cluster };
 }

@@ -13,13 +13,13 @@
 import { basename } from "node:path";
 import {
   MAX_CHUNK_TUPLES, PROTOCOL_VERSION, SLOW_UPDATE_FIELDS,
-  type ChunkTuple, type MapProgress, type PoolEntry, type PoolState, type Update, type UpdateMessage, type WorkerTuple,
+  type ChunkTuple, type ClusterState, type MapProgress, type PoolEntry, type PoolState, type Update, type UpdateMessage, type WorkerTuple,
 } from "../../schema/sidebar-messages";
 import { WORKER_STATES, type ConfigSource } from "../../schema/vocabulary";
 import type { ControllerInfo, LimitEntry, ParallelConfig } from "../threadpool";
 import { checkOversubscription, type OversubscriptionCheck } from "../threadpool/oversubscription";
 import { encodeChunks } from "./chunks";
-import type { ChunkLogLike, PoolStatusLike, SidebarSources } from "./sources";
+import type { ChunkLogLike, ClusterStatusLike, PoolStatusLike, SidebarSources } from "./sources";
 
 // Measured: the thread-pool part costs ≈ 3 ms (more with many threads mapped); at 1 Hz that alone was a third
 // of the 1 %-of-a-core budget. Limit changes still show at once (invalidate on change).
@@ -36,7 +36,15 @@ export interface ChunkCursor {
   seq: number;
   log?: ChunkLogLike;
   slow?: object;
+  /**
+   * The cluster part this panel holds, as JSON ("" for none); undefined before its first update, and
+   * `UNKNOWN_CLUSTER` after it subscribes again (it may hold one that has gone since).
+   */
+  cluster?: string;
 }
+
+/** A cursor's `cluster` when the panel's cluster part is not known: the next update says it, or null. */
+export const UNKNOWN_CLUSTER = "?";
 
 /** What the sidebar set, for the update's `sidebar` field. */
 export interface SidebarSettings {
@@ -52,6 +60,7 @@ export class UpdateBuilder {
   private lastLog: ChunkLogLike | undefined;
   private slowAt = 0;
   private last: Omit<Update, "seq"> | undefined;
+  private clusterKey = "";
   private readonly off: (() => void) | undefined;
 
   constructor(private readonly sources: SidebarSources, private readonly sidebarSettings: () => SidebarSettings,
@@ -97,14 +106,33 @@ export class UpdateBuilder {
         v: PROTOCOL_VERSION, type: "update", t: Math.round(now), ...this.slow, pool: poolState,
         rss: rss ?? process.memoryUsage.rss(), sidebar: this.sidebarSettings(),
       };
+      const cluster = this.readCluster();
+      if (cluster) this.last.cluster = cluster;
+      this.clusterKey = cluster ? JSON.stringify(cluster) : "";
     }
     const update: UpdateMessage = { ...this.last, seq };
     if (cursor) {
       if (update.pool) update.pool = { ...update.pool, c: this.chunksFor(cursor, update.t) };
       if (cursor.slow === this.slow) for (const f of SLOW_UPDATE_FIELDS) delete update[f];
       cursor.slow = this.slow;
+      // Like the slow parts: sent when it changed for this panel (heartbeats change it about once a second while
+      // agents work); null tells a panel that held one that the cluster is gone.
+      if (cursor.cluster === this.clusterKey) delete update.cluster;
+      else if (!this.clusterKey && cursor.cluster !== undefined) update.cluster = null;
+      cursor.cluster = this.clusterKey;
     }
     return update;
+  }
+
+  private readCluster(): ClusterState | null {
+    let s: ClusterStatusLike | null | undefined;
+    try {
+      s = this.sources.cluster?.();
+    } catch {
+      // A cluster connection being torn down must not stop the panel's updates; it shows as not connected.
+      s = null;
+    }
+    return s ? toClusterState(s) : null;
   }
 
   private chunksFor(cursor: ChunkCursor, t: number): ChunkTuple[] {
@@ -195,5 +223,17 @@ function toPoolState(s: PoolStatusLike, ended: MapProgress | undefined, now: num
     c: [],
     maps: [...s.maps, ...(ended ? [ended] : [])].map((m) => ({ ...m, name: clip(m.name, 40), rate: Math.round(m.rate) })),
     models: { n: s.models.length, bytes: s.models.reduce((n, m) => n + m.bytes, 0) },
+  };
+}
+
+function toClusterState(s: ClusterStatusLike): ClusterState {
+  return {
+    url: clip(s.url, 80), connected: s.connected, maps: s.maps,
+    nodes: s.nodes.map((n) => ({
+      name: clip(n.name, 40), host: clip(n.host, 40), workers: n.workers, cpus: n.cpus, batches: n.busy,
+      util: n.util.map((u) => Math.round(Math.min(100, Math.max(0, u)))), items: n.itemsDone,
+      rate: Math.round(n.itemsPerSec * 10) / 10, models: n.models.map((m) => ({ name: clip(m.name, 40), bytes: m.bytes })),
+      rss: n.rssBytes,
+    })),
   };
 }

@@ -1,5 +1,6 @@
 import * as React from "react";
 import type { SidebarModel } from "../model";
+import { ClusterSection } from "./cluster";
 import { Controls } from "./controls";
 import { Timeline, Utilization } from "./live";
 import { MachineSection, PoolsTree } from "./pools-tree";
@@ -39,6 +40,7 @@ export function SidebarView(props: { model: SidebarModel }): JSX.Element {
           <PoolsTree update={update} />
           <Utilization update={update} history={model.history} />
           <Timeline history={model.history} />
+          {update.cluster ? <ClusterSection cluster={update.cluster} /> : null}
           <Controls update={update} connected={connected} canResize={hello.capabilities.setWorkers}
             maxWorkers={hello.capabilities.maxWorkers}
             actions={{
