@@ -6,7 +6,18 @@ import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "lib/", ".venv/", "extension/labextension/", "extension/lib/", "bench/results/", "test-results/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "lib/",
+      ".venv/",
+      "extension/labextension/",
+      "extension/lib/",
+      "bench/results/",
+      "test-results/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,7 +31,10 @@ export default tseslint.config(
       // Shipping and sharing take any user function or class and read its source and prototype; `Function`
       // is the honest type there.
       "@typescript-eslint/no-unsafe-function-type": "off",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
     },
   },
   {

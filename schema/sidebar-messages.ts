@@ -39,7 +39,7 @@ export const LIMITS = { maxThreads: 4096, idLength: 64, selectorLength: 256 } as
 
 /** What each field accepts, in words: error replies quote it so the sender knows what to send instead. */
 export const ACCEPTED: Readonly<Record<string, string>> = {
-  data: "a JSON object such as {\"v\": 1, \"type\": \"subscribe\"}",
+  data: 'a JSON object such as {"v": 1, "type": "subscribe"}',
   v: `the protocol version ${PROTOCOL_VERSION}`,
   type: "one of subscribe, unsubscribe, set_workers, set_limit, reset",
   id: `a string of at most ${LIMITS.idLength} characters (echoed in the reply)`,
@@ -52,33 +52,46 @@ export const ACCEPTED: Readonly<Record<string, string>> = {
 };
 
 const requestId = z.string().max(LIMITS.idLength);
-const selector = z.string().min(1).max(LIMITS.selectorLength).regex(/^[A-Za-z0-9_:./@-]+$/);
+const selector = z
+  .string()
+  .min(1)
+  .max(LIMITS.selectorLength)
+  .regex(/^[A-Za-z0-9_:./@-]+$/);
 const common = { v: z.literal(PROTOCOL_VERSION), id: requestId.optional() };
 
-export const SubscribeSchema = z.object({
-  ...common,
-  type: z.literal("subscribe"),
-  rate: z.number().finite().gt(0).max(RATE.acceptedMaxHz).optional(),
-  visible: z.boolean().optional(),
-}).strict();
+export const SubscribeSchema = z
+  .object({
+    ...common,
+    type: z.literal("subscribe"),
+    rate: z.number().finite().gt(0).max(RATE.acceptedMaxHz).optional(),
+    visible: z.boolean().optional(),
+  })
+  .strict();
 
 export const UnsubscribeSchema = z.object({ ...common, type: z.literal("unsubscribe") }).strict();
 
-export const SetWorkersSchema = z.object({
-  ...common,
-  type: z.literal("set_workers"),
-  n: z.number().int().min(1),
-}).strict();
+export const SetWorkersSchema = z
+  .object({
+    ...common,
+    type: z.literal("set_workers"),
+    n: z.number().int().min(1),
+  })
+  .strict();
 
-const threads = z.number().int().refine((n) => n === -1 || (n >= 1 && n <= LIMITS.maxThreads));
+const threads = z
+  .number()
+  .int()
+  .refine((n) => n === -1 || (n >= 1 && n <= LIMITS.maxThreads));
 
-export const SetLimitSchema = z.object({
-  ...common,
-  type: z.literal("set_limit"),
-  api: selector.optional(),
-  controller: selector.optional(),
-  value: threads,
-}).strict();
+export const SetLimitSchema = z
+  .object({
+    ...common,
+    type: z.literal("set_limit"),
+    api: selector.optional(),
+    controller: selector.optional(),
+    value: threads,
+  })
+  .strict();
 
 export const ResetSchema = z.object({ ...common, type: z.literal("reset") }).strict();
 
@@ -153,7 +166,15 @@ export type PoolEntry = z.infer<typeof PoolEntrySchema>;
  * One worker as a tuple, to keep a 16-worker update well under 2 KB:
  * [slot, state, busy %, items, chunks, map id, ms the running chunk has run (0 when idle)].
  */
-export const WorkerTupleSchema = z.tuple([z.number(), z.enum(WORKER_STATES), z.number(), z.number(), z.number(), z.number(), z.number()]);
+export const WorkerTupleSchema = z.tuple([
+  z.number(),
+  z.enum(WORKER_STATES),
+  z.number(),
+  z.number(),
+  z.number(),
+  z.number(),
+  z.number(),
+]);
 export type WorkerTuple = z.infer<typeof WorkerTupleSchema>;
 
 /**
@@ -180,7 +201,16 @@ export interface ChunkRecord {
  * update can carry; then neighbours on the same worker and map are merged, closest first, and `chunks`
  * says how many a bar holds.
  */
-export const ChunkTupleSchema = z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.union([z.literal(0), z.literal(1)])]);
+export const ChunkTupleSchema = z.tuple([
+  z.number(),
+  z.number(),
+  z.number(),
+  z.number(),
+  z.number(),
+  z.number(),
+  z.number(),
+  z.union([z.literal(0), z.literal(1)]),
+]);
 export type ChunkTuple = z.infer<typeof ChunkTupleSchema>;
 /** Most chunk tuples in one update (about 24 bytes each; keeps a 16-worker update under 2 KB). */
 export const MAX_CHUNK_TUPLES = 16;
@@ -188,7 +218,16 @@ export const MAX_CHUNK_TUPLES = 16;
 /** A chunk record as a tuple relative to the update time `t`. */
 export function encodeChunk(r: ChunkRecord, t: number): ChunkTuple {
   // `t - t0` may be negative: a shared update's `t` can be a few ms older than a chunk that just ended.
-  return [r.slot, r.map, Math.round(t - r.t0), Math.max(0, Math.round(r.t1 - r.t0)), r.items, r.chunks, r.failed, r.crashed ? 1 : 0];
+  return [
+    r.slot,
+    r.map,
+    Math.round(t - r.t0),
+    Math.max(0, Math.round(r.t1 - r.t0)),
+    r.items,
+    r.chunks,
+    r.failed,
+    r.crashed ? 1 : 0,
+  ];
 }
 
 /** The chunk record a tuple of the update at time `t` stands for. */
@@ -202,7 +241,12 @@ export const MAP_ENDS = ["done", "cancelled", "failed"] as const;
 export type MapEnd = (typeof MAP_ENDS)[number];
 
 export const MapProgressSchema = z.object({
-  id: z.number(), name: z.string(), done: z.number(), total: z.number().nullable(), failed: z.number(), rate: z.number(),
+  id: z.number(),
+  name: z.string(),
+  done: z.number(),
+  total: z.number().nullable(),
+  failed: z.number(),
+  rate: z.number(),
   /** Present once the map has ended: its figures are final. Only the last map to end is sent. */
   end: z.enum(MAP_ENDS).optional(),
 });
@@ -315,7 +359,14 @@ export function completeUpdate(m: UpdateMessage, previous: Update | null): Updat
   let full: Update;
   if (SLOW_UPDATE_FIELDS.every((f) => m[f] !== undefined)) full = { ...(m as Update) };
   else if (!previous) return null;
-  else full = { ...m, cpus: m.cpus ?? previous.cpus, config: m.config ?? previous.config, pools: m.pools ?? previous.pools, over: m.over ?? previous.over };
+  else
+    full = {
+      ...m,
+      cpus: m.cpus ?? previous.cpus,
+      config: m.config ?? previous.config,
+      pools: m.pools ?? previous.pools,
+      over: m.over ?? previous.over,
+    };
   if (cluster) full.cluster = cluster;
   else delete full.cluster;
   return full;
@@ -347,7 +398,12 @@ export const ErrorSchema = z.object({
 });
 export type ErrorReply = z.infer<typeof ErrorSchema>;
 
-export const KernelMessageSchema = z.discriminatedUnion("type", [HelloSchema, UpdateMessageSchema, AckSchema, ErrorSchema]);
+export const KernelMessageSchema = z.discriminatedUnion("type", [
+  HelloSchema,
+  UpdateMessageSchema,
+  AckSchema,
+  ErrorSchema,
+]);
 export type KernelMessage = z.infer<typeof KernelMessageSchema>;
 
 // ---- validation ----------------------------------------------------------------------------------------
@@ -369,9 +425,18 @@ export function describeValue(x: unknown): string {
 }
 
 /** An `error` reply; `field` picks the accepted text. */
-export function errorReply(field: string, message: string, context: { id?: string | null; request?: string | null; accepted?: string } = {}): ErrorReply {
+export function errorReply(
+  field: string,
+  message: string,
+  context: { id?: string | null; request?: string | null; accepted?: string } = {},
+): ErrorReply {
   return {
-    v: PROTOCOL_VERSION, type: "error", id: context.id ?? null, request: context.request ?? null, field, message,
+    v: PROTOCOL_VERSION,
+    type: "error",
+    id: context.id ?? null,
+    request: context.request ?? null,
+    field,
+    message,
     accepted: context.accepted ?? ACCEPTED[field] ?? "see schema/sidebar-messages.ts",
   };
 }
@@ -386,11 +451,21 @@ export function validatePanelMessage(data: unknown): Validated<PanelMessage> {
     return { ok: false, error: errorReply("data", `The message must be a JSON object; got ${describeValue(data)}.`) };
   }
   const id = typeof data.id === "string" && data.id.length <= LIMITS.idLength ? data.id : null;
-  const type = typeof data.type === "string" && (PANEL_MESSAGE_TYPES as string[]).includes(data.type) ? (data.type as PanelMessageType) : null;
+  const type =
+    typeof data.type === "string" && (PANEL_MESSAGE_TYPES as string[]).includes(data.type)
+      ? (data.type as PanelMessageType)
+      : null;
   const ctx = { id, request: type };
   if (data.v !== PROTOCOL_VERSION) {
     const what = data.v === undefined ? "it is missing" : `got ${describeValue(data.v)}`;
-    return { ok: false, error: errorReply("v", `Field "v" must be the protocol version ${PROTOCOL_VERSION}; ${what}. Reload the page after updating threadlab so panel and kernel match.`, ctx) };
+    return {
+      ok: false,
+      error: errorReply(
+        "v",
+        `Field "v" must be the protocol version ${PROTOCOL_VERSION}; ${what}. Reload the page after updating threadlab so panel and kernel match.`,
+        ctx,
+      ),
+    };
   }
   if (!type) {
     const what = data.type === undefined ? "it is missing" : `got ${describeValue(data.type)}`;
@@ -401,9 +476,14 @@ export function validatePanelMessage(data: unknown): Validated<PanelMessage> {
     const m = parsed.data as PanelMessage;
     if (m.type === "set_limit" && (m.api === undefined) === (m.controller === undefined)) {
       const both = m.api !== undefined;
-      return { ok: false, error: errorReply(both ? "controller" : "api",
-        `set_limit needs exactly one of "api" or "controller"; ${both ? "both were given" : "neither was given"}.`,
-        { ...ctx, accepted: `${ACCEPTED.api}; or "controller": ${ACCEPTED.controller}` }) };
+      return {
+        ok: false,
+        error: errorReply(
+          both ? "controller" : "api",
+          `set_limit needs exactly one of "api" or "controller"; ${both ? "both were given" : "neither was given"}.`,
+          { ...ctx, accepted: `${ACCEPTED.api}; or "controller": ${ACCEPTED.controller}` },
+        ),
+      };
     }
     return { ok: true, message: m };
   }
@@ -411,7 +491,13 @@ export function validatePanelMessage(data: unknown): Validated<PanelMessage> {
   if (issue.code === "unrecognized_keys") {
     const key = String(issue.keys[0]);
     const allowed = Object.keys(PANEL_SCHEMAS[type].shape).join(", ");
-    return { ok: false, error: errorReply(key, `${type} has no field ${JSON.stringify(key.slice(0, 32))}.`, { ...ctx, accepted: `only the fields ${allowed}` }) };
+    return {
+      ok: false,
+      error: errorReply(key, `${type} has no field ${JSON.stringify(key.slice(0, 32))}.`, {
+        ...ctx,
+        accepted: `only the fields ${allowed}`,
+      }),
+    };
   }
   const field = issue.path.length ? String(issue.path[0]) : "data";
   const value = data[field];
@@ -421,15 +507,29 @@ export function validatePanelMessage(data: unknown): Validated<PanelMessage> {
 
 /** Validates a message from the kernel (the panel's side). */
 export function validateKernelMessage(data: unknown): Validated<KernelMessage> {
-  if (!isPlainObject(data)) return { ok: false, error: errorReply("data", `Expected an object from the kernel; got ${describeValue(data)}.`) };
+  if (!isPlainObject(data))
+    return { ok: false, error: errorReply("data", `Expected an object from the kernel; got ${describeValue(data)}.`) };
   if (data.v !== PROTOCOL_VERSION) {
-    return { ok: false, error: errorReply("v", `The kernel speaks sidebar protocol ${describeValue(data.v)}, this panel speaks ${PROTOCOL_VERSION}. Install matching versions (threadlab install) and reload the page.`) };
+    return {
+      ok: false,
+      error: errorReply(
+        "v",
+        `The kernel speaks sidebar protocol ${describeValue(data.v)}, this panel speaks ${PROTOCOL_VERSION}. Install matching versions (threadlab install) and reload the page.`,
+      ),
+    };
   }
   const parsed = KernelMessageSchema.safeParse(data);
   if (parsed.success) return { ok: true, message: parsed.data };
   const issue = parsed.error.issues[0];
   const field = issue.path.join(".") || "data";
-  return { ok: false, error: errorReply(field, `Malformed ${describeValue(data.type)} message from the kernel at "${field}": ${issue.message}.`, { accepted: "see schema/sidebar-messages.ts" }) };
+  return {
+    ok: false,
+    error: errorReply(
+      field,
+      `Malformed ${describeValue(data.type)} message from the kernel at "${field}": ${issue.message}.`,
+      { accepted: "see schema/sidebar-messages.ts" },
+    ),
+  };
 }
 
 /** Builds a request with the version filled in (the panel's side). */

@@ -20,7 +20,11 @@ run(tsc, ["-p", join(root, "extension", "tsconfig.json")]);
 const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const extPkgPath = join(root, "extension", "package.json");
 const extPkg = JSON.parse(readFileSync(extPkgPath, "utf8"));
-if (extPkg.name !== rootPkg.name || extPkg.version !== rootPkg.version || extPkg.dependencies?.zod !== rootPkg.dependencies?.zod) {
+if (
+  extPkg.name !== rootPkg.name ||
+  extPkg.version !== rootPkg.version ||
+  extPkg.dependencies?.zod !== rootPkg.dependencies?.zod
+) {
   extPkg.name = rootPkg.name;
   extPkg.version = rootPkg.version;
   extPkg.dependencies = { ...extPkg.dependencies, zod: rootPkg.dependencies.zod };
@@ -37,5 +41,9 @@ if (!existsSync(core)) {
   process.exit(1);
 }
 // @jupyter/builder declares no bin; its CLI is lib/build-labextension.js.
-run(process.execPath, [join(root, "node_modules", "@jupyter", "builder", "lib", "build-labextension.js"),
-  "--core-package-file", core, join(root, "extension")]);
+run(process.execPath, [
+  join(root, "node_modules", "@jupyter", "builder", "lib", "build-labextension.js"),
+  "--core-package-file",
+  core,
+  join(root, "extension"),
+]);

@@ -22,10 +22,26 @@ const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: ["i
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, "kernel"), { recursive: true });
 run("npm", ["pack", "--pack-destination", out]);
-const tarball = join(out, readdirSync(out).find((f) => f.endsWith(".tgz")));
+const tarball = join(
+  out,
+  readdirSync(out).find((f) => f.endsWith(".tgz")),
+);
 // A package.json of its own, or npm would install into the nearest one above (the repository's).
 writeFileSync(join(out, "kernel", "package.json"), JSON.stringify({ private: true }) + "\n");
-run("npm", ["install", "--omit=dev", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock", tarball], join(out, "kernel"));
+run(
+  "npm",
+  [
+    "install",
+    "--omit=dev",
+    "--ignore-scripts",
+    "--prefer-offline",
+    "--no-audit",
+    "--no-fund",
+    "--no-package-lock",
+    tarball,
+  ],
+  join(out, "kernel"),
+);
 
 const require = createRequire(import.meta.url);
 const { LOGOS, writeKernelspec } = require(join(root, "dist", "kernel", "cli", "kernelspec.js"));
@@ -33,12 +49,17 @@ const { version } = require(join(root, "package.json"));
 const kernelspec = join(out, "kernelspec");
 mkdirSync(kernelspec);
 // <prefix>/share/jupyter/kernels/threadlab → <prefix>/share/threadlab/kernel/node_modules/threadlab
-writeKernelspec(kernelspec, {
-  version,
-  node: "",
-  entry: "../../../threadlab/kernel/node_modules/threadlab/bin/threadlab.js",
-  repair: "pip install --force-reinstall threadlab",
-}, "TypeScript (threadlab)", true);
+writeKernelspec(
+  kernelspec,
+  {
+    version,
+    node: "",
+    entry: "../../../threadlab/kernel/node_modules/threadlab/bin/threadlab.js",
+    repair: "pip install --force-reinstall threadlab",
+  },
+  "TypeScript (threadlab)",
+  true,
+);
 for (const logo of LOGOS) {
   cpSync(join(root, "kernel", "assets", logo), join(kernelspec, logo));
 }

@@ -22,17 +22,30 @@ for (const [file, deps] of Object.entries(res.obj())) {
   }
 }
 
-const index = new Map(), low = new Map(), stack = [], onStack = new Set(), groups = [];
+const index = new Map(),
+  low = new Map(),
+  stack = [],
+  onStack = new Set(),
+  groups = [];
 let next = 0;
 function connect(v) {
-  index.set(v, next); low.set(v, next++); stack.push(v); onStack.add(v);
+  index.set(v, next);
+  low.set(v, next++);
+  stack.push(v);
+  onStack.add(v);
   for (const w of edges.get(v)?.keys() ?? []) {
-    if (!index.has(w)) { connect(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-    else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    if (!index.has(w)) {
+      connect(w);
+      low.set(v, Math.min(low.get(v), low.get(w)));
+    } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
   }
   if (low.get(v) !== index.get(v)) return;
   const group = [];
-  for (let w; w !== v;) { w = stack.pop(); onStack.delete(w); group.push(w); }
+  for (let w; w !== v;) {
+    w = stack.pop();
+    onStack.delete(w);
+    group.push(w);
+  }
   if (group.length > 1) groups.push(group.sort());
 }
 for (const v of edges.keys()) if (!index.has(v)) connect(v);

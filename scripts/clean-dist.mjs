@@ -6,4 +6,5 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./venv.mjs";
 
-for (const dir of ["kernel", "schema", "test", "bench"]) rmSync(join(root, "dist", dir), { recursive: true, force: true });
+for (const dir of ["kernel", "schema", "test", "bench"])
+  rmSync(join(root, "dist", dir), { recursive: true, force: true });

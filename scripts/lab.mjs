@@ -11,7 +11,10 @@ ensureNodeModules();
 ensureVenv();
 console.log("[lab] building");
 execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
-execFileSync(process.execPath, [join(root, "bin/threadlab.js"), "install", "--sys-prefix", "--python", venvPython], { cwd: root, stdio: "inherit" });
+execFileSync(process.execPath, [join(root, "bin/threadlab.js"), "install", "--sys-prefix", "--python", venvPython], {
+  cwd: root,
+  stdio: "inherit",
+});
 
 const args = ["-m", "jupyterlab", "--notebook-dir", join(root, "tutorials"), ...process.argv.slice(2)];
 // Jupyter refuses to run as root unless told; containers and CI machines often are root.

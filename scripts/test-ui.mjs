@@ -49,8 +49,11 @@ export async function runUiTests(extraArgs = []) {
     PATH: `${join(root, ".venv", "bin")}:${process.env.PATH}`,
   };
   const cli = join(root, "node_modules", "@playwright", "test", "cli.js");
-  const r = spawnSync(process.execPath, [cli, "test", "-c", join(root, "test", "ui", "playwright.config.js"), ...extraArgs],
-    { cwd: root, env, stdio: "inherit" });
+  const r = spawnSync(
+    process.execPath,
+    [cli, "test", "-c", join(root, "test", "ui", "playwright.config.js"), ...extraArgs],
+    { cwd: root, env, stdio: "inherit" },
+  );
   const report = join(out, "results.json");
   if (!existsSync(report)) {
     console.log(`[ui] Playwright wrote no report (exit ${r.status}); see the output above`);

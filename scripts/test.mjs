@@ -50,11 +50,18 @@ function findFiles(dir, pred, out = []) {
 ensureNodeModules();
 ensureVenv();
 step("build (tsc)", "npm", ["run", "-s", "build"]);
-step("install kernel into .venv", process.execPath,
-  [join(root, "bin/threadlab.js"), "install", "--sys-prefix", "--python", venvPython]);
+step("install kernel into .venv", process.execPath, [
+  join(root, "bin/threadlab.js"),
+  "install",
+  "--sys-prefix",
+  "--python",
+  venvPython,
+]);
 
 const env = { ...process.env, PATH: `${join(venv, "bin")}:${process.env.PATH}`, JUPYTER_PLATFORM_DIRS: "1" };
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 
 // Source checks, each counted as one test: ESLint, Prettier and import cycles. Run with the whole suite (or
 // `--checks`), not when areas are picked.
@@ -84,8 +91,10 @@ if (!onlyPython) {
     .sort();
   console.log(`\n=== node tests (${files.length} files)`);
   // Tap output is streamed to the console and its summary lines read for the closing count.
-  const r = run(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files],
-    { env, stdio: ["ignore", "pipe", "inherit"] });
+  const r = run(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   process.stdout.write(r.stdout);
   passed += count(r.stdout, /^# pass (\d+)/m);
   failed += count(r.stdout, /^# fail (\d+)/m) + count(r.stdout, /^# cancelled (\d+)/m);
@@ -95,8 +104,10 @@ if (!onlyPython) {
 
 if (!noPython && areas.length === 0) {
   console.log("\n=== python-driven tests (pytest)");
-  const r = run(venvPython, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "test"],
-    { env, stdio: ["ignore", "pipe", "inherit"] });
+  const r = run(venvPython, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "test"], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   process.stdout.write(r.stdout);
   const line = r.stdout.trim().split("\n").pop() ?? "";
   passed += count(line, /(\d+) passed/);

@@ -24,8 +24,11 @@ export function ensureVenv({ quiet = false } = {}) {
     execFileSync(py, ["-m", "venv", venv], { stdio: "inherit" });
   }
   log(quiet, "installing Python requirements into .venv (JupyterLab, jupyter_kernel_test, nbclient, pytest)");
-  execFileSync(venvPython, ["-m", "pip", "install", "-q", "--disable-pip-version-check",
-    "-r", join(root, "test/requirements.txt")], { stdio: "inherit", cwd: join(root, "test") });
+  execFileSync(
+    venvPython,
+    ["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", join(root, "test/requirements.txt")],
+    { stdio: "inherit", cwd: join(root, "test") },
+  );
   writeFileSync(stamp, want);
   return venvPython;
 }

@@ -4,7 +4,10 @@ import { LocalCluster } from "../../kernel/cluster/local";
 
 export { fn, fmt, report } from "../parallel/common";
 
-export async function startCluster(agents: number, workers: number): Promise<{ cluster: LocalCluster; backend: ClusterBackend; stop(): Promise<void> }> {
+export async function startCluster(
+  agents: number,
+  workers: number,
+): Promise<{ cluster: LocalCluster; backend: ClusterBackend; stop(): Promise<void> }> {
   const cluster = await LocalCluster.start({ agents, workers });
   const backend = await ClusterBackend.connect(cluster.url);
   const end = Date.now() + 20_000;
@@ -23,5 +26,8 @@ export async function startCluster(agents: number, workers: number): Promise<{ c
 }
 
 export function loadAverage(): string {
-  return (require("node:os") as typeof import("node:os")).loadavg().map((x) => x.toFixed(1)).join(" ");
+  return (require("node:os") as typeof import("node:os"))
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ");
 }

@@ -18,7 +18,8 @@ async function main() {
   try {
     const local = (await pool.map(range(USERS), score, { model })) as Int32Array[];
     const remote = (await c.backend.run(range(USERS), score, { model })).results as Int32Array[];
-    for (let u = 0; u < USERS; u++) if (local[u].join() !== remote[u].join()) throw new Error(`user ${u}: cluster result differs`);
+    for (let u = 0; u < USERS; u++)
+      if (local[u].join() !== remote[u].join()) throw new Error(`user ${u}: cluster result differs`);
     const l: number[] = [];
     const r: number[] = [];
     for (let i = 0; i < REPS; i++) {
@@ -32,7 +33,9 @@ async function main() {
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const lt = (USERS * 1000) / med(l);
     const rt = (USERS * 1000) / med(r);
-    console.log(`load average ${loadAverage()}; ${USERS} users, median of ${REPS}: local ${fmt(med(l))} ms, cluster ${fmt(med(r))} ms`);
+    console.log(
+      `load average ${loadAverage()}; ${USERS} users, median of ${REPS}: local ${fmt(med(l))} ms, cluster ${fmt(med(r))} ms`,
+    );
     report("kNN top-10 throughput", "local 2-worker pool", lt, rt, "users/s", { ratio: 0.9, lowerIsBetter: false });
   } finally {
     await pool.close();

@@ -53,18 +53,28 @@ async function main() {
     const rssBefore = c.cluster.agents.map((a) => rssOf(a.process.pid!));
     t = performance.now();
     // Many one-item batches, so both agents take some and each needs the model.
-    const run = c.backend.run(Array.from({ length: 400 }, (_, i) => i), fn("(i, m) => { const t = Date.now(); while (Date.now() - t < 5) {} return m.data[i * 1024]; }"), { model, chunk: 1 });
+    const run = c.backend.run(
+      Array.from({ length: 400 }, (_, i) => i),
+      fn("(i, m) => { const t = Date.now(); while (Date.now() - t < 5) {} return m.data[i * 1024]; }"),
+      { model, chunk: 1 },
+    );
     let both = 0;
     while (!both) {
       const nodes = (await c.backend.status(false)).nodes;
-      if (nodes.length === 2 && nodes.every((n) => n.models.some((m) => m.digest === digest))) both = performance.now() - t;
+      if (nodes.length === 2 && nodes.every((n) => n.models.some((m) => m.digest === digest)))
+        both = performance.now() - t;
       else await new Promise((r) => setTimeout(r, 20));
     }
     await run;
     const grown = c.cluster.agents.map((a, i) => (rssOf(a.process.pid!) - rssBefore[i]) / 2 ** 20);
-    report(`time until both agents hold a ${MB} MB model`, "bare get, 2 clients at once", two, both, "ms", { ratio: 1.3, lowerIsBetter: true });
+    report(`time until both agents hold a ${MB} MB model`, "bare get, 2 clients at once", two, both, "ms", {
+      ratio: 1.3,
+      lowerIsBetter: true,
+    });
     console.log(`  bare get, one client: ${fmt(one)} ms (ours / that: ${(both / one).toFixed(2)}×)`);
-    console.log(`  agent RSS growth: ${grown.map((g) => `${fmt(g)} MB`).join(", ")} for a ${MB} MB model, 1 worker each (goal ≤ ${MB + 10} MB: ${grown.every((g) => g <= MB + 10) ? "met" : "NOT met"})`);
+    console.log(
+      `  agent RSS growth: ${grown.map((g) => `${fmt(g)} MB`).join(", ")} for a ${MB} MB model, 1 worker each (goal ≤ ${MB + 10} MB: ${grown.every((g) => g <= MB + 10) ? "met" : "NOT met"})`,
+    );
   } finally {
     await c.stop();
   }

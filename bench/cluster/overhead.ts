@@ -32,9 +32,13 @@ async function main() {
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const usLocal = (med(local) * 1000) / N;
     const usCluster = (med(cluster) * 1000) / N;
-    console.log(`load average ${loadAverage()}; ${N} items, median of ${REPS}: local ${fmt(med(local))} ms, cluster ${fmt(med(cluster))} ms`);
+    console.log(
+      `load average ${loadAverage()}; ${N} items, median of ${REPS}: local ${fmt(med(local))} ms, cluster ${fmt(med(cluster))} ms`,
+    );
     report("per-item overhead, trivial map", "local 2-worker pool", usLocal, usCluster, "µs/item");
-    console.log(`  cluster ${fmt(usCluster)} µs/item (goal ≤ 10: ${usCluster <= 10 ? "met" : "NOT met"}); published anchors: Ray ≈ 124 µs/task in flight, Dask 200–1000 µs/task`);
+    console.log(
+      `  cluster ${fmt(usCluster)} µs/item (goal ≤ 10: ${usCluster <= 10 ? "met" : "NOT met"}); published anchors: Ray ≈ 124 µs/task in flight, Dask 200–1000 µs/task`,
+    );
   } finally {
     await pool.close();
     await c.stop();

@@ -81,9 +81,15 @@ function main(): void {
   process.chdir(repoRoot);
   const lines = cell(0).split("\n").length - 1;
   const make: Record<string, () => Conv> = {
-    "tslab (TypeScript 5.0.4 fork)": () => (require("tslab/dist/converter") as { createConverter(o: object): Conv }).createConverter({ isJS: false, isBrowser: false }),
+    "tslab (TypeScript 5.0.4 fork)": () =>
+      (require("tslab/dist/converter") as { createConverter(o: object): Conv }).createConverter({
+        isJS: false,
+        isBrowser: false,
+      }),
     [`threadlab (TypeScript ${require("typescript").version})`]: () =>
-      (require("../../kernel/execution/converter/converter") as typeof import("../../kernel/execution/converter/converter")).createConverter({ isJS: false, isBrowser: false }),
+      (
+        require("../../kernel/execution/converter/converter") as typeof import("../../kernel/execution/converter/converter")
+      ).createConverter({ isJS: false, isBrowser: false }),
   };
   const names = Object.keys(make);
   const convs: Record<string, Conv> = {};
@@ -93,7 +99,8 @@ function main(): void {
     convs[name] = make[name]();
     const r = convs[name].convert("", cell(-1));
     first[name] = performance.now() - t0;
-    if (!r.output || r.diagnostics.length) throw new Error(`${name}: the bench cell does not compile: ${JSON.stringify(r.diagnostics)}`);
+    if (!r.output || r.diagnostics.length)
+      throw new Error(`${name}: the bench cell does not compile: ${JSON.stringify(r.diagnostics)}`);
   }
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let run = 0; run < RUNS; run++) {
@@ -106,10 +113,14 @@ function main(): void {
   }
   for (const name of names) convs[name].close();
   for (const name of names) {
-    console.log(`${name.padEnd(32)} first conversion (program creation) ${first[name].toFixed(0)} ms, ${lines}-line cell median ${median(times[name]).toFixed(1)} ms (min ${Math.min(...times[name]).toFixed(1)})`);
+    console.log(
+      `${name.padEnd(32)} first conversion (program creation) ${first[name].toFixed(0)} ms, ${lines}-line cell median ${median(times[name]).toFixed(1)} ms (min ${Math.min(...times[name]).toFixed(1)})`,
+    );
   }
   const [before, after] = names.map((n) => median(times[n]));
-  console.log(`\nper-cell compile of a ${lines}-line cell (median of ${RUNS}): before ${before.toFixed(1)} ms, after ${after.toFixed(1)} ms, ratio ${(after / before).toFixed(2)}×`);
+  console.log(
+    `\nper-cell compile of a ${lines}-line cell (median of ${RUNS}): before ${before.toFixed(1)} ms, after ${after.toFixed(1)} ms, ratio ${(after / before).toFixed(2)}×`,
+  );
 }
 
 main();

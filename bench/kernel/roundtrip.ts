@@ -29,7 +29,16 @@ interface Kernel {
 }
 
 const kernels: Kernel[] = [
-  { name: "tslab", argv: (f) => [process.execPath, join(repoRoot, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", f] },
+  {
+    name: "tslab",
+    argv: (f) => [
+      process.execPath,
+      join(repoRoot, "node_modules", "tslab", "bin", "tslab"),
+      "kernel",
+      "--config-path",
+      f,
+    ],
+  },
   { name: "threadlab" },
 ];
 
@@ -41,7 +50,9 @@ const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
 
 async function firstOutput(k: RawClient, msgId: string): Promise<number> {
   for (;;) {
-    const out = k.iopubMessages.find((m) => m.parent_header.msg_id === msgId && ["execute_result", "stream"].includes(m.header.msg_type));
+    const out = k.iopubMessages.find(
+      (m) => m.parent_header.msg_id === msgId && ["execute_result", "stream"].includes(m.header.msg_type),
+    );
     if (out) return performance.now();
     await new Promise((r) => setImmediate(r));
   }
@@ -50,7 +61,14 @@ async function firstOutput(k: RawClient, msgId: string): Promise<number> {
 async function startOne(kernel: Kernel): Promise<{ ready: number; first: number }> {
   const k = await RawClient.start({ argv: kernel.argv, cwd: notebookDir, readyTimeoutMs: 60000 });
   try {
-    const msg = k.message("execute_request", { code: "1 + 1", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    const msg = k.message("execute_request", {
+      code: "1 + 1",
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
     const reply = k.replyTo(msg.header.msg_id, 60000);
     await k.send("shell", msg);
     const t = await firstOutput(k, msg.header.msg_id);
@@ -62,7 +80,14 @@ async function startOne(kernel: Kernel): Promise<{ ready: number; first: number 
 }
 
 async function oneRoundTrip(k: RawClient): Promise<number> {
-  const msg = k.message("execute_request", { code: "1 + 1", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+  const msg = k.message("execute_request", {
+    code: "1 + 1",
+    silent: false,
+    store_history: true,
+    user_expressions: {},
+    allow_stdin: false,
+    stop_on_error: true,
+  });
   const reply = k.replyTo(msg.header.msg_id);
   const t0 = performance.now();
   await k.send("shell", msg);
@@ -75,7 +100,8 @@ async function oneRoundTrip(k: RawClient): Promise<number> {
 async function main() {
   // As after `threadlab install`: the kernel starts from its startup snapshot (kernel/snapshot/). Built here
   // when missing, so that no kernel of the run builds one in the background.
-  const { buildSnapshot, snapshotPath } = require("../../kernel/snapshot/launch") as typeof import("../../kernel/snapshot/launch");
+  const { buildSnapshot, snapshotPath } =
+    require("../../kernel/snapshot/launch") as typeof import("../../kernel/snapshot/launch");
   if (process.env.THREADLAB_SNAPSHOT !== "0" && !existsSync(snapshotPath())) {
     const r = buildSnapshot();
     console.log(r.ok ? `built the startup snapshot ${r.blob}` : `no startup snapshot: ${r.message}`);
@@ -90,7 +116,9 @@ async function main() {
       starts[kernel.name].first.push(r.first);
     }
   }
-  const clients = await Promise.all(kernels.map((kernel) => RawClient.start({ argv: kernel.argv, cwd: notebookDir, readyTimeoutMs: 60000 })));
+  const clients = await Promise.all(
+    kernels.map((kernel) => RawClient.start({ argv: kernel.argv, cwd: notebookDir, readyTimeoutMs: 60000 })),
+  );
   const trips: Record<string, number[]> = {};
   try {
     for (const k of clients) {
@@ -106,16 +134,24 @@ async function main() {
   }
   for (const kernel of kernels) {
     const s = starts[kernel.name];
-    console.log(`${kernel.name.padEnd(10)} start→kernel_info ${median(s.ready).toFixed(0)} ms, start→first result ${median(s.first).toFixed(0)} ms, execute round trip median ${median(trips[kernel.name]).toFixed(2)} ms (p95 ${p95(trips[kernel.name]).toFixed(2)} ms)`);
+    console.log(
+      `${kernel.name.padEnd(10)} start→kernel_info ${median(s.ready).toFixed(0)} ms, start→first result ${median(s.first).toFixed(0)} ms, execute round trip median ${median(trips[kernel.name]).toFixed(2)} ms (p95 ${p95(trips[kernel.name]).toFixed(2)} ms)`,
+    );
   }
   const ratio = (f: (name: string) => number) => (f("threadlab") / f("tslab")).toFixed(2);
   const rt = (n: string) => median(trips[n]);
   const rd = (n: string) => median(starts[n].ready);
   const fr = (n: string) => median(starts[n].first);
   console.log("");
-  console.log(`round trip (median of ${RUNS}): tslab ${rt("tslab").toFixed(2)} ms, threadlab ${rt("threadlab").toFixed(2)} ms, ratio ${ratio(rt)}× (goal ≤ 1.0×)`);
-  console.log(`start→kernel_info (median of ${STARTS}): tslab ${rd("tslab").toFixed(0)} ms, threadlab ${rd("threadlab").toFixed(0)} ms, ratio ${ratio(rd)}×`);
-  console.log(`start→first result (median of ${STARTS}): tslab ${fr("tslab").toFixed(0)} ms, threadlab ${fr("threadlab").toFixed(0)} ms, ratio ${ratio(fr)}× (goal ≤ 0.8×)`);
+  console.log(
+    `round trip (median of ${RUNS}): tslab ${rt("tslab").toFixed(2)} ms, threadlab ${rt("threadlab").toFixed(2)} ms, ratio ${ratio(rt)}× (goal ≤ 1.0×)`,
+  );
+  console.log(
+    `start→kernel_info (median of ${STARTS}): tslab ${rd("tslab").toFixed(0)} ms, threadlab ${rd("threadlab").toFixed(0)} ms, ratio ${ratio(rd)}×`,
+  );
+  console.log(
+    `start→first result (median of ${STARTS}): tslab ${fr("tslab").toFixed(0)} ms, threadlab ${fr("threadlab").toFixed(0)} ms, ratio ${ratio(fr)}× (goal ≤ 0.8×)`,
+  );
 }
 
 main().then(

@@ -15,7 +15,13 @@ const REPS = 7;
 async function piscinaBest(items: number[], workers: number): Promise<{ ms: number; label: string }> {
   let best = { ms: Infinity, label: "" };
   for (const atomics of ["sync", "disabled"] as const) {
-    const pool = new Piscina({ filename: path.join(__dirname, "piscina-handler.js"), minThreads: workers, maxThreads: workers, atomics, idleTimeout: 60_000 });
+    const pool = new Piscina({
+      filename: path.join(__dirname, "piscina-handler.js"),
+      minThreads: workers,
+      maxThreads: workers,
+      atomics,
+      idleTimeout: 60_000,
+    });
     for (const chunk of [1_000, 10_000, 100_000]) {
       for (const transport of ["array", "f64"] as const) {
         const ms = await medianMs(REPS, 2, async () => {
@@ -26,13 +32,17 @@ async function piscinaBest(items: number[], workers: number): Promise<{ ms: numb
             if (transport === "f64") {
               const f64 = new Float64Array(e - s);
               for (let i = 0; i < f64.length; i++) f64[i] = items[s + i];
-              tasks.push(pool.run({ f64 }, { transferList: [f64.buffer] }).then((r: Float64Array) => {
-                for (let i = 0; i < r.length; i++) out[s + i] = r[i];
-              }));
+              tasks.push(
+                pool.run({ f64 }, { transferList: [f64.buffer] }).then((r: Float64Array) => {
+                  for (let i = 0; i < r.length; i++) out[s + i] = r[i];
+                }),
+              );
             } else {
-              tasks.push(pool.run({ items: items.slice(s, e) }).then((r: number[]) => {
-                for (let i = 0; i < r.length; i++) out[s + i] = r[i];
-              }));
+              tasks.push(
+                pool.run({ items: items.slice(s, e) }).then((r: number[]) => {
+                  for (let i = 0; i < r.length; i++) out[s + i] = r[i];
+                }),
+              );
             }
           }
           await Promise.all(tasks);
@@ -62,7 +72,14 @@ async function main() {
   console.log(`  main-thread items.map (for scale): ${fmt((serial * 1000) / N)} µs/item`);
   const best = await piscinaBest(items, workers);
   console.log(`  ours (default options, ${workers} workers): ${fmt((ours * 1000) / N)} µs/item`);
-  report(`1. trivial 1M map, ${workers} workers, µs/item`, `Piscina 5 (${best.label})`, (best.ms * 1000) / N, (ours * 1000) / N, "µs/item", { ratio: 0.5, lowerIsBetter: true });
+  report(
+    `1. trivial 1M map, ${workers} workers, µs/item`,
+    `Piscina 5 (${best.label})`,
+    (best.ms * 1000) / N,
+    (ours * 1000) / N,
+    "µs/item",
+    { ratio: 0.5, lowerIsBetter: true },
+  );
 }
 
 main().catch((e) => {

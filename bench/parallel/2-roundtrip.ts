@@ -25,14 +25,22 @@ async function main() {
   await pool.close();
   let best = { us: Infinity, label: "" };
   for (const atomics of ["sync", "async", "disabled"] as const) {
-    const pis = new Piscina({ filename: path.join(__dirname, "piscina-handler.js"), minThreads: 2, maxThreads: 2, atomics });
+    const pis = new Piscina({
+      filename: path.join(__dirname, "piscina-handler.js"),
+      minThreads: 2,
+      maxThreads: 2,
+      atomics,
+    });
     const us = await perCallUs((i) => pis.run({ x: i }));
     console.log(`  piscina atomics=${atomics}: ${fmt(us)} µs`);
     if (us < best.us) best = { us, label: `atomics=${atomics}` };
     await pis.destroy();
   }
   console.log(`  ours: ${fmt(ours)} µs`);
-  report("2. single-item round trip, µs", `Piscina 5 (${best.label})`, best.us, ours, "µs", { ratio: 0.7, lowerIsBetter: true });
+  report("2. single-item round trip, µs", `Piscina 5 (${best.label})`, best.us, ours, "µs", {
+    ratio: 0.7,
+    lowerIsBetter: true,
+  });
 }
 
 main().catch((e) => {

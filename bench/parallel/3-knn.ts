@@ -26,9 +26,15 @@ async function main() {
   const par = (await pool.map(range(USERS), fn(KNN_TOP10), { model })) as Int32Array[];
   const parMs = performance.now() - t;
   await pool.close();
-  for (let u = 0; u < USERS; u++) if (par[u].join() !== serial[u].join()) throw new Error(`user ${u}: parallel result differs`);
-  console.log(`  ${USERS} users: serial ${fmt(serialMs)} ms (${fmt(serialMs / USERS)} ms/user), 2 workers ${fmt(parMs)} ms`);
-  report(`3. kNN top-10, 100k×256 shared, ${USERS} users, speedup`, "serial (1.0×)", 1, serialMs / parMs, "×", { ratio: 1.9, lowerIsBetter: false });
+  for (let u = 0; u < USERS; u++)
+    if (par[u].join() !== serial[u].join()) throw new Error(`user ${u}: parallel result differs`);
+  console.log(
+    `  ${USERS} users: serial ${fmt(serialMs)} ms (${fmt(serialMs / USERS)} ms/user), 2 workers ${fmt(parMs)} ms`,
+  );
+  report(`3. kNN top-10, 100k×256 shared, ${USERS} users, speedup`, "serial (1.0×)", 1, serialMs / parMs, "×", {
+    ratio: 1.9,
+    lowerIsBetter: false,
+  });
 }
 
 main().catch((e) => {

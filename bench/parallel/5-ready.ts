@@ -24,7 +24,11 @@ async function copiedReadyMs(n: number, bytes: number): Promise<number> {
   const pool = new WorkerPool({ size: n });
   const t = performance.now();
   // By value: every worker gets its own clone with the function.
-  await pool.map(Array.from({ length: n }, (_, i) => i), fn("(i) => V.length", { V: { kind: "value", value: v } }), { chunk: 1 });
+  await pool.map(
+    Array.from({ length: n }, (_, i) => i),
+    fn("(i) => V.length", { V: { kind: "value", value: v } }),
+    { chunk: 1 },
+  );
   const ms = performance.now() - t;
   await pool.close();
   return ms;

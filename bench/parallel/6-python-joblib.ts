@@ -47,7 +47,8 @@ const PY_SCRIPT = path.join(ROOT, "bench/parallel/knn_joblib.py");
 const REQS = path.join(ROOT, "bench/parallel/requirements-py.txt");
 
 /** Same top-10 as KNN_TOP10, but the 100k dot products are one `cblas_sgemv` (OpenBLAS limited to 1 thread). */
-const KNN_TOP10_BLAS = knnTop10Source(`let b = globalThis.__bench6Blas;
+const KNN_TOP10_BLAS = knnTop10Source(
+  `let b = globalThis.__bench6Blas;
   if (!b) {
     const lib = koffi.load(OPENBLAS);
     lib.func("void openblas_set_num_threads(int n)")(1);
@@ -59,7 +60,8 @@ const KNN_TOP10_BLAS = knnTop10Source(`let b = globalThis.__bench6Blas;
   if (!b.y || b.y.length !== n) b.y = new Float32Array(n);
   const y = b.y;
   b.sgemv(101 /* RowMajor */, 111 /* NoTrans */, n, dim, 1, items, dim, users.subarray(u * dim, (u + 1) * dim), 1, 0, y, 1);`,
-  "const s = y[j];");
+  "const s = y[j];",
+);
 
 function shipped(code: string, blas: boolean): ShippedFunction {
   const scope: ShippedFunction["scope"] = blas
@@ -71,7 +73,10 @@ function shipped(code: string, blas: boolean): ShippedFunction {
 /** The same function on the main thread (serial baseline), with the same free identifiers bound. */
 function local(code: string, blas: boolean): (u: number, m: unknown) => Int32Array {
   if (!blas) return new Function(`return (${code})`)();
-  return new Function("koffi", "OPENBLAS", `return (${code})`)(require(require.resolve("koffi", { paths: [ROOT] })), OPENBLAS);
+  return new Function("koffi", "OPENBLAS", `return (${code})`)(
+    require(require.resolve("koffi", { paths: [ROOT] })),
+    OPENBLAS,
+  );
 }
 
 function ensureVenv(): void {
@@ -82,12 +87,19 @@ function ensureVenv(): void {
 }
 
 function python(args: string[]): any {
-  const out = execFileSync(PY, [PY_SCRIPT, ...args], { encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "inherit"] });
+  const out = execFileSync(PY, [PY_SCRIPT, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
 function loadavg(): string {
-  return os.loadavg().map((x) => x.toFixed(2)).join(" ");
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 }
 
 const sameSet = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -106,11 +118,25 @@ const chunkOf = (users: number) => Math.ceil(users / (4 * WORKERS));
 
 async function main() {
   const t0 = performance.now();
-  console.log(`6. kNN top-10, ${N}×${DIM} f32, ${USERS} users, ${WORKERS} workers, ${ROUNDS} alternating rounds; ${os.cpus().length} CPUs, load ${loadavg()}`);
+  console.log(
+    `6. kNN top-10, ${N}×${DIM} f32, ${USERS} users, ${WORKERS} workers, ${ROUNDS} alternating rounds; ${os.cpus().length} CPUs, load ${loadavg()}`,
+  );
   ensureVenv();
-  if (WITH_BLAS && !fs.existsSync(OPENBLAS)) throw new Error(`${OPENBLAS} missing: apt-get install -y libopenblas0-pthread, or run with BLAS=0`);
-  const versions = execFileSync(PY, ["-c", "import sys, numpy, joblib, threadpoolctl; print(sys.version.split()[0], numpy.__version__, joblib.__version__, threadpoolctl.__version__)"], { encoding: "utf8" }).trim().split(" ");
-  console.log(`  Python ${versions[0]}, numpy ${versions[1]}, joblib ${versions[2]} (loky), threadpoolctl ${versions[3]}; Node ${process.versions.node}`);
+  if (WITH_BLAS && !fs.existsSync(OPENBLAS))
+    throw new Error(`${OPENBLAS} missing: apt-get install -y libopenblas0-pthread, or run with BLAS=0`);
+  const versions = execFileSync(
+    PY,
+    [
+      "-c",
+      "import sys, numpy, joblib, threadpoolctl; print(sys.version.split()[0], numpy.__version__, joblib.__version__, threadpoolctl.__version__)",
+    ],
+    { encoding: "utf8" },
+  )
+    .trim()
+    .split(" ");
+  console.log(
+    `  Python ${versions[0]}, numpy ${versions[1]}, joblib ${versions[2]} (loky), threadpoolctl ${versions[3]}; Node ${process.versions.node}`,
+  );
 
   // Same data on both sides: items then users, raw float32.
   const raw = knnModel(N, DIM, Math.max(USERS, JS_USERS));
@@ -125,10 +151,25 @@ async function main() {
   try {
     const model = share({ items: raw.items, users: raw.users, dim: DIM, n: N }, { name: "knn" });
     const js: Variant = { label: "threadlab, pure JS loops", users: JS_USERS, serialMs: [], parMs: [], parChunkMs: [] };
-    const blas: Variant = { label: "threadlab, OpenBLAS sgemv via koffi", users: USERS, serialMs: [], parMs: [], parChunkMs: [] };
-    const py: Variant = { label: "Python joblib (loky) + numpy", users: USERS, serialMs: [], parMs: [], parChunkMs: [] };
+    const blas: Variant = {
+      label: "threadlab, OpenBLAS sgemv via koffi",
+      users: USERS,
+      serialMs: [],
+      parMs: [],
+      parChunkMs: [],
+    };
+    const py: Variant = {
+      label: "Python joblib (loky) + numpy",
+      users: USERS,
+      serialMs: [],
+      parMs: [],
+      parChunkMs: [],
+    };
     const variants = WITH_BLAS ? [py, js, blas] : [py, js];
-    const fns = new Map<Variant, { code: string; blas: boolean }>([[js, { code: KNN_TOP10, blas: false }], [blas, { code: KNN_TOP10_BLAS, blas: true }]]);
+    const fns = new Map<Variant, { code: string; blas: boolean }>([
+      [js, { code: KNN_TOP10, blas: false }],
+      [blas, { code: KNN_TOP10_BLAS, blas: true }],
+    ]);
     let jsIds: Int32Array[] = [];
     let blasIds: Int32Array[] = [];
     let pyIds: number[][] = [];
@@ -140,8 +181,20 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       for (const v of variants) {
         if (v === py) {
-          const r = python(["knn", ...pyArgs, "--users", String(USERS), "--workers", String(WORKERS), "--chunk", String(chunkOf(USERS))]);
-          if (r.blas_threads_main.some((x: number) => x !== 1) || r.blas_threads_workers.flat().some((x: number) => x !== 1))
+          const r = python([
+            "knn",
+            ...pyArgs,
+            "--users",
+            String(USERS),
+            "--workers",
+            String(WORKERS),
+            "--chunk",
+            String(chunkOf(USERS)),
+          ]);
+          if (
+            r.blas_threads_main.some((x: number) => x !== 1) ||
+            r.blas_threads_workers.flat().some((x: number) => x !== 1)
+          )
             throw new Error(`Python BLAS not limited to 1 thread: ${JSON.stringify(r)}`);
           py.serialMs.push(r.serial_ms);
           py.parMs.push(r.parallel_ms);
@@ -160,41 +213,90 @@ async function main() {
         const par = (await pool.map(range(v.users), shipped(f.code, f.blas), { model })) as Int32Array[];
         v.parMs.push(performance.now() - t);
         t = performance.now();
-        const parC = (await pool.map(range(v.users), shipped(f.code, f.blas), { model, chunk: chunkOf(v.users) })) as Int32Array[];
+        const parC = (await pool.map(range(v.users), shipped(f.code, f.blas), {
+          model,
+          chunk: chunkOf(v.users),
+        })) as Int32Array[];
         v.parChunkMs.push(performance.now() - t);
         for (let u = 0; u < v.users; u++)
-          if (par[u].join() !== serial[u].join() || parC[u].join() !== serial[u].join()) throw new Error(`${v.label}, user ${u}: parallel result differs from serial`);
+          if (par[u].join() !== serial[u].join() || parC[u].join() !== serial[u].join())
+            throw new Error(`${v.label}, user ${u}: parallel result differs from serial`);
         if (v === js) jsIds = serial;
         else blasIds = serial;
       }
-      console.log(`  round ${round + 1}: ` + variants.map((v) => `${v === py ? "Python" : v === js ? "JS" : "BLAS"} ${fmt(v.serialMs[round] / v.users)}/${fmt(v.parMs[round] / v.users)}/${fmt(v.parChunkMs[round] / v.users)}`).join(" · ") + ` ms/user serial/2w auto/2w chunked · load ${loadavg()}`);
+      console.log(
+        `  round ${round + 1}: ` +
+          variants
+            .map(
+              (v) =>
+                `${v === py ? "Python" : v === js ? "JS" : "BLAS"} ${fmt(v.serialMs[round] / v.users)}/${fmt(v.parMs[round] / v.users)}/${fmt(v.parChunkMs[round] / v.users)}`,
+            )
+            .join(" · ") +
+          ` ms/user serial/2w auto/2w chunked · load ${loadavg()}`,
+      );
     }
     await pool.close();
-    const agree = (a: ArrayLike<number>[], b: ArrayLike<number>[]) => { const m = Math.min(a.length, b.length); return `${a.slice(0, m).filter((x, i) => sameSet(x, b[i])).length}/${m}`; };
-    console.log(`  top-10 id sets equal: Python vs JS ${agree(pyIds, jsIds)}` + (WITH_BLAS ? `, Python vs BLAS ${agree(pyIds, blasIds)}, JS vs BLAS ${agree(jsIds, blasIds)}` : "") + " (float32 vs float64 accumulation may swap near-ties)");
+    const agree = (a: ArrayLike<number>[], b: ArrayLike<number>[]) => {
+      const m = Math.min(a.length, b.length);
+      return `${a.slice(0, m).filter((x, i) => sameSet(x, b[i])).length}/${m}`;
+    };
+    console.log(
+      `  top-10 id sets equal: Python vs JS ${agree(pyIds, jsIds)}` +
+        (WITH_BLAS ? `, Python vs BLAS ${agree(pyIds, blasIds)}, JS vs BLAS ${agree(jsIds, blasIds)}` : "") +
+        " (float32 vs float64 accumulation may swap near-ties)",
+    );
 
     // ---- time to first result, 1 GiB model -------------------------------------------------------------
     const bigBytes = BIG_ROWS * DIM * 4;
-    interface Ttfr { label: string; ms: number[]; parts: string[]; oneUserMs: number[] }
-    const tPyDump: Ttfr = { label: "Python: joblib.dump + memmap + loky start + 1st task", ms: [], parts: [], oneUserMs: [] };
-    const tPyAuto: Ttfr = { label: "Python: Parallel auto-memmap (max_nbytes) + loky start + 1st task", ms: [], parts: [], oneUserMs: [] };
+    interface Ttfr {
+      label: string;
+      ms: number[];
+      parts: string[];
+      oneUserMs: number[];
+    }
+    const tPyDump: Ttfr = {
+      label: "Python: joblib.dump + memmap + loky start + 1st task",
+      ms: [],
+      parts: [],
+      oneUserMs: [],
+    };
+    const tPyAuto: Ttfr = {
+      label: "Python: Parallel auto-memmap (max_nbytes) + loky start + 1st task",
+      ms: [],
+      parts: [],
+      oneUserMs: [],
+    };
     const tJs: Ttfr = { label: "threadlab JS: share() + pool ready + 1st item", ms: [], parts: [], oneUserMs: [] };
     const tBlas: Ttfr = { label: "threadlab BLAS: share() + pool ready + 1st item", ms: [], parts: [], oneUserMs: [] };
     const ttfrs = WITH_BLAS ? [tPyDump, tJs, tPyAuto, tBlas] : [tPyDump, tJs, tPyAuto];
     for (let rep = 0; rep < TTFR_REPS; rep++) {
       for (const v of ttfrs) {
         if (v === tPyDump || v === tPyAuto) {
-          const r = python(["ttfr", ...pyArgs, "--rows", String(BIG_ROWS), "--how", v === tPyDump ? "dump" : "auto", "--workers", String(WORKERS)]);
+          const r = python([
+            "ttfr",
+            ...pyArgs,
+            "--rows",
+            String(BIG_ROWS),
+            "--how",
+            v === tPyDump ? "dump" : "auto",
+            "--workers",
+            String(WORKERS),
+          ]);
           if (r.model_bytes !== bigBytes) throw new Error(`Python model is ${r.model_bytes} bytes`);
           v.ms.push(r.ttfr_ms);
           v.oneUserMs.push(r.one_user_serial_ms);
-          v.parts.push(r.dump_ms !== undefined ? `dump+load ${fmt(r.dump_ms)} + pool start & 1st task ${fmt(r.ttfr_ms - r.dump_ms)}` : "hash+dump, pool start & 1st task in one call");
+          v.parts.push(
+            r.dump_ms !== undefined
+              ? `dump+load ${fmt(r.dump_ms)} + pool start & 1st task ${fmt(r.ttfr_ms - r.dump_ms)}`
+              : "hash+dump, pool start & 1st task in one call",
+          );
           continue;
         }
         const f = v === tJs ? fns.get(js)! : fns.get(blas)!;
         // The model exists in (unshared) memory before timing, as the numpy array does on the Python side.
         const big = new Float32Array(BIG_ROWS * DIM);
-        for (let o = 0; o < big.length; o += raw.items.length) big.set(raw.items.subarray(0, Math.min(raw.items.length, big.length - o)), o);
+        for (let o = 0; o < big.length; o += raw.items.length)
+          big.set(raw.items.subarray(0, Math.min(raw.items.length, big.length - o)), o);
         const t = performance.now();
         const bigModel = share({ items: big, users: raw.users, dim: DIM, n: BIG_ROWS }, { name: `knn-1g-${rep}` });
         const tShared = performance.now();
@@ -217,23 +319,52 @@ async function main() {
     }
 
     // ---- report ----------------------------------------------------------------------------------------
-    interface Row { label: string; users: number; s: number; p: number; speedup: number; eff: number }
+    interface Row {
+      label: string;
+      users: number;
+      s: number;
+      p: number;
+      speedup: number;
+      eff: number;
+    }
     const rowsOf = (v: Variant): Row[] =>
-      ([["default chunking", v.parMs], [`chunks of ${chunkOf(v.users)}`, v.parChunkMs]] as const).map(([how, par]) => {
+      (
+        [
+          ["default chunking", v.parMs],
+          [`chunks of ${chunkOf(v.users)}`, v.parChunkMs],
+        ] as const
+      ).map(([how, par]) => {
         const speedup = median(v.serialMs.map((x, i) => x / par[i]));
-        return { label: `${v.label}; 2 workers, ${how}`, users: v.users, s: median(v.serialMs) / v.users, p: median(par) / v.users, speedup, eff: speedup / WORKERS };
+        return {
+          label: `${v.label}; 2 workers, ${how}`,
+          users: v.users,
+          s: median(v.serialMs) / v.users,
+          p: median(par) / v.users,
+          speedup,
+          eff: speedup / WORKERS,
+        };
       });
     const [pyAuto, pyChunk] = rowsOf(py);
     const [jsAuto, jsChunk] = rowsOf(js);
     const blasRows = WITH_BLAS ? rowsOf(blas) : [];
     const pyFor = (r: Row) => (r.label.includes("default") ? pyAuto : pyChunk);
-    console.log(`\n6. kNN top-10, 100k×256 f32, medians of ${ROUNDS} alternating rounds (load ${loadavg()}); speedup = median over rounds of serial/parallel in the same round`);
-    console.log("| variant | users | serial ms/user | 2 workers ms/user | speedup | parallel efficiency | serial vs Python | efficiency vs Python (same chunking) |");
+    console.log(
+      `\n6. kNN top-10, 100k×256 f32, medians of ${ROUNDS} alternating rounds (load ${loadavg()}); speedup = median over rounds of serial/parallel in the same round`,
+    );
+    console.log(
+      "| variant | users | serial ms/user | 2 workers ms/user | speedup | parallel efficiency | serial vs Python | efficiency vs Python (same chunking) |",
+    );
     console.log("|---|---|---|---|---|---|---|---|");
     for (const r of [pyAuto, pyChunk, jsAuto, jsChunk, ...blasRows])
-      console.log(`| ${r.label} | ${r.users} | ${fmt(r.s)} | ${fmt(r.p)} | ${r.speedup.toFixed(2)}× | ${(r.eff * 100).toFixed(0)} % | ${(r.s / pyAuto.s).toFixed(2)}× | ${(r.eff / pyFor(r).eff).toFixed(2)}× |`);
-    console.log(`\nTime to first result, 1 GiB model (1,048,576 × 256 f32), ${WORKERS} workers, medians of ${TTFR_REPS} (fresh process / fresh pool each)`);
-    console.log("| path | time to first result ms | parts (last rep) | one user serial on 1 GiB, ms | overhead (TTFR − one user) ms |");
+      console.log(
+        `| ${r.label} | ${r.users} | ${fmt(r.s)} | ${fmt(r.p)} | ${r.speedup.toFixed(2)}× | ${(r.eff * 100).toFixed(0)} % | ${(r.s / pyAuto.s).toFixed(2)}× | ${(r.eff / pyFor(r).eff).toFixed(2)}× |`,
+      );
+    console.log(
+      `\nTime to first result, 1 GiB model (1,048,576 × 256 f32), ${WORKERS} workers, medians of ${TTFR_REPS} (fresh process / fresh pool each)`,
+    );
+    console.log(
+      "| path | time to first result ms | parts (last rep) | one user serial on 1 GiB, ms | overhead (TTFR − one user) ms |",
+    );
     console.log("|---|---|---|---|---|");
     for (const v of ttfrs) {
       const m = median(v.ms);
@@ -241,10 +372,16 @@ async function main() {
       console.log(`| ${v.label} | ${fmt(m)} | ${v.parts[v.parts.length - 1] ?? "—"} | ${fmt(one)} | ${fmt(m - one)} |`);
     }
     const ttfrRatio = (v: Ttfr) => (median(v.ms) / median(tPyDump.ms)).toFixed(2);
-    console.log(`\nRatios (threadlab / Python): serial time JS ${(jsAuto.s / pyAuto.s).toFixed(2)}×` + (WITH_BLAS ? `, BLAS ${(blasRows[0].s / pyAuto.s).toFixed(2)}×` : "") +
-      `; parallel efficiency, default chunking JS ${(jsAuto.eff / pyAuto.eff).toFixed(2)}×` + (WITH_BLAS ? `, BLAS ${(blasRows[0].eff / pyAuto.eff).toFixed(2)}×` : "") +
-      `; chunked JS ${(jsChunk.eff / pyChunk.eff).toFixed(2)}×` + (WITH_BLAS ? `, BLAS ${(blasRows[1].eff / pyChunk.eff).toFixed(2)}×` : "") +
-      `; time to first result (vs Python dump+memmap) JS ${ttfrRatio(tJs)}×` + (WITH_BLAS ? `, BLAS ${ttfrRatio(tBlas)}×` : ""));
+    console.log(
+      `\nRatios (threadlab / Python): serial time JS ${(jsAuto.s / pyAuto.s).toFixed(2)}×` +
+        (WITH_BLAS ? `, BLAS ${(blasRows[0].s / pyAuto.s).toFixed(2)}×` : "") +
+        `; parallel efficiency, default chunking JS ${(jsAuto.eff / pyAuto.eff).toFixed(2)}×` +
+        (WITH_BLAS ? `, BLAS ${(blasRows[0].eff / pyAuto.eff).toFixed(2)}×` : "") +
+        `; chunked JS ${(jsChunk.eff / pyChunk.eff).toFixed(2)}×` +
+        (WITH_BLAS ? `, BLAS ${(blasRows[1].eff / pyChunk.eff).toFixed(2)}×` : "") +
+        `; time to first result (vs Python dump+memmap) JS ${ttfrRatio(tJs)}×` +
+        (WITH_BLAS ? `, BLAS ${ttfrRatio(tBlas)}×` : ""),
+    );
     console.log(`total ${fmt((performance.now() - t0) / 1000)} s`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -26,10 +26,18 @@ export async function medianMs(reps: number, warmup: number, f: () => Promise<un
 }
 
 /** Prints the benchmark's one result line: anchor figure, ours, ratio, and whether the goal is met. */
-export function report(title: string, anchorLabel: string, anchor: number, ours: number, unit: string, goal?: { ratio: number; lowerIsBetter: boolean }): string {
+export function report(
+  title: string,
+  anchorLabel: string,
+  anchor: number,
+  ours: number,
+  unit: string,
+  goal?: { ratio: number; lowerIsBetter: boolean },
+): string {
   const ratio = ours / anchor;
   const met = goal ? (goal.lowerIsBetter ? ratio <= goal.ratio : ratio >= goal.ratio) : undefined;
-  const line = `${title}: ${anchorLabel} ${fmt(anchor)} ${unit} · ours ${fmt(ours)} ${unit} · ratio ${ratio.toFixed(2)}×` +
+  const line =
+    `${title}: ${anchorLabel} ${fmt(anchor)} ${unit} · ours ${fmt(ours)} ${unit} · ratio ${ratio.toFixed(2)}×` +
     (goal ? ` (goal ${goal.lowerIsBetter ? "≤" : "≥"} ${goal.ratio}×: ${met ? "met" : "NOT met"})` : "");
   console.log(line);
   return line;

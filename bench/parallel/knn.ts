@@ -34,7 +34,7 @@ export function knnModel(n: number, dim: number, users: number) {
   let seed = 42;
   // Math.imul: the LCG step in exact 32-bit arithmetic. In doubles, seed × 1103515245 loses bits and the
   // generator falls into a short cycle (rows repeated every 419 items, every top-10 a tie).
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
   for (let i = 0; i < items.length; i++) items[i] = rnd();
   for (let i = 0; i < u.length; i++) u[i] = rnd();
   return { items, users: u, dim, n };

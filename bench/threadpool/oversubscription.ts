@@ -13,7 +13,11 @@ import koffi = require("koffi");
 import * as threadpool from "../../kernel/threadpool";
 
 const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0";
-const [n, reps, rounds] = [Number(process.argv[2] ?? 1024), Number(process.argv[3] ?? 12), Number(process.argv[4] ?? 6)];
+const [n, reps, rounds] = [
+  Number(process.argv[2] ?? 1024),
+  Number(process.argv[3] ?? 12),
+  Number(process.argv[4] ?? 6),
+];
 
 const WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -51,7 +55,15 @@ async function startWorkers(count: number): Promise<Worker[]> {
 async function run(ws: Worker[]): Promise<{ ms: number; alive: number; busy: number }> {
   const before = ticksByThread();
   const t0 = process.hrtime.bigint();
-  await Promise.all(ws.map((w) => new Promise((r) => { w.once("message", r); w.postMessage(reps); })));
+  await Promise.all(
+    ws.map(
+      (w) =>
+        new Promise((r) => {
+          w.once("message", r);
+          w.postMessage(reps);
+        }),
+    ),
+  );
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const after = ticksByThread();
   const deltas = [...after].map(([tid, t]) => t - (before.get(tid) ?? 0));
@@ -102,9 +114,13 @@ async function main(): Promise<void> {
     if (round % 2 === 0) await runOurs();
   }
   const row = (name: string, xs: typeof anchor, blasThreads: number) =>
-    console.log(`${name.padEnd(28)} BLAS threads ${String(blasThreads).padStart(2)} · wall ${median(xs.map((x) => x.ms)).toFixed(0).padStart(6)} ms ` +
-      `· threads alive ${median(xs.map((x) => x.alive))} · computing ${median(xs.map((x) => x.busy))} ` +
-      `(${workers} × ${blasThreads} = ${workers * blasThreads} wanted on ${cfg.cpus.value} CPUs)`);
+    console.log(
+      `${name.padEnd(28)} BLAS threads ${String(blasThreads).padStart(2)} · wall ${median(xs.map((x) => x.ms))
+        .toFixed(0)
+        .padStart(6)} ms ` +
+        `· threads alive ${median(xs.map((x) => x.alive))} · computing ${median(xs.map((x) => x.busy))} ` +
+        `(${workers} × ${blasThreads} = ${workers * blasThreads} wanted on ${cfg.cpus.value} CPUs)`,
+    );
   row("anchor (library default)", anchor, defaultThreads);
   row("threadlab (resolved limit)", ours, ourThreads);
   const ratio = median(anchor.map((x) => x.ms)) / median(ours.map((x) => x.ms));
@@ -113,8 +129,10 @@ async function main(): Promise<void> {
   const infoUs = microseconds(() => threadpool.info(), 300);
   const limitUs = microseconds(() => threadpool.limits({ blas: 1 }).restore(), 300);
   const setUs = microseconds(() => blas.func("void openblas_set_num_threads(int)")(1), 300);
-  console.log(`info(): ${infoUs.toFixed(0)} µs · limits({blas: 1}) + restore(): ${limitUs.toFixed(0)} µs · ` +
-    `anchor: raw openblas_set_num_threads through koffi ${setUs.toFixed(1)} µs (ratio ${(limitUs / setUs).toFixed(0)}×)`);
+  console.log(
+    `info(): ${infoUs.toFixed(0)} µs · limits({blas: 1}) + restore(): ${limitUs.toFixed(0)} µs · ` +
+      `anchor: raw openblas_set_num_threads through koffi ${setUs.toFixed(1)} µs (ratio ${(limitUs / setUs).toFixed(0)}×)`,
+  );
   await Promise.all(ws.map((w) => w.terminate()));
 }
 

@@ -82,7 +82,10 @@ export class SidebarConnection {
   private disposed = false;
   private readonly timeouts: Timeouts;
 
-  constructor(private readonly events: ConnectionEvents, timeouts: Partial<Timeouts> = {}) {
+  constructor(
+    private readonly events: ConnectionEvents,
+    timeouts: Partial<Timeouts> = {},
+  ) {
     this.timeouts = { ...TIMEOUTS, ...timeouts };
   }
 
@@ -168,34 +171,53 @@ export class SidebarConnection {
     const gen = ++this.generation;
     if (!kernel) {
       // A session with no kernel yet is usually one being started; "No Kernel" is a choice.
-      return this.setState(context.kernelDisplayName === "No Kernel" || !context.session
-        ? { kind: "no-kernel", label }
-        : { kind: "starting", label, restarting: false });
+      return this.setState(
+        context.kernelDisplayName === "No Kernel" || !context.session
+          ? { kind: "no-kernel", label }
+          : { kind: "starting", label, restarting: false },
+      );
     }
     if (kernel.status === "dead") return this.setState({ kind: "disconnected", label, reason: DEAD });
     if (STARTING.has(kernel.status) || kernel.connectionStatus !== "connected") {
-      return this.setState({ kind: "starting", label, restarting: kernel.status !== "starting" && kernel.status !== "unknown" });
+      return this.setState({
+        kind: "starting",
+        label,
+        restarting: kernel.status !== "starting" && kernel.status !== "unknown",
+      });
     }
     this.setState({ kind: "connecting", label });
     kernelImplementation(kernel, () => gen === this.generation, this.timeouts).then(
       (info) => {
         if (gen !== this.generation) return;
         if (info.implementation !== "threadlab") {
-          this.setState({ kind: "not-threadlab", label, displayName: context.kernelDisplayName, implementation: info.implementation });
+          this.setState({
+            kind: "not-threadlab",
+            label,
+            displayName: context.kernelDisplayName,
+            implementation: info.implementation,
+          });
           return;
         }
         this.openComm(kernel, gen);
       },
       (err: unknown) => {
         if (gen !== this.generation) return;
-        this.setState({ kind: "disconnected", label, reason: `The kernel did not answer kernel_info (${(err as Error)?.message ?? err}).` });
+        this.setState({
+          kind: "disconnected",
+          label,
+          reason: `The kernel did not answer kernel_info (${(err as Error)?.message ?? err}).`,
+        });
       },
     );
   }
 
   private openComm(kernel: KernelLike, gen: number): void {
     const cannot = (e: unknown) =>
-      this.setState({ kind: "disconnected", label: this.label, reason: `Could not open the sidebar's comm: ${(e as Error)?.message ?? e}` });
+      this.setState({
+        kind: "disconnected",
+        label: this.label,
+        reason: `Could not open the sidebar's comm: ${(e as Error)?.message ?? e}`,
+      });
     let comm: CommLike;
     try {
       comm = kernel.createComm(COMM_TARGET);
@@ -212,8 +234,11 @@ export class SidebarConnection {
       const why = (msg.content.data as { error?: unknown } | undefined)?.error;
       this.events.lost("The kernel closed the sidebar's comm.");
       this.setState({
-        kind: "disconnected", label: this.label,
-        reason: why ? `The kernel closed the sidebar's comm: ${String(why)}` : "The kernel closed the sidebar's comm; reconnecting.",
+        kind: "disconnected",
+        label: this.label,
+        reason: why
+          ? `The kernel closed the sidebar's comm: ${String(why)}`
+          : "The kernel closed the sidebar's comm; reconnecting.",
       });
       this.scheduleRetry();
     };
@@ -227,8 +252,10 @@ export class SidebarConnection {
     this.helloTimer = setTimeout(() => {
       if (gen !== this.generation || this._state.kind !== "connecting") return;
       this.setState({
-        kind: "disconnected", label: this.label,
-        reason: "The kernel did not answer the sidebar. If it is busy in a long synchronous cell, the panel connects when the cell ends; if this threadlab is older than the panel, run `threadlab install` and restart the kernel.",
+        kind: "disconnected",
+        label: this.label,
+        reason:
+          "The kernel did not answer the sidebar. If it is busy in a long synchronous cell, the panel connects when the cell ends; if this threadlab is older than the panel, run `threadlab install` and restart the kernel.",
       });
       this.scheduleRetry();
     }, this.timeouts.helloMs);
@@ -330,7 +357,10 @@ export class SidebarConnection {
       return;
     }
     if (this.awaitingNewProcess) return;
-    if ((status === "idle" || status === "busy") && (this._state.kind === "starting" || (this._state.kind === "disconnected" && !this.comm))) {
+    if (
+      (status === "idle" || status === "busy") &&
+      (this._state.kind === "starting" || (this._state.kind === "disconnected" && !this.comm))
+    ) {
       this.attachKernel();
     }
   }
@@ -344,8 +374,12 @@ export class SidebarConnection {
       this.events.lost("Lost the connection to the kernel.");
       this.dropComm(false);
       this.setState({
-        kind: "disconnected", label: this.label,
-        reason: status === "connecting" ? "Lost the connection to the kernel; JupyterLab is reconnecting." : "Disconnected from the kernel.",
+        kind: "disconnected",
+        label: this.label,
+        reason:
+          status === "connecting"
+            ? "Lost the connection to the kernel; JupyterLab is reconnecting."
+            : "Disconnected from the kernel.",
       });
     }
   }
@@ -385,7 +419,8 @@ export class SidebarConnection {
     const since = Date.now();
     this.startingWatch = setInterval(() => {
       const k = this.kernel;
-      const ready = k && !k.isDisposed && k.connectionStatus === "connected" && (k.status === "idle" || k.status === "busy");
+      const ready =
+        k && !k.isDisposed && k.connectionStatus === "connected" && (k.status === "idle" || k.status === "busy");
       if (!ready || this._state.kind !== "starting") return;
       if (this.awaitingNewProcess && Date.now() - since < this.timeouts.startingPatienceMs) return;
       this.awaitingNewProcess = false;

@@ -9,7 +9,13 @@
  *
  * @module
  */
-import { decodeChunk, type ChunkRecord, type MapProgress, type Update, type WorkerTuple } from "../../schema/sidebar-messages";
+import {
+  decodeChunk,
+  type ChunkRecord,
+  type MapProgress,
+  type Update,
+  type WorkerTuple,
+} from "../../schema/sidebar-messages";
 
 export const WINDOW_MS = 60_000;
 
@@ -51,7 +57,8 @@ export class UpdateHistory {
       for (const c of s.pool.c) this.bars.push({ ...decodeChunk(c, s.t), running: false });
       for (const m of s.pool.maps) this.mapNames.set(m.id, m.name);
       // The newest running map; else the last one that ended, whose figures are final.
-      const latest = s.pool.maps.filter((m) => m.end === undefined).at(-1) ?? s.pool.maps.find((m) => m.end !== undefined);
+      const latest =
+        s.pool.maps.filter((m) => m.end === undefined).at(-1) ?? s.pool.maps.find((m) => m.end !== undefined);
       if (latest) {
         this.lastMap = latest;
         this.lastMapSeenAt = s.t;
@@ -123,7 +130,17 @@ export class UpdateHistory {
     for (const b of this.bars) lanes.get(b.slot)!.push(b);
     for (const w of latest?.w ?? []) {
       if (w[6] > 0) {
-        lanes.get(w[0])!.push({ slot: w[0], map: w[5], t0: latest!.t - w[6], t1: latest!.t, items: 0, chunks: 1, failed: 0, crashed: false, running: true });
+        lanes.get(w[0])!.push({
+          slot: w[0],
+          map: w[5],
+          t0: latest!.t - w[6],
+          t1: latest!.t,
+          items: 0,
+          chunks: 1,
+          failed: 0,
+          crashed: false,
+          running: true,
+        });
       }
     }
     return [...lanes].map(([slot, bars]) => ({ slot, bars: bars.sort((a, b) => a.t0 - b.t0) }));

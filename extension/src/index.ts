@@ -26,9 +26,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: "Thread pools, live worker utilization and limit controls for the threadlab kernel.",
   autoStart: true,
   optional: [ILabShell, ILayoutRestorer, INotebookTracker, IConsoleTracker, ICommandPalette, ISettingRegistry],
-  activate: (app: JupyterFrontEnd, labShell: ILabShell | null, restorer: ILayoutRestorer | null,
-             notebooks: INotebookTracker | null, consoles: IConsoleTracker | null, palette: ICommandPalette | null,
-             settings: ISettingRegistry | null) => {
+  activate: (
+    app: JupyterFrontEnd,
+    labShell: ILabShell | null,
+    restorer: ILayoutRestorer | null,
+    notebooks: INotebookTracker | null,
+    consoles: IConsoleTracker | null,
+    palette: ICommandPalette | null,
+    settings: ISettingRegistry | null,
+  ) => {
     const model = new SidebarModel();
     const panel = new ThreadPoolsPanel(model, threadsIcon);
     let side: "left" | "right" = "right";

@@ -11,24 +11,33 @@ import type { KernelLike } from "./jupyterlab";
  * docs/sidebar.md) — our own kernel_info requests, every `infoPatienceMs`, up to `infoAttempts`. Stops asking
  * once `current()` is false (the connection moved on).
  */
-export function kernelImplementation(kernel: KernelLike, current: () => boolean,
-                                     waits: { infoPatienceMs: number; infoAttempts: number }): Promise<{ implementation: string }> {
+export function kernelImplementation(
+  kernel: KernelLike,
+  current: () => boolean,
+  waits: { infoPatienceMs: number; infoAttempts: number },
+): Promise<{ implementation: string }> {
   const { infoPatienceMs, infoAttempts } = waits;
   return new Promise((resolve, reject) => {
     let settled = false;
     let asked = 0;
-    const settle = <T>(f: (v: T) => void) => (v: T) => {
-      if (settled) return;
-      settled = true;
-      clearInterval(timer);
-      f(v);
-    };
+    const settle =
+      <T>(f: (v: T) => void) =>
+      (v: T) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        f(v);
+      };
     const timer: ReturnType<typeof setInterval> = setInterval(() => {
       if (settled || !current() || !kernel.requestKernelInfo) return clearInterval(timer);
       if (++asked > infoAttempts) return settle(reject)(new Error(`no reply to ${infoAttempts} kernel_info requests`));
-      Promise.resolve(kernel.requestKernelInfo()).then((reply) => {
-        if (reply?.content.implementation !== undefined) settle(resolve)({ implementation: reply.content.implementation });
-      }, () => undefined);
+      Promise.resolve(kernel.requestKernelInfo()).then(
+        (reply) => {
+          if (reply?.content.implementation !== undefined)
+            settle(resolve)({ implementation: reply.content.implementation });
+        },
+        () => undefined,
+      );
     }, infoPatienceMs);
     Promise.resolve(kernel.info).then(settle(resolve), settle(reject));
   });

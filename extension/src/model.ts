@@ -7,7 +7,15 @@
  * @module
  */
 import { Signal, type ISignal } from "@lumino/signaling";
-import { PROTOCOL_VERSION, RATE, type Ack, type ErrorReply, type Hello, type KernelMessage, type Update } from "../../schema/sidebar-messages";
+import {
+  PROTOCOL_VERSION,
+  RATE,
+  type Ack,
+  type ErrorReply,
+  type Hello,
+  type KernelMessage,
+  type Update,
+} from "../../schema/sidebar-messages";
 import { SidebarConnection, type ConnectionState, type Timeouts } from "./connection";
 import type { SessionContextLike } from "./jupyterlab";
 import { Requests, REQUEST_TIMEOUT_MS, type ControlStatus } from "./requests";
@@ -39,12 +47,15 @@ export class SidebarModel {
 
   constructor(options: SidebarModelOptions = {}) {
     this.rateHz = clampRate(options.rate ?? RATE.defaultHz);
-    this.connection = new SidebarConnection({
-      connected: () => this.subscribe(),
-      message: (m) => this.receive(m),
-      lost: (why) => this.requests.failAll(why),
-      reset: () => this.store.clear(),
-    }, { ...options.timeouts, ...(options.helloTimeoutMs !== undefined ? { helloMs: options.helloTimeoutMs } : {}) });
+    this.connection = new SidebarConnection(
+      {
+        connected: () => this.subscribe(),
+        message: (m) => this.receive(m),
+        lost: (why) => this.requests.failAll(why),
+        reset: () => this.store.clear(),
+      },
+      { ...options.timeouts, ...(options.helloTimeoutMs !== undefined ? { helloMs: options.helloTimeoutMs } : {}) },
+    );
     this.requests = new Requests(this.connection, options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
   }
 

@@ -17,7 +17,10 @@ export const PANEL_ID = "threadlab-sidebar";
 export class ThreadPoolsPanel extends Panel {
   private readonly onDocumentVisibility = () => this.updateVisibility();
 
-  constructor(readonly model: SidebarModel, icon: LabIcon) {
+  constructor(
+    readonly model: SidebarModel,
+    icon: LabIcon,
+  ) {
     super();
     this.id = PANEL_ID;
     this.addClass("tl-panel");

@@ -30,10 +30,16 @@ export const REQUEST_TIMEOUT_MS = 10000;
 export class Requests {
   private readonly _changed = new Signal<this, void>(this);
   private readonly statuses = new Map<string, ControlStatus>();
-  private readonly pending = new Map<string, { control: string; resolve: (r: Ack | ErrorReply) => void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<
+    string,
+    { control: string; resolve: (r: Ack | ErrorReply) => void; timer: ReturnType<typeof setTimeout> }
+  >();
   private nextId = 0;
 
-  constructor(private readonly channel: RequestChannel, private readonly timeoutMs = REQUEST_TIMEOUT_MS) {}
+  constructor(
+    private readonly channel: RequestChannel,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {}
 
   /** A control's status (pending, ack detail, error) changed. */
   get changed(): ISignal<this, void> {
@@ -48,17 +54,31 @@ export class Requests {
   send(control: string, body: RequestBody): Promise<Ack | ErrorReply> {
     const id = `${control}#${++this.nextId}`.slice(-64);
     const fail = (message: string): ErrorReply => {
-      const error: ErrorReply = { v: PROTOCOL_VERSION, type: "error", id, request: String(body.type), field: "data", message, accepted: "" };
+      const error: ErrorReply = {
+        v: PROTOCOL_VERSION,
+        type: "error",
+        id,
+        request: String(body.type),
+        field: "data",
+        message,
+        accepted: "",
+      };
       this.set(control, { pending: false, error });
       return error;
     };
     if (!this.channel.ready) {
-      return Promise.resolve(fail("Not connected to a threadlab kernel; wait for the panel to connect, then try again."));
+      return Promise.resolve(
+        fail("Not connected to a threadlab kernel; wait for the panel to connect, then try again."),
+      );
     }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        resolve(fail(`The kernel did not answer within ${Math.round(this.timeoutMs / 1000)} s; it may be busy in a long synchronous cell.`));
+        resolve(
+          fail(
+            `The kernel did not answer within ${Math.round(this.timeoutMs / 1000)} s; it may be busy in a long synchronous cell.`,
+          ),
+        );
       }, this.timeoutMs);
       this.pending.set(id, { control, resolve, timer });
       this.set(control, { pending: true });
@@ -87,7 +107,15 @@ export class Requests {
     if (!this.pending.size) return;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
-      const error: ErrorReply = { v: PROTOCOL_VERSION, type: "error", id, request: null, field: "data", message, accepted: "" };
+      const error: ErrorReply = {
+        v: PROTOCOL_VERSION,
+        type: "error",
+        id,
+        request: null,
+        field: "data",
+        message,
+        accepted: "",
+      };
       this.statuses.set(p.control, { pending: false, error });
       p.resolve(error);
     }

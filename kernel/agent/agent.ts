@@ -13,12 +13,32 @@ import type { ChunkItems } from "../pool/worker-messages";
 import { modelIdOf } from "../share";
 import type { ShippedFunction } from "../ship/types";
 import * as threadpool from "../threadpool";
-import { ClusterConnectError, connectCluster, ensureAgentConsumer, ensureBatchStream, hasCredentials, parseClusterUrl, type ClusterAuth, type ClusterTarget } from "../cluster/connection";
+import {
+  ClusterConnectError,
+  connectCluster,
+  ensureAgentConsumer,
+  ensureBatchStream,
+  hasCredentials,
+  parseClusterUrl,
+  type ClusterAuth,
+  type ClusterTarget,
+} from "../cluster/connection";
 import { FunctionStore } from "../cluster/function-store";
 import { ModelCache } from "../cluster/model-store";
 import { AGENT_CONSUMER, BATCH_STREAM, subjects } from "../cluster/subjects";
 import { splitResult } from "../cluster/result-parts";
-import { decode, encode, WIRE_VERSION, wireError, type AgentStatus, type BatchMessage, type CancelMessage, type ItemFailureWire, type OutputMessage, type ResultMessage } from "../cluster/wire";
+import {
+  decode,
+  encode,
+  WIRE_VERSION,
+  wireError,
+  type AgentStatus,
+  type BatchMessage,
+  type CancelMessage,
+  type ItemFailureWire,
+  type OutputMessage,
+  type ResultMessage,
+} from "../cluster/wire";
 import { previewItem } from "../cluster/preview";
 
 export interface AgentOptions {
@@ -96,11 +116,24 @@ export class Agent {
       if (o.workers !== undefined) threadpool.setParallelConfig({ source: "api", workers: o.workers });
       const pool = new WorkerPool({
         size: threadpool.config().workers.value,
-        workerSetup: { module: require.resolve("../threadpool/worker-side"), data: threadpool.backendLimitsForWorkers() },
+        workerSetup: {
+          module: require.resolve("../threadpool/worker-side"),
+          data: threadpool.backendLimitsForWorkers(),
+        },
         onOutput: () => {},
       });
       await pool.ready();
-      const agent = new Agent(name, target, nc, consumer, (info.config.ack_wait ?? 30e9) / 1e6, pool, functions, models, o);
+      const agent = new Agent(
+        name,
+        target,
+        nc,
+        consumer,
+        (info.config.ack_wait ?? 30e9) / 1e6,
+        pool,
+        functions,
+        models,
+        o,
+      );
       agent.listen();
       return agent;
     } catch (e) {
@@ -230,7 +263,17 @@ export class Agent {
           msg.term();
           return;
         }
-        result = { v: WIRE_VERSION, map: b.map, batch: b.batch, node: this.name, count: b.count, results: [], failures: [], busyMs: 0, fatal: wireError(e) };
+        result = {
+          v: WIRE_VERSION,
+          map: b.map,
+          batch: b.batch,
+          node: this.name,
+          count: b.count,
+          results: [],
+          failures: [],
+          busyMs: 0,
+          fatal: wireError(e),
+        };
       }
       await this.deliver(b, result, msg, r.abort.signal);
     } finally {
@@ -295,18 +338,36 @@ export class Agent {
         const failed = new Set(report.failures.map((f) => f.index));
         for (let i = 0; i < report.results.length; i++) if (!failed.has(i)) results[from + i] = report.results[i];
         for (const f of report.failures)
-          failures.push({ offset: from + f.index, error: wireError(f.error), preview: previewItem(itemAt(b.items, from + f.index)) });
+          failures.push({
+            offset: from + f.index,
+            error: wireError(f.error),
+            preview: previewItem(itemAt(b.items, from + f.index)),
+          });
       } catch (e) {
         if (!(e instanceof PoisonItemError)) throw e;
         const at = from + e.index;
-        failures.push({ offset: at, error: { name: "PoisonItemError", message: e.message }, preview: e.itemPreview, poison: true });
+        failures.push({
+          offset: at,
+          error: { name: "PoisonItemError", message: e.message },
+          preview: e.itemPreview,
+          poison: true,
+        });
         await run(from, at);
         await run(at + 1, to);
       }
     };
     await run(0, b.count);
     this.itemsDone += b.count;
-    return { v: WIRE_VERSION, map: b.map, batch: b.batch, node: this.name, count: b.count, results, failures, busyMs: performance.now() - t0 };
+    return {
+      v: WIRE_VERSION,
+      map: b.map,
+      batch: b.batch,
+      node: this.name,
+      count: b.count,
+      results,
+      failures,
+      busyMs: performance.now() - t0,
+    };
   }
 
   private publish(map: string, m: OutputMessage): void {
@@ -322,7 +383,12 @@ export class Agent {
    * means the map ended (finished, failed or the kernel died): the batch is dropped. A kernel unreachable for long
    * gets the batch back in the queue instead.
    */
-  private async deliver(b: BatchMessage, result: Omit<ResultMessage, "offset" | "count"> & { count: number }, msg: JsMsg, signal: AbortSignal): Promise<void> {
+  private async deliver(
+    b: BatchMessage,
+    result: Omit<ResultMessage, "offset" | "count"> & { count: number },
+    msg: JsMsg,
+    signal: AbortSignal,
+  ): Promise<void> {
     const parts = splitResult(result, (this.nc.info?.max_payload ?? 1 << 20) - 4096);
     const deadline = Date.now() + RESULT_RETRY_MS;
     for (const part of parts) {
@@ -335,7 +401,11 @@ export class Agent {
           await this.nc.request(subjects.result(b.map), part, { timeout: 5000 });
           break;
         } catch (e) {
-          if (e instanceof NoRespondersError || (e as { code?: string }).code === "503" || /no responders/i.test((e as Error).message)) {
+          if (
+            e instanceof NoRespondersError ||
+            (e as { code?: string }).code === "503" ||
+            /no responders/i.test((e as Error).message)
+          ) {
             msg.term();
             return;
           }

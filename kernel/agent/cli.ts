@@ -20,7 +20,8 @@ export interface AgentCliOptions {
 function positiveInt(v: string | undefined, what: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive whole number, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${what} must be a positive whole number, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -29,11 +30,20 @@ export async function runAgent(o: AgentCliOptions): Promise<void> {
   if (!cluster) throw new Error("no cluster: pass --cluster nats://user:pass@host:port or set THREADLAB_CLUSTER");
   const options: AgentOptions = {
     cluster,
-    auth: { user: o.user, pass: o.password, token: o.token, creds: o.creds, tlsCa: o.tlsCa, tlsCert: o.tlsCert, tlsKey: o.tlsKey },
+    auth: {
+      user: o.user,
+      pass: o.password,
+      token: o.token,
+      creds: o.creds,
+      tlsCa: o.tlsCa,
+      tlsCert: o.tlsCert,
+      tlsKey: o.tlsKey,
+    },
     workers: positiveInt(o.workers, "--workers"),
     name: o.name,
     insecure: o.insecure,
-    modelCacheBytes: o.modelCacheMb === undefined ? undefined : positiveInt(o.modelCacheMb, "--model-cache-mb")! * 2 ** 20,
+    modelCacheBytes:
+      o.modelCacheMb === undefined ? undefined : positiveInt(o.modelCacheMb, "--model-cache-mb")! * 2 ** 20,
     ackWaitMs: positiveInt(o.ackWait, "--ack-wait"),
   };
   const agent = await Agent.start(options);
@@ -41,10 +51,13 @@ export async function runAgent(o: AgentCliOptions): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    agent.stop().then(() => process.exit(0), (e) => {
-      console.error(`threadlab agent: stopping failed: ${(e as Error).message}`);
-      process.exit(1);
-    });
+    agent.stop().then(
+      () => process.exit(0),
+      (e) => {
+        console.error(`threadlab agent: stopping failed: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
@@ -57,7 +70,9 @@ export async function runLocalCluster(o: { agents?: string; workers?: string }):
     workers: positiveInt(o.workers, "--workers") ?? 1,
     onAgentLog: (name, line) => console.error(line),
   });
-  console.log(`NATS server and ${cluster.agents.length} agents running. In a notebook:\n\n  %parallel cluster connect ${cluster.url}\n\nor set THREADLAB_CLUSTER=${cluster.url}\nCtrl-C stops them.`);
+  console.log(
+    `NATS server and ${cluster.agents.length} agents running. In a notebook:\n\n  %parallel cluster connect ${cluster.url}\n\nor set THREADLAB_CLUSTER=${cluster.url}\nCtrl-C stops them.`,
+  );
   const stop = () => void cluster.stop().then(() => process.exit(0));
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);

@@ -20,7 +20,8 @@ export interface InstallResult {
 
 function kernelName(opts: InstallOptions): string {
   const name = opts.name ?? "threadlab";
-  if (!/^[a-z0-9._-]+$/i.test(name)) throw new Error(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-'`);
+  if (!/^[a-z0-9._-]+$/i.test(name))
+    throw new Error(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-'`);
   return name;
 }
 

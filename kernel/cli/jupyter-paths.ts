@@ -15,14 +15,19 @@ export interface ScopeOptions {
  * Throws when more than one scope is given: silently picking one has installed kernels where nobody looked.
  */
 export function scopeArgs(opts: ScopeOptions): string[] {
-  const given = [opts.user && "--user", opts.sysPrefix && "--sys-prefix", opts.prefix !== undefined && "--prefix"].filter(
-    (s): s is string => typeof s === "string",
-  );
+  const given = [
+    opts.user && "--user",
+    opts.sysPrefix && "--sys-prefix",
+    opts.prefix !== undefined && "--prefix",
+  ].filter((s): s is string => typeof s === "string");
   if (given.length > 1) {
-    throw new Error(`${given.join(", ")}: choose one scope (--user, --sys-prefix or --prefix DIR), not ${given.length}`);
+    throw new Error(
+      `${given.join(", ")}: choose one scope (--user, --sys-prefix or --prefix DIR), not ${given.length}`,
+    );
   }
   if (opts.prefix !== undefined) return ["--prefix", resolve(opts.prefix)];
-  if (opts.sysPrefix) return ["--sys-prefix", ...(opts.python && opts.python !== "python3" ? ["--python", opts.python] : [])];
+  if (opts.sysPrefix)
+    return ["--sys-prefix", ...(opts.python && opts.python !== "python3" ? ["--python", opts.python] : [])];
   return ["--user"];
 }
 
@@ -41,14 +46,19 @@ export function dataDir(opts: ScopeOptions): string {
 }
 
 function defaultUserDataDir(): string {
-  return process.env.JUPYTER_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "jupyter");
+  return (
+    process.env.JUPYTER_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "jupyter")
+  );
 }
 
 function pythonValue(python: string, code: string): string {
   try {
     return execFileSync(python, ["-c", code], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   } catch (e) {
-    throw new Error(`could not ask ${python} for its Jupyter paths (${(e as Error).message.split("\n")[0]}); pass --python PATH or --prefix DIR`, { cause: e });
+    throw new Error(
+      `could not ask ${python} for its Jupyter paths (${(e as Error).message.split("\n")[0]}); pass --python PATH or --prefix DIR`,
+      { cause: e },
+    );
   }
 }
 
@@ -59,7 +69,11 @@ function pythonValue(python: string, code: string): string {
  */
 export function jupyterDataPath(): string[] {
   try {
-    const out = execFileSync("jupyter", ["--paths", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 30_000 });
+    const out = execFileSync("jupyter", ["--paths", "--json"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 30_000,
+    });
     const data = (JSON.parse(out) as { data?: unknown }).data;
     if (Array.isArray(data) && data.every((d) => typeof d === "string")) return data;
   } catch {

@@ -63,17 +63,38 @@ export function checkKernelspec(name: string, dir: string, spec: KernelJson): Ke
     if (h === "broken" || health === "ok") health = h;
   };
 
-  if (!existsSync(entry)) worse("broken", `threadlab is gone from ${entry}: install it again (npm install -g threadlab), then run \`${repair}\``);
-  else if (inNpxCache(entry)) worse("stale", `it runs threadlab from npx's cache (${entry}), which npm may clear: run \`${repair}\` with a threadlab installed by \`npm install -g threadlab\``);
+  if (!existsSync(entry))
+    worse(
+      "broken",
+      `threadlab is gone from ${entry}: install it again (npm install -g threadlab), then run \`${repair}\``,
+    );
+  else if (inNpxCache(entry))
+    worse(
+      "stale",
+      `it runs threadlab from npx's cache (${entry}), which npm may clear: run \`${repair}\` with a threadlab installed by \`npm install -g threadlab\``,
+    );
 
   if (node === "") {
-    if (!nodeOnPath()) worse("broken", `it starts the first Node.js >= ${MIN_NODE_MAJOR} on PATH, and there is none: install Node.js >= ${MIN_NODE_MAJOR}`);
+    if (!nodeOnPath())
+      worse(
+        "broken",
+        `it starts the first Node.js >= ${MIN_NODE_MAJOR} on PATH, and there is none: install Node.js >= ${MIN_NODE_MAJOR}`,
+      );
   } else if (!executable(node)) {
     const fallback = record && existsSync(join(dir, LAUNCHER)) ? nodeOnPath() : undefined;
-    if (fallback) worse("stale", `the Node.js it was installed with (${node}) is gone; it starts with ${fallback} from PATH instead: run \`${repair}\` to record that`);
-    else worse("broken", `the Node.js it was installed with (${node}) is gone${record ? ` and there is no Node.js >= ${MIN_NODE_MAJOR} on PATH` : ""}: run \`${repair}\` with Node.js >= ${MIN_NODE_MAJOR}`);
+    if (fallback)
+      worse(
+        "stale",
+        `the Node.js it was installed with (${node}) is gone; it starts with ${fallback} from PATH instead: run \`${repair}\` to record that`,
+      );
+    else
+      worse(
+        "broken",
+        `the Node.js it was installed with (${node}) is gone${record ? ` and there is no Node.js >= ${MIN_NODE_MAJOR} on PATH` : ""}: run \`${repair}\` with Node.js >= ${MIN_NODE_MAJOR}`,
+      );
   }
-  if (record && process.platform !== "win32" && !existsSync(join(dir, LAUNCHER))) worse("broken", `its launcher ${join(dir, LAUNCHER)} is missing: run \`${repair}\``);
+  if (record && process.platform !== "win32" && !existsSync(join(dir, LAUNCHER)))
+    worse("broken", `its launcher ${join(dir, LAUNCHER)} is missing: run \`${repair}\``);
   return { name, dir, health, node, entry, problems };
 }
 
@@ -90,8 +111,16 @@ function executable(path: string | undefined): boolean {
 /** The `node` the launcher would fall back to, if it is new enough. */
 function nodeOnPath(): string | undefined {
   try {
-    const found = execFileSync("/bin/sh", ["-c", "command -v node"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const major = Number(execFileSync(found, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
+    const found = execFileSync("/bin/sh", ["-c", "command -v node"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    const major = Number(
+      execFileSync(found, ["-p", "process.versions.node.split('.')[0]"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim(),
+    );
     return major >= MIN_NODE_MAJOR ? found : undefined;
   } catch {
     return undefined;
@@ -99,7 +128,8 @@ function nodeOnPath(): string | undefined {
 }
 
 export function formatKernelspecs(reports: KernelspecReport[]): string {
-  if (reports.length === 0) return "Kernelspecs: no threadlab kernelspec found in Jupyter's data path (run `threadlab install --user`)";
+  if (reports.length === 0)
+    return "Kernelspecs: no threadlab kernelspec found in Jupyter's data path (run `threadlab install --user`)";
   const lines = ["Kernelspecs:"];
   for (const r of reports) {
     lines.push(`  ${r.name} [${r.health}] ${r.dir}`);

@@ -41,12 +41,21 @@ export const LOGOS = ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"];
  * Writes kernel.json and the launcher into `kernelDir`. `relocatable`: the launcher is named through
  * Jupyter's `{resource_dir}`, for a kernelspec whose final place is not known when it is written (a wheel).
  */
-export function writeKernelspec(kernelDir: string, record: KernelspecRecord, displayName: string, relocatable = false): KernelJson {
+export function writeKernelspec(
+  kernelDir: string,
+  record: KernelspecRecord,
+  displayName: string,
+  relocatable = false,
+): KernelJson {
   const posix = process.platform !== "win32";
   const launcher = join(kernelDir, LAUNCHER);
   const launcherArg = relocatable ? `{resource_dir}/${LAUNCHER}` : launcher;
   const spec: KernelJson = {
-    argv: [...(posix ? ["/bin/sh", launcherArg] : [record.node, record.entry, "kernel"]), "--connection-file", "{connection_file}"],
+    argv: [
+      ...(posix ? ["/bin/sh", launcherArg] : [record.node, record.entry, "kernel"]),
+      "--connection-file",
+      "{connection_file}",
+    ],
     display_name: displayName,
     language: "typescript",
     // "message": the control thread turns interrupt_request into SIGINT, so interrupts work on any transport.

@@ -21,7 +21,10 @@ export function main(argv: string[]): void {
     .option("--no-snapshot", "do not build the startup snapshot now (a kernel builds it in the background)")
     .action((opts) => {
       const r = install(opts);
-      if (r.copiedTo) console.log(`npx runs threadlab from npm's cache, which npm may clear: copied it to ${r.copiedTo} for the kernelspec (\`npm install -g threadlab\` avoids the copy)`);
+      if (r.copiedTo)
+        console.log(
+          `npx runs threadlab from npm's cache, which npm may clear: copied it to ${r.copiedTo} for the kernelspec (\`npm install -g threadlab\` avoids the copy)`,
+        );
       console.log(`installed kernelspec ${opts.name} in ${r.kernelDir}`);
       if (r.labextension) console.log(`installed JupyterLab extension in ${r.labextension}`);
       if (opts.snapshot) {
@@ -32,15 +35,21 @@ export function main(argv: string[]): void {
         if (!snapshotDisabled()) {
           const t0 = Date.now();
           const s = buildSnapshot();
-          console.log(s.ok ? `built the kernel's startup snapshot in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${s.blob}` : `startup snapshot not built (kernels start without it): ${s.message}`);
+          console.log(
+            s.ok
+              ? `built the kernel's startup snapshot in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${s.blob}`
+              : `startup snapshot not built (kernels start without it): ${s.message}`,
+          );
         }
       }
     });
 
-  scope(program.command("uninstall").description("remove the kernelspec and the JupyterLab extension")).action((opts) => {
-    const removed = uninstall(opts);
-    console.log(removed.length ? removed.map((d) => `removed ${d}`).join("\n") : "nothing to remove");
-  });
+  scope(program.command("uninstall").description("remove the kernelspec and the JupyterLab extension")).action(
+    (opts) => {
+      const removed = uninstall(opts);
+      console.log(removed.length ? removed.map((d) => `removed ${d}`).join("\n") : "nothing to remove");
+    },
+  );
 
   program
     .command("doctor")
@@ -51,7 +60,11 @@ export function main(argv: string[]): void {
       const report = threadpool.doctor();
       const { checkKernelspecs, formatKernelspecs } = await import("./kernelspec-check");
       const kernelspecs = checkKernelspecs();
-      console.log(opts.json ? JSON.stringify({ ...report, kernelspecs }, null, 2) : `${threadpool.formatDoctor(report)}\n\n${formatKernelspecs(kernelspecs)}`);
+      console.log(
+        opts.json
+          ? JSON.stringify({ ...report, kernelspecs }, null, 2)
+          : `${threadpool.formatDoctor(report)}\n\n${formatKernelspecs(kernelspecs)}`,
+      );
     });
 
   program
@@ -66,12 +79,19 @@ export function main(argv: string[]): void {
   program
     .command("agent")
     .description("run this machine's workers for %parallel map --cluster (one agent per machine)")
-    .option("--cluster <url>", "NATS server: nats://user:pass@host:port, nats://token@host:port or tls://… (default: THREADLAB_CLUSTER)")
+    .option(
+      "--cluster <url>",
+      "NATS server: nats://user:pass@host:port, nats://token@host:port or tls://… (default: THREADLAB_CLUSTER)",
+    )
     .option("--workers <n>", "worker threads (default: THREADLAB_WORKERS or this machine's CPUs)")
     .option("--name <name>", "node name in status and errors (default: the host name)")
-    .option("--user <user>").option("--password <password>").option("--token <token>")
+    .option("--user <user>")
+    .option("--password <password>")
+    .option("--token <token>")
     .option("--creds <file>", "NATS credentials file")
-    .option("--tls-ca <file>").option("--tls-cert <file>").option("--tls-key <file>")
+    .option("--tls-ca <file>")
+    .option("--tls-cert <file>")
+    .option("--tls-key <file>")
     .option("--insecure", "serve a server that needs no credentials (anyone reaching it can run code here)")
     .option("--model-cache-mb <mb>", "models kept for later maps (default: half the memory)")
     .option("--ack-wait <ms>", "redelivery timeout of batches, when this agent creates the queue")

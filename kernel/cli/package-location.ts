@@ -28,7 +28,9 @@ export function copiesDir(data: string): string {
 export function copyOutOfNpxCache(root: string, data: string, version: string): string {
   const modules = dirname(root);
   if (basename(modules) !== "node_modules") {
-    throw new Error(`threadlab runs from npx's cache at ${root}, but not from a node_modules folder there; install it with \`npm install -g threadlab\` and run \`threadlab install\` instead`);
+    throw new Error(
+      `threadlab runs from npx's cache at ${root}, but not from a node_modules folder there; install it with \`npm install -g threadlab\` and run \`threadlab install\` instead`,
+    );
   }
   const target = join(copiesDir(data), version);
   const staging = `${target}.partial-${process.pid}`;
@@ -41,7 +43,9 @@ export function copyOutOfNpxCache(root: string, data: string, version: string): 
     renameSync(staging, target);
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`could not copy threadlab out of npx's cache into ${target}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`could not copy threadlab out of npx's cache into ${target}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return join(target, "node_modules", basename(root));
 }

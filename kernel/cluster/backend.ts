@@ -59,7 +59,10 @@ export class ClusterBackend implements MapBackend {
       const functions = await FunctionStore.open(nc);
       const models = await ModelPublisher.open(nc);
       const nodes = new NodeRegistry(nc);
-      return new ClusterBackend(target, nc, jetstream(nc), jsm, functions, models, nodes, { ...CLUSTER_TUNING, ...o.tuning });
+      return new ClusterBackend(target, nc, jetstream(nc), jsm, functions, models, nodes, {
+        ...CLUSTER_TUNING,
+        ...o.tuning,
+      });
     } catch (e) {
       await nc.close().catch(() => {});
       throw e;
@@ -74,7 +77,8 @@ export class ClusterBackend implements MapBackend {
   }
 
   submit(s: MapSubmission): { id: number; done: Promise<MapReport> } {
-    if (this.closed) throw new Error(`the connection to the cluster at ${this.target.display} was closed; connect again`);
+    if (this.closed)
+      throw new Error(`the connection to the cluster at ${this.target.display} was closed; connect again`);
     const id = ++this.mapIds;
     const map = new ClusterMap(id, `${this.session}-${id}`, s, {
       nc: this.nc,
@@ -93,8 +97,17 @@ export class ClusterBackend implements MapBackend {
   }
 
   /** Like `WorkerPool.run`, for code that holds the backend itself (tests, benchmarks). */
-  run(items: MapItems, fn: ShippedFunction, options: MapOptions & { onOutput?: MapSubmission["onOutput"] } = {}): Promise<MapReport> {
-    return this.submit({ items, fn, options: resolveMapOptions({ name: fn.name, ...options }), onOutput: options.onOutput }).done;
+  run(
+    items: MapItems,
+    fn: ShippedFunction,
+    options: MapOptions & { onOutput?: MapSubmission["onOutput"] } = {},
+  ): Promise<MapReport> {
+    return this.submit({
+      items,
+      fn,
+      options: resolveMapOptions({ name: fn.name, ...options }),
+      onOutput: options.onOutput,
+    }).done;
   }
 
   /** For `%parallel cluster status` and the sidebar: every agent with its workers, models and load. */
@@ -105,14 +118,20 @@ export class ClusterBackend implements MapBackend {
 
   /** The status from the heartbeats heard so far, without asking the agents (the sidebar reads it at 4 Hz). */
   currentStatus(): ClusterStatus {
-    return { url: this.target.display, connected: !this.closed && this.disconnectedAt === null, nodes: this.nodes.list(), maps: this.running.size };
+    return {
+      url: this.target.display,
+      connected: !this.closed && this.disconnectedAt === null,
+      nodes: this.nodes.list(),
+      maps: this.running.size,
+    };
   }
 
   /** Cancels this kernel's running maps and closes the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const m of this.running) m.fail(new Error(`the connection to the cluster at ${this.target.display} was closed`));
+    for (const m of this.running)
+      m.fail(new Error(`the connection to the cluster at ${this.target.display} was closed`));
     this.nodes.close();
     await this.nc.drain().catch(() => this.nc.close());
   }

@@ -96,7 +96,9 @@ export class ClusterMap {
   private fnHash = "";
   private modelDigest: string | null = null;
   private readonly onAbort = () =>
-    this.fail(new AbortError(`${this.opts.name} was cancelled after ${this.done} items`, { cause: this.opts.signal?.reason }));
+    this.fail(
+      new AbortError(`${this.opts.name} was cancelled after ${this.done} items`, { cause: this.opts.signal?.reason }),
+    );
 
   constructor(
     readonly id: number,
@@ -130,7 +132,10 @@ export class ClusterMap {
     for (const [name, v] of Object.entries(scope)) {
       if (v.kind !== "model") continue;
       const e = modelRegistry.get(v.id);
-      if (!e) throw new Error(`${this.opts.name}: shared model ${v.id} was released or never shared; share it again before the map`);
+      if (!e)
+        throw new Error(
+          `${this.opts.name}: shared model ${v.id} was released or never shared; share it again before the map`,
+        );
       scope[name] = { kind: "model", id: await this.d.models.publish(e.root) };
     }
     // A file every node can read: each agent loads it itself, nothing goes through the Object Store.
@@ -143,23 +148,27 @@ export class ClusterMap {
     this.fnHash = await this.d.functions.put({ ...this.s.fn, scope });
     if (this.finished) return;
     this.subs.push(
-      this.d.nc.subscribe(subjects.result(this.key), { callback: (err, m) => {
-        if (err) return;
-        try {
-          this.onResult(decode<ResultMessage>(m.data, "result"));
-        } finally {
-          // Answered even for duplicates: the agent acks its batch once the kernel has the result.
-          m.respond();
-        }
-      } }),
-      this.d.nc.subscribe(subjects.output(this.key), { callback: (err, m) => {
-        if (err || this.finished) return;
-        try {
-          this.onOutput(decode<OutputMessage>(m.data, "output"));
-        } catch {
-          // Output is best effort.
-        }
-      } }),
+      this.d.nc.subscribe(subjects.result(this.key), {
+        callback: (err, m) => {
+          if (err) return;
+          try {
+            this.onResult(decode<ResultMessage>(m.data, "result"));
+          } finally {
+            // Answered even for duplicates: the agent acks its batch once the kernel has the result.
+            m.respond();
+          }
+        },
+      }),
+      this.d.nc.subscribe(subjects.output(this.key), {
+        callback: (err, m) => {
+          if (err || this.finished) return;
+          try {
+            this.onOutput(decode<OutputMessage>(m.data, "output"));
+          } catch {
+            // Output is best effort.
+          }
+        },
+      }),
     );
     if (this.opts.progress && this.opts.onProgress) {
       this.progressTimer = setInterval(() => this.emitProgress(), 100);
@@ -181,7 +190,9 @@ export class ClusterMap {
     const total = this.source.total;
     const cap = Math.min(
       CLUSTER_TUNING.maxBatchItems,
-      total === null ? CLUSTER_TUNING.maxBatchItems : Math.max(1, Math.ceil(total / (4 * Math.max(1, this.d.nodes.liveWorkers())))),
+      total === null
+        ? CLUSTER_TUNING.maxBatchItems
+        : Math.max(1, Math.ceil(total / (4 * Math.max(1, this.d.nodes.liveWorkers())))),
     );
     if (this.msPerItem === undefined) return Math.min(cap, this.d.tuning.batchProbe);
     return Math.max(1, Math.min(cap, Math.round(this.d.tuning.batchTargetMs / Math.max(this.msPerItem, 1e-4))));
@@ -204,7 +215,12 @@ export class ClusterMap {
           await this.publish(slice);
         }
       } catch (e) {
-        this.fail(new ClusterMapError(`${this.opts.name}: publishing a batch to ${this.d.display} failed: ${(e as Error).message}`, { cause: e }));
+        this.fail(
+          new ClusterMapError(
+            `${this.opts.name}: publishing a batch to ${this.d.display} failed: ${(e as Error).message}`,
+            { cause: e },
+          ),
+        );
       } finally {
         this.filling = false;
       }
@@ -217,10 +233,25 @@ export class ClusterMap {
   private async publish(slice: Slice): Promise<void> {
     const batch = this.batches++;
     const m: BatchMessage = {
-      v: WIRE_VERSION, map: this.key, batch, start: slice.start, count: slice.count, items: wireItems(this.source, slice),
-      fn: this.fnHash, model: this.modelDigest, name: this.opts.name, maxHeapMB: this.opts.maxHeapMB,
+      v: WIRE_VERSION,
+      map: this.key,
+      batch,
+      start: slice.start,
+      count: slice.count,
+      items: wireItems(this.source, slice),
+      fn: this.fnHash,
+      model: this.modelDigest,
+      name: this.opts.name,
+      maxHeapMB: this.opts.maxHeapMB,
     };
-    const p: Pending = { batch, slice, body: encode(m), received: new Uint8Array(slice.count), got: 0, publishedAt: Date.now() };
+    const p: Pending = {
+      batch,
+      slice,
+      body: encode(m),
+      received: new Uint8Array(slice.count),
+      got: 0,
+      publishedAt: Date.now(),
+    };
     this.pending.set(batch, p);
     if (slice.count > this.largestBatch) this.largestBatch = slice.count;
     await this.send(p);
@@ -235,7 +266,10 @@ export class ClusterMap {
     const giveUpAt = Date.now() + this.d.tuning.serverLostMs;
     for (;;) {
       try {
-        await this.d.js.publish(subjects.batch(this.key), p.body, { msgID: `${this.key}.${p.batch}.${p.publishedAt}`, timeout: 5000 });
+        await this.d.js.publish(subjects.batch(this.key), p.body, {
+          msgID: `${this.key}.${p.batch}.${p.publishedAt}`,
+          timeout: 5000,
+        });
         return;
       } catch (e) {
         if (this.finished) return;
@@ -251,7 +285,11 @@ export class ClusterMap {
     if (!p) return;
     if (r.fatal) {
       const e = rebuildError(r.fatal);
-      this.fail(new ClusterMapError(`${this.opts.name}: node ${r.node} could not run the map: ${e.name}: ${e.message}`, { cause: e }));
+      this.fail(
+        new ClusterMapError(`${this.opts.name}: node ${r.node} could not run the map: ${e.name}: ${e.message}`, {
+          cause: e,
+        }),
+      );
       return;
     }
     const node = this.nodeStats(r.node);
@@ -312,19 +350,23 @@ export class ClusterMap {
     const now = Date.now();
     const lost = this.d.disconnectedSince();
     if (lost !== null && now - lost > this.d.tuning.serverLostMs) {
-      this.fail(new ClusterMapError(
-        `${this.opts.name}: lost the NATS server at ${this.d.display} for over ${Math.round(this.d.tuning.serverLostMs / 1000)} s ` +
-          `(${this.done} items were done); check that nats-server runs, then run the map again`,
-      ));
+      this.fail(
+        new ClusterMapError(
+          `${this.opts.name}: lost the NATS server at ${this.d.display} for over ${Math.round(this.d.tuning.serverLostMs / 1000)} s ` +
+            `(${this.done} items were done); check that nats-server runs, then run the map again`,
+        ),
+      );
       return;
     }
     if (lost === null && this.d.nodes.liveWorkers() === 0) {
       this.noAgentsSince ??= now;
       if (now - this.noAgentsSince > this.d.tuning.noAgentsMs) {
-        this.fail(new ClusterMapError(
-          `${this.opts.name}: no threadlab agents are connected to ${this.d.display} (waited ${Math.round(this.d.tuning.noAgentsMs / 1000)} s, ` +
-            `${this.done} items were done); start one on each machine with: threadlab agent --cluster nats://user:pass@host:port`,
-        ));
+        this.fail(
+          new ClusterMapError(
+            `${this.opts.name}: no threadlab agents are connected to ${this.d.display} (waited ${Math.round(this.d.tuning.noAgentsMs / 1000)} s, ` +
+              `${this.done} items were done); start one on each machine with: threadlab agent --cluster nats://user:pass@host:port`,
+          ),
+        );
         return;
       }
     } else this.noAgentsSince = null;
@@ -395,7 +437,12 @@ export class ClusterMap {
       busyWorkers: live.reduce((n, x) => n + Math.min(x.busy, x.workers), 0),
       elapsedMs,
       finished: this.finished,
-      nodes: [...this.perNode].map(([name, n]) => ({ name, done: n.done, rate: elapsedMs > 0 ? (n.done * 1000) / elapsedMs : 0, workers: n.workers })),
+      nodes: [...this.perNode].map(([name, n]) => ({
+        name,
+        done: n.done,
+        rate: elapsedMs > 0 ? (n.done * 1000) / elapsedMs : 0,
+        workers: n.workers,
+      })),
     };
   }
 
@@ -413,7 +460,8 @@ function wireItems(source: ItemSource, slice: Slice): ChunkItems {
   const { items } = source.payload(slice);
   if (items.kind === "typed") {
     const data = items.data as unknown as ArrayBufferView & { slice(): ArrayBufferView };
-    if (data.buffer instanceof SharedArrayBuffer) return { kind: "typed", data: data.slice() as unknown as ArrayLike<unknown> };
+    if (data.buffer instanceof SharedArrayBuffer)
+      return { kind: "typed", data: data.slice() as unknown as ArrayLike<unknown> };
   }
   return items;
 }

@@ -6,7 +6,14 @@
 import fs from "node:fs";
 import { connect, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { AuthorizationError, ConnectionError, credsAuthenticator, type NatsConnection } from "@nats-io/nats-core";
-import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import { AGENT_CONSUMER, BATCH_STREAM, subjects } from "./subjects";
 
 export interface ClusterAuth {
@@ -42,15 +49,23 @@ export function parseClusterUrl(url: string, auth: ClusterAuth = {}): ClusterTar
   const out: ClusterAuth = { ...auth };
   let tls = !!auth.tlsCa || !!auth.tlsCert;
   const shown: string[] = [];
-  for (const part of url.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of url
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     let u: URL;
     try {
       u = new URL(part.includes("://") ? part : `nats://${part}`);
     } catch (e) {
-      throw new ClusterConnectError(`cluster URL ${JSON.stringify(part)} is not a URL; write it as nats://host:port or nats://user:pass@host:port`, { cause: e });
+      throw new ClusterConnectError(
+        `cluster URL ${JSON.stringify(part)} is not a URL; write it as nats://host:port or nats://user:pass@host:port`,
+        { cause: e },
+      );
     }
     if (!["nats:", "tls:"].includes(u.protocol))
-      throw new ClusterConnectError(`cluster URL ${JSON.stringify(part)} has scheme ${u.protocol.replace(":", "")}; use nats:// or tls://`);
+      throw new ClusterConnectError(
+        `cluster URL ${JSON.stringify(part)} has scheme ${u.protocol.replace(":", "")}; use nats:// or tls://`,
+      );
     if (u.protocol === "tls:") tls = true;
     const user = decodeURIComponent(u.username);
     const pass = decodeURIComponent(u.password);
@@ -92,7 +107,9 @@ function connectionOptions(t: ClusterTarget, name: string, withAuth: boolean): N
     try {
       text = fs.readFileSync(t.auth.creds);
     } catch (e) {
-      throw new ClusterConnectError(`cannot read the NATS credentials file ${t.auth.creds}: ${(e as Error).message}`, { cause: e });
+      throw new ClusterConnectError(`cannot read the NATS credentials file ${t.auth.creds}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     o.authenticator = credsAuthenticator(text);
   } else if (t.auth.user) {
@@ -131,7 +148,9 @@ export function explainConnectError(e: unknown, t: ClusterTarget, withAuth = tru
       { cause: e },
     );
   }
-  return new ClusterConnectError(`connecting to the NATS server at ${t.display} failed: ${err?.message ?? e}`, { cause: e });
+  return new ClusterConnectError(`connecting to the NATS server at ${t.display} failed: ${err?.message ?? e}`, {
+    cause: e,
+  });
 }
 
 export interface InfrastructureOptions {
@@ -155,15 +174,23 @@ export async function ensureBatchStream(nc: NatsConnection, display: string): Pr
   try {
     await jsm.streams.info(BATCH_STREAM);
   } catch {
-    await jsm.streams.add({
-      name: BATCH_STREAM,
-      subjects: [subjects.batchAll],
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-    }).catch(async (e) => {
-      // Another process created it meanwhile.
-      if (!(await jsm.streams.info(BATCH_STREAM).then(() => true, () => false))) throw e;
-    });
+    await jsm.streams
+      .add({
+        name: BATCH_STREAM,
+        subjects: [subjects.batchAll],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+      })
+      .catch(async (e) => {
+        // Another process created it meanwhile.
+        if (
+          !(await jsm.streams.info(BATCH_STREAM).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw e;
+      });
   }
   return jsm;
 }
@@ -176,15 +203,23 @@ export async function ensureAgentConsumer(jsm: JetStreamManager, o: Infrastructu
   try {
     await jsm.consumers.info(BATCH_STREAM, AGENT_CONSUMER);
   } catch {
-    await jsm.consumers.add(BATCH_STREAM, {
-      durable_name: AGENT_CONSUMER,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(o.ackWaitMs ?? 30_000),
-      max_deliver: -1,
-      max_ack_pending: 10_000,
-    }).catch(async (e) => {
-      if (!(await jsm.consumers.info(BATCH_STREAM, AGENT_CONSUMER).then(() => true, () => false))) throw e;
-    });
+    await jsm.consumers
+      .add(BATCH_STREAM, {
+        durable_name: AGENT_CONSUMER,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(o.ackWaitMs ?? 30_000),
+        max_deliver: -1,
+        max_ack_pending: 10_000,
+      })
+      .catch(async (e) => {
+        if (
+          !(await jsm.consumers.info(BATCH_STREAM, AGENT_CONSUMER).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw e;
+      });
   }
 }

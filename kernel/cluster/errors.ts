@@ -3,11 +3,20 @@ import { MapItemError } from "../pool";
 /** A failing item of a cluster map ("raise" mode): the local map's error, naming the node too. */
 export class ClusterItemError extends MapItemError {
   override name = "MapItemError";
-  constructor(mapName: string, index: number, itemPreview: string, workerError: Error, readonly node: string) {
+  constructor(
+    mapName: string,
+    index: number,
+    itemPreview: string,
+    workerError: Error,
+    readonly node: string,
+  ) {
     super(mapName, index, itemPreview, workerError);
     const [first, ...rest] = this.message.split("\n");
     this.message = [`${first} (on node ${node})`, ...rest].join("\n");
-    this.stack = `${this.name}: ${this.message}\n${(workerError.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l)).join("\n")}`;
+    this.stack = `${this.name}: ${this.message}\n${(workerError.stack ?? "")
+      .split("\n")
+      .filter((l) => /^\s+at /.test(l))
+      .join("\n")}`;
   }
 }
 

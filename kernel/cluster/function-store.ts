@@ -17,7 +17,10 @@ export class FunctionStore {
   private readonly stored = new Set<string>();
   private readonly decoded = new Map<string, Promise<ShippedFunction>>();
 
-  private constructor(private readonly kv: KV, private readonly maxPayload: number) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly maxPayload: number,
+  ) {}
 
   static async open(nc: NatsConnection): Promise<FunctionStore> {
     const kv = await new Kvm(nc).create(FUNCTION_BUCKET, { history: 1 });
@@ -50,7 +53,8 @@ export class FunctionStore {
       return p;
     }
     p = this.kv.get(hash).then((e) => {
-      if (!e || e.operation !== "PUT") throw new Error(`function ${hash.slice(0, 12)} is not in the ${FUNCTION_BUCKET} bucket`);
+      if (!e || e.operation !== "PUT")
+        throw new Error(`function ${hash.slice(0, 12)} is not in the ${FUNCTION_BUCKET} bucket`);
       return v8.deserialize(e.value) as ShippedFunction;
     });
     p.catch(() => this.decoded.delete(hash));

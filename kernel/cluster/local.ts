@@ -36,12 +36,19 @@ const BIN = path.join(__dirname, "..", "..", "..", "bin", "threadlab.js");
 
 /** The nats-server binary: NATS_SERVER, then PATH, then Debian's /usr/sbin (not on a user's PATH). */
 export function natsServerBinary(): string {
-  const candidates = [process.env.NATS_SERVER, "nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"].filter(Boolean) as string[];
+  const candidates = [
+    process.env.NATS_SERVER,
+    "nats-server",
+    "/usr/sbin/nats-server",
+    "/usr/local/bin/nats-server",
+  ].filter(Boolean) as string[];
   for (const c of candidates) {
     const r = spawnSync(c, ["--version"], { encoding: "utf8" });
     if (r.status === 0) return c;
   }
-  throw new Error("nats-server is not installed: apt-get install nats-server (Debian/Ubuntu), or download it from https://nats.io, or set NATS_SERVER to its path");
+  throw new Error(
+    "nats-server is not installed: apt-get install nats-server (Debian/Ubuntu), or download it from https://nats.io, or set NATS_SERVER to its path",
+  );
 }
 
 export class LocalCluster {
@@ -86,12 +93,15 @@ export class LocalCluster {
   /** Starts the server (again, on the same port and store, after `stopServer`). */
   async startServer(): Promise<void> {
     const conf = path.join(this.dir, "nats.conf");
-    fs.writeFileSync(conf, [
-      `listen: "127.0.0.1:${this.port}"`,
-      `jetstream { store_dir: ${JSON.stringify(path.join(this.dir, "store"))} }`,
-      `authorization { users = [ { user: ${JSON.stringify(this.user)}, password: ${JSON.stringify(this.password)} } ] }`,
-      "",
-    ].join("\n"));
+    fs.writeFileSync(
+      conf,
+      [
+        `listen: "127.0.0.1:${this.port}"`,
+        `jetstream { store_dir: ${JSON.stringify(path.join(this.dir, "store"))} }`,
+        `authorization { users = [ { user: ${JSON.stringify(this.user)}, password: ${JSON.stringify(this.password)} } ] }`,
+        "",
+      ].join("\n"),
+    );
     const server = spawn(natsServerBinary(), ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
     this.server = server;
     this.serverExited = new Promise((r) => server.once("exit", r));
@@ -123,8 +133,22 @@ export class LocalCluster {
 
   /** Starts one more agent process. */
   addAgent(name = `agent-${++this.agentSeq}`, extraArgs: string[] = []): LocalAgent {
-    const args = [BIN, "agent", "--cluster", this.url, "--name", name, "--workers", String(this.o.workers ?? 1), ...(this.o.agentArgs ?? []), ...extraArgs];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...this.o.env } });
+    const args = [
+      BIN,
+      "agent",
+      "--cluster",
+      this.url,
+      "--name",
+      name,
+      "--workers",
+      String(this.o.workers ?? 1),
+      ...(this.o.agentArgs ?? []),
+      ...extraArgs,
+    ];
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, ...this.o.env },
+    });
     child.stderr!.setEncoding("utf8");
     let buf = "";
     let log = "";
@@ -146,7 +170,10 @@ export class LocalCluster {
       name,
       process: child,
       exited,
-      ready: Promise.race([ready, exited.then((c) => Promise.reject(new Error(`agent ${name} exited (${c}) before connecting:\n${log}`)))]),
+      ready: Promise.race([
+        ready,
+        exited.then((c) => Promise.reject(new Error(`agent ${name} exited (${c}) before connecting:\n${log}`))),
+      ]),
     };
     a.ready.catch(() => {});
     this.agents.push(a);
@@ -155,13 +182,15 @@ export class LocalCluster {
 
   /** Stops every agent (SIGTERM, then SIGKILL after 5 s) and the server; removes the temporary store. */
   async stop(): Promise<void> {
-    await Promise.all(this.agents.map(async (a) => {
-      if (a.process.exitCode !== null || a.process.signalCode !== null) return;
-      a.process.kill("SIGTERM");
-      const t = setTimeout(() => a.process.kill("SIGKILL"), 5000);
-      await a.exited;
-      clearTimeout(t);
-    }));
+    await Promise.all(
+      this.agents.map(async (a) => {
+        if (a.process.exitCode !== null || a.process.signalCode !== null) return;
+        a.process.kill("SIGTERM");
+        const t = setTimeout(() => a.process.kill("SIGKILL"), 5000);
+        await a.exited;
+        clearTimeout(t);
+      }),
+    );
     if (this.server) await this.stopServer();
     if (this.ownDir) fs.rmSync(this.dir, { recursive: true, force: true });
   }

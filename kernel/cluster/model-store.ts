@@ -74,7 +74,10 @@ export class ModelCache {
   /** Object Store fetches since start: the tests count these. */
   fetches = 0;
 
-  private constructor(private readonly os: ObjectStore, private readonly maxBytes: number) {}
+  private constructor(
+    private readonly os: ObjectStore,
+    private readonly maxBytes: number,
+  ) {}
 
   static async open(nc: NatsConnection, maxBytes: number): Promise<ModelCache> {
     return new ModelCache(await openBucket(nc), maxBytes);
@@ -121,14 +124,21 @@ export class ModelCache {
 
   private async fetch(digest: string): Promise<CachedModel> {
     const info = await this.os.info(digest);
-    if (!info || info.deleted) throw new Error(`model ${digest.slice(0, 12)} is not in the ${MODEL_BUCKET} object store (was the bucket purged?)`);
+    if (!info || info.deleted)
+      throw new Error(
+        `model ${digest.slice(0, 12)} is not in the ${MODEL_BUCKET} object store (was the bucket purged?)`,
+      );
     this.fetches++;
     const r = await this.os.get(digest);
-    if (!r) throw new Error(`model ${digest.slice(0, 12)} disappeared from the ${MODEL_BUCKET} object store while fetching it`);
+    if (!r)
+      throw new Error(
+        `model ${digest.slice(0, 12)} disappeared from the ${MODEL_BUCKET} object store while fetching it`,
+      );
     const bytes = new Uint8Array(new SharedArrayBuffer(info.size));
     let at = 0;
     for await (const chunk of r.data) {
-      if (at + chunk.length > bytes.length) throw new Error(`model ${digest.slice(0, 12)} is larger than its object info says`);
+      if (at + chunk.length > bytes.length)
+        throw new Error(`model ${digest.slice(0, 12)} is larger than its object info says`);
       bytes.set(chunk, at);
       at += chunk.length;
     }

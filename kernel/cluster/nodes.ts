@@ -35,11 +35,17 @@ export interface NodeStatus {
 }
 
 export class NodeRegistry {
-  private readonly nodes = new Map<string, { status: AgentStatus; seenAt: number; rate: number; samples: { at: number; items: number }[] }>();
+  private readonly nodes = new Map<
+    string,
+    { status: AgentStatus; seenAt: number; rate: number; samples: { at: number; items: number }[] }
+  >();
   private readonly sub: Subscription;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly nc: NatsConnection, private readonly heartbeatMs = 1000) {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly heartbeatMs = 1000,
+  ) {
     this.sub = nc.subscribe(subjects.heartbeat, {
       callback: (err, m) => {
         if (err) return;
@@ -62,7 +68,8 @@ export class NodeRegistry {
     samples.push({ at: now, items });
     while (samples.length > 2 && (now - samples[1].at >= RATE_WINDOW_MS || samples.length > 64)) samples.shift();
     const oldest = samples[0];
-    const rate = now - oldest.at >= RATE_WINDOW_MS / 2 ? (items - oldest.items) / ((now - oldest.at) / 1000) : (prev?.rate ?? 0);
+    const rate =
+      now - oldest.at >= RATE_WINDOW_MS / 2 ? (items - oldest.items) / ((now - oldest.at) / 1000) : (prev?.rate ?? 0);
     this.nodes.set(s.id, { status: s, seenAt: now, rate, samples });
     for (const l of this.listeners) l();
   }
@@ -78,9 +85,19 @@ export class NodeRegistry {
     const now = Date.now();
     return [...this.nodes.values()]
       .map(({ status: s, seenAt, rate }) => ({
-        id: s.id, name: s.name, host: s.host, workers: s.workers, cpus: s.cpus, busy: s.busy, itemsDone: s.itemsDone,
-        itemsPerSec: rate, util: Array.isArray(s.util) ? s.util : [],
-        models: s.models, modelFetches: s.modelFetches, rssBytes: s.rssBytes, lastSeenMs: now - seenAt,
+        id: s.id,
+        name: s.name,
+        host: s.host,
+        workers: s.workers,
+        cpus: s.cpus,
+        busy: s.busy,
+        itemsDone: s.itemsDone,
+        itemsPerSec: rate,
+        util: Array.isArray(s.util) ? s.util : [],
+        models: s.models,
+        modelFetches: s.modelFetches,
+        rssBytes: s.rssBytes,
+        lastSeenMs: now - seenAt,
       }))
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }

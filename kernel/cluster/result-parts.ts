@@ -4,17 +4,23 @@ import { encode, type ItemFailureWire, type ResultMessage } from "./wire";
  * Encodes a batch's result as one message, or as several parts (consecutive item ranges) when it is larger than
  * the server's message limit. Numbers travel packed in a Float64Array, as between threads.
  */
-export function splitResult(r: Omit<ResultMessage, "offset" | "count"> & { count: number }, maxBytes: number): Uint8Array[] {
+export function splitResult(
+  r: Omit<ResultMessage, "offset" | "count"> & { count: number },
+  maxBytes: number,
+): Uint8Array[] {
   const out: Uint8Array[] = [];
   const results = r.results as unknown[];
   const part = (from: number, to: number) => {
     const slice = results.slice(from, to);
     const failures: ItemFailureWire[] = r.failures.filter((f) => f.offset >= from && f.offset < to);
-    const packed = slice.length >= 16 && slice.every((x) => typeof x === "number") ? Float64Array.from(slice as number[]) : slice;
+    const packed =
+      slice.length >= 16 && slice.every((x) => typeof x === "number") ? Float64Array.from(slice as number[]) : slice;
     const bytes = encode({ ...r, offset: from, count: to - from, results: packed, failures } satisfies ResultMessage);
     if (bytes.length <= maxBytes || to - from <= 1) {
       if (bytes.length > maxBytes)
-        throw new RangeError(`the result of item ${from} of batch ${r.batch} takes ${bytes.length} bytes, more than the server's message limit (${maxBytes}); return less data per item`);
+        throw new RangeError(
+          `the result of item ${from} of batch ${r.batch} takes ${bytes.length} bytes, more than the server's message limit (${maxBytes}); return less data per item`,
+        );
       out.push(bytes);
       return;
     }

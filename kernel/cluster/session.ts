@@ -30,12 +30,19 @@ export function connectClusterSession(url: string): Promise<ClusterBackend> {
   const backend = ClusterBackend.connect(url);
   const entry: NonNullable<typeof current> = { url, backend };
   current = entry;
-  void backend.then((b) => (entry.open = b), () => {});
+  void backend.then(
+    (b) => (entry.open = b),
+    () => {},
+  );
   // A failed connection is forgotten, so the next attempt tries again.
   backend.catch(() => {
     if (current?.backend === backend) current = undefined;
   });
-  if (previous) void previous.backend.then((b) => b.close(), () => {});
+  if (previous)
+    void previous.backend.then(
+      (b) => b.close(),
+      () => {},
+    );
   return backend;
 }
 
@@ -43,7 +50,10 @@ export async function disconnectClusterSession(): Promise<boolean> {
   const c = current;
   current = undefined;
   if (!c) return false;
-  await c.backend.then((b) => b.close(), () => {});
+  await c.backend.then(
+    (b) => b.close(),
+    () => {},
+  );
   return true;
 }
 
@@ -85,12 +95,17 @@ export function clusterBackendFor(option: string | true): MapBackend {
 
 /** `%parallel cluster status` as text. */
 export function formatClusterStatus(s: ClusterStatus | null): string {
-  if (!s) return "no cluster connected; %parallel cluster connect nats://user:pass@host:port (or set THREADLAB_CLUSTER)";
+  if (!s)
+    return "no cluster connected; %parallel cluster connect nats://user:pass@host:port (or set THREADLAB_CLUSTER)";
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
-  const lines = [`cluster ${s.url}: ${s.connected ? "connected" : "reconnecting"}, ${s.nodes.length} node${s.nodes.length === 1 ? "" : "s"}, ${s.maps} map${s.maps === 1 ? "" : "s"} running`];
+  const lines = [
+    `cluster ${s.url}: ${s.connected ? "connected" : "reconnecting"}, ${s.nodes.length} node${s.nodes.length === 1 ? "" : "s"}, ${s.maps} map${s.maps === 1 ? "" : "s"} running`,
+  ];
   for (const n of s.nodes) {
     const models = n.models.length ? n.models.map((m) => `${m.name} (${mb(m.bytes)})`).join(", ") : "none";
-    lines.push(`  ${n.name} (${n.host}): ${n.workers} workers, ${n.cpus} CPUs, ${n.busy ? `busy (${n.busy} batches)` : "idle"}, ${n.itemsDone} items done, RSS ${mb(n.rssBytes)}, models: ${models}`);
+    lines.push(
+      `  ${n.name} (${n.host}): ${n.workers} workers, ${n.cpus} CPUs, ${n.busy ? `busy (${n.busy} batches)` : "idle"}, ${n.itemsDone} items done, RSS ${mb(n.rssBytes)}, models: ${models}`,
+    );
   }
   if (s.nodes.length === 0) lines.push("  no agents: start one per machine with threadlab agent --cluster URL");
   return lines.join("\n");

@@ -106,7 +106,9 @@ export function decode<T extends { v: number }>(data: Uint8Array, what: string):
     throw new Error(`a ${what} message could not be decoded`, { cause: e });
   }
   if (typeof m !== "object" || m === null || (m as { v?: unknown }).v !== WIRE_VERSION)
-    throw new Error(`a ${what} message has wire version ${(m as { v?: unknown })?.v}, this threadlab speaks ${WIRE_VERSION}; run the same threadlab version on kernel and agents`);
+    throw new Error(
+      `a ${what} message has wire version ${(m as { v?: unknown })?.v}, this threadlab speaks ${WIRE_VERSION}; run the same threadlab version on kernel and agents`,
+    );
   return m as T;
 }
 

@@ -15,7 +15,8 @@ export function registerEchoTarget(comms: CommManager): void {
       if (data && typeof data === "object" && "throw" in data) throw new Error(String(data.throw));
       const others = (target: unknown) => Object.keys(comms.info(String(target))).map((id) => comms.get(id)!);
       if (data && typeof data === "object" && "close" in data) for (const c of others(data.close)) c.close();
-      else if (data && typeof data === "object" && "sendTo" in data) for (const c of others(data.sendTo)) c.send(data.data);
+      else if (data && typeof data === "object" && "sendTo" in data)
+        for (const c of others(data.sendTo)) c.send(data.data);
       comm.send({ echo: m.data }, { buffers: m.buffers });
     });
     comm.onClose(() => undefined);

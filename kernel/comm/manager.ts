@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { Message } from "../protocol/messages";
 
 /** `metadata`: the message's (not the content's); widget protocols put their version there. */
-export type CommPublish = (msgType: "comm_open" | "comm_msg" | "comm_close", content: Record<string, unknown>, parent: Message | null, buffers?: Buffer[], metadata?: Record<string, unknown>) => void;
+export type CommPublish = (
+  msgType: "comm_open" | "comm_msg" | "comm_close",
+  content: Record<string, unknown>,
+  parent: Message | null,
+  buffers?: Buffer[],
+  metadata?: Record<string, unknown>,
+) => void;
 
 export interface CommMessage {
   data: unknown;
@@ -19,9 +25,17 @@ export class Comm {
   /** The request that last reached this comm; kernel replies are parented to it so frontends route them. */
   lastParent: Message | null = null;
 
-  constructor(readonly id: string, readonly targetName: string, private readonly publish: CommPublish, private readonly onClosed: (c: Comm) => void) {}
+  constructor(
+    readonly id: string,
+    readonly targetName: string,
+    private readonly publish: CommPublish,
+    private readonly onClosed: (c: Comm) => void,
+  ) {}
 
-  send(data: unknown, opts: { buffers?: Buffer[]; parent?: Message | null; metadata?: Record<string, unknown> } = {}): void {
+  send(
+    data: unknown,
+    opts: { buffers?: Buffer[]; parent?: Message | null; metadata?: Record<string, unknown> } = {},
+  ): void {
     if (this.closed) throw new Error(`comm ${this.id} (${this.targetName}) is closed`);
     this.publish("comm_msg", { comm_id: this.id, data }, opts.parent ?? this.lastParent, opts.buffers, opts.metadata);
   }
@@ -68,7 +82,10 @@ export class CommManager {
   private readonly targets = new Map<string, CommTarget>();
   private readonly comms = new Map<string, Comm>();
 
-  constructor(private readonly publish: CommPublish, private readonly report: (text: string, parent: Message | null) => void) {}
+  constructor(
+    private readonly publish: CommPublish,
+    private readonly report: (text: string, parent: Message | null) => void,
+  ) {}
 
   registerTarget(name: string, target: CommTarget): void {
     this.targets.set(name, target);
@@ -79,7 +96,12 @@ export class CommManager {
   }
 
   /** Opens a comm from the kernel side. */
-  open(targetName: string, data: unknown = {}, parent: Message | null = null, opts: { buffers?: Buffer[]; metadata?: Record<string, unknown> } = {}): Comm {
+  open(
+    targetName: string,
+    data: unknown = {},
+    parent: Message | null = null,
+    opts: { buffers?: Buffer[]; metadata?: Record<string, unknown> } = {},
+  ): Comm {
     const comm = this.create(randomUUID(), targetName);
     comm.lastParent = parent;
     this.publish("comm_open", { comm_id: comm.id, target_name: targetName, data }, parent, opts.buffers, opts.metadata);

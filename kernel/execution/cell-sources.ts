@@ -32,7 +32,10 @@ export class CellSources {
    * for in the newest chunks only, so that an error never costs a transpile of the whole history.
    */
   locate(compiled: string, name?: string): SourceLocation | undefined {
-    return this.search(compiled, (c) => !name || c.source.includes(name), 0) ?? (name ? this.search(compiled, () => true, this.chunks.length - RECENT) : undefined);
+    return (
+      this.search(compiled, (c) => !name || c.source.includes(name), 0) ??
+      (name ? this.search(compiled, () => true, this.chunks.length - RECENT) : undefined)
+    );
   }
 
   private search(compiled: string, candidate: (c: Chunk) => boolean, from: number): SourceLocation | undefined {

@@ -24,10 +24,15 @@ export function loadWithCodeCache(id: string, from: string): { persist(): void }
   } catch {
     data = undefined;
   }
-  const script = new Script((Module as unknown as { wrap(s: string): string }).wrap(source), { filename: file, cachedData: data });
+  const script = new Script((Module as unknown as { wrap(s: string): string }).wrap(source), {
+    filename: file,
+    cachedData: data,
+  });
   const m = new Module(file, module);
   m.filename = file;
-  (m as unknown as { paths: string[] }).paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(dirname(file));
+  (m as unknown as { paths: string[] }).paths = (
+    Module as unknown as { _nodeModulePaths(d: string): string[] }
+  )._nodeModulePaths(dirname(file));
   const fn = script.runInThisContext() as (...a: unknown[]) => void;
   fn.call(m.exports, m.exports, (req: string) => m.require(req), m, file, dirname(file));
   m.loaded = true;

@@ -13,9 +13,7 @@ export interface ErrorInfo {
   traceback: string[];
 }
 
-export type CellOutcome =
-  | { status: "ok"; hasValue: boolean; value?: unknown }
-  | { status: "error"; error: ErrorInfo };
+export type CellOutcome = { status: "ok"; hasValue: boolean; value?: unknown } | { status: "error"; error: ErrorInfo };
 
 export interface Completion {
   start: number;
@@ -192,7 +190,11 @@ export function errorInfo(e: unknown): ErrorInfo {
   if (e instanceof Error || (e && typeof e === "object" && "stack" in e && "message" in e)) {
     const err = e as Error & { code?: string };
     if (err.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" || err.message === "Interrupted asynchronously") {
-      return { ename: "Interrupted", evalue: "the cell was interrupted", traceback: ["Interrupted: the cell was interrupted"] };
+      return {
+        ename: "Interrupted",
+        evalue: "the cell was interrupted",
+        traceback: ["Interrupted: the cell was interrupted"],
+      };
     }
     const ename = err.name || err.constructor?.name || "Error";
     const stack = String(err.stack ?? `${ename}: ${err.message}`)

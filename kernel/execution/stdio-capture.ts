@@ -8,7 +8,12 @@ export type StreamName = "stdout" | "stderr";
 export function captureStdio(onText: (stream: StreamName, text: string) => void): void {
   for (const name of ["stdout", "stderr"] as const) {
     process[name].write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
-      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+      const text =
+        typeof chunk === "string"
+          ? chunk
+          : Buffer.from(chunk as Uint8Array).toString(
+              typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8",
+            );
       onText(name, text);
       const done = typeof encoding === "function" ? encoding : cb;
       if (typeof done === "function") queueMicrotask(() => (done as () => void)());

@@ -12,7 +12,6 @@ import { dirname, join, resolve } from "node:path";
  * The TS module's functions are non-writable getters (esbuild bundle), so `ts.sys` is the only hook.
  */
 export function installTypeScriptForwarding(cwd: string, packageRoot: string): void {
-   
   const ts = require("typescript") as { sys: Record<string, (...a: any[]) => any> };
   const sys = ts.sys;
   if ((sys as any).__threadlabForwarded) return;
@@ -38,8 +37,18 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
     const orig = sys[name].bind(sys);
     sys[name] = fn(orig);
   };
-  wrap("fileExists", (orig) => (p: string, ...rest) => orig(forward(p), ...rest));
-  wrap("readFile", (orig) => (p: string, ...rest) => orig(forward(p), ...rest));
+  wrap(
+    "fileExists",
+    (orig) =>
+      (p: string, ...rest) =>
+        orig(forward(p), ...rest),
+  );
+  wrap(
+    "readFile",
+    (orig) =>
+      (p: string, ...rest) =>
+        orig(forward(p), ...rest),
+  );
   wrap("directoryExists", (orig) => (p: string) => virtualDirs.has(norm(p)) || orig(forward(p)));
   wrap("realpath", (orig) => (p: string) => orig(forward(p)));
   wrap("getDirectories", (orig) => (p: string) => {
@@ -54,13 +63,23 @@ export function installTypeScriptForwarding(cwd: string, packageRoot: string): v
     }
     return orig(forward(p));
   });
-  wrap("readDirectory", (orig) => (p: string, ...rest) => orig(forward(p), ...rest));
+  wrap(
+    "readDirectory",
+    (orig) =>
+      (p: string, ...rest) =>
+        orig(forward(p), ...rest),
+  );
   // No file-system watching of the notebook's node_modules. TypeScript debounces what its watchers report
   // through timers, and the converter's compiler host allows one pending timer only: `%npm install` writing
   // there while a failed module lookup was being watched left two, and every later cell failed ("a rebuild
   // is already pending"). New packages are still found: each cell's new imports are resolved when it compiles.
   const quiet = { close: () => undefined };
-  wrap("watchDirectory", (orig) => (p: string, ...rest) => (isUnder(norm(p), base) || norm(p) === norm(cwd) ? quiet : orig(p, ...rest)));
+  wrap(
+    "watchDirectory",
+    (orig) =>
+      (p: string, ...rest) =>
+        isUnder(norm(p), base) || norm(p) === norm(cwd) ? quiet : orig(p, ...rest),
+  );
   (sys as any).__threadlabForwarded = true;
 }
 

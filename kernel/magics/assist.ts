@@ -20,7 +20,10 @@ export function completeMagic(code: string, pos: number, magics: MagicRegistry, 
   const kind = m[1] === "%%" ? "cell" : "line";
   if (col <= m[0].length) {
     const prefix = m[2].slice(0, col - m[1].length);
-    const matches = magics.names(kind).filter((n) => n.startsWith(prefix)).map((n) => m[1] + n);
+    const matches = magics
+      .names(kind)
+      .filter((n) => n.startsWith(prefix))
+      .map((n) => m[1] + n);
     return { start, end: start + m[0].length, matches };
   }
   const magic = magics.get(m[2]);
@@ -30,11 +33,16 @@ export function completeMagic(code: string, pos: number, magics: MagicRegistry, 
   const words = before.trim().split(/\s+/).filter(Boolean);
   let candidates: string[];
   if (word.startsWith("-")) {
-    candidates = (magic.options ?? []).flatMap((o) => [flag(o.name), ...(o.type === "boolean" && o.name.length > 1 ? [`--no-${o.name}`] : [])]);
+    candidates = (magic.options ?? []).flatMap((o) => [
+      flag(o.name),
+      ...(o.type === "boolean" && o.name.length > 1 ? [`--no-${o.name}`] : []),
+    ]);
   } else {
     const prevOpt = words.length >= (word ? 2 : 1) ? words[words.length - (word ? 2 : 1)] : "";
     const opt = (magic.options ?? []).find((o) => prevOpt === flag(o.name) || (o.alias && prevOpt === `-${o.alias}`));
-    candidates = opt?.choices ? [...opt.choices] : magic.complete?.(word ? words.slice(0, -1) : words, { locals }) ?? [];
+    candidates = opt?.choices
+      ? [...opt.choices]
+      : (magic.complete?.(word ? words.slice(0, -1) : words, { locals }) ?? []);
   }
   return { start: pos - word.length, end: pos, matches: candidates.filter((c) => c.startsWith(word)) };
 }
@@ -51,13 +59,15 @@ export function inspectMagic(code: string, pos: number, magics: MagicRegistry): 
  */
 export function isCompleteWithMagics(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
   const trimmed = code.trimStart();
-  if (trimmed.startsWith("%%")) return code.endsWith("\n\n") ? { status: "complete" } : { status: "incomplete", indent: "" };
+  if (trimmed.startsWith("%%"))
+    return code.endsWith("\n\n") ? { status: "complete" } : { status: "incomplete", indent: "" };
   const ts = code
     .split("\n")
     .map((l) => (/^\??%[A-Za-z_?]|^![^!(=]/.test(l) ? "" : l))
     .join("\n");
   if (!ts.trim()) return { status: "complete" };
-  const { isCompleteCode } = require("../execution/converter/is-complete") as typeof import("../execution/converter/is-complete");
+  const { isCompleteCode } =
+    require("../execution/converter/is-complete") as typeof import("../execution/converter/is-complete");
   const r = isCompleteCode(ts);
   if (!r.completed) return { status: "incomplete", indent: r.indent ?? "" };
   return hasSyntaxError(ts) ? { status: "invalid" } : { status: "complete" };

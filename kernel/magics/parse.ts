@@ -32,7 +32,10 @@ export function splitCell(src: string, isOpen: (code: string) => boolean): Segme
       return [{ kind: "help", name: help[2] ?? help[4], cell: percents === "%%" }];
     }
     const cell = CELL_MAGIC.exec(lines[first]);
-    if (cell) return [{ kind: "cell", name: cell[1], raw: cell[2].trim(), body: lines.slice(first + 1).join("\n"), line: first }];
+    if (cell)
+      return [
+        { kind: "cell", name: cell[1], raw: cell[2].trim(), body: lines.slice(first + 1).join("\n"), line: first },
+      ];
   }
   const segments: Segment[] = [];
   let chunk: string[] = [];
@@ -66,14 +69,20 @@ export function splitCell(src: string, isOpen: (code: string) => boolean): Segme
  */
 export function parseArgs(magic: string, raw: string | string[], options: readonly MagicOption[] = []): ParsedArgs {
   const known = new Set<string>(["_", "--"]);
-  const opts: yargsParser.Options = { boolean: [], number: [], string: [], alias: {}, configuration: {
-    "camel-case-expansion": false,
-    "strip-aliased": true,
-    "parse-numbers": false,
-    "parse-positional-numbers": false,
-    "duplicate-arguments-array": false,
-    "greedy-arrays": false,
-  } };
+  const opts: yargsParser.Options = {
+    boolean: [],
+    number: [],
+    string: [],
+    alias: {},
+    configuration: {
+      "camel-case-expansion": false,
+      "strip-aliased": true,
+      "parse-numbers": false,
+      "parse-positional-numbers": false,
+      "duplicate-arguments-array": false,
+      "greedy-arrays": false,
+    },
+  };
   for (const o of options) {
     known.add(o.name);
     // Numbers are parsed as strings and converted below, so an error can quote what the user typed.
@@ -89,7 +98,13 @@ export function parseArgs(magic: string, raw: string | string[], options: readon
   for (const key of Object.keys(argv)) {
     if (known.has(key)) continue;
     // One letter is one edit from every other: only longer misspellings get a suggestion.
-    const near = key.length > 1 ? closest(key, options.map((o) => o.name)) : [];
+    const near =
+      key.length > 1
+        ? closest(
+            key,
+            options.map((o) => o.name),
+          )
+        : [];
     const hint = near.length ? ` Did you mean ${near.map(flag).join(", ")}?` : "";
     const list = options.map((o) => flag(o.name)).join(", ") || "none";
     throw new MagicError(`%${magic}: unknown option ${flag(key)}.${hint} Valid options: ${list}. See %${magic}?`);
@@ -99,7 +114,8 @@ export function parseArgs(magic: string, raw: string | string[], options: readon
     if (v === undefined) continue;
     if (o.type === "number") {
       const n = typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-      if (Number.isNaN(n)) throw new MagicError(`%${magic}: --${o.name} needs a number, got ${JSON.stringify(String(v))}`);
+      if (Number.isNaN(n))
+        throw new MagicError(`%${magic}: --${o.name} needs a number, got ${JSON.stringify(String(v))}`);
       argv[o.name] = n;
     }
     if (o.type === "string" && typeof v === "string" && o.choices && !o.choices.includes(v)) {
@@ -167,7 +183,12 @@ const PREFIX_KEYWORD = /(^|[^\w$])(async|new|typeof|await|void|function|yield|de
 /** Whether the text after a space still belongs to the expression before it. */
 function continuesExpression(before: string, after: string): boolean {
   if (/^--?[A-Za-z]/.test(after)) return false; // an option, never part of an expression
-  return OPERATOR_END.test(before) || OPERATOR_START.test(after) || PREFIX_KEYWORD.test(before) || /^(in|of|instanceof|as)\s/.test(after);
+  return (
+    OPERATOR_END.test(before) ||
+    OPERATOR_START.test(after) ||
+    PREFIX_KEYWORD.test(before) ||
+    /^(in|of|instanceof|as)\s/.test(after)
+  );
 }
 
 function unquote(w: string): string {

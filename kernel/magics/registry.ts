@@ -14,7 +14,10 @@ export class MagicRegistry implements MagicLookup {
   }
 
   names(kind: "line" | "cell"): string[] {
-    return [...this.magics.values()].filter((m) => (kind === "line" ? m.line : m.cell)).map((m) => m.name).sort();
+    return [...this.magics.values()]
+      .filter((m) => (kind === "line" ? m.line : m.cell))
+      .map((m) => m.name)
+      .sort();
   }
 
   /** Resolves a magic or throws an error that names it and suggests the closest names. */

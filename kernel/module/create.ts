@@ -13,7 +13,8 @@ export type ThreadlabModule = typeof plain;
  */
 export function createThreadlab(door: KernelDoor): ThreadlabModule {
   const run: ThreadlabModule["parallel"]["run"] = (items, fn, options = {}) => mapInNotebook(door, items, fn, options);
-  const map: ThreadlabModule["parallel"]["map"] = async (items, fn, options = {}) => (await run(items, fn, options)).results as never;
+  const map: ThreadlabModule["parallel"]["map"] = async (items, fn, options = {}) =>
+    (await run(items, fn, options)).results as never;
   const parallel: ThreadlabModule["parallel"] = { ...plain.parallel, map, run };
   return {
     ...plain,

@@ -30,7 +30,9 @@ export type { UserComm, UserCommMessage } from "./comm";
 /** Clears the output of the current cell; with `wait`, only when new output arrives (no flicker). */
 export function clearOutput(wait = false): void {
   void wait;
-  throw new Error("clearOutput needs the threadlab kernel; it is not available when threadlab is imported outside a notebook");
+  throw new Error(
+    "clearOutput needs the threadlab kernel; it is not available when threadlab is imported outside a notebook",
+  );
 }
 
 export const versions = {

@@ -13,4 +13,11 @@
  * @module
  */
 export { info, limits, withLimits, register, config, doctor, childEnv } from "../threadpool";
-export type { ControllerInfo, ControllerProvider, LimitSpec, ThreadpoolLimits, ParallelConfig, DoctorReport } from "../threadpool";
+export type {
+  ControllerInfo,
+  ControllerProvider,
+  LimitSpec,
+  ThreadpoolLimits,
+  ParallelConfig,
+  DoctorReport,
+} from "../threadpool";

@@ -14,15 +14,33 @@ const mapModule = () => require("./map") as typeof import("./map");
 const ship = () => require("../ship") as typeof import("../ship");
 
 const options: MagicOption[] = [
-  { name: "model", type: "string", description: "TypeScript expression: the model passed as fn's second argument (shared zero-copy; a plain object is shared for you)" },
+  {
+    name: "model",
+    type: "string",
+    description:
+      "TypeScript expression: the model passed as fn's second argument (shared zero-copy; a plain object is shared for you)",
+  },
   { name: "workers", type: "number", description: "most workers this map uses (the pool grows to it)" },
-  { name: "chunk", type: "string", description: "items per message: a number, or auto (~10 ms of work per chunk; default)" },
+  {
+    name: "chunk",
+    type: "string",
+    description: "items per message: a number, or auto (~10 ms of work per chunk; default)",
+  },
   { name: "unordered", type: "boolean", description: "results in completion order" },
   { name: "errors", type: "string", description: "what a failing item does", choices: ["raise", "collect"] },
   { name: "out", type: "string", description: "also bind the results to this notebook variable" },
   { name: "progress", type: "boolean", description: "live progress bar (--no-progress turns it off)" },
-  { name: "max-heap", type: "number", description: "V8 heap limit per worker in MB; a worker over it is replaced and its chunk retried" },
-  { name: "cluster", type: "string", description: "run on a cluster of threadlab agents: its URL (nats://user:pass@host:port), or none for the connected one / THREADLAB_CLUSTER" },
+  {
+    name: "max-heap",
+    type: "number",
+    description: "V8 heap limit per worker in MB; a worker over it is replaced and its chunk retried",
+  },
+  {
+    name: "cluster",
+    type: "string",
+    description:
+      "run on a cluster of threadlab agents: its URL (nats://user:pass@host:port), or none for the connected one / THREADLAB_CLUSTER",
+  },
 ];
 
 const SUBCOMMANDS = ["map", "workers", "status", "models", "shutdown", "cluster"] as const;
@@ -39,7 +57,13 @@ async function evaluate(ctx: MagicContext, what: string, expr: string): Promise<
 }
 
 /** The flag of each map option, for errors worded as the magic's usage. */
-const FLAG_OF: Partial<Record<keyof MapOptions, string>> = { workers: "--workers", chunk: "--chunk", errors: "--errors", maxHeapMB: "--max-heap", model: "--model" };
+const FLAG_OF: Partial<Record<keyof MapOptions, string>> = {
+  workers: "--workers",
+  chunk: "--chunk",
+  errors: "--errors",
+  maxHeapMB: "--max-heap",
+  model: "--model",
+};
 
 /** The flags as MapOptions; their rules are checked once, by resolveMapOptions when the map starts. */
 async function mapOptions(args: ParsedArgs, ctx: MagicContext, name: string): Promise<ParallelMapOptions> {
@@ -73,7 +97,13 @@ function asUsageError(e: unknown, what: string, sizeFlag = "--workers"): unknown
   return new MagicError(`${what}: ${flag} must be ${e.rule}, got ${got}`, { cause: e });
 }
 
-async function mapAndReport(items: unknown, args: ParsedArgs, ctx: MagicContext, opts: ParallelMapOptions, fn: unknown) {
+async function mapAndReport(
+  items: unknown,
+  args: ParsedArgs,
+  ctx: MagicContext,
+  opts: ParallelMapOptions,
+  fn: unknown,
+) {
   let report;
   try {
     report = await mapModule().mapInNotebook(ctx, items as never, fn as never, opts);
@@ -81,7 +111,10 @@ async function mapAndReport(items: unknown, args: ParsedArgs, ctx: MagicContext,
     throw asUsageError(e, "%parallel map");
   }
   if (report.failures.length) {
-    ctx.write("stderr", `${report.failures.length} of ${report.items} items failed (errors are in place of their results)\n`);
+    ctx.write(
+      "stderr",
+      `${report.failures.length} of ${report.items} items failed (errors are in place of their results)\n`,
+    );
   }
   // Declared so that later cells type-check against it.
   if (args.out !== undefined) await ctx.bind(String(args.out), report.results, "any[]");
@@ -95,9 +128,17 @@ function formatStatus(): string {
   if (!p) return head;
   const s = p.status();
   const lines = [head, `queue: ${s.queue} chunks waiting, ${s.inflight} in flight`];
-  for (const w of s.workers) lines.push(`  worker ${w.slot}: ${w.state}, busy ${(w.busy * 100).toFixed(0)}%, ${w.items} items, ${w.chunks} chunks`);
-  for (const m of s.maps) lines.push(`  map ${m.id} ${m.name}: ${m.done}/${m.total ?? "?"} done, ${m.failed} failed, ${m.rate.toFixed(1)} items/s`);
-  lines.push(`shared models: ${s.models.length} (${(s.models.reduce((a, m) => a + m.bytes, 0) / 2 ** 20).toFixed(1)} MiB) · process RSS ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB`);
+  for (const w of s.workers)
+    lines.push(
+      `  worker ${w.slot}: ${w.state}, busy ${(w.busy * 100).toFixed(0)}%, ${w.items} items, ${w.chunks} chunks`,
+    );
+  for (const m of s.maps)
+    lines.push(
+      `  map ${m.id} ${m.name}: ${m.done}/${m.total ?? "?"} done, ${m.failed} failed, ${m.rate.toFixed(1)} items/s`,
+    );
+  lines.push(
+    `shared models: ${s.models.length} (${(s.models.reduce((a, m) => a + m.bytes, 0) / 2 ** 20).toFixed(1)} MiB) · process RSS ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
   return lines.join("\n");
 }
 
@@ -130,10 +171,16 @@ export const parallelMagic: Magic = {
     const [sub, ...rest] = args._;
     switch (sub) {
       case "map": {
-        if (rest.length !== 2) throw new MagicError(`%parallel map needs FN and ITEMS (got ${rest.length} argument${rest.length === 1 ? "" : "s"}); quote an expression with spaces: %parallel map "(x) => x * 2" items`);
+        if (rest.length !== 2)
+          throw new MagicError(
+            `%parallel map needs FN and ITEMS (got ${rest.length} argument${rest.length === 1 ? "" : "s"}); quote an expression with spaces: %parallel map "(x) => x * 2" items`,
+          );
         const [fnExpr, itemsExpr] = rest;
         const fn = await evaluate(ctx, "FN", fnExpr);
-        if (typeof fn !== "function") throw new MagicError(`%parallel map: FN ${JSON.stringify(fnExpr)} is a ${fn === null ? "null" : typeof fn}, not a function`);
+        if (typeof fn !== "function")
+          throw new MagicError(
+            `%parallel map: FN ${JSON.stringify(fnExpr)} is a ${fn === null ? "null" : typeof fn}, not a function`,
+          );
         const items = await evaluate(ctx, "ITEMS", itemsExpr);
         const name = IDENTIFIER.test(fnExpr) ? fnExpr : "fn";
         return mapAndReport(items, args, ctx, await mapOptions(args, ctx, name), fn);
@@ -142,7 +189,10 @@ export const parallelMagic: Magic = {
         if (rest.length === 0) {
           const cfg = threadpool.config();
           const p = existingPool();
-          ctx.write("stdout", `${p ? p.size : cfg.workers.value} workers (${cfg.workers.source}${p ? "" : "; the pool starts with the first map"})\n`);
+          ctx.write(
+            "stdout",
+            `${p ? p.size : cfg.workers.value} workers (${cfg.workers.source}${p ? "" : "; the pool starts with the first map"})\n`,
+          );
           return { hasValue: true, value: p ? p.size : cfg.workers.value };
         }
         try {
@@ -165,35 +215,53 @@ export const parallelMagic: Magic = {
         return { hasValue: true, value: models };
       }
       case "shutdown":
-        ctx.write("stdout", (await shutdownPool()) ? "pool shut down; the next map starts a new one\n" : "no pool is running\n");
+        ctx.write(
+          "stdout",
+          (await shutdownPool()) ? "pool shut down; the next map starts a new one\n" : "no pool is running\n",
+        );
         return;
       case "cluster": {
         const c = cluster();
         const [what = "status", url] = rest;
         if (what === "connect") {
-          if (!url) throw new MagicError("%parallel cluster connect needs the cluster's URL: nats://user:pass@host:port");
+          if (!url)
+            throw new MagicError("%parallel cluster connect needs the cluster's URL: nats://user:pass@host:port");
           await c.connectClusterSession(url);
           // clusterStatus(true) asks every agent at once, so the list does not wait for their next heartbeat.
           ctx.write("stdout", c.formatClusterStatus(await c.clusterStatus(true)) + "\n");
           return;
         }
         if (what === "disconnect") {
-          ctx.write("stdout", (await c.disconnectClusterSession()) ? "disconnected from the cluster\n" : "no cluster connected\n");
+          ctx.write(
+            "stdout",
+            (await c.disconnectClusterSession()) ? "disconnected from the cluster\n" : "no cluster connected\n",
+          );
           return;
         }
-        if (what !== "status") throw new MagicError(`%parallel cluster: unknown action ${JSON.stringify(what)}; use status, connect URL or disconnect`);
+        if (what !== "status")
+          throw new MagicError(
+            `%parallel cluster: unknown action ${JSON.stringify(what)}; use status, connect URL or disconnect`,
+          );
         ctx.write("stdout", c.formatClusterStatus(await c.clusterStatus(true)) + "\n");
         return;
       }
       default:
-        throw new MagicError(`%parallel: unknown subcommand ${JSON.stringify(sub ?? "")}; use one of ${SUBCOMMANDS.join(", ")} (see %parallel?)`);
+        throw new MagicError(
+          `%parallel: unknown subcommand ${JSON.stringify(sub ?? "")}; use one of ${SUBCOMMANDS.join(", ")} (see %parallel?)`,
+        );
     }
   },
   async cell(_a, raw, body, ctx) {
     const args = parseArgs("parallel", splitExpressionWords(raw), options);
     const [sub, ...rest] = args._;
-    if (sub !== "map") throw new MagicError(`%%parallel: only \`%%parallel map ITEMS\` is a cell magic (got ${JSON.stringify(sub ?? "")})`);
-    if (rest.length !== 1) throw new MagicError(`%%parallel map needs ITEMS (one expression; quote it if it has spaces); the cell body is the function`);
+    if (sub !== "map")
+      throw new MagicError(
+        `%%parallel: only \`%%parallel map ITEMS\` is a cell magic (got ${JSON.stringify(sub ?? "")})`,
+      );
+    if (rest.length !== 1)
+      throw new MagicError(
+        `%%parallel map needs ITEMS (one expression; quote it if it has spaces); the cell body is the function`,
+      );
     const items = await evaluate(ctx, "ITEMS", rest[0]);
     const opts = await mapOptions(args, ctx, "cell");
     let compileError: ErrorInfo | undefined;

@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { KernelDoor } from "../door";
-import { renderProgress, renderSummary, resolveMapOptions, type MapItems, type MapOptions, type MapReport } from "../pool";
+import {
+  renderProgress,
+  renderSummary,
+  resolveMapOptions,
+  type MapItems,
+  type MapOptions,
+  type MapReport,
+} from "../pool";
 import { shipFunction, type ShippedFunction } from "../ship";
 import { sourceLabel } from "../ship/materialize";
 import { stackToCells, type Locate } from "../ship/source-lines";
@@ -16,7 +23,12 @@ export interface ParallelMapOptions extends MapOptions {
 export type MapFunction<T, R> = ((item: T, model: any, index: number) => R | Promise<R>) | ShippedFunction;
 
 function isShipped(fn: unknown): fn is ShippedFunction {
-  return !!fn && typeof fn === "object" && typeof (fn as ShippedFunction).code === "string" && typeof (fn as ShippedFunction).scope === "object";
+  return (
+    !!fn &&
+    typeof fn === "object" &&
+    typeof (fn as ShippedFunction).code === "string" &&
+    typeof (fn as ShippedFunction).scope === "object"
+  );
 }
 
 /**
@@ -31,11 +43,24 @@ export async function mapInNotebook<T = unknown>(
   fn: MapFunction<T, unknown>,
   options: ParallelMapOptions = {},
 ): Promise<MapReport> {
-  const shipped = options.shipped ?? (isShipped(fn) ? fn : shipFunction(fn as Function, { locals: door?.locals ?? {}, resolveDir: door?.cwd ?? process.cwd(), name: options.name }));
+  const shipped =
+    options.shipped ??
+    (isShipped(fn)
+      ? fn
+      : shipFunction(fn as Function, {
+          locals: door?.locals ?? {},
+          resolveDir: door?.cwd ?? process.cwd(),
+          name: options.name,
+        }));
   const signals = [options.signal, door?.signal].filter((s): s is AbortSignal => !!s);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   const showProgress = door !== undefined && options.progress !== false;
-  const resolved = resolveMapOptions({ ...options, name: options.name ?? shipped.name, signal, progress: showProgress || options.onProgress !== undefined });
+  const resolved = resolveMapOptions({
+    ...options,
+    name: options.name ?? shipped.name,
+    signal,
+    progress: showProgress || options.onProgress !== undefined,
+  });
   const parent = door?.currentParent();
   const displayId = randomBytes(8).toString("hex");
   let shown = false;
@@ -70,7 +95,8 @@ export async function mapInNotebook<T = unknown>(
       toCells(e);
       if (e.cause instanceof Error) toCells(e.cause);
     }
-    if (showProgress && door && shown) door.display({ "text/plain": `${shipped.name}: stopped — ${(e as Error).message}` }, { displayId, update: true });
+    if (showProgress && door && shown)
+      door.display({ "text/plain": `${shipped.name}: stopped — ${(e as Error).message}` }, { displayId, update: true });
     throw e;
   }
 }
@@ -79,11 +105,18 @@ export async function mapInNotebook<T = unknown>(
  * Points worker stack frames of functions from earlier cells at the lines the user typed (`Cell In[4], line
  * 7`); a `%%parallel map` body's frames are mapped in the worker already (`shipped.lines`).
  */
-function stackMapper(shipped: ShippedFunction, locate: Locate | undefined, cell: number | undefined): ((e: Error) => void) | undefined {
+function stackMapper(
+  shipped: ShippedFunction,
+  locate: Locate | undefined,
+  cell: number | undefined,
+): ((e: Error) => void) | undefined {
   if (!locate) return undefined;
   const entry = sourceLabel(shipped.name);
   // A cell body's frames carry cell lines already (`notebook:cell:3`): only the cell's number is missing.
-  const bodyFrame = shipped.lines && cell !== undefined ? new RegExp(`notebook:${entry.replace(/[.$]/g, "\\$&")}:(\\d+)(?![:\\d])`, "g") : undefined;
+  const bodyFrame =
+    shipped.lines && cell !== undefined
+      ? new RegExp(`notebook:${entry.replace(/[.$]/g, "\\$&")}:(\\d+)(?![:\\d])`, "g")
+      : undefined;
   const code = (label: string): string | undefined => {
     if (label === entry && !shipped.lines) return shipped.code;
     const v = shipped.scope[label];

@@ -63,15 +63,27 @@ export class ChunkLog {
       const i = s % this.capacity;
       if (this.t1[i] < notBefore) continue;
       records.push({
-        seq: s + 1, slot: this.slot[i], map: this.map[i], t0: this.t0[i], t1: this.t1[i], items: this.items[i],
-        chunks: 1, failed: this.failed[i], crashed: this.crashed[i] === 1,
+        seq: s + 1,
+        slot: this.slot[i],
+        map: this.map[i],
+        t0: this.t0[i],
+        t1: this.t1[i],
+        items: this.items[i],
+        chunks: 1,
+        failed: this.failed[i],
+        crashed: this.crashed[i] === 1,
       });
     }
     return { records, seq: this.next, lost: from - Math.min(seq, from) };
   }
 
   /** Records how a map ended; `error` is why it stopped early (an AbortError: it was cancelled). */
-  endMap(id: number, name: string, p: { done: number; total: number | null; failed: number; rate: number }, error?: Error): void {
+  endMap(
+    id: number,
+    name: string,
+    p: { done: number; total: number | null; failed: number; rate: number },
+    error?: Error,
+  ): void {
     const end: MapEnd = !error ? "done" : error instanceof AbortError ? "cancelled" : "failed";
     this.ended = { id, name, done: p.done, total: p.total, failed: p.failed, rate: p.rate, end };
   }

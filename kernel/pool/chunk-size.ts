@@ -7,7 +7,11 @@ import { POOL_TUNING } from "./options";
 export class ChunkSizer {
   private msPerItem: number | undefined;
   private readonly cap: number;
-  constructor(private readonly fixed: number | "auto", total: number | null, workers: number) {
+  constructor(
+    private readonly fixed: number | "auto",
+    total: number | null,
+    workers: number,
+  ) {
     this.cap = total === null ? POOL_TUNING.autoChunkMaxUnknown : Math.max(1, Math.ceil(total / (4 * workers)));
   }
   next(): number {

@@ -17,7 +17,10 @@ export class MapItemError extends Error {
     readonly itemPreview: string,
     readonly workerError: Error,
   ) {
-    super(`${mapName}: item ${index} failed: ${workerError.name}: ${workerError.message}\n  item ${index}: ${itemPreview}\n  (to get the results of the other items with Error objects in place, use errors: "collect", or --errors collect in %parallel map)`, { cause: workerError });
+    super(
+      `${mapName}: item ${index} failed: ${workerError.name}: ${workerError.message}\n  item ${index}: ${itemPreview}\n  (to get the results of the other items with Error objects in place, use errors: "collect", or --errors collect in %parallel map)`,
+      { cause: workerError },
+    );
     this.stack = `${this.name}: ${this.message}\n${stackFrames(workerError.stack)}`;
   }
 }
@@ -31,7 +34,9 @@ export class PoisonItemError extends Error {
     readonly itemPreview: string,
     readonly crash: string,
   ) {
-    super(`${mapName}: item ${index} kills the worker that runs it (${crash})\n  item ${index}: ${itemPreview}\n  If it ran out of memory, raise maxHeapMB (--max-heap) or make that item cheaper; if it calls process.exit, throw instead.`);
+    super(
+      `${mapName}: item ${index} kills the worker that runs it (${crash})\n  item ${index}: ${itemPreview}\n  If it ran out of memory, raise maxHeapMB (--max-heap) or make that item cheaper; if it calls process.exit, throw instead.`,
+    );
   }
 }
 
@@ -48,5 +53,8 @@ export class AbortError extends Error {
 
 function stackFrames(stack: string | undefined): string {
   if (!stack) return "";
-  return stack.split("\n").filter((l) => /^\s+at /.test(l)).join("\n");
+  return stack
+    .split("\n")
+    .filter((l) => /^\s+at /.test(l))
+    .join("\n");
 }

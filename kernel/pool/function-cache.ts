@@ -64,7 +64,9 @@ export class FunctionCache {
       if (v.kind === "model") modelIds.push(v.id);
       if (v.kind === "value") {
         valueNames.push(name);
-        scope[name] = v.prototypes ? { kind: "value", value: undefined, prototypes: v.prototypes } : { kind: "value", value: undefined };
+        scope[name] = v.prototypes
+          ? { kind: "value", value: undefined, prototypes: v.prototypes }
+          : { kind: "value", value: undefined };
       } else scope[name] = v;
     }
     const template: ShippedFunction = { ...fn, scope };

@@ -27,10 +27,11 @@ export function isRange(x: unknown): x is RangeItems {
   return typeof x === "object" && x !== null && (x as RangeItems)[RANGE] === true;
 }
 
-type TypedArray = ArrayBufferView & ArrayLike<number | bigint> & {
-  subarray(a: number, b: number): TypedArray;
-  slice(a: number, b: number): TypedArray;
-};
+type TypedArray = ArrayBufferView &
+  ArrayLike<number | bigint> & {
+    subarray(a: number, b: number): TypedArray;
+    slice(a: number, b: number): TypedArray;
+  };
 
 export type MapItems = readonly unknown[] | ArrayBufferView | RangeItems | Iterable<unknown> | AsyncIterable<unknown>;
 
@@ -56,7 +57,11 @@ export interface ItemSource {
  * Numbers travel as a transferred Float64Array: cloning a JS array of numbers costs several times more, except
  * for a few items, where allocating and transferring the buffer costs more than the clone.
  */
-function packArray(items: readonly unknown[], from: number, to: number): { items: ChunkItems; transfer: TransferListItem[] } {
+function packArray(
+  items: readonly unknown[],
+  from: number,
+  to: number,
+): { items: ChunkItems; transfer: TransferListItem[] } {
   const n = to - from;
   if (n < PACK_MIN) return { items: { kind: "array", data: items.slice(from, to) }, transfer: [] };
   const packed = new Float64Array(n);
@@ -103,7 +108,8 @@ class TypedSource extends CountedSource {
     const end = s.start + s.count;
     // A view of a SharedArrayBuffer travels as a handle. Any other view would clone its whole underlying
     // buffer, so those are copied (one memcpy of the chunk's bytes) and the copy transferred.
-    if (this.a.buffer instanceof SharedArrayBuffer) return { items: { kind: "typed" as const, data: this.a.subarray(s.start, end) }, transfer: [] };
+    if (this.a.buffer instanceof SharedArrayBuffer)
+      return { items: { kind: "typed" as const, data: this.a.subarray(s.start, end) }, transfer: [] };
     const copy = this.a.slice(s.start, end);
     return { items: { kind: "typed" as const, data: copy }, transfer: [copy.buffer as ArrayBuffer] };
   }
@@ -117,7 +123,10 @@ class RangeSource extends CountedSource {
     super(Math.max(0, Math.ceil((r.end - r.start) / r.step)));
   }
   payload(s: Slice) {
-    return { items: { kind: "range" as const, first: this.r.start + s.start * this.r.step, step: this.r.step }, transfer: [] };
+    return {
+      items: { kind: "range" as const, first: this.r.start + s.start * this.r.step, step: this.r.step },
+      transfer: [],
+    };
   }
   itemAt(s: Slice, o: number) {
     return this.r.start + (s.start + o) * this.r.step;
@@ -156,7 +165,10 @@ class StreamSource implements ItemSource {
     if (this.sync) {
       while (items.length < max) {
         const r = this.sync.next();
-        if (r.done) { this.end(); break; }
+        if (r.done) {
+          this.end();
+          break;
+        }
         items.push(r.value);
       }
       return items.length ? this.slice(items) : null;
@@ -164,7 +176,10 @@ class StreamSource implements ItemSource {
     return (async () => {
       while (items.length < max) {
         const r = await this.async!.next();
-        if (r.done) { this.end(); break; }
+        if (r.done) {
+          this.end();
+          break;
+        }
         items.push(r.value);
       }
       return items.length ? this.slice(items) : null;
@@ -187,13 +202,16 @@ class StreamSource implements ItemSource {
 export function itemSource(items: MapItems): ItemSource {
   if (Array.isArray(items)) return new ArraySource(items);
   if (ArrayBuffer.isView(items)) {
-    if (items instanceof DataView) throw new TypeError("map items cannot be a DataView; pass a typed array (e.g. new Float64Array(buffer))");
+    if (items instanceof DataView)
+      throw new TypeError("map items cannot be a DataView; pass a typed array (e.g. new Float64Array(buffer))");
     return new TypedSource(items as unknown as TypedArray);
   }
   if (isRange(items)) return new RangeSource(items);
   if (items && (Symbol.iterator in Object(items) || Symbol.asyncIterator in Object(items)))
     return new StreamSource(items as Iterable<unknown>);
-  throw new TypeError(`map items must be an array, typed array, range(), iterable or async iterable; got ${items === null ? "null" : typeof items}`);
+  throw new TypeError(
+    `map items must be an array, typed array, range(), iterable or async iterable; got ${items === null ? "null" : typeof items}`,
+  );
 }
 
 /** Splits a slice for bisection; streamed items are split along with it. */

@@ -74,7 +74,9 @@ export class MapJob {
   private resolve!: (r: MapReport) => void;
   private reject!: (e: Error) => void;
   private readonly onAbort = () =>
-    this.fail(new AbortError(`${this.opts.name} was cancelled after ${this.done} items`, { cause: this.opts.signal?.reason }));
+    this.fail(
+      new AbortError(`${this.opts.name} was cancelled after ${this.done} items`, { cause: this.opts.signal?.reason }),
+    );
 
   constructor(
     readonly id: number,
@@ -134,7 +136,10 @@ export class MapJob {
             this.checkComplete();
             this.host.wake();
           },
-          (e: unknown) => this.fail(new Error(`${this.opts.name}: reading the input failed: ${(e as Error)?.message ?? e}`, { cause: e })),
+          (e: unknown) =>
+            this.fail(
+              new Error(`${this.opts.name}: reading the input failed: ${(e as Error)?.message ?? e}`, { cause: e }),
+            ),
         );
         return null;
       }
@@ -197,7 +202,8 @@ export class MapJob {
   private checkComplete(): void {
     if (this.finished) return;
     if (!this.exhausted && this.source.total !== null && this.taken >= this.source.total) this.exhausted = true;
-    if (this.exhausted && !this.takePending && !this.buffered && this.retry.length === 0 && this.inflight === 0) this.finish(undefined);
+    if (this.exhausted && !this.takePending && !this.buffered && this.retry.length === 0 && this.inflight === 0)
+      this.finish(undefined);
   }
 
   fail(error: Error): void {

@@ -6,7 +6,8 @@ import type { WorkerHandle } from "./worker-handle";
 /** A model option's shared root: a plain object is shared (moved to shared memory) first. */
 export function sharedRootOf(model: unknown): object {
   if (isModelFileSource(model)) return loadModelSource(model).root;
-  if (typeof model !== "object" || model === null) throw new TypeError(`model must be an object or typed array, got ${typeof model}`);
+  if (typeof model !== "object" || model === null)
+    throw new TypeError(`model must be an object or typed array, got ${typeof model}`);
   return isSharedModel(model) ? model : share(model);
 }
 

@@ -136,13 +136,15 @@ const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number
 
 /** The pool size's one rule: a whole number from 1 to the ceiling. Throws MapOptionError("size"). */
 export function checkPoolSize(n: number): number {
-  if (!(isCount(n) && n <= POOL_TUNING.maxWorkers)) throw new MapOptionError("size", `a whole number from 1 to ${POOL_TUNING.maxWorkers}`, n);
+  if (!(isCount(n) && n <= POOL_TUNING.maxWorkers))
+    throw new MapOptionError("size", `a whole number from 1 to ${POOL_TUNING.maxWorkers}`, n);
   return n;
 }
 
 /** The one validation of map options (the magic, the API and `WorkerPool.submit` all come through here). */
 export function resolveMapOptions(o: MapOptions): ResolvedMapOptions {
-  if (o.workers !== undefined && !isCount(o.workers)) throw new MapOptionError("workers", "a positive integer", o.workers);
+  if (o.workers !== undefined && !isCount(o.workers))
+    throw new MapOptionError("workers", "a positive integer", o.workers);
   if (o.chunk !== undefined && o.chunk !== "auto" && !isCount(o.chunk))
     throw new MapOptionError("chunk", 'a positive integer or "auto"', o.chunk);
   if (o.errors !== undefined && o.errors !== "raise" && o.errors !== "collect")
@@ -150,7 +152,11 @@ export function resolveMapOptions(o: MapOptions): ResolvedMapOptions {
   if (o.maxHeapMB !== undefined && !(o.maxHeapMB >= POOL_TUNING.minHeapMB))
     throw new MapOptionError("maxHeapMB", `a number of megabytes, at least ${POOL_TUNING.minHeapMB}`, o.maxHeapMB);
   if (o.model !== undefined && (typeof o.model !== "object" || o.model === null) && !isModelFileSource(o.model))
-    throw new MapOptionError("model", 'an object, a typed array or "file:PATH" (a file written by share.save)', o.model);
+    throw new MapOptionError(
+      "model",
+      'an object, a typed array or "file:PATH" (a file written by share.save)',
+      o.model,
+    );
   if (o.cluster !== undefined && (typeof o.cluster !== "string" || o.cluster === ""))
     throw new MapOptionError("cluster", "the name or address of a cluster", o.cluster);
   return {

@@ -5,7 +5,14 @@ import { beginFor, FunctionCache } from "./function-cache";
 import type { MapItems } from "./items";
 import { MapJob, type Chunk, type MapReport } from "./map-job";
 import { modelsOfMap, ModelDelivery, sharedRootOf } from "./model-delivery";
-import { defaultPoolSize, POOL_TUNING, resolveMapOptions, type MapOptions, type PoolOptions, type ResolvedMapOptions } from "./options";
+import {
+  defaultPoolSize,
+  POOL_TUNING,
+  resolveMapOptions,
+  type MapOptions,
+  type PoolOptions,
+  type ResolvedMapOptions,
+} from "./options";
 import { buildStatus, type PoolStatus } from "./status";
 import { CANCEL_SLOTS, epochMs } from "./stats";
 import { WorkerSupervisor } from "./supervisor";
@@ -96,14 +103,16 @@ export class WorkerPool {
     const { modelId } = modelsOfMap(root, [], "preload");
     await this.ready();
     const waits: Promise<void>[] = [];
-    for (const h of this.workers) if (h.live && !h.models.has(modelId!)) waits.push(this.models.sendAndWait(h, modelId!, root));
+    for (const h of this.workers)
+      if (h.live && !h.models.has(modelId!)) waits.push(this.models.sendAndWait(h, modelId!, root));
     this.hold(+1);
     await Promise.all(waits).finally(() => this.hold(-1));
   }
 
   /** Updates thread-pool limits in every worker (the worker setup module's `applyBackendLimits`). */
   updateWorkerSetup(data: unknown): void {
-    if (!this.options.workerSetup) throw new Error("updateWorkerSetup: the pool has no workerSetup module; pass one in PoolOptions");
+    if (!this.options.workerSetup)
+      throw new Error("updateWorkerSetup: the pool has no workerSetup module; pass one in PoolOptions");
     this.options.workerSetup.data = data;
     for (const h of this.workers) if (h.live) h.post({ t: "setup", data });
   }
@@ -121,18 +130,31 @@ export class WorkerPool {
    * Starts a map and returns its id at once, so the caller can route output tagged with it (`onOutput`
    * per map, or the pool's `onOutput(mapId, …)`) before any arrives.
    */
-  submit(items: MapItems, fn: ShippedFunction, options: MapOptions & { onOutput?: OutputSink } = {}): { id: number; done: Promise<MapReport> } {
+  submit(
+    items: MapItems,
+    fn: ShippedFunction,
+    options: MapOptions & { onOutput?: OutputSink } = {},
+  ): { id: number; done: Promise<MapReport> } {
     return this.submitResolved(items, fn, resolveMapOptions({ name: fn.name, ...options }), options.onOutput);
   }
 
   /** `submit` with options validated already (the map backend's entry: parallel/local-backend.ts). */
-  submitResolved(items: MapItems, fn: ShippedFunction, opts: ResolvedMapOptions, onOutput?: OutputSink): { id: number; done: Promise<MapReport> } {
+  submitResolved(
+    items: MapItems,
+    fn: ShippedFunction,
+    opts: ResolvedMapOptions,
+    onOutput?: OutputSink,
+  ): { id: number; done: Promise<MapReport> } {
     if (this.closed) throw new Error("the pool was shut down; create a new WorkerPool");
     this.supervisor.retryStarts();
     if (opts.workers !== undefined && opts.workers > this.size) this.resize(opts.workers);
     this.supervisor.recycle(opts.maxHeapMB);
     const shipping = this.functions.shippingOf(fn);
-    const { modelId, models } = modelsOfMap(opts.model === undefined ? undefined : sharedRootOf(opts.model), shipping.modelIds, opts.name);
+    const { modelId, models } = modelsOfMap(
+      opts.model === undefined ? undefined : sharedRootOf(opts.model),
+      shipping.modelIds,
+      opts.name,
+    );
     const id = ++this.mapIds;
     Atomics.store(this.cancel, id % CANCEL_SLOTS, 0);
     const values: unknown[] = [];
@@ -183,7 +205,8 @@ export class WorkerPool {
         h.inflight.delete(m.chunkId);
         if (c.attempts > 0) h.holdsSuspect = false;
         c.job.inflight--;
-        if (m.t0 > 0) this.chunkLog.record(h.slot, m.mapId, m.t0, m.t0 + m.busyMs, m.processed, m.failures?.length ?? 0);
+        if (m.t0 > 0)
+          this.chunkLog.record(h.slot, m.mapId, m.t0, m.t0 + m.busyMs, m.processed, m.failures?.length ?? 0);
         c.job.onDone(c, m);
         if (h.state === "retiring" && h.inflight.size === 0) void this.supervisor.stop(h);
         this.pump();
@@ -205,7 +228,12 @@ export class WorkerPool {
         return;
       case "begin-error": {
         const job = this.jobs.find((r) => r.id === m.mapId);
-        job?.fail(new Error(`${job.opts.name}: the function could not be rebuilt in the worker: ${m.error.name}: ${m.error.message}`, { cause: m.error }));
+        job?.fail(
+          new Error(
+            `${job.opts.name}: the function could not be rebuilt in the worker: ${m.error.name}: ${m.error.message}`,
+            { cause: m.error },
+          ),
+        );
         return;
       }
     }
@@ -264,7 +292,20 @@ export class WorkerPool {
     h.inflight.set(c.id, c);
     job.inflight++;
     if (c.attempts > 0) h.holdsSuspect = true;
-    h.post({ t: "chunk", mapId: job.id, chunkId: c.id, start: c.slice.start, count: c.slice.count, items, begin, ends, forgetFns }, transfer);
+    h.post(
+      {
+        t: "chunk",
+        mapId: job.id,
+        chunkId: c.id,
+        start: c.slice.start,
+        count: c.slice.count,
+        items,
+        begin,
+        ends,
+        forgetFns,
+      },
+      transfer,
+    );
   }
 
   private onJobFinished(job: MapJob, error: Error | undefined): void {
@@ -279,7 +320,9 @@ export class WorkerPool {
       const stuck = this.workers.filter((h) => [...h.inflight.values()].some((c) => c.job === job));
       if (stuck.length) {
         const t = setTimeout(() => {
-          for (const h of stuck) if (this.workers.includes(h) && [...h.inflight.values()].some((c) => c.job === job)) this.supervisor.replace(h);
+          for (const h of stuck)
+            if (this.workers.includes(h) && [...h.inflight.values()].some((c) => c.job === job))
+              this.supervisor.replace(h);
         }, POOL_TUNING.cancelGraceMs);
         t.unref();
       }

@@ -30,7 +30,8 @@ export function formatRate(perSecond: number): string {
 
 const num = (n: number) => n.toLocaleString("en-US");
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 function parts(p: ProgressState): string[] {
   const out = [p.total === null ? `${num(p.done)} items` : `${num(p.done)}/${num(p.total)}`, formatRate(p.rate)];
@@ -61,7 +62,9 @@ export function renderProgress(p: ProgressState, name = "map"): Rendered {
 }
 
 /** One line for the end of a map: wall time, items/s, workers, chunk size. */
-export function renderSummary(r: Pick<MapReport, "name" | "items" | "wallMs" | "workers" | "chunkSize" | "failures">): Rendered {
+export function renderSummary(
+  r: Pick<MapReport, "name" | "items" | "wallMs" | "workers" | "chunkSize" | "failures">,
+): Rendered {
   const rate = r.wallMs > 0 ? (r.items * 1000) / r.wallMs : 0;
   const bits = [
     `${num(r.items)} items in ${formatDuration(r.wallMs)}`,
@@ -69,7 +72,8 @@ export function renderSummary(r: Pick<MapReport, "name" | "items" | "wallMs" | "
     `${r.workers} worker${r.workers === 1 ? "" : "s"}`,
     `chunk ${num(r.chunkSize)}`,
   ];
-  if (r.failures.length) bits.push(`${num(r.failures.length)} failed (first: item ${r.failures[0].index}: ${r.failures[0].error.message})`);
+  if (r.failures.length)
+    bits.push(`${num(r.failures.length)} failed (first: item ${r.failures[0].index}: ${r.failures[0].error.message})`);
   const text = `${r.name}: ${bits.join(" · ")}`;
   return {
     "text/plain": text,

@@ -53,7 +53,12 @@ interface StatusWorker {
 
 const lastBusy = new WeakMap<Float64Array, { at: number; busy: number; spawnedAt: number }>();
 
-export function buildStatus(workers: readonly StatusWorker[], jobs: readonly MapJob[], size: number, now: number): PoolStatus {
+export function buildStatus(
+  workers: readonly StatusWorker[],
+  jobs: readonly MapJob[],
+  size: number,
+  now: number,
+): PoolStatus {
   let inflight = 0;
   const ws: WorkerStatus[] = workers.map((h) => {
     const s = h.stats;

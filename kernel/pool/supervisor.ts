@@ -177,7 +177,8 @@ export class WorkerSupervisor {
       return;
     }
     const cause =
-      h.lastError?.message.includes("out of memory") || (h.lastError as { code?: string })?.code === "ERR_WORKER_OUT_OF_MEMORY"
+      h.lastError?.message.includes("out of memory") ||
+      (h.lastError as { code?: string })?.code === "ERR_WORKER_OUT_OF_MEMORY"
         ? `out of memory with maxHeapMB=${h.maxHeapMB}`
         : h.lastError
           ? `${h.lastError.name}: ${h.lastError.message}`

@@ -38,7 +38,8 @@ function requireFrom(dir: string): NodeJS.Require {
 }
 
 function wireError(e: unknown, shipped?: ShippedFunction): WireError {
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack && trimWorkerStack(e.stack, shipped) };
+  if (e instanceof Error)
+    return { name: e.name, message: e.message, stack: e.stack && trimWorkerStack(e.stack, shipped) };
   return { name: "Error", message: `non-Error value thrown: ${preview(e)}` };
 }
 
@@ -63,7 +64,10 @@ class ChunkRun {
   failures: ItemFailure[] | undefined;
   i = 0;
   readonly t0 = epochMs();
-  constructor(readonly m: ChunkMsg, readonly map: MapState) {
+  constructor(
+    readonly m: ChunkMsg,
+    readonly map: MapState,
+  ) {
     // Below a few items, cloning a small array back costs less than allocating and transferring a buffer.
     if (m.count >= PACK_MIN) this.packed = new Float64Array(m.count);
     else {
@@ -81,7 +85,11 @@ class ChunkRun {
   /** Records a failure at item `i`; returns true when the chunk must stop ("raise" mode). */
   fail(e: unknown): boolean {
     this.unpack()[this.i] = undefined;
-    (this.failures ??= []).push({ offset: this.i, error: wireError(e, this.map.shipped), preview: preview(itemAt(this.m, this.i)) });
+    (this.failures ??= []).push({
+      offset: this.i,
+      error: wireError(e, this.map.shipped),
+      preview: preview(itemAt(this.m, this.i)),
+    });
     return !this.map.collect;
   }
   store(r: unknown): void {
@@ -160,7 +168,9 @@ interface MapState {
 }
 
 const isThenable = (r: unknown): r is PromiseLike<unknown> =>
-  r !== null && (typeof r === "object" || typeof r === "function") && typeof (r as { then?: unknown }).then === "function";
+  r !== null &&
+  (typeof r === "object" || typeof r === "function") &&
+  typeof (r as { then?: unknown }).then === "function";
 
 /** After the first promise, items run one at a time with await; `pending` is item `c.i`'s promise. */
 async function runAsync(c: ChunkRun, pending: PromiseLike<unknown>): Promise<void> {
@@ -174,7 +184,10 @@ async function runAsync(c: ChunkRun, pending: PromiseLike<unknown>): Promise<voi
       try {
         p = map.fn(itemAt(m, c.i), map.model, m.start + c.i);
       } catch (e) {
-        if (c.fail(e)) { c.i++; return; }
+        if (c.fail(e)) {
+          c.i++;
+          return;
+        }
         continue;
       }
     }
@@ -182,7 +195,10 @@ async function runAsync(c: ChunkRun, pending: PromiseLike<unknown>): Promise<voi
     try {
       c.store(isThenable(p) ? await p : p);
     } catch (e) {
-      if (c.fail(e)) { c.i++; return; }
+      if (c.fail(e)) {
+        c.i++;
+        return;
+      }
     }
   }
 }
@@ -194,7 +210,15 @@ function finish(c: ChunkRun): void {
   stats[F.items] += c.i;
   stats[F.chunks] += 1;
   stats[F.chunkStart] = 0;
-  const base = { t: "done" as const, mapId: m.mapId, chunkId: m.chunkId, processed: c.i, t0: c.t0, busyMs, failures: c.failures };
+  const base = {
+    t: "done" as const,
+    mapId: m.mapId,
+    chunkId: m.chunkId,
+    processed: c.i,
+    t0: c.t0,
+    busyMs,
+    failures: c.failures,
+  };
   if (c.packed) {
     post({ ...base, results: c.packed }, [c.packed.buffer]);
     return;
@@ -212,7 +236,10 @@ function finish(c: ChunkRun): void {
         results[i] = undefined;
         (c.failures ??= []).push({
           offset: i,
-          error: { name: "DataCloneError", message: `the result cannot be sent back from the worker: ${(e as Error).message}. Return plain data, arrays or typed arrays` },
+          error: {
+            name: "DataCloneError",
+            message: `the result cannot be sent back from the worker: ${(e as Error).message}. Return plain data, arrays or typed arrays`,
+          },
           preview: preview(itemAt(m, i)),
         });
       }
@@ -277,16 +304,20 @@ port.on("message", (m: ToWorker) => {
 });
 
 function modelById(id: string): unknown {
-  if (!models.has(id)) throw new Error(`model ${id} was not sent to this worker (released, or shared after the map started?)`);
+  if (!models.has(id))
+    throw new Error(`model ${id} was not sent to this worker (released, or shared after the map started?)`);
   return models.get(id);
 }
-
 
 function begin(mapId: number, b: Begin): void {
   if (b.shipped) fns.set(b.fnId, { shipped: b.shipped, values: [] });
   const e = fns.get(b.fnId);
   if (!e) {
-    post({ t: "begin-error", mapId, error: { name: "Error", message: `function ${b.fnId} was never sent to this worker` } });
+    post({
+      t: "begin-error",
+      mapId,
+      error: { name: "Error", message: `function ${b.fnId} was never sent to this worker` },
+    });
     return;
   }
   const values = b.values ?? e.values;
@@ -303,7 +334,13 @@ function begin(mapId: number, b: Begin): void {
       bound = { fn: fn as Fn, runSync: e.runner(fn as Fn, cancel) };
       if (compiled.stateless) e.bound = bound;
     }
-    maps.set(mapId, { shipped: e.shipped, fn: bound.fn, model: b.modelId === null ? undefined : modelById(b.modelId), collect: b.collect, runSync: bound.runSync });
+    maps.set(mapId, {
+      shipped: e.shipped,
+      fn: bound.fn,
+      model: b.modelId === null ? undefined : modelById(b.modelId),
+      collect: b.collect,
+      runSync: bound.runSync,
+    });
   } catch (err) {
     post({ t: "begin-error", mapId, error: wireError(err, e.shipped) });
   }

@@ -64,13 +64,18 @@ async function main(): Promise<void> {
     if (msg.header.msg_type === "interrupt_request") {
       // SIGINT, not a message: only a signal reaches a main thread that is busy in synchronous code.
       process.kill(process.pid, "SIGINT");
-      await out.send(encode(makeMessage(session, { msg_type: "interrupt_reply", content: { status: "ok" }, parent: msg }), signer));
+      await out.send(
+        encode(makeMessage(session, { msg_type: "interrupt_reply", content: { status: "ok" }, parent: msg }), signer),
+      );
       continue;
     }
     if (msg.header.msg_type === "shutdown_request") {
       // If the main thread is wedged it cannot reply or exit: answer for it and end the process.
       const restart = Boolean((msg.content as { restart?: unknown }).restart);
-      const reply = encode(makeMessage(session, { msg_type: "shutdown_reply", content: { status: "ok", restart }, parent: msg }), signer);
+      const reply = encode(
+        makeMessage(session, { msg_type: "shutdown_reply", content: { status: "ok", restart }, parent: msg }),
+        signer,
+      );
       shutdownTimer = setTimeout(() => {
         void out.send(reply).finally(() => process.kill(process.pid, "SIGKILL"));
       }, shutdownGraceMs);

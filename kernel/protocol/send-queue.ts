@@ -6,7 +6,10 @@ import type { Writable } from "zeromq";
  */
 export class SendQueue {
   private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly socket: Writable, private readonly onError: (e: unknown) => void) {}
+  constructor(
+    private readonly socket: Writable,
+    private readonly onError: (e: unknown) => void,
+  ) {}
 
   send(frames: Buffer[]): Promise<void> {
     const next = this.tail.then(() => this.socket.send(frames)).catch(this.onError);

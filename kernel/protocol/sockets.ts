@@ -138,7 +138,9 @@ export class KernelSockets {
 
   private trace(dir: "<" | ">", channel: string, msg: Message): void {
     const state = (msg.content as { execution_state?: string }).execution_state;
-    this.log(`${dir} ${channel} ${msg.header.msg_type}${state ? ` ${state}` : ""} ${msg.header.msg_id.slice(0, 8)} parent ${msg.parent_header?.msg_id?.slice(0, 8) ?? "-"}`);
+    this.log(
+      `${dir} ${channel} ${msg.header.msg_type}${state ? ` ${state}` : ""} ${msg.header.msg_id.slice(0, 8)} parent ${msg.parent_header?.msg_id?.slice(0, 8) ?? "-"}`,
+    );
   }
 
   make(spec: MessageSpec): Message {
@@ -183,7 +185,10 @@ export class KernelSockets {
     const exited = new Promise<void>((resolve) => plane.once("exit", () => resolve()));
     plane.postMessage({ type: "close" } satisfies ToControlPlane);
     const t0 = Date.now();
-    const how = await Promise.race([exited.then(() => "exited"), new Promise((r) => setTimeout(() => r("timed out"), 1000).unref())]);
+    const how = await Promise.race([
+      exited.then(() => "exited"),
+      new Promise((r) => setTimeout(() => r("timed out"), 1000).unref()),
+    ]);
     if (traceWire) this.log(`control thread ${how} after ${Date.now() - t0} ms`);
   }
 }

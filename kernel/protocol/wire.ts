@@ -12,7 +12,10 @@ export class WireError extends Error {}
  */
 export class Signer {
   private readonly algorithm: string;
-  constructor(private readonly key: string, scheme = "hmac-sha256") {
+  constructor(
+    private readonly key: string,
+    scheme = "hmac-sha256",
+  ) {
     if (!scheme.startsWith("hmac-")) throw new WireError(`unsupported signature_scheme ${scheme}`);
     this.algorithm = scheme.slice("hmac-".length);
     if (key) createHmac(this.algorithm, key); // throws early on an unknown digest
@@ -50,7 +53,8 @@ export function decode(frames: Buffer[], signer: Signer): Message {
     }
   };
   const h = parse(header, "header") as MessageHeader;
-  if (typeof h.msg_type !== "string" || typeof h.msg_id !== "string") throw new WireError("header lacks msg_id/msg_type");
+  if (typeof h.msg_type !== "string" || typeof h.msg_id !== "string")
+    throw new WireError("header lacks msg_id/msg_type");
   return {
     identities: frames.slice(0, d),
     header: h,
@@ -62,7 +66,9 @@ export function decode(frames: Buffer[], signer: Signer): Message {
 }
 
 export function encode(msg: Omit<Message, "buffers"> & { buffers?: Buffer[] }, signer: Signer): Buffer[] {
-  const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((o) => Buffer.from(JSON.stringify(o), "utf8"));
+  const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((o) =>
+    Buffer.from(JSON.stringify(o), "utf8"),
+  );
   return [...msg.identities, Buffer.from(DELIMITER), Buffer.from(signer.sign(parts)), ...parts, ...(msg.buffers ?? [])];
 }
 

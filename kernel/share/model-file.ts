@@ -22,8 +22,18 @@ const PAGE = 4096;
 
 /** Typed-array constructors a file may name; anything else in a header is refused, never looked up. */
 const VIEW_TYPES = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
 } as const;
 type ViewType = keyof typeof VIEW_TYPES | "SharedArrayBuffer";
 
@@ -88,11 +98,23 @@ export function encodeModel(model: object): EncodedModel {
     if (ArrayBuffer.isView(value)) {
       const v = value as View;
       const length = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
-      views.push({ path: [...path], type: viewType(v), buffer: bufferIndex(v.buffer), byteOffset: v.byteOffset, length });
+      views.push({
+        path: [...path],
+        type: viewType(v),
+        buffer: bufferIndex(v.buffer),
+        byteOffset: v.byteOffset,
+        length,
+      });
       return {};
     }
     if (value instanceof SharedArrayBuffer || value instanceof ArrayBuffer) {
-      views.push({ path: [...path], type: "SharedArrayBuffer", buffer: bufferIndex(value), byteOffset: 0, length: value.byteLength });
+      views.push({
+        path: [...path],
+        type: "SharedArrayBuffer",
+        buffer: bufferIndex(value),
+        byteOffset: 0,
+        length: value.byteLength,
+      });
       return {};
     }
     if (seen.has(value)) return seen.get(value);
@@ -122,7 +144,13 @@ export function encodeModel(model: object): EncodedModel {
   const structure = copy(root, []);
   let at: number;
   const layout = bufferList.map((b) => ({ at: 0, size: b.byteLength }));
-  const header: ModelFileHeader = { structure, views, buffers: layout, classes: entry.payload.classes, instances: entry.payload.instances };
+  const header: ModelFileHeader = {
+    structure,
+    views,
+    buffers: layout,
+    classes: entry.payload.classes,
+    instances: entry.payload.instances,
+  };
   // The header's size decides where data starts, and the offsets are in the header: fix them in two passes.
   let headerBytes = v8.serialize(header);
   for (let pass = 0; pass < 3; pass++) {
@@ -182,7 +210,8 @@ function setAt(root: unknown, path: readonly PathStep[], value: unknown): unknow
 
 function childAt(parent: unknown, step: PathStep): unknown {
   if (typeof step !== "object") return (parent as Record<string | number, unknown>)[step];
-  const values = "mapValue" in step ? [...(parent as Map<unknown, unknown>).values()] : [...(parent as Set<unknown>).values()];
+  const values =
+    "mapValue" in step ? [...(parent as Map<unknown, unknown>).values()] : [...(parent as Set<unknown>).values()];
   return values["mapValue" in step ? step.mapValue : step.setValue];
 }
 
@@ -192,12 +221,16 @@ function childAt(parent: unknown, step: PathStep): unknown {
  * shared (registered) yet.
  */
 export function decodeModel(bytes: Uint8Array, source = "model"): { root: object; header: ModelFileHeader } {
-  if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError("decodeModel needs bytes in a SharedArrayBuffer");
+  if (!(bytes.buffer instanceof SharedArrayBuffer))
+    throw new TypeError("decodeModel needs bytes in a SharedArrayBuffer");
   if (bytes.length < PREFIX || !Buffer.from(bytes.buffer, bytes.byteOffset, 8).equals(MAGIC))
-    throw new Error(`${source} is not a threadlab model file (no TLMODEL header); write one with share.save(model, path)`);
+    throw new Error(
+      `${source} is not a threadlab model file (no TLMODEL header); write one with share.save(model, path)`,
+    );
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const headerLength = dv.getUint32(8, true);
-  if (PREFIX + headerLength > bytes.length) throw new Error(`${source} is truncated: its header says ${headerLength} bytes`);
+  if (PREFIX + headerLength > bytes.length)
+    throw new Error(`${source} is truncated: its header says ${headerLength} bytes`);
   let header: ModelFileHeader;
   try {
     header = v8.deserialize(Buffer.from(bytes.buffer, bytes.byteOffset + PREFIX, headerLength)) as ModelFileHeader;
@@ -205,7 +238,8 @@ export function decodeModel(bytes: Uint8Array, source = "model"): { root: object
     throw new Error(`${source}: the model header could not be read`, { cause: e });
   }
   for (const b of header.buffers)
-    if (b.at + b.size > bytes.length) throw new Error(`${source} is truncated: data ends at byte ${bytes.length}, a buffer needs ${b.at + b.size}`);
+    if (b.at + b.size > bytes.length)
+      throw new Error(`${source} is truncated: data ends at byte ${bytes.length}, a buffer needs ${b.at + b.size}`);
   let root = header.structure;
   for (const v of header.views) {
     const b = header.buffers[v.buffer];
@@ -216,7 +250,11 @@ export function decodeModel(bytes: Uint8Array, source = "model"): { root: object
     else {
       const Ctor = VIEW_TYPES[v.type];
       if (!Ctor) throw new Error(`${source}: unknown typed array type ${String(v.type)} in the header`);
-      value = new (Ctor as unknown as new (b: ArrayBufferLike, o: number, l: number) => unknown)(bytes.buffer, at, v.length);
+      value = new (Ctor as unknown as new (b: ArrayBufferLike, o: number, l: number) => unknown)(
+        bytes.buffer,
+        at,
+        v.length,
+      );
     }
     root = setAt(root, v.path, value);
   }
@@ -287,7 +325,10 @@ export function loadModelSource(source: ModelFileSource): { root: object; bytes:
   try {
     st = fs.statSync(file);
   } catch (e) {
-    throw new Error(`model ${source}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the path must be readable on every node that runs the map`, { cause: e });
+    throw new Error(
+      `model ${source}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the path must be readable on every node that runs the map`,
+      { cause: e },
+    );
   }
   const known = loaded.get(file);
   const root = known && known.size === st.size && known.mtimeMs === st.mtimeMs ? known.root.deref() : undefined;

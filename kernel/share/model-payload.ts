@@ -37,6 +37,9 @@ export function reviveModel(p: ModelPayload): unknown {
       throw new Error(`could not rebuild class #${i} of model ${p.id} in the worker`, { cause: err });
     }
   });
-  restorePrototypes(p.root, p.instances.map((inst) => [inst.index, ctors[inst.cls]] as const));
+  restorePrototypes(
+    p.root,
+    p.instances.map((inst) => [inst.index, ctors[inst.cls]] as const),
+  );
   return p.root;
 }

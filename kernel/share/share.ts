@@ -16,7 +16,10 @@ export interface ShareOptions {
 
 type View = ArrayBufferView & { readonly buffer: ArrayBufferLike };
 /** Where a reference sits, so that it can be pointed at the shared copy; step null: not rewritten (a Map key). */
-type Slot = { parent: unknown; step: string | number | { readonly mapValue: number } | { readonly setValue: number } | null };
+type Slot = {
+  parent: unknown;
+  step: string | number | { readonly mapValue: number } | { readonly setValue: number } | null;
+};
 
 /** Region boundaries are aligned to a cache line so workers writing neighbouring arrays never share one. */
 const REGION_ALIGN = 64;
@@ -24,8 +27,16 @@ const REGION_ALIGN = 64;
 const ELEMENT_ALIGN = 8;
 
 const BUILTIN_PROTOS = new Set<object>([
-  Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, RegExp.prototype,
-  Error.prototype, Boolean.prototype, Number.prototype, String.prototype,
+  Object.prototype,
+  Array.prototype,
+  Map.prototype,
+  Set.prototype,
+  Date.prototype,
+  RegExp.prototype,
+  Error.prototype,
+  Boolean.prototype,
+  Number.prototype,
+  String.prototype,
 ]);
 
 export function isSharedModel(x: unknown): x is SharedModelRoot {
@@ -54,7 +65,11 @@ export function share<T extends object>(obj: T, options: ShareOptions = {}): T {
   const { root, buffers } = moveToShared(obj, walk);
   const id = modelRegistry.nextId();
   // Configurable, so a released model can be shared again under a new id.
-  Object.defineProperty(root, MODEL_BRAND, { value: { id } satisfies ModelBrand, enumerable: false, configurable: true });
+  Object.defineProperty(root, MODEL_BRAND, {
+    value: { id } satisfies ModelBrand,
+    enumerable: false,
+    configurable: true,
+  });
   let bytes = 0;
   for (const b of buffers) bytes += b.byteLength;
   const payload: Omit<ModelPayload, "root"> = { id, classes: walk.classes, instances: walk.instances };
@@ -78,8 +93,18 @@ interface GraphWalk {
 function describe(path: EdgeKey[]): string {
   let s = "model";
   for (const p of path)
-    s += typeof p === "number" ? `[${p}]` : typeof p === "string" ? (/^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)
-      : "mapKey" in p ? `<map key ${p.mapKey}>` : "mapValue" in p ? `<map value ${p.mapValue}>` : `<set value ${p.setMember}>`;
+    s +=
+      typeof p === "number"
+        ? `[${p}]`
+        : typeof p === "string"
+          ? /^[A-Za-z_$][\w$]*$/.test(p)
+            ? `.${p}`
+            : `[${JSON.stringify(p)}]`
+          : "mapKey" in p
+            ? `<map key ${p.mapKey}>`
+            : "mapValue" in p
+              ? `<map value ${p.mapValue}>`
+              : `<set value ${p.setMember}>`;
   return s;
 }
 
@@ -96,7 +121,8 @@ function walkGraph(root: object): GraphWalk {
     return path;
   };
   const slotOf = (parent: number, key: EdgeKey | undefined): Slot => {
-    if (parent < 0 || key === undefined || (typeof key === "object" && "mapKey" in key)) return { parent: null, step: null };
+    if (parent < 0 || key === undefined || (typeof key === "object" && "mapKey" in key))
+      return { parent: null, step: null };
     const step = typeof key === "object" && "setMember" in key ? { setValue: key.setMember } : key;
     return { parent: objects[parent], step };
   };
@@ -106,7 +132,9 @@ function walkGraph(root: object): GraphWalk {
     if (known !== undefined) return known;
     const source = Function.prototype.toString.call(ctor);
     if (!source.startsWith("class"))
-      throw new TypeError(`share(): ${describe(pathOf(index))} is an instance of ${ctor.name || "an anonymous constructor"}, which is not a class; only class instances get their prototype back in workers`);
+      throw new TypeError(
+        `share(): ${describe(pathOf(index))} is an instance of ${ctor.name || "an anonymous constructor"}, which is not a class; only class instances get their prototype back in workers`,
+      );
     const baseCtor = Object.getPrototypeOf(ctor) as Function;
     let base: number | undefined;
     if (baseCtor !== Function.prototype && !isNativeFunction(baseCtor)) base = classOf(baseCtor, index);
@@ -129,13 +157,17 @@ function walkGraph(root: object): GraphWalk {
       objects[index] = value;
       edges[index] = { parent, key };
       if (typeof value === "function")
-        throw new TypeError(`share(): ${describe(pathOf(index))} is a function; models hold data only — put behaviour in class methods or in the mapped function`);
+        throw new TypeError(
+          `share(): ${describe(pathOf(index))} is a function; models hold data only — put behaviour in class methods or in the mapped function`,
+        );
       if (leaf(value, slotOf(parent, key)) || value instanceof SharedArrayBuffer) return false;
       const proto = Object.getPrototypeOf(value);
       if (proto !== null && !BUILTIN_PROTOS.has(proto)) {
         const ctor = proto.constructor as Function | undefined;
         if (typeof ctor !== "function" || isNativeFunction(ctor))
-          throw new TypeError(`share(): ${describe(pathOf(index))} is a ${ctor?.name ?? "object with an unusual prototype"}, which cannot be sent to workers`);
+          throw new TypeError(
+            `share(): ${describe(pathOf(index))} is a ${ctor?.name ?? "object with an unusual prototype"}, which cannot be sent to workers`,
+          );
         out.instances.push({ index, cls: classOf(ctor, index) });
       }
       return true;
@@ -155,7 +187,11 @@ function replaceAt(slot: Slot, next: unknown): void {
   } else if ("mapValue" in step) {
     const map = parent as Map<unknown, unknown>;
     let i = 0;
-    for (const k of map.keys()) if (i++ === step.mapValue) { map.set(k, next); return; }
+    for (const k of map.keys())
+      if (i++ === step.mapValue) {
+        map.set(k, next);
+        return;
+      }
   } else {
     // Sets have no positions to write to: rebuild it in the same order with the one value swapped.
     const set = parent as Set<unknown>;
@@ -191,7 +227,10 @@ function moveToShared(root: object, walk: GraphWalk): { root: object; buffers: S
     const lo = view.byteOffset - (view.byteOffset % ELEMENT_ALIGN);
     const hi = view.byteOffset + view.byteLength;
     if (!r) ranges.set(view.buffer, { lo, hi, at: 0 });
-    else { r.lo = Math.min(r.lo, lo); r.hi = Math.max(r.hi, hi); }
+    else {
+      r.lo = Math.min(r.lo, lo);
+      r.hi = Math.max(r.hi, hi);
+    }
   }
   let total = 0;
   for (const r of ranges.values()) {
@@ -220,7 +259,10 @@ function moveToShared(root: object, walk: GraphWalk): { root: object; buffers: S
   return { root: newRoot, buffers };
 }
 
-type TypedArrayCtor<T> = { new (buffer: SharedArrayBuffer, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
+type TypedArrayCtor<T> = {
+  new (buffer: SharedArrayBuffer, byteOffset?: number, length?: number): T;
+  BYTES_PER_ELEMENT: number;
+};
 
 /**
  * Reads a binary file straight into shared memory: the SharedArrayBuffer is the read target, so there is never a
@@ -231,14 +273,17 @@ export function readFileShared<T>(path: string, Type: TypedArrayCtor<T>): T {
   try {
     const size = fs.fstatSync(fd).size;
     if (size % Type.BYTES_PER_ELEMENT !== 0)
-      throw new RangeError(`share.readFile: ${path} has ${size} bytes, not a multiple of ${Type.BYTES_PER_ELEMENT} (the element size of the type asked for)`);
+      throw new RangeError(
+        `share.readFile: ${path} has ${size} bytes, not a multiple of ${Type.BYTES_PER_ELEMENT} (the element size of the type asked for)`,
+      );
     const sab = new SharedArrayBuffer(size);
     const bytes = new Uint8Array(sab);
     let at = 0;
     // readSync reads at most 2 GiB per call; loop until the whole file is in.
     while (at < size) {
       const n = fs.readSync(fd, bytes, at, Math.min(size - at, 1 << 30), at);
-      if (n === 0) throw new Error(`share.readFile: ${path} ended at byte ${at} of ${size}; was it truncated while reading?`);
+      if (n === 0)
+        throw new Error(`share.readFile: ${path} ended at byte ${at} of ${size}; was it truncated while reading?`);
       at += n;
     }
     return new Type(sab, 0, size / Type.BYTES_PER_ELEMENT);

@@ -38,7 +38,8 @@ export async function runCellSegments(host: CellRunnerHost, code: string, cell?:
         const magic = host.magics.require(seg.name, kind);
         const args = magic.args === "options" ? parseArgs(seg.name, seg.raw, magic.options) : { _: [] };
         const ctx = host.magicContext({ cell, line: seg.line });
-        const r: MagicResult = kind === "line" ? await magic.line!(args, seg.raw, ctx) : await magic.cell!(args, seg.raw, seg.body, ctx);
+        const r: MagicResult =
+          kind === "line" ? await magic.line!(args, seg.raw, ctx) : await magic.cell!(args, seg.raw, seg.body, ctx);
         last = r && r.hasValue ? { status: "ok", hasValue: true, value: r.value } : { status: "ok", hasValue: false };
       }
     } catch (e) {
@@ -51,6 +52,7 @@ export async function runCellSegments(host: CellRunnerHost, code: string, cell?:
 
 function magicErrorInfo(e: unknown): ErrorInfo {
   if (e instanceof CellError) return e.info;
-  if (e instanceof MagicError) return { ename: "MagicError", evalue: e.message, traceback: [`MagicError: ${e.message}`] };
+  if (e instanceof MagicError)
+    return { ename: "MagicError", evalue: e.message, traceback: [`MagicError: ${e.message}`] };
   return errorInfo(e);
 }

@@ -44,7 +44,8 @@ export class ExecutionQueue {
   takeAbortable(): Message[] {
     const keep: Message[] = [];
     const aborted: Message[] = [];
-    for (const m of this.waiting.splice(0)) ((m.content as ExecuteContent).stop_on_error === false ? keep : aborted).push(m);
+    for (const m of this.waiting.splice(0))
+      ((m.content as ExecuteContent).stop_on_error === false ? keep : aborted).push(m);
     this.waiting.push(...keep);
     return aborted;
   }

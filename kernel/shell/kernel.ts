@@ -61,29 +61,45 @@ export class Kernel {
   private readonly shutdownHooks: Array<() => unknown> = [];
   private moduleForCells: unknown;
 
-  constructor(private readonly info: ConnectionInfo, readonly cwd: string = process.cwd()) {
+  constructor(
+    private readonly info: ConnectionInfo,
+    readonly cwd: string = process.cwd(),
+  ) {
     this.output = new OutputRouter((type, content, parent) => this.emit(type, content, parent));
     this.sockets = new KernelSockets(info, this.session, (t) => this.output.log(t));
-    this.stdin = new StdinChannel(async (content, parent) => {
-      const msg = this.sockets.make({ msg_type: "input_request", content, parent });
-      await this.sockets.send("stdin", msg);
-      return msg;
-    }, (t) => this.output.log(t));
+    this.stdin = new StdinChannel(
+      async (content, parent) => {
+        const msg = this.sockets.make({ msg_type: "input_request", content, parent });
+        await this.sockets.send("stdin", msg);
+        return msg;
+      },
+      (t) => this.output.log(t),
+    );
     this.comms = new CommManager(
-      (type, content, parent, buffers, metadata) => void this.sockets.publish({ msg_type: type, content, parent, buffers, metadata }),
+      (type, content, parent, buffers, metadata) =>
+        void this.sockets.publish({ msg_type: type, content, parent, buffers, metadata }),
       (text, parent) => {
         this.output.log(text);
         this.output.write("stderr", `[threadlab comm] ${text}\n`, parent);
       },
     );
-    this.executor = new CellExecutor(cwd, () => this.threadlabModule(), () => {
-      installTypeScriptForwarding(cwd, packageRoot());
-      // tslab's display.* helpers publish through this hook. tslab/dist/jupyter loads the compiler, so it
-      // is required only now, after the code-cached load (compile-cache.ts), not at kernel start.
-      require("tslab/dist/jupyter").lastWriteDisplayData = (d: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) =>
-        this.emit(update ? "update_display_data" : "display_data", d);
-    });
-    this.queue = new ExecutionQueue((msg) => this.execute(msg), (t) => this.output.log(t));
+    this.executor = new CellExecutor(
+      cwd,
+      () => this.threadlabModule(),
+      () => {
+        installTypeScriptForwarding(cwd, packageRoot());
+        // tslab's display.* helpers publish through this hook. tslab/dist/jupyter loads the compiler, so it
+        // is required only now, after the code-cached load (compile-cache.ts), not at kernel start.
+        require("tslab/dist/jupyter").lastWriteDisplayData = (
+          d: { data: MimeBundle; metadata: object; transient: { display_id?: string } },
+          update: boolean,
+        ) => this.emit(update ? "update_display_data" : "display_data", d);
+      },
+    );
+    this.queue = new ExecutionQueue(
+      (msg) => this.execute(msg),
+      (t) => this.output.log(t),
+    );
     registerBuiltinMagics(this.magics, { cwd, history: this.history });
     this.magics.register(threadpoolMagic);
     this.magics.register(parallelMagic);
@@ -92,7 +108,12 @@ export class Kernel {
   }
 
   private get cellRunnerHost(): CellRunnerHost {
-    return { executor: this.executor, magics: this.magics, magicContext: (origin) => this.magicContext(origin), page: (text) => this.page(text) };
+    return {
+      executor: this.executor,
+      magics: this.magics,
+      magicContext: (origin) => this.magicContext(origin),
+      page: (text) => this.page(text),
+    };
   }
 
   private get replyHost() {
@@ -122,7 +143,12 @@ export class Kernel {
     installInputGlobals(createInput(this.door()));
     await this.sockets.start(
       (channel, msg) => this.handle(channel, msg),
-      () => void this.sockets.publish({ msg_type: "status", content: { execution_state: this.queue.running ? "busy" : "idle" }, parent: null }),
+      () =>
+        void this.sockets.publish({
+          msg_type: "status",
+          content: { execution_state: this.queue.running ? "busy" : "idle" },
+          parent: null,
+        }),
     );
     // No "starting" status: with no subscriber yet it would be dropped, and a client that subscribed early
     // must see iopub_welcome first (JEP 65). Each subscriber gets, after its welcome, the kernel's state with
@@ -144,7 +170,10 @@ export class Kernel {
       this.output.log(`TypeScript warm-up failed: ${(e as Error)?.stack ?? e}`);
     }
     const snapshot = snapshotInfo();
-    if (snapshot) this.output.log(`started from the startup snapshot: ${snapshot.hits} of its ${snapshot.files} declaration files reused`);
+    if (snapshot)
+      this.output.log(
+        `started from the startup snapshot: ${snapshot.hits} of its ${snapshot.files} declaration files reused`,
+      );
     // The next kernel starts from a snapshot; this one has paid the full start already.
     else buildSnapshotInBackground(Number(process.env.THREADLAB_SNAPSHOT_BUILD_DELAY_MS ?? 10_000));
   }
@@ -174,7 +203,11 @@ export class Kernel {
     if (bracket) await this.status("busy", msg);
     try {
       const reply = await replyTo(this.replyHost, msg);
-      if (reply) await this.sockets.send(channel, this.sockets.make({ msg_type: reply.type, content: reply.content, parent: msg }));
+      if (reply)
+        await this.sockets.send(
+          channel,
+          this.sockets.make({ msg_type: reply.type, content: reply.content, parent: msg }),
+        );
       if (type === "shutdown_request") await this.shutdown(Boolean((msg.content as { restart?: unknown }).restart));
     } finally {
       if (bracket) await this.status("idle", msg);
@@ -228,7 +261,14 @@ export class Kernel {
 
   private replyAborted(aborted: Message[]): void {
     for (const m of aborted) {
-      void this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content: { status: "aborted", execution_count: this.executionCount }, parent: m }));
+      void this.sockets.send(
+        "shell",
+        this.sockets.make({
+          msg_type: "execute_reply",
+          content: { status: "aborted", execution_count: this.executionCount },
+          parent: m,
+        }),
+      );
     }
   }
 
@@ -239,7 +279,11 @@ export class Kernel {
       const r = await this.executor.run(String(expr));
       out[name] =
         r.status === "ok"
-          ? { status: "ok", data: r.hasValue ? (await renderValue(r.value)).data : { "text/plain": "undefined" }, metadata: {} }
+          ? {
+              status: "ok",
+              data: r.hasValue ? (await renderValue(r.value)).data : { "text/plain": "undefined" },
+              metadata: {},
+            }
           : { status: "error", ...r.error };
     }
     return out;
@@ -266,7 +310,8 @@ export class Kernel {
       },
       display: (data, opts) => this.display(data, opts),
       clearOutput: (wait) => this.emit("clear_output", { wait }),
-      write: (stream, text, parent) => this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
+      write: (stream, text, parent) =>
+        this.output.write(stream, text, parent === undefined ? this.output.parent : (parent as Message | null)),
       get signal() {
         return signal();
       },
@@ -302,7 +347,10 @@ export class Kernel {
     });
   }
 
-  display(data: MimeBundle, opts: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {}): void {
+  display(
+    data: MimeBundle,
+    opts: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {},
+  ): void {
     this.emit(opts.update ? "update_display_data" : "display_data", {
       data,
       metadata: opts.metadata ?? {},
@@ -359,4 +407,3 @@ function registerLazySidebarTarget(comms: CommManager): void {
 export function packageRoot(): string {
   return require("node:path").resolve(__dirname, "..", "..", "..");
 }
-

@@ -10,7 +10,9 @@ export function guardProcessExit(): void {
   if ((process.exit as { threadlabGuard?: boolean }).threadlabGuard) return;
   realExit = process.exit.bind(process);
   const guarded = ((code?: number) => {
-    throw new Error(`process.exit(${code ?? ""}) would end the kernel and lose every variable; use the Restart or Shut Down command of your notebook instead`);
+    throw new Error(
+      `process.exit(${code ?? ""}) would end the kernel and lose every variable; use the Restart or Shut Down command of your notebook instead`,
+    );
   }) as typeof process.exit & { threadlabGuard?: boolean };
   guarded.threadlabGuard = true;
   process.exit = guarded;

@@ -31,8 +31,13 @@ export async function replyTo(host: ReplyHost, msg: Message): Promise<{ type: st
     case "complete_request": {
       const code = String(c.code ?? "");
       const pos = clampCursor(c.cursor_pos, code);
-      const r = completeMagic(code, pos, host.magics, host.executor.locals) ?? safeComplete(() => host.executor.complete(code, pos), pos);
-      return { type: "complete_reply", content: { status: "ok", matches: r.matches, cursor_start: r.start, cursor_end: r.end, metadata: {} } };
+      const r =
+        completeMagic(code, pos, host.magics, host.executor.locals) ??
+        safeComplete(() => host.executor.complete(code, pos), pos);
+      return {
+        type: "complete_reply",
+        content: { status: "ok", matches: r.matches, cursor_start: r.start, cursor_end: r.end, metadata: {} },
+      };
     }
     case "inspect_request": {
       const code = String(c.code ?? "");
@@ -45,14 +50,23 @@ export async function replyTo(host: ReplyHost, msg: Message): Promise<{ type: st
           text = undefined;
         }
       }
-      return { type: "inspect_reply", content: { status: "ok", found: text !== undefined, data: text ? { "text/plain": text } : {}, metadata: {} } };
+      return {
+        type: "inspect_reply",
+        content: { status: "ok", found: text !== undefined, data: text ? { "text/plain": text } : {}, metadata: {} },
+      };
     }
     case "is_complete_request":
       return { type: "is_complete_reply", content: isCompleteWithMagics(String(c.code ?? "")) };
     case "history_request":
       return { type: "history_reply", content: { status: "ok", history: host.history.query(c as never) } };
     case "comm_info_request":
-      return { type: "comm_info_reply", content: { status: "ok", comms: host.comms.info(typeof c.target_name === "string" ? c.target_name : undefined) } };
+      return {
+        type: "comm_info_reply",
+        content: {
+          status: "ok",
+          comms: host.comms.info(typeof c.target_name === "string" ? c.target_name : undefined),
+        },
+      };
     case "comm_open":
       await host.comms.handleOpen(msg);
       return undefined;

@@ -32,9 +32,18 @@ export interface ShipEnvironment {
 
 /** What a function's source may use that no worker can give it, and what to do instead. */
 const UNSHIPPABLE_USES: ReadonlyArray<readonly [keyof SourceAnalysis & `uses${string}`, string]> = [
-  ["usesOuterThis", "it is an arrow function that reads the `this` of the code around it, which a worker does not have; pass what it needs as data, or use a regular function"],
-  ["usesOuterArguments", "it is an arrow function that reads the `arguments` of an enclosing function, which a worker does not have; use rest parameters (`...args`)"],
-  ["usesSuper", "it is a method that uses `super`, which only works inside its class; ship a function that calls the method on an instance instead"],
+  [
+    "usesOuterThis",
+    "it is an arrow function that reads the `this` of the code around it, which a worker does not have; pass what it needs as data, or use a regular function",
+  ],
+  [
+    "usesOuterArguments",
+    "it is an arrow function that reads the `arguments` of an enclosing function, which a worker does not have; use rest parameters (`...args`)",
+  ],
+  [
+    "usesSuper",
+    "it is a method that uses `super`, which only works inside its class; ship a function that calls the method on an instance instead",
+  ],
   ["usesExportsObject", "it uses the notebook's `exports` object itself; refer to notebook variables by name instead"],
 ];
 
@@ -85,19 +94,31 @@ class Shipment {
     const source = Function.prototype.toString.call(fn);
     if (isNativeFunction(fn)) {
       if (fn.name.startsWith("bound ")) {
-        throw new ShipError(name, "it is a bound function (made with `.bind`), whose target and bound arguments " +
-          "cannot be read; use an arrow function instead, such as `(x) => f(a, x)`", usedBy);
+        throw new ShipError(
+          name,
+          "it is a bound function (made with `.bind`), whose target and bound arguments " +
+            "cannot be read; use an arrow function instead, such as `(x) => f(a, x)`",
+          usedBy,
+        );
       }
-      throw new ShipError(name, `it is a native function (\`${fn.name || "anonymous"}\`) that is not a global of ` +
-        "the worker, so it has no source to ship; call it from an arrow function that creates what it needs", usedBy);
+      throw new ShipError(
+        name,
+        `it is a native function (\`${fn.name || "anonymous"}\`) that is not a global of ` +
+          "the worker, so it has no source to ship; call it from an arrow function that creates what it needs",
+        usedBy,
+      );
     }
     let analysis: SourceAnalysis;
     try {
       analysis = analyzeSource(source);
     } catch (e) {
-      throw new ShipError(name, "its source could not be read as a function or class " +
-        `(${e instanceof Error ? e.message : String(e)}); define it as an ordinary function in a cell`, usedBy,
-        { cause: e });
+      throw new ShipError(
+        name,
+        "its source could not be read as a function or class " +
+          `(${e instanceof Error ? e.message : String(e)}); define it as an ordinary function in a cell`,
+        usedBy,
+        { cause: e },
+      );
     }
     for (const [uses, why] of UNSHIPPABLE_USES) if (analysis[uses]) throw new ShipError(name, why, usedBy);
     if (analysis.form === "class") this.classAnalyses.set(fn, analysis);
@@ -125,9 +146,13 @@ class Shipment {
     const binding = captured?.get(name);
 
     if (free.written && Object.prototype.hasOwnProperty.call(locals, name)) {
-      throw new ShipError(user, `it assigns to the notebook variable \`${name}\`; in a worker that would only ` +
-        "change the worker's own copy. Return the new value from the function instead, or keep such state " +
-        "inside the function", usedBy.slice(0, -1));
+      throw new ShipError(
+        user,
+        `it assigns to the notebook variable \`${name}\`; in a worker that would only ` +
+          "change the worker's own copy. Return the new value from the function instead, or keep such state " +
+          "inside the function",
+        usedBy.slice(0, -1),
+      );
     }
 
     if (binding && binding.scope !== "script") {
@@ -140,19 +165,30 @@ class Shipment {
       const mod = this.modules.find(v);
       if (mod) return this.add(name, v, { kind: "module", ...mod });
       if (Object.prototype.hasOwnProperty.call(locals, name)) {
-        throw new ShipError(name, `\`${user}\` uses a \`${name}\` that is not the notebook's current \`${name}\`: ` +
-          `a local variable of ${describeScope(binding)}, or the value from before \`${name}\` was redefined. ` +
-          `Re-run the cell that defines \`${user}\`, or rename the local variable`, usedBy);
+        throw new ShipError(
+          name,
+          `\`${user}\` uses a \`${name}\` that is not the notebook's current \`${name}\`: ` +
+            `a local variable of ${describeScope(binding)}, or the value from before \`${name}\` was redefined. ` +
+            `Re-run the cell that defines \`${user}\`, or rename the local variable`,
+          usedBy,
+        );
       }
-      throw new ShipError(name, `it is a local variable of ${describeScope(binding)}, captured when \`${user}\` ` +
-        "was created, not a top-level name of the notebook; define it at the top level of a cell, or pass it in " +
-        "the items or the model", usedBy);
+      throw new ShipError(
+        name,
+        `it is a local variable of ${describeScope(binding)}, captured when \`${user}\` ` +
+          "was created, not a top-level name of the notebook; define it at the top level of a cell, or pass it in " +
+          "the items or the model",
+        usedBy,
+      );
     }
 
     if (free.viaExports || Object.prototype.hasOwnProperty.call(locals, name)) {
       if (!Object.prototype.hasOwnProperty.call(locals, name)) {
-        throw new ShipError(name, "it is no longer defined in the notebook (was the kernel reset?); run the cell " +
-          "that defines it again", usedBy);
+        throw new ShipError(
+          name,
+          "it is no longer defined in the notebook (was the kernel reset?); run the cell " + "that defines it again",
+          usedBy,
+        );
       }
       // `declare const x: T` in a cell exports an undefined `x`; the value the code reads is a kernel global.
       if (locals[name] === undefined && name in globalThis && !this.globals.has(name)) throw kernelGlobal(name, usedBy);
@@ -163,19 +199,31 @@ class Shipment {
     if (this.globals.has(name) || free.onlyTypeof) return;
     if (binding?.scope === "script" || name in globalThis) throw kernelGlobal(name, usedBy);
     if (captured === undefined && /_\d+$/.test(name)) {
-      throw new ShipError(name, "it looks like an import made in the same cell as the function, and this Node " +
-        "cannot inspect closures; move the import to a cell of its own", usedBy);
+      throw new ShipError(
+        name,
+        "it looks like an import made in the same cell as the function, and this Node " +
+          "cannot inspect closures; move the import to a cell of its own",
+        usedBy,
+      );
     }
-    throw new ShipError(name, "it is neither a top-level name of the notebook nor a global of a worker thread; " +
-      "define it at the top level of a cell", usedBy);
+    throw new ShipError(
+      name,
+      "it is neither a top-level name of the notebook nor a global of a worker thread; " +
+        "define it at the top level of a cell",
+      usedBy,
+    );
   }
 
   /** A notebook top-level name: a model, a module, a function or class (by source), or data (cloned). */
   private resolveNotebookName(name: string, value: unknown, usedBy: readonly string[]): void {
     if (this.origins.has(name)) {
       if (!Object.is(this.origins.get(name), value)) {
-        throw new ShipError(name, "two different values go by this name (an earlier definition is still used by " +
-          "a function defined before it was redefined); re-run the cells that use it", usedBy);
+        throw new ShipError(
+          name,
+          "two different values go by this name (an earlier definition is still used by " +
+            "a function defined before it was redefined); re-run the cells that use it",
+          usedBy,
+        );
       }
       return;
     }
@@ -291,8 +339,12 @@ class Shipment {
 }
 
 function kernelGlobal(name: string, usedBy: readonly string[]): ShipError {
-  return new ShipError(name, "it is a global of the kernel only (set on `globalThis` or declared by a script), " +
-    "which worker threads do not have; make it a top-level `const` in a cell instead", usedBy);
+  return new ShipError(
+    name,
+    "it is a global of the kernel only (set on `globalThis` or declared by a script), " +
+      "which worker threads do not have; make it a top-level `const` in a cell instead",
+    usedBy,
+  );
 }
 
 function describeScope(binding: CapturedBinding): string {

@@ -74,8 +74,11 @@ export async function shipCellBody(
   const label = env.name ?? "cell";
   try {
     if (!(await env.execute(source))) {
-      throw new ShipError(label, "the cell body does not compile (see the errors above; line numbers count the " +
-        "`%%parallel` line as line 1)");
+      throw new ShipError(
+        label,
+        "the cell body does not compile (see the errors above; line numbers count the " +
+          "`%%parallel` line as line 1)",
+      );
     }
     const fn = env.locals[name];
     if (typeof fn !== "function") throw new Error(`threadlab: ${name} was not defined by the cell body`);

@@ -29,14 +29,37 @@ export interface Problem {
 export const COPY_ADVICE = "create it inside the function or pass plain data";
 
 const STANDARD_PROTOTYPES: ReadonlySet<object | null> = new Set<object | null>([
-  Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, RegExp.prototype,
-  ArrayBuffer.prototype, SharedArrayBuffer.prototype, DataView.prototype,
-  Error.prototype, EvalError.prototype, RangeError.prototype, ReferenceError.prototype, SyntaxError.prototype,
-  TypeError.prototype, URIError.prototype,
-  Boolean.prototype, Number.prototype, String.prototype, BigInt.prototype,
-  Int8Array.prototype, Uint8Array.prototype, Uint8ClampedArray.prototype, Int16Array.prototype,
-  Uint16Array.prototype, Int32Array.prototype, Uint32Array.prototype, Float32Array.prototype,
-  Float64Array.prototype, BigInt64Array.prototype, BigUint64Array.prototype,
+  Object.prototype,
+  Array.prototype,
+  Map.prototype,
+  Set.prototype,
+  Date.prototype,
+  RegExp.prototype,
+  ArrayBuffer.prototype,
+  SharedArrayBuffer.prototype,
+  DataView.prototype,
+  Error.prototype,
+  EvalError.prototype,
+  RangeError.prototype,
+  ReferenceError.prototype,
+  SyntaxError.prototype,
+  TypeError.prototype,
+  URIError.prototype,
+  Boolean.prototype,
+  Number.prototype,
+  String.prototype,
+  BigInt.prototype,
+  Int8Array.prototype,
+  Uint8Array.prototype,
+  Uint8ClampedArray.prototype,
+  Int16Array.prototype,
+  Uint16Array.prototype,
+  Int32Array.prototype,
+  Uint32Array.prototype,
+  Float32Array.prototype,
+  Float64Array.prototype,
+  BigInt64Array.prototype,
+  BigUint64Array.prototype,
 ]);
 
 /**
@@ -55,9 +78,10 @@ export function checkCloneable(
 
   const fail = (index: number, problem: Problem, childKey?: EdgeKey): never => {
     const path = pathOf(name, parents, keys, index, childKey);
-    const reason = path === name
-      ? `${problem.noun} cannot be copied to a worker; ${problem.advice}`
-      : `\`${path}\` is ${problem.noun}, which cannot be copied to a worker; ${problem.advice}`;
+    const reason =
+      path === name
+        ? `${problem.noun} cannot be copied to a worker; ${problem.advice}`
+        : `\`${path}\` is ${problem.noun}, which cannot be copied to a worker; ${problem.advice}`;
     throw new ShipError(name, reason, usedBy);
   };
 

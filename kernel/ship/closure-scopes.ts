@@ -59,16 +59,19 @@ export function capturedBindings(fn: Function, names: Iterable<string>): Map<str
       objectGroup: group,
     }).result;
     if (!fnObject.objectId) return undefined;
-    const internal = post<{ internalProperties?: PropertyDescriptor[] }>(s, "Runtime.getProperties", {
-      objectId: fnObject.objectId,
-      ownProperties: true,
-    }).internalProperties ?? [];
+    const internal =
+      post<{ internalProperties?: PropertyDescriptor[] }>(s, "Runtime.getProperties", {
+        objectId: fnObject.objectId,
+        ownProperties: true,
+      }).internalProperties ?? [];
     const scopesId = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
     if (!scopesId) return found;
     const scopes = post<{ result: PropertyDescriptor[] }>(s, "Runtime.getProperties", {
       objectId: scopesId,
       ownProperties: true,
-    }).result.filter((p) => /^\d+$/.test(p.name)).sort((a, b) => Number(a.name) - Number(b.name));
+    })
+      .result.filter((p) => /^\d+$/.test(p.name))
+      .sort((a, b) => Number(a.name) - Number(b.name));
 
     for (const scope of scopes) {
       const description = scope.value?.description ?? "";

@@ -19,8 +19,9 @@ export class ShipError extends Error {
 }
 
 function formatShipError(identifier: string, reason: string, usedBy: readonly string[]): string {
-  const via = usedBy.length > 0 && usedBy[usedBy.length - 1] !== identifier
-    ? ` (used by ${usedBy.map((n) => `\`${n}\``).join(" → ")})`
-    : "";
+  const via =
+    usedBy.length > 0 && usedBy[usedBy.length - 1] !== identifier
+      ? ` (used by ${usedBy.map((n) => `\`${n}\``).join(" → ")})`
+      : "";
   return `cannot ship \`${identifier}\`${via}: ${reason}`;
 }

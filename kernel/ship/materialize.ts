@@ -56,7 +56,8 @@ export function compileShipped(shipped: ShippedFunction): CompiledShipped {
   let stateless = true;
 
   for (const [name, v] of Object.entries(shipped.scope)) {
-    if (!IDENTIFIER.test(name)) throw new Error(`threadlab: shipped scope name ${JSON.stringify(name)} is not an identifier`);
+    if (!IDENTIFIER.test(name))
+      throw new Error(`threadlab: shipped scope name ${JSON.stringify(name)} is not an identifier`);
     switch (v.kind) {
       case "value": {
         params.push(name);
@@ -98,9 +99,10 @@ export function compileShipped(shipped: ShippedFunction): CompiledShipped {
     ([name, v]) => `const ${name} = eval(${JSON.stringify(namedSource(name, v.code, name))});`,
   );
   const entryName = IDENTIFIER.test(shipped.name) && !(shipped.name in shipped.scope) ? shipped.name : undefined;
-  const entry = IDENTIFIER.test(shipped.code) && shipped.code in shipped.scope
-    ? shipped.code
-    : `eval(${JSON.stringify(namedSource(entryName, shipped.code, shipped.name))})`;
+  const entry =
+    IDENTIFIER.test(shipped.code) && shipped.code in shipped.scope
+      ? shipped.code
+      : `eval(${JSON.stringify(namedSource(entryName, shipped.code, shipped.name))})`;
   const body = `"use strict";\n${decls.join("\n")}\n${fixups.join("\n")}\nreturn ${entry};`;
 
   let factory: (...a: unknown[]) => unknown;
@@ -122,7 +124,9 @@ export function compileShipped(shipped: ShippedFunction): CompiledShipped {
       try {
         fn = factory(...args);
       } catch (e) {
-        throw new Error(`threadlab: could not rebuild \`${shipped.name}\` in the worker: ${messageOf(e)}`, { cause: e });
+        throw new Error(`threadlab: could not rebuild \`${shipped.name}\` in the worker: ${messageOf(e)}`, {
+          cause: e,
+        });
       }
       if (typeof fn !== "function") {
         throw new Error(`threadlab: \`${shipped.name}\` rebuilt in the worker is ${typeof fn}, not a function`);
@@ -149,10 +153,14 @@ export function trimWorkerStack(stack: string, shipped?: Pick<ShippedFunction, "
   const frame = `${SOURCE_URL_PREFIX}${sourceLabel(shipped.name)}:`;
   const re = new RegExp(`${escapeRegExp(frame)}(\\d+):\\d+`, "g");
   // Columns are dropped: they count the compiled JavaScript, not what the user typed.
-  return kept.map((line) => line.replace(re, (whole, l: string) => {
-    const user = map[Number(l) - 1];
-    return user === undefined ? whole : `${frame}${user}`;
-  })).join("\n");
+  return kept
+    .map((line) =>
+      line.replace(re, (whole, l: string) => {
+        const user = map[Number(l) - 1];
+        return user === undefined ? whole : `${frame}${user}`;
+      }),
+    )
+    .join("\n");
 }
 
 /**
@@ -200,8 +208,11 @@ function loadModule(
   try {
     mod = ctx.require(v.specifier);
   } catch (e) {
-    throw new Error(`threadlab: \`${name}\` of \`${shipped.name}\` needs module "${v.specifier}", which a worker ` +
-      `could not load from ${shipped.resolveDir}: ${messageOf(e)}`, { cause: e });
+    throw new Error(
+      `threadlab: \`${name}\` of \`${shipped.name}\` needs module "${v.specifier}", which a worker ` +
+        `could not load from ${shipped.resolveDir}: ${messageOf(e)}`,
+      { cause: e },
+    );
   }
   if (v.property !== undefined) return (mod as Record<string, unknown>)[v.property];
   const esModule = (mod as { __esModule?: unknown } | null)?.__esModule;

@@ -71,8 +71,11 @@ export class ModuleIndex {
       if (k === "default") return true;
       const d = Object.getOwnPropertyDescriptor(value, k);
       // __createBinding copies non-writable, non-configurable properties as data (fs.F_OK), the rest as getters.
-      return d !== undefined && k in inner &&
-        (d.get !== undefined || Object.is(d.value, (inner as Record<string, unknown>)[k]));
+      return (
+        d !== undefined &&
+        k in inner &&
+        (d.get !== undefined || Object.is(d.value, (inner as Record<string, unknown>)[k]))
+      );
     });
     return starLike ? { ...base, interop: "star" } : undefined;
   }

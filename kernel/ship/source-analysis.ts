@@ -193,7 +193,8 @@ function analyzeUncached(source: string): SourceAnalysis {
     if (cls.name) visit(cls.name, ctx);
     for (const clause of cls.heritageClauses ?? []) visit(clause, { ...ctx, definitionTime: true });
     for (const member of cls.members) {
-      const isStatic = ts.canHaveModifiers(member) &&
+      const isStatic =
+        ts.canHaveModifiers(member) &&
         (ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
       if (member.name && ts.isComputedPropertyName(member.name)) visit(member.name, { ...ctx, definitionTime: true });
       if (ts.isClassStaticBlockDeclaration(member)) {
@@ -210,7 +211,8 @@ function analyzeUncached(source: string): SourceAnalysis {
 
   visit(parsed.root, { thisBound: parsed.form !== "arrow", inNestedClass: false, definitionTime: false });
 
-  const hasPrivateMembers = ts.isClassLike(parsed.root) &&
+  const hasPrivateMembers =
+    ts.isClassLike(parsed.root) &&
     parsed.root.members.some((m) => m.name !== undefined && ts.isPrivateIdentifier(m.name));
 
   let rewritten = parsed.text;
@@ -306,8 +308,12 @@ function createChecker(sf: ts.SourceFile): ts.TypeChecker & CheckerInternals {
 
 /** `exports.X` or `exports["X"]` (name undefined when the key is not a string literal). */
 function exportsReference(node: ts.Node): { exportsId: ts.Identifier; name: string | undefined } | undefined {
-  if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "exports" &&
-    ts.isIdentifier(node.name)) {
+  if (
+    ts.isPropertyAccessExpression(node) &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === "exports" &&
+    ts.isIdentifier(node.name)
+  ) {
     return { exportsId: node.expression, name: node.name.text };
   }
   if (ts.isElementAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "exports") {
@@ -326,15 +332,24 @@ function isValueReference(id: ts.Identifier): boolean {
   if (ts.isShorthandPropertyAssignment(p)) return p.name === id;
   if (ts.isBindingElement(p)) return p.initializer === id;
   if (
-    ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p) ||
-    ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p) || ts.isEnumMember(p) ||
-    ts.isPropertySignature(p) || ts.isMethodSignature(p)
+    ts.isPropertyAssignment(p) ||
+    ts.isPropertyDeclaration(p) ||
+    ts.isMethodDeclaration(p) ||
+    ts.isGetAccessorDeclaration(p) ||
+    ts.isSetAccessorDeclaration(p) ||
+    ts.isEnumMember(p) ||
+    ts.isPropertySignature(p) ||
+    ts.isMethodSignature(p)
   ) {
     return (p as { name?: ts.Node }).name !== id;
   }
   if (
-    ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) ||
-    ts.isClassDeclaration(p) || ts.isClassExpression(p)
+    ts.isVariableDeclaration(p) ||
+    ts.isParameter(p) ||
+    ts.isFunctionDeclaration(p) ||
+    ts.isFunctionExpression(p) ||
+    ts.isClassDeclaration(p) ||
+    ts.isClassExpression(p)
   ) {
     return (p as { name?: ts.Node }).name !== id;
   }
@@ -348,14 +363,27 @@ function isValueReference(id: ts.Identifier): boolean {
 }
 
 function isBindingDeclaration(d: ts.Declaration): boolean {
-  return ts.isVariableDeclaration(d) || ts.isParameter(d) || ts.isFunctionDeclaration(d) ||
-    ts.isFunctionExpression(d) || ts.isClassDeclaration(d) || ts.isClassExpression(d) || ts.isBindingElement(d);
+  return (
+    ts.isVariableDeclaration(d) ||
+    ts.isParameter(d) ||
+    ts.isFunctionDeclaration(d) ||
+    ts.isFunctionExpression(d) ||
+    ts.isClassDeclaration(d) ||
+    ts.isClassExpression(d) ||
+    ts.isBindingElement(d)
+  );
 }
 
 function isThisBinding(node: ts.Node): boolean {
-  return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isMethodDeclaration(node) ||
-    ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node) || ts.isConstructorDeclaration(node) ||
-    ts.isClassLike(node);
+  return (
+    ts.isFunctionDeclaration(node) ||
+    ts.isFunctionExpression(node) ||
+    ts.isMethodDeclaration(node) ||
+    ts.isGetAccessorDeclaration(node) ||
+    ts.isSetAccessorDeclaration(node) ||
+    ts.isConstructorDeclaration(node) ||
+    ts.isClassLike(node)
+  );
 }
 
 /** Whether a plain `name` written at `location` would bind to a declaration inside the shipped source. */
@@ -370,8 +398,8 @@ export function isBindableName(name: string): boolean {
   const token = tsi.stringToToken(name);
   if (token !== undefined) {
     const reserved = token >= ts.SyntaxKind.FirstReservedWord && token <= ts.SyntaxKind.LastReservedWord;
-    const strictReserved = token >= ts.SyntaxKind.FirstFutureReservedWord &&
-      token <= ts.SyntaxKind.LastFutureReservedWord;
+    const strictReserved =
+      token >= ts.SyntaxKind.FirstFutureReservedWord && token <= ts.SyntaxKind.LastFutureReservedWord;
     if (reserved || strictReserved) return false;
   }
   return tsi.isIdentifierText(name, ts.ScriptTarget.ES2022);

@@ -83,7 +83,11 @@ export function functionLines(transpiled: Transpiled, compiled: string): number[
  * The source line of the segment covering (line, col) of the output; for a token left of a line's first
  * segment, that segment's; for a line without segments, the last one of the lines above.
  */
-function sourceLineAt(mappings: readonly (readonly SourceMapSegment[])[], line: number, col: number): number | undefined {
+function sourceLineAt(
+  mappings: readonly (readonly SourceMapSegment[])[],
+  line: number,
+  col: number,
+): number | undefined {
   for (let l = line; l >= 0; l--) {
     const segments = mappings[l] ?? [];
     let found: number | undefined;

@@ -24,7 +24,13 @@ export class C { #p = 1; static has(c: C) { return #p in c && c.#p; } set(v: num
 export function u() { using r = null as any; void r; }
 export async function au() { await using r = null as any; void r; }
 declare const dec: any; @dec export class D { m(@dec p: number) { return p; } }`,
-    options: { target: ts.ScriptTarget.ES2015, module: ts.ModuleKind.CommonJS, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true },
+    options: {
+      target: ts.ScriptTarget.ES2015,
+      module: ts.ModuleKind.CommonJS,
+      esModuleInterop: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+    },
   },
   {
     source: `declare const dec: any; declare const k: () => string;
@@ -48,7 +54,8 @@ function table(): Map<string, string> {
     for (const h of ts.getEmitHelpers(sf) ?? []) add(h);
     return sf;
   };
-  for (const probe of PROBES) ts.transpileModule(probe.source, { compilerOptions: probe.options, transformers: { after: [collect] } });
+  for (const probe of PROBES)
+    ts.transpileModule(probe.source, { compilerOptions: probe.options, transformers: { after: [collect] } });
   return (helpers = found);
 }
 

@@ -10,7 +10,8 @@ import { types } from "node:util";
  * Worker-side code: no TypeScript compiler here.
  */
 
-export type EdgeKey = string | number | { readonly mapKey: number } | { readonly mapValue: number } | { readonly setMember: number };
+export type EdgeKey =
+  string | number | { readonly mapKey: number } | { readonly mapValue: number } | { readonly setMember: number };
 
 export interface WalkVisitor {
   /** Called once per object; return false to not descend into it. */
@@ -24,8 +25,12 @@ export interface WalkVisitor {
 /** Objects structured clone copies whole (their contents are not further object graph). */
 export function isCloneLeaf(obj: object): boolean {
   return (
-    types.isArrayBufferView(obj) || types.isAnyArrayBuffer(obj) || types.isDate(obj) || types.isRegExp(obj) ||
-    types.isNativeError(obj) || types.isBoxedPrimitive(obj)
+    types.isArrayBufferView(obj) ||
+    types.isAnyArrayBuffer(obj) ||
+    types.isDate(obj) ||
+    types.isRegExp(obj) ||
+    types.isNativeError(obj) ||
+    types.isBoxedPrimitive(obj)
   );
 }
 
@@ -35,7 +40,9 @@ export function walkObjects(root: unknown, visitor: WalkVisitor): void {
   let counter = 0;
   // Explicit stack (deep linked lists would overflow recursion), children pushed in reverse so objects are
   // numbered in depth-first, left-to-right order.
-  const stack: { obj: object; parent: number; key: EdgeKey | undefined }[] = [{ obj: root, parent: -1, key: undefined }];
+  const stack: { obj: object; parent: number; key: EdgeKey | undefined }[] = [
+    { obj: root, parent: -1, key: undefined },
+  ];
   while (stack.length > 0) {
     const { obj, parent, key } = stack.pop()!;
     if (seen.has(obj)) {
@@ -65,7 +72,8 @@ export function walkObjects(root: unknown, visitor: WalkVisitor): void {
     } else {
       for (const k of Object.keys(obj)) child((obj as Record<string, unknown>)[k], k);
     }
-    for (let i = children.length - 1; i >= 0; i--) stack.push({ obj: children[i].obj, parent: index, key: children[i].key });
+    for (let i = children.length - 1; i >= 0; i--)
+      stack.push({ obj: children[i].obj, parent: index, key: children[i].key });
   }
 }
 
@@ -74,7 +82,10 @@ function isObjectLike(v: unknown): v is object {
 }
 
 /** Puts class prototypes back on a structured-cloned value (see PrototypeFixup). */
-export function restorePrototypes(value: unknown, fixups: ReadonlyArray<readonly [number, { prototype: object } | null]>): void {
+export function restorePrototypes(
+  value: unknown,
+  fixups: ReadonlyArray<readonly [number, { prototype: object } | null]>,
+): void {
   if (fixups.length === 0) return;
   const byIndex = new Map(fixups);
   walkObjects(value, {

@@ -14,7 +14,11 @@ import type { SidebarSources } from "./sources";
 
 /** A request that was understood but cannot be carried out; becomes an `error` reply naming `field`. */
 export class ControlError extends Error {
-  constructor(readonly field: string, message: string, readonly accepted: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly accepted: string,
+  ) {
     super(message);
   }
 }
@@ -45,8 +49,13 @@ export class SidebarControls {
     } catch (e) {
       const message = String((e as Error)?.message ?? e);
       const onValue = /limit/.test(message) && !/No thread pool/.test(message);
-      throw new ControlError(onValue ? "value" : field, message,
-        onValue ? "a whole number of threads ≥ 1, or -1 for all CPUs" : "a pool listed in the panel (api or controller id)");
+      throw new ControlError(
+        onValue ? "value" : field,
+        message,
+        onValue
+          ? "a whole number of threads ≥ 1, or -1 for all CPUs"
+          : "a pool listed in the panel (api or controller id)",
+      );
     }
     // The new limit is in force before the old one is restored, so the pool never falls back in between.
     this.limits.get(selector)?.limit.restore();
@@ -64,11 +73,16 @@ export class SidebarControls {
     try {
       this.sources.poolSize.set(n);
     } catch (e) {
-      const message = !(e instanceof MapOptionError) ? `The pool refused to resize to ${n}: ${(e as Error)?.message ?? e}`
-        : n > max ? `The pool holds at most ${max} workers; got ${n}.` : e.message;
+      const message = !(e instanceof MapOptionError)
+        ? `The pool refused to resize to ${n}: ${(e as Error)?.message ?? e}`
+        : n > max
+          ? `The pool holds at most ${max} workers; got ${n}.`
+          : e.message;
       throw new ControlError("n", message, accepted);
     }
-    return this.sources.pool() ? `pool resized to ${n} worker${n === 1 ? "" : "s"}` : `the pool will start with ${n} worker${n === 1 ? "" : "s"}`;
+    return this.sources.pool()
+      ? `pool resized to ${n} worker${n === 1 ? "" : "s"}`
+      : `the pool will start with ${n} worker${n === 1 ? "" : "s"}`;
   }
 
   /** Undoes everything the sidebar set, and `%threadpool limit`s; limits held by running code stay. */

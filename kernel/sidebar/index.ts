@@ -21,7 +21,10 @@ export { UpdateBuilder } from "./update";
  * Registers the `threadlab` comm target. The sidebar reads the notebook's pool (kernel/parallel/notebook-pool.ts)
  * and, unless `sources.threadpool` stands in for it, the real thread-pool module.
  */
-export function registerSidebarTarget(comms: Pick<CommManager, "registerTarget">, sources: Partial<Pick<SidebarSources, "threadpool">> = {}): void {
+export function registerSidebarTarget(
+  comms: Pick<CommManager, "registerTarget">,
+  sources: Partial<Pick<SidebarSources, "threadpool">> = {},
+): void {
   // Created on the first open: a kernel nobody opens a panel on never loads the thread-pool code for it.
   let shared: { sources: SidebarSources; controls: SidebarControls; builder: UpdateBuilder } | undefined;
   comms.registerTarget(COMM_TARGET, (comm) => {
@@ -42,7 +45,12 @@ export function hello(sources: SidebarSources): Hello {
   return {
     v: PROTOCOL_VERSION,
     type: "hello",
-    versions: { protocol: PROTOCOL_VERSION, threadlab: threadlabVersion(), node: process.version, v8: process.versions.v8 },
+    versions: {
+      protocol: PROTOCOL_VERSION,
+      threadlab: threadlabVersion(),
+      node: process.version,
+      v8: process.versions.v8,
+    },
     capabilities: {
       setWorkers: true,
       setLimit: true,

@@ -8,7 +8,16 @@
  *
  * @module
  */
-import { errorReply, PROTOCOL_VERSION, RATE, validatePanelMessage, type Ack, type ErrorReply, type KernelMessage, type PanelMessage } from "../../schema/sidebar-messages";
+import {
+  errorReply,
+  PROTOCOL_VERSION,
+  RATE,
+  validatePanelMessage,
+  type Ack,
+  type ErrorReply,
+  type KernelMessage,
+  type PanelMessage,
+} from "../../schema/sidebar-messages";
 import type { Comm } from "../comm/manager";
 import { ControlError, type SidebarControls } from "./controls";
 import { UNKNOWN_CLUSTER, type ChunkCursor, type UpdateBuilder } from "./update";
@@ -22,8 +31,11 @@ export class SidebarSession {
   private closed = false;
   private readonly chunks: ChunkCursor = { seq: 0 };
 
-  constructor(private readonly comm: Pick<Comm, "send" | "closed">, private readonly builder: UpdateBuilder,
-              private readonly controls: SidebarControls) {}
+  constructor(
+    private readonly comm: Pick<Comm, "send" | "closed">,
+    private readonly builder: UpdateBuilder,
+    private readonly controls: SidebarControls,
+  ) {}
 
   /** True while updates are being streamed. */
   get streaming(): boolean {
@@ -40,15 +52,27 @@ export class SidebarSession {
     try {
       this.send(this.handle(m));
     } catch (e) {
-      const reply: ErrorReply = e instanceof ControlError
-        ? errorReply(e.field, e.message, { id: m.id, request: m.type, accepted: e.accepted })
-        : errorReply("data", `The kernel could not carry out ${m.type}: ${(e as Error)?.message ?? e}`, { id: m.id, request: m.type, accepted: "the same request again; if it keeps failing, see the kernel log" });
+      const reply: ErrorReply =
+        e instanceof ControlError
+          ? errorReply(e.field, e.message, { id: m.id, request: m.type, accepted: e.accepted })
+          : errorReply("data", `The kernel could not carry out ${m.type}: ${(e as Error)?.message ?? e}`, {
+              id: m.id,
+              request: m.type,
+              accepted: "the same request again; if it keeps failing, see the kernel log",
+            });
       this.send(reply);
     }
   }
 
   private handle(m: PanelMessage): Ack {
-    const ack = (detail?: string, extra: Partial<Ack> = {}): Ack => ({ v: PROTOCOL_VERSION, type: "ack", id: m.id, request: m.type, detail, ...extra });
+    const ack = (detail?: string, extra: Partial<Ack> = {}): Ack => ({
+      v: PROTOCOL_VERSION,
+      type: "ack",
+      id: m.id,
+      request: m.type,
+      detail,
+      ...extra,
+    });
     switch (m.type) {
       case "subscribe": {
         const asked = m.rate ?? RATE.defaultHz;

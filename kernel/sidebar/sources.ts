@@ -83,8 +83,16 @@ export interface ClusterStatusLike {
   connected: boolean;
   maps: number;
   nodes: {
-    name: string; host: string; workers: number; cpus: number; busy: number; itemsDone: number; itemsPerSec: number;
-    util: number[]; models: { name: string; bytes: number }[]; rssBytes: number;
+    name: string;
+    host: string;
+    workers: number;
+    cpus: number;
+    busy: number;
+    itemsDone: number;
+    itemsPerSec: number;
+    util: number[];
+    models: { name: string; bytes: number }[];
+    rssBytes: number;
   }[];
 }
 
@@ -116,7 +124,8 @@ export function defaultSources(overrides: Partial<Pick<SidebarSources, "threadpo
     limitSources: () => (require("../threadpool/limits") as typeof import("../threadpool/limits")).limitSources(),
     backendLimitsForWorkers: () => tp.backendLimitsForWorkers(),
     onBackendLimitsChanged: (cb) => tp.onBackendLimitsChanged(() => cb()),
-    resetMagicLimits: () => (require("../threadpool/magic") as typeof import("../threadpool/magic")).resetPersistentLimits(),
+    resetMagicLimits: () =>
+      (require("../threadpool/magic") as typeof import("../threadpool/magic")).resetPersistentLimits(),
   };
   // The notebook's pool, reached the one way %parallel and the API reach it.
   const np = () => require("../parallel/notebook-pool") as typeof import("../parallel/notebook-pool");
@@ -133,6 +142,8 @@ export function defaultSources(overrides: Partial<Pick<SidebarSources, "threadpo
   // connection can be open, and the sidebar must not be the one to load it.
   const clusterModule = require.resolve("../cluster/session");
   const cluster = () =>
-    require.cache[clusterModule] ? (require(clusterModule) as typeof import("../cluster/session")).openClusterStatus() : null;
+    require.cache[clusterModule]
+      ? (require(clusterModule) as typeof import("../cluster/session")).openClusterStatus()
+      : null;
   return { threadpool, pool: registered, poolSize, maxWorkers: POOL_TUNING.maxWorkers, cluster };
 }

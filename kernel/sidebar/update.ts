@@ -12,8 +12,17 @@
  */
 import { basename } from "node:path";
 import {
-  MAX_CHUNK_TUPLES, PROTOCOL_VERSION, SLOW_UPDATE_FIELDS,
-  type ChunkTuple, type ClusterState, type MapProgress, type PoolEntry, type PoolState, type Update, type UpdateMessage, type WorkerTuple,
+  MAX_CHUNK_TUPLES,
+  PROTOCOL_VERSION,
+  SLOW_UPDATE_FIELDS,
+  type ChunkTuple,
+  type ClusterState,
+  type MapProgress,
+  type PoolEntry,
+  type PoolState,
+  type Update,
+  type UpdateMessage,
+  type WorkerTuple,
 } from "../../schema/sidebar-messages";
 import { WORKER_STATES, type ConfigSource } from "../../schema/vocabulary";
 import type { ControllerInfo, LimitEntry, ParallelConfig } from "../threadpool";
@@ -63,8 +72,11 @@ export class UpdateBuilder {
   private clusterKey = "";
   private readonly off: (() => void) | undefined;
 
-  constructor(private readonly sources: SidebarSources, private readonly sidebarSettings: () => SidebarSettings,
-              private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly sources: SidebarSources,
+    private readonly sidebarSettings: () => SidebarSettings,
+    private readonly now: () => number = Date.now,
+  ) {
     this.off = sources.threadpool.onBackendLimitsChanged?.(() => this.invalidate());
   }
 
@@ -103,8 +115,13 @@ export class UpdateBuilder {
         rss = s.rssBytes;
       }
       this.last = {
-        v: PROTOCOL_VERSION, type: "update", t: Math.round(now), ...this.slow, pool: poolState,
-        rss: rss ?? process.memoryUsage.rss(), sidebar: this.sidebarSettings(),
+        v: PROTOCOL_VERSION,
+        type: "update",
+        t: Math.round(now),
+        ...this.slow,
+        pool: poolState,
+        rss: rss ?? process.memoryUsage.rss(),
+        sidebar: this.sidebarSettings(),
       };
       const cluster = this.readCluster();
       if (cluster) this.last.cluster = cluster;
@@ -156,24 +173,40 @@ export class UpdateBuilder {
     const infos = tp.info();
     const sources = tp.limitSources();
     const workerEntries = tp.backendLimitsForWorkers().entries;
-    const knob = (k: { value: number; source: ConfigSource; detail: string }) => ({ n: k.value, src: k.source, d: clip(k.detail, 60) });
+    const knob = (k: { value: number; source: ConfigSource; detail: string }) => ({
+      n: k.value,
+      src: k.source,
+      d: clip(k.detail, 60),
+    });
     // One count of backend threads per worker for the banner, the total and the tree: the oversubscription check's.
     let check: OversubscriptionCheck | undefined;
     let over: Slow["over"];
     try {
       check = checkOversubscription(infos, config, workerEntries);
       over = {
-        threads: check.poolThreads, cpus: check.cpus, backend: knob(backendKnob(check.backend, config, sources)),
+        threads: check.poolThreads,
+        cpus: check.cpus,
+        backend: knob(backendKnob(check.backend, config, sources)),
         warn: check.warnings[0] ? clip(check.warnings[0], 320) : null,
       };
     } catch (e) {
-      over = { threads: 0, cpus: config.cpus.value, backend: knob(config.backendThreads), warn: clip(String((e as Error)?.message ?? e), 320) };
+      over = {
+        threads: 0,
+        cpus: config.cpus.value,
+        backend: knob(config.backendThreads),
+        warn: clip(String((e as Error)?.message ?? e), 320),
+      };
     }
     const pools = infos.map((i) => poolEntry(i, sources.get(i.id) ?? "default", check?.perWorker.get(i.id)));
     return {
       cpus: {
-        n: cpu.effective, src: cpu.effectiveSource, logical: cpu.logical, affinity: cpu.affinity,
-        cgroup: cpu.cgroupQuota ? Math.round(cpu.cgroupQuota.cpus * 100) / 100 : null, max: cpu.maxCpusEnv, physical: cpu.physical,
+        n: cpu.effective,
+        src: cpu.effectiveSource,
+        logical: cpu.logical,
+        affinity: cpu.affinity,
+        cgroup: cpu.cgroupQuota ? Math.round(cpu.cgroupQuota.cpus * 100) / 100 : null,
+        max: cpu.maxCpusEnv,
+        physical: cpu.physical,
       },
       config: { workers: knob(config.workers), threads: knob(config.threads), backend: knob(config.backendThreads) },
       pools,
@@ -186,23 +219,48 @@ export class UpdateBuilder {
  * The backend threads per worker the oversubscription count used, with where they came from: the limit that
  * gives a worker that many, or the pool's own process-wide value.
  */
-function backendKnob(b: OversubscriptionCheck["backend"], config: ParallelConfig, sources: ReadonlyMap<string, ConfigSource>) {
+function backendKnob(
+  b: OversubscriptionCheck["backend"],
+  config: ParallelConfig,
+  sources: ReadonlyMap<string, ConfigSource>,
+) {
   if (!b.pool) {
-    return { value: b.threads, source: "default" as const, detail: `no BLAS/OpenMP loaded (would be ${config.backendThreads.value})` };
+    return {
+      value: b.threads,
+      source: "default" as const,
+      detail: `no BLAS/OpenMP loaded (would be ${config.backendThreads.value})`,
+    };
   }
   const name = b.pool.internalApi;
-  if (!b.entry) return { value: b.threads, source: sources.get(b.pool.id) ?? "default", detail: `${name}, process-wide` };
+  if (!b.entry)
+    return { value: b.threads, source: sources.get(b.pool.id) ?? "default", detail: `${name}, process-wide` };
   // The per-worker default (order 0) is the configured knob; any other entry is a limit someone set.
-  const detail = b.entry.order === 0 ? `${name}: ${config.backendThreads.detail}` : `${name}: limit ${b.entry.selector}=${b.entry.threads}`;
+  const detail =
+    b.entry.order === 0
+      ? `${name}: ${config.backendThreads.detail}`
+      : `${name}: limit ${b.entry.selector}=${b.entry.threads}`;
   return { value: b.threads, source: b.entry.source, detail };
 }
 
-function poolEntry(i: ControllerInfo, src: ConfigSource, perWorker: { threads: number; entry?: LimitEntry } | undefined): PoolEntry {
+function poolEntry(
+  i: ControllerInfo,
+  src: ConfigSource,
+  perWorker: { threads: number; entry?: LimitEntry } | undefined,
+): PoolEntry {
   const entry: PoolEntry = {
-    id: i.id, api: i.userApi, impl: i.internalApi, n: i.numThreads, scope: i.scope,
-    set: i.settable && i.scope !== "startup", src,
+    id: i.id,
+    api: i.userApi,
+    impl: i.internalApi,
+    n: i.numThreads,
+    scope: i.scope,
+    set: i.settable && i.scope !== "startup",
+    src,
   };
-  if (!entry.set) entry.ro = clip(i.notes?.[0] ?? (i.scope === "startup" ? "fixed when the kernel process started" : "read-only"), 90);
+  if (!entry.set)
+    entry.ro = clip(
+      i.notes?.[0] ?? (i.scope === "startup" ? "fixed when the kernel process started" : "read-only"),
+      90,
+    );
   // As the oversubscription check counts it: the workers' limit, or the pool's own process-wide value.
   if (perWorker) entry.per = { n: perWorker.threads, src: perWorker.entry?.source ?? src };
   if (i.filepath) entry.lib = basename(i.filepath);
@@ -217,22 +275,39 @@ function toPoolState(s: PoolStatusLike, ended: MapProgress | undefined, now: num
     queue: s.queue,
     inflight: s.inflight,
     w: s.workers.map((w): WorkerTuple => [
-      w.slot, (states.includes(w.state) ? w.state : "ready") as WorkerTuple[1], Math.round(Math.min(1, Math.max(0, w.busy)) * 100),
-      w.items, w.chunks, w.map, w.since ? Math.max(0, Math.round(now - w.since)) : 0,
+      w.slot,
+      (states.includes(w.state) ? w.state : "ready") as WorkerTuple[1],
+      Math.round(Math.min(1, Math.max(0, w.busy)) * 100),
+      w.items,
+      w.chunks,
+      w.map,
+      w.since ? Math.max(0, Math.round(now - w.since)) : 0,
     ]),
     c: [],
-    maps: [...s.maps, ...(ended ? [ended] : [])].map((m) => ({ ...m, name: clip(m.name, 40), rate: Math.round(m.rate) })),
+    maps: [...s.maps, ...(ended ? [ended] : [])].map((m) => ({
+      ...m,
+      name: clip(m.name, 40),
+      rate: Math.round(m.rate),
+    })),
     models: { n: s.models.length, bytes: s.models.reduce((n, m) => n + m.bytes, 0) },
   };
 }
 
 function toClusterState(s: ClusterStatusLike): ClusterState {
   return {
-    url: clip(s.url, 80), connected: s.connected, maps: s.maps,
+    url: clip(s.url, 80),
+    connected: s.connected,
+    maps: s.maps,
     nodes: s.nodes.map((n) => ({
-      name: clip(n.name, 40), host: clip(n.host, 40), workers: n.workers, cpus: n.cpus, batches: n.busy,
-      util: n.util.map((u) => Math.round(Math.min(100, Math.max(0, u)))), items: n.itemsDone,
-      rate: Math.round(n.itemsPerSec * 10) / 10, models: n.models.map((m) => ({ name: clip(m.name, 40), bytes: m.bytes })),
+      name: clip(n.name, 40),
+      host: clip(n.host, 40),
+      workers: n.workers,
+      cpus: n.cpus,
+      batches: n.busy,
+      util: n.util.map((u) => Math.round(Math.min(100, Math.max(0, u)))),
+      items: n.itemsDone,
+      rate: Math.round(n.itemsPerSec * 10) / 10,
+      models: n.models.map((m) => ({ name: clip(m.name, 40), bytes: m.bytes })),
       rss: n.rssBytes,
     })),
   };

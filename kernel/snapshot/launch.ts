@@ -10,7 +10,19 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -101,7 +113,9 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
   child.on("exit", (code, signal) => {
     for (const [s, h] of handlers) process.off(s, h);
     if (!started) {
-      process.stderr.write(`threadlab: the startup snapshot ${blob} was refused (${signal ?? `exit ${code}`}); starting without it\n`);
+      process.stderr.write(
+        `threadlab: the startup snapshot ${blob} was refused (${signal ?? `exit ${code}`}); starting without it\n`,
+      );
       try {
         unlinkSync(blob);
       } catch {
@@ -129,7 +143,8 @@ export function buildSnapshot(opts: { blob?: string } = {}): { ok: boolean; blob
   } catch {
     try {
       // A lock older than a build can take was left by a builder that died.
-      if (Date.now() - statSync(lock).mtimeMs < 120_000) return { ok: false, blob, message: "another build is running" };
+      if (Date.now() - statSync(lock).mtimeMs < 120_000)
+        return { ok: false, blob, message: "another build is running" };
       unlinkSync(lock);
       closeSync(openSync(lock, "wx"));
     } catch {
@@ -145,7 +160,11 @@ export function buildSnapshot(opts: { blob?: string } = {}): { ok: boolean; blob
       timeout: 300_000,
     });
     if (r.status !== 0 || !existsSync(tmp)) {
-      return { ok: false, blob, message: `snapshot build failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}` };
+      return {
+        ok: false,
+        blob,
+        message: `snapshot build failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`,
+      };
     }
     renameSync(tmp, blob);
     writeFileSync(`${blob}.root`, root);
@@ -203,7 +222,11 @@ export function buildSnapshotInBackground(delayMs: number): void {
   if (existsSync(blob)) return;
   const timer = setTimeout(() => {
     try {
-      const child = spawn(process.execPath, [__filename, "--build"], { detached: true, stdio: "ignore", env: process.env });
+      const child = spawn(process.execPath, [__filename, "--build"], {
+        detached: true,
+        stdio: "ignore",
+        env: process.env,
+      });
       child.on("error", () => undefined);
       child.unref();
     } catch {

@@ -16,7 +16,12 @@ export type ConfigSource = import("../../schema/vocabulary").ConfigSource;
 
 /** Higher wins. API, magic and sidebar are the same kind of thing: a person asked for it in this session. */
 export const SOURCE_RANK: Readonly<Record<ConfigSource, number>> = {
-  default: 0, env: 1, api: 2, magic: 2, sidebar: 2, cell: 3,
+  default: 0,
+  env: 1,
+  api: 2,
+  magic: 2,
+  sidebar: 2,
+  cell: 3,
 };
 
 export interface Resolved<T> {
@@ -52,7 +57,8 @@ export interface ParallelConfig {
   rest: Partial<Record<Knob, { values: number[]; source: ConfigSource; detail: string }>>;
 }
 
-const ACCEPTED = "a whole number ≥ 1 (e.g. 4), -1 for all CPUs, or a comma-separated list with one such " +
+const ACCEPTED =
+  "a whole number ≥ 1 (e.g. 4), -1 for all CPUs, or a comma-separated list with one such " +
   "entry per nesting level (e.g. 4,2)";
 
 /** Parses one knob's text; `name` is used in the error (the variable or `workers (magic)`). */
@@ -73,7 +79,11 @@ function checkSetting(name: string, value: number | number[]): number[] {
   return list;
 }
 
-interface Candidate { values: number[]; source: ConfigSource; detail: string }
+interface Candidate {
+  values: number[];
+  source: ConfigSource;
+  detail: string;
+}
 
 function pick(knob: Knob, env: NodeJS.ProcessEnv, settings: readonly ParallelSettings[]): Candidate | undefined {
   let best: Candidate | undefined;
@@ -102,7 +112,11 @@ export interface ResolveOptions {
 
 function atLevel(c: Candidate, cpus: number): Resolved<number> {
   const head = c.values[0];
-  return { value: head === -1 ? cpus : head, source: c.source, detail: head === -1 ? `${c.detail} (-1 = all ${cpus} CPUs)` : c.detail };
+  return {
+    value: head === -1 ? cpus : head,
+    source: c.source,
+    detail: head === -1 ? `${c.detail} (-1 = all ${cpus} CPUs)` : c.detail,
+  };
 }
 
 function build(level: number, cpus: ParallelConfig["cpus"], picked: Partial<Record<Knob, Candidate>>): ParallelConfig {
@@ -111,9 +125,11 @@ function build(level: number, cpus: ParallelConfig["cpus"], picked: Partial<Reco
     ? atLevel(picked.workers, n)
     : level === 0
       ? { value: n, source: "default" as const, detail: `effective CPUs (${n})` }
-      // LensKit's rule: without a list, workers do not start nested pools.
-      : { value: 1, source: "default" as const, detail: "1 inside a worker unless a list asks for more" };
-  const threads = picked.threads ? atLevel(picked.threads, n) : { value: 1, source: "default" as const, detail: "1 per worker" };
+      : // LensKit's rule: without a list, workers do not start nested pools.
+        { value: 1, source: "default" as const, detail: "1 inside a worker unless a list asks for more" };
+  const threads = picked.threads
+    ? atLevel(picked.threads, n)
+    : { value: 1, source: "default" as const, detail: "1 per worker" };
   const backendThreads = picked.backendThreads
     ? atLevel(picked.backendThreads, n)
     : {
@@ -136,9 +152,14 @@ function build(level: number, cpus: ParallelConfig["cpus"], picked: Partial<Reco
 export function resolveParallelConfig(options: ResolveOptions = {}): ParallelConfig {
   const env = options.env ?? process.env;
   const report = options.cpus === undefined ? cpuReport({ env }) : undefined;
-  const cpus = options.cpus !== undefined
-    ? { value: options.cpus, source: "logical" as CpuSource, detail: "given" }
-    : { value: report!.effective, source: report!.effectiveSource, detail: `effective CPUs (${report!.effectiveSource})` };
+  const cpus =
+    options.cpus !== undefined
+      ? { value: options.cpus, source: "logical" as CpuSource, detail: "given" }
+      : {
+          value: report!.effective,
+          source: report!.effectiveSource,
+          detail: `effective CPUs (${report!.effectiveSource})`,
+        };
   const picked: Partial<Record<Knob, Candidate>> = {};
   for (const k of ["workers", "threads", "backendThreads"] as Knob[]) {
     const c = pick(k, env, options.settings ?? []);
@@ -155,9 +176,15 @@ export function childConfig(parent: ParallelConfig): ParallelConfig {
   const share = Math.max(Math.floor(parent.cpus.value / parent.workers.value), 1);
   const picked: Partial<Record<Knob, Candidate>> = {};
   for (const k of Object.keys(parent.rest) as Knob[]) picked[k] = parent.rest[k]!;
-  return build(parent.level + 1, {
-    value: share, source: "parent share", detail: `max(${parent.cpus.value} // ${parent.workers.value}, 1)`,
-  }, picked);
+  return build(
+    parent.level + 1,
+    {
+      value: share,
+      source: "parent share",
+      detail: `max(${parent.cpus.value} // ${parent.workers.value}, 1)`,
+    },
+    picked,
+  );
 }
 
 // Session settings (API, magic, sidebar, cell), newest last.
@@ -188,4 +215,5 @@ export function currentSettings(): readonly ParallelSettings[] {
 
 /** `Symbol.dispose` where the runtime has it (Node ≥ 20.? / 22), else the well-known fallback TS uses. */
 export const disposeSymbol: typeof Symbol.dispose =
-  (Symbol as { dispose?: symbol }).dispose as typeof Symbol.dispose ?? (Symbol.for("nodejs.dispose") as typeof Symbol.dispose);
+  ((Symbol as { dispose?: symbol }).dispose as typeof Symbol.dispose) ??
+  (Symbol.for("nodejs.dispose") as typeof Symbol.dispose);

@@ -55,7 +55,10 @@ function unescapeMount(path: string): string {
   return path.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }
 
-interface CgroupMount { root: string; mountPoint: string }
+interface CgroupMount {
+  root: string;
+  mountPoint: string;
+}
 
 function findMount(mountinfo: string | undefined, version: 1 | 2): CgroupMount | undefined {
   for (const line of (mountinfo ?? "").split("\n")) {
@@ -75,7 +78,8 @@ function quotaAt(dir: string, version: 1 | 2): { cpus: number; file: string } | 
     const file = join(dir, "cpu.max");
     const [quota, period] = (read(file) ?? "").trim().split(/\s+/);
     if (!quota || quota === "max") return undefined;
-    const q = Number(quota), p = Number(period ?? 100000);
+    const q = Number(quota),
+      p = Number(period ?? 100000);
     return q > 0 && p > 0 ? { cpus: q / p, file } : undefined;
   }
   const file = join(dir, "cpu.cfs_quota_us");
@@ -102,7 +106,9 @@ export function cgroupCpuQuota(root = "/"): CgroupQuota | null {
     const mount = findMount(mountinfo, version);
     const mountPoints = mount
       ? [mount.mountPoint]
-      : version === 2 ? ["/sys/fs/cgroup"] : ["/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpu"];
+      : version === 2
+        ? ["/sys/fs/cgroup"]
+        : ["/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpu"];
     // Inside a cgroup namespace the mount's root is the process's own cgroup, so the path is relative to it.
     const mountRoot = mount?.root ?? "/";
     let rel = cgroupPath;
@@ -148,8 +154,10 @@ export function physicalCores(root = "/"): number | null {
 export function parseMaxCpus(value: string | undefined): number | null {
   if (value === undefined || value.trim() === "") return null;
   if (!/^\s*\d+\s*$/.test(value) || Number(value) < 1) {
-    throw new Error(`THREADLAB_MAX_CPUS=${JSON.stringify(value)} is not valid: use a whole number ≥ 1 ` +
-      `(the most CPUs threadlab may use), or unset it.`);
+    throw new Error(
+      `THREADLAB_MAX_CPUS=${JSON.stringify(value)} is not valid: use a whole number ≥ 1 ` +
+        `(the most CPUs threadlab may use), or unset it.`,
+    );
   }
   return Number(value);
 }
@@ -178,8 +186,13 @@ export function cpuReport(options: CpuOptions = {}): CpuReport {
     }
   }
   return {
-    logical, affinity, cgroupQuota, maxCpusEnv, physical: physicalCores(root),
-    effective: Math.max(1, effective), effectiveSource,
+    logical,
+    affinity,
+    cgroupQuota,
+    maxCpusEnv,
+    physical: physicalCores(root),
+    effective: Math.max(1, effective),
+    effectiveSource,
   };
 }
 

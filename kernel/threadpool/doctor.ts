@@ -21,7 +21,14 @@ import { detectControllers } from "./registry";
 
 export interface DoctorReport {
   reportVersion: 1;
-  versions: { threadlab: string | null; node: string; v8: string; uv: string; typescript: string | null; tslab: string | null };
+  versions: {
+    threadlab: string | null;
+    node: string;
+    v8: string;
+    uv: string;
+    typescript: string | null;
+    tslab: string | null;
+  };
   os: { platform: string; release: string; arch: string; hostname: string };
   cpus: CpuReport | null;
   memory: { totalBytes: number; freeBytes: number; processRssBytes: number };
@@ -35,7 +42,8 @@ export interface DoctorReport {
   errors: string[];
 }
 
-const ENV_PATTERN = /^(THREADLAB_|OMP_|OPENBLAS_|MKL_|GOMP_|KMP_|BLIS_|VECLIB_|NUMEXPR_|NUMBA_NUM_THREADS$|UV_THREADPOOL_SIZE$|NODE_OPTIONS$|VIPS_CONCURRENCY$)/;
+const ENV_PATTERN =
+  /^(THREADLAB_|OMP_|OPENBLAS_|MKL_|GOMP_|KMP_|BLIS_|VECLIB_|NUMEXPR_|NUMBA_NUM_THREADS$|UV_THREADPOOL_SIZE$|NODE_OPTIONS$|VIPS_CONCURRENCY$)/;
 
 function packageVersion(name: string, from = __dirname): string | null {
   // Read package.json files instead of requiring the packages: the doctor must not load TypeScript or tslab.
@@ -81,16 +89,23 @@ export function doctor(env: NodeJS.ProcessEnv = process.env): DoctorReport {
     if (info) controllers.push(info);
   }
   const activeLimits = activeLimitEntries();
-  const over = cfg ? attempt("oversubscription check", () =>
-    checkOversubscription(controllers, cfg, backendLimitsForWorkers().entries)) : null;
+  const over = cfg
+    ? attempt("oversubscription check", () =>
+        checkOversubscription(controllers, cfg, backendLimitsForWorkers().entries),
+      )
+    : null;
   const environment: Record<string, string> = {};
   for (const k of Object.keys(env).sort()) if (ENV_PATTERN.test(k) && env[k] !== undefined) environment[k] = env[k]!;
   return {
     reportVersion: 1,
     versions: {
-      threadlab: ownVersion(), node: process.versions.node, v8: process.versions.v8, uv: process.versions.uv,
+      threadlab: ownVersion(),
+      node: process.versions.node,
+      v8: process.versions.v8,
+      uv: process.versions.uv,
       // The TypeScript that compiles cells (kernel/execution/converter/), not tslab's bundled 5.0 fork.
-      typescript: packageVersion("typescript"), tslab: packageVersion("tslab"),
+      typescript: packageVersion("typescript"),
+      tslab: packageVersion("tslab"),
     },
     os: { platform: os.platform(), release: os.release(), arch: os.arch(), hostname: os.hostname() },
     cpus,
@@ -111,17 +126,25 @@ const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
 export function formatDoctor(r: DoctorReport): string {
   const out: string[] = [];
   const v = r.versions;
-  out.push(`threadlab ${v.threadlab ?? "?"} · Node ${v.node} · V8 ${v.v8} · libuv ${v.uv} · TypeScript ` +
-    `${v.typescript ?? "?"} · tslab ${v.tslab ?? "?"}`);
+  out.push(
+    `threadlab ${v.threadlab ?? "?"} · Node ${v.node} · V8 ${v.v8} · libuv ${v.uv} · TypeScript ` +
+      `${v.typescript ?? "?"} · tslab ${v.tslab ?? "?"}`,
+  );
   out.push(`OS: ${r.os.platform} ${r.os.release} (${r.os.arch})`);
   if (r.cpus) {
     const c = r.cpus;
-    const quota = c.cgroupQuota ? `${c.cgroupQuota.cpus} (cgroup v${c.cgroupQuota.version}, ${c.cgroupQuota.file})` : "none";
-    out.push(`CPUs: effective ${c.effective} (from ${c.effectiveSource}) · logical ${c.logical} · physical ` +
-      `${c.physical ?? "?"} · affinity ${c.affinity} · cgroup quota ${quota}` +
-      (c.maxCpusEnv !== null ? ` · THREADLAB_MAX_CPUS ${c.maxCpusEnv}` : ""));
+    const quota = c.cgroupQuota
+      ? `${c.cgroupQuota.cpus} (cgroup v${c.cgroupQuota.version}, ${c.cgroupQuota.file})`
+      : "none";
+    out.push(
+      `CPUs: effective ${c.effective} (from ${c.effectiveSource}) · logical ${c.logical} · physical ` +
+        `${c.physical ?? "?"} · affinity ${c.affinity} · cgroup quota ${quota}` +
+        (c.maxCpusEnv !== null ? ` · THREADLAB_MAX_CPUS ${c.maxCpusEnv}` : ""),
+    );
   }
-  out.push(`Memory: ${gib(r.memory.totalBytes)} total, ${gib(r.memory.freeBytes)} free, this process ${gib(r.memory.processRssBytes)}`);
+  out.push(
+    `Memory: ${gib(r.memory.totalBytes)} total, ${gib(r.memory.freeBytes)} free, this process ${gib(r.memory.processRssBytes)}`,
+  );
   if (r.config) {
     out.push("", "Parallel configuration:");
     for (const k of ["workers", "threads", "backendThreads"] as const) {
@@ -137,8 +160,11 @@ export function formatDoctor(r: DoctorReport): string {
     out.push("", "Active limits: " + r.activeLimits.map((e) => `${e.selector}=${e.threads} (${e.source})`).join(", "));
   }
   if (r.oversubscription) {
-    out.push("", `Compute threads: ${r.oversubscription.poolThreads} in a running map, ` +
-      `${r.oversubscription.kernelThreads} on the kernel thread, ${r.oversubscription.cpus} CPUs`);
+    out.push(
+      "",
+      `Compute threads: ${r.oversubscription.poolThreads} in a running map, ` +
+        `${r.oversubscription.kernelThreads} on the kernel thread, ${r.oversubscription.cpus} CPUs`,
+    );
     for (const b of r.oversubscription.breakdown) out.push(`  ${b}`);
     for (const n of r.oversubscription.notes) out.push(`  note: ${n}`);
   }

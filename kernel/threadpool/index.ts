@@ -33,8 +33,17 @@ export type { BackendLimitsReport } from "./worker-side";
 export type { ResizablePool } from "./runtime/worker-pool";
 
 export { register } from "./registry";
-export { limits, withLimits, parseLimitSpec, config, refreshLimits, backendLimitsForWorkers, onBackendLimitsChanged,
-  setWorkerPoolLookup, activeLimitEntries } from "./limits";
+export {
+  limits,
+  withLimits,
+  parseLimitSpec,
+  config,
+  refreshLimits,
+  backendLimitsForWorkers,
+  onBackendLimitsChanged,
+  setWorkerPoolLookup,
+  activeLimitEntries,
+} from "./limits";
 export { childConfig, resolveParallelConfig, setParallelConfig } from "./config";
 export { cpuReport, effectiveCpuCount } from "./cpus";
 export { childEnv } from "./child-env";

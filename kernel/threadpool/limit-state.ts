@@ -41,8 +41,11 @@ export function winningEntry(c: Selectable, entries: readonly LimitEntry[]): Lim
     const s = specificity(e.selector, c);
     if (s < 0) continue;
     const key: [number, number, number] = [SOURCE_RANK[e.source], s, e.order];
-    if (!bestKey || key[0] > bestKey[0] || (key[0] === bestKey[0] && (key[1] > bestKey[1] ||
-        (key[1] === bestKey[1] && key[2] > bestKey[2])))) {
+    if (
+      !bestKey ||
+      key[0] > bestKey[0] ||
+      (key[0] === bestKey[0] && (key[1] > bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))
+    ) {
       best = e;
       bestKey = key;
     }
@@ -68,8 +71,10 @@ export class LimitState {
    * (or `entries(controller)`, when who may set what depends on the pool's scope) give it, or back to its baseline when no entry matches any more. Returns failures, never throws, so one
    * broken library cannot leave the others half-restored.
    */
-  reconcile(controllers: readonly ThreadpoolController[],
-            entries: readonly LimitEntry[] | ((c: ThreadpoolController) => readonly LimitEntry[])): string[] {
+  reconcile(
+    controllers: readonly ThreadpoolController[],
+    entries: readonly LimitEntry[] | ((c: ThreadpoolController) => readonly LimitEntry[]),
+  ): string[] {
     const entriesFor = typeof entries === "function" ? entries : () => entries;
     const all = new Map<string, ThreadpoolController>();
     for (const c of this.touched()) all.set(c.id, c);

@@ -4,8 +4,15 @@
  *
  * @module
  */
-import { currentSettings, disposeSymbol, resolveParallelConfig, SOURCE_RANK,
-  type ConfigSource, type ParallelConfig, type ParallelSettings } from "./config";
+import {
+  currentSettings,
+  disposeSymbol,
+  resolveParallelConfig,
+  SOURCE_RANK,
+  type ConfigSource,
+  type ParallelConfig,
+  type ParallelSettings,
+} from "./config";
 import type { ThreadpoolController } from "./controller";
 import { cpuReport } from "./cpus";
 import { LimitState, winningEntry, type LimitEntry } from "./limit-state";
@@ -39,18 +46,41 @@ export interface BackendLimits {
   entries: LimitEntry[];
 }
 
-const ACCEPTED_SPEC = "a number of threads (e.g. 4, or -1 for all CPUs), selector=N pairs such as blas=1 " +
+const ACCEPTED_SPEC =
+  "a number of threads (e.g. 4, or -1 for all CPUs), selector=N pairs such as blas=1 " +
   "openmp=2 (selectors: a user_api, internal_api, library prefix or controller id), or " +
   "sequential_blas_under_openmp";
 
 // Names worth accepting even when no such pool is loaded yet (a notebook may limit BLAS before loading it).
 const KNOWN_SELECTORS = new Set([
-  "blas", "openmp", "threadlab", "libuv", "v8", "sharp", "onnxruntime", "openblas", "mkl", "blis", "flexiblas",
-  "worker_threads", "libvips", "v8-platform", "libopenblas", "libscipy_openblas", "libgomp", "libomp", "libiomp",
-  "libmkl_rt", "libblis", "libflexiblas", "onnxruntime-node",
+  "blas",
+  "openmp",
+  "threadlab",
+  "libuv",
+  "v8",
+  "sharp",
+  "onnxruntime",
+  "openblas",
+  "mkl",
+  "blis",
+  "flexiblas",
+  "worker_threads",
+  "libvips",
+  "v8-platform",
+  "libopenblas",
+  "libscipy_openblas",
+  "libgomp",
+  "libomp",
+  "libiomp",
+  "libmkl_rt",
+  "libblis",
+  "libflexiblas",
+  "onnxruntime-node",
 ]);
 
-interface ActiveRecord { entries: LimitEntry[] }
+interface ActiveRecord {
+  entries: LimitEntry[];
+}
 const active: ActiveRecord[] = [];
 const mainState = new LimitState();
 let order = 1;
@@ -70,7 +100,8 @@ function entriesOf(spec: LimitSpec, source: LimitSource, controllers: readonly T
     const ompBlas = controllers.some((c) => c.internalApi === "openblas" && c.info().threadingLayer === "openmp");
     return ompBlas ? [] : [{ selector: "blas", threads: 1, source, order: order++ }];
   }
-  if (typeof spec === "number") return [{ selector: "*", threads: checkThreads("limit", spec), source, order: order++ }];
+  if (typeof spec === "number")
+    return [{ selector: "*", threads: checkThreads("limit", spec), source, order: order++ }];
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
     throw new Error(`${JSON.stringify(spec)} is not a limit: use ${ACCEPTED_SPEC}.`);
   }
@@ -78,9 +109,11 @@ function entriesOf(spec: LimitSpec, source: LimitSource, controllers: readonly T
   for (const c of controllers) for (const n of [c.id, c.prefix, c.internalApi, c.userApi]) names.add(n);
   return Object.entries(spec).map(([selector, n]) => {
     if (!names.has(selector)) {
-      throw new Error(`No thread pool is called "${selector}". Use a user_api (blas, openmp, threadlab, sharp, ` +
-        `onnxruntime), an internal_api (openblas, mkl, blis, flexiblas), a library prefix (libgomp, libopenblas) ` +
-        `or a controller id from info().`);
+      throw new Error(
+        `No thread pool is called "${selector}". Use a user_api (blas, openmp, threadlab, sharp, ` +
+          `onnxruntime), an internal_api (openblas, mkl, blis, flexiblas), a library prefix (libgomp, libopenblas) ` +
+          `or a controller id from info().`,
+      );
     }
     return { selector, threads: checkThreads(selector, n), source, order: order++ };
   });
@@ -151,15 +184,23 @@ export function limits(spec: LimitSpec, options: { source?: LimitSource } = {}):
   const record: ActiveRecord = { entries: entriesOf(spec, source, controllers) };
   active.push(record);
   const previous = new Map(controllers.map((c) => [c.id, mainState.baselineOf(c.id) ?? safeGet(c)]));
-  const errors = mainState.reconcile(controllers, mainEntriesFor(getWorkerPool() ? defaultBackendEntry(config()) : undefined));
+  const errors = mainState.reconcile(
+    controllers,
+    mainEntriesFor(getWorkerPool() ? defaultBackendEntry(config()) : undefined),
+  );
   const applied: { id: string; threads: number; previous: number | null }[] = [];
   const skipped: { id: string; reason: string }[] = errors.map((e) => ({ id: e.slice(0, e.indexOf(": ")), reason: e }));
   const all = allEntries();
   for (const c of controllers) {
     if (!c.settable || !winningEntry(c, record.entries)) continue;
     const win = winningEntry(c, all)!;
-    if (record.entries.includes(win)) applied.push({ id: c.id, threads: win.threads, previous: previous.get(c.id) ?? null });
-    else skipped.push({ id: c.id, reason: `held at ${win.threads} by a ${win.source} limit (${win.selector}=${win.threads})` });
+    if (record.entries.includes(win))
+      applied.push({ id: c.id, threads: win.threads, previous: previous.get(c.id) ?? null });
+    else
+      skipped.push({
+        id: c.id,
+        reason: `held at ${win.threads} by a ${win.source} limit (${win.selector}=${win.threads})`,
+      });
   }
   notify();
   let restored = false;
@@ -206,7 +247,10 @@ export function withLimits<T>(spec: LimitSpec, fn: () => T, options: { source?: 
  * `["sequential_blas_under_openmp"]`.
  */
 export function parseLimitSpec(args: readonly string[]): LimitSpec {
-  const words = args.flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean);
+  const words = args
+    .flatMap((a) => a.split(","))
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (words.length === 0) throw new Error(`limit needs a value: ${ACCEPTED_SPEC}.`);
   if (words.length === 1 && words[0] === "sequential_blas_under_openmp") return "sequential_blas_under_openmp";
   if (words.length === 1 && !words[0].includes("=")) {
@@ -229,7 +273,8 @@ function settingsWithLimits(): ParallelSettings[] {
     for (const e of r.entries) {
       const s = e.source as LimitSource;
       if (e.selector === "*") fromLimits.push({ source: s, workers: e.threads, backendThreads: e.threads });
-      else if (e.selector === "threadlab" || e.selector === "worker_threads") fromLimits.push({ source: s, workers: e.threads });
+      else if (e.selector === "threadlab" || e.selector === "worker_threads")
+        fromLimits.push({ source: s, workers: e.threads });
     }
   }
   return [...currentSettings(), ...fromLimits];

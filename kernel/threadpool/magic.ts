@@ -4,7 +4,9 @@ import { formatUsage } from "../magics/parse";
 import { Magic, MagicError, MagicOption } from "../magics/types";
 import * as threadpool from "./index";
 
-const options: MagicOption[] = [{ name: "json", type: "boolean", description: "machine-readable output (the value is the JSON object)" }];
+const options: MagicOption[] = [
+  { name: "json", type: "boolean", description: "machine-readable output (the value is the JSON object)" },
+];
 
 const SUBCOMMANDS = ["info", "limit", "reset", "doctor"] as const;
 
@@ -23,7 +25,10 @@ function describeLimits(l: threadpool.ThreadpoolLimits): string {
 }
 
 function parseSpec(words: string[]): threadpool.LimitSpec {
-  if (!words.length) throw new MagicError("%threadpool limit: say what to limit, e.g. `%threadpool limit 1`, `%threadpool limit blas=1 openmp=2` or `%threadpool limit sequential_blas_under_openmp`");
+  if (!words.length)
+    throw new MagicError(
+      "%threadpool limit: say what to limit, e.g. `%threadpool limit 1`, `%threadpool limit blas=1 openmp=2` or `%threadpool limit sequential_blas_under_openmp`",
+    );
   try {
     return threadpool.parseLimitSpec(words);
   } catch (e) {
@@ -68,8 +73,13 @@ export const threadpoolMagic: Magic = {
       case "info": {
         const infos = threadpool.info();
         const warnings = threadpool.warnings(infos);
-        if (json) return { hasValue: true, value: report(JSON.stringify({ pools: infos, warnings }, null, 2), { pools: infos, warnings }) };
-        const text = threadpool.formatInfo(infos) + (warnings.length ? "\n\n" + warnings.map((w) => `⚠ ${w}`).join("\n") : "");
+        if (json)
+          return {
+            hasValue: true,
+            value: report(JSON.stringify({ pools: infos, warnings }, null, 2), { pools: infos, warnings }),
+          };
+        const text =
+          threadpool.formatInfo(infos) + (warnings.length ? "\n\n" + warnings.map((w) => `⚠ ${w}`).join("\n") : "");
         return { hasValue: true, value: report(text, { pools: infos, warnings }) };
       }
       case "limit": {
@@ -88,12 +98,17 @@ export const threadpoolMagic: Magic = {
         return { hasValue: true, value: report(json ? JSON.stringify(r, null, 2) : threadpool.formatDoctor(r), r) };
       }
       default:
-        throw new MagicError(`%threadpool: unknown subcommand ${JSON.stringify(sub)}; use one of ${SUBCOMMANDS.join(", ")} (see %threadpool?)`);
+        throw new MagicError(
+          `%threadpool: unknown subcommand ${JSON.stringify(sub)}; use one of ${SUBCOMMANDS.join(", ")} (see %threadpool?)`,
+        );
     }
   },
   async cell(args, _raw, body, ctx) {
     const [sub, ...rest] = args._;
-    if (sub !== "limit") throw new MagicError(`%%threadpool: only \`%%threadpool limit SPEC\` is a cell magic (got ${JSON.stringify(sub ?? "")})`);
+    if (sub !== "limit")
+      throw new MagicError(
+        `%%threadpool: only \`%%threadpool limit SPEC\` is a cell magic (got ${JSON.stringify(sub ?? "")})`,
+      );
     const outcome = await threadpool.withLimits(parseSpec(rest), () => ctx.evaluate(body), { source: "cell" });
     if (outcome.status === "error") throw errorFromOutcome(outcome);
     return outcome.hasValue ? { hasValue: true, value: outcome.value } : { hasValue: false };

@@ -36,8 +36,11 @@ const BACKEND_APIS = new Set(["blas", "openmp"]);
  * Checks the pools in `infos` (from the kernel thread) against `config`'s CPUs. `workerEntries` are the
  * limits workers apply (from `backendLimitsForWorkers()`), used for per-thread pools such as OpenMP.
  */
-export function checkOversubscription(infos: readonly ControllerInfo[], config: ParallelConfig,
-                                      workerEntries: readonly LimitEntry[]): OversubscriptionCheck {
+export function checkOversubscription(
+  infos: readonly ControllerInfo[],
+  config: ParallelConfig,
+  workerEntries: readonly LimitEntry[],
+): OversubscriptionCheck {
   const cpus = config.cpus.value;
   const pool = infos.find((i) => i.userApi === "threadlab");
   const workers = pool?.numThreads ?? config.workers.value;
@@ -59,23 +62,34 @@ export function checkOversubscription(infos: readonly ControllerInfo[], config: 
   const breakdown = [
     `${workers} worker${workers === 1 ? "" : "s"}${pool ? "" : " (if %parallel starts now)"} × ${threads} thread` +
       `${threads === 1 ? "" : "s"} × ${perWorker} backend thread${perWorker === 1 ? "" : "s"} = ${poolThreads}`,
-    ...backends.map((i) => `${i.internalApi} (${i.prefix}, ${i.scope}): ${perWorkerOf.get(i.id)!.threads} per worker, ` +
-      `${i.numThreads ?? "?"} on the kernel thread`),
-    ...infos.filter((i) => i.scope === "startup").map((i) => `${i.userApi}: ${i.numThreads} (not counted: mostly idle)`),
+    ...backends.map(
+      (i) =>
+        `${i.internalApi} (${i.prefix}, ${i.scope}): ${perWorkerOf.get(i.id)!.threads} per worker, ` +
+        `${i.numThreads ?? "?"} on the kernel thread`,
+    ),
+    ...infos
+      .filter((i) => i.scope === "startup")
+      .map((i) => `${i.userApi}: ${i.numThreads} (not counted: mostly idle)`),
   ];
   const warnings: string[] = [];
   const notes: string[] = [];
   if (poolThreads > cpus) {
-    warnings.push(`Oversubscribed: a map can run ${poolThreads} compute threads on ${cpus} CPUs ` +
-      `(${breakdown[0]}). Limit backends with \`%threadpool limit blas=${Math.max(Math.floor(cpus / workers), 1)}\`, ` +
-      `or set THREADLAB_BACKEND_THREADS / THREADLAB_WORKERS.`);
+    warnings.push(
+      `Oversubscribed: a map can run ${poolThreads} compute threads on ${cpus} CPUs ` +
+        `(${breakdown[0]}). Limit backends with \`%threadpool limit blas=${Math.max(Math.floor(cpus / workers), 1)}\`, ` +
+        `or set THREADLAB_BACKEND_THREADS / THREADLAB_WORKERS.`,
+    );
   } else if (!pool && kernelThreads > cpus) {
-    warnings.push(`The kernel thread's native pools may run ${kernelThreads} threads on ${cpus} CPUs; ` +
-      `\`%threadpool limit ${cpus}\` fits them to the machine.`);
+    warnings.push(
+      `The kernel thread's native pools may run ${kernelThreads} threads on ${cpus} CPUs; ` +
+        `\`%threadpool limit ${cpus}\` fits them to the machine.`,
+    );
   }
   if (poolThreads <= cpus && poolThreads + kernelThreads > cpus) {
-    notes.push(`If the kernel thread computes while a map runs, up to ${poolThreads + kernelThreads} threads ` +
-      `compete for ${cpus} CPUs.`);
+    notes.push(
+      `If the kernel thread computes while a map runs, up to ${poolThreads + kernelThreads} threads ` +
+        `compete for ${cpus} CPUs.`,
+    );
   }
   return { cpus, poolThreads, perWorker: perWorkerOf, backend, kernelThreads, breakdown, warnings, notes };
 }

@@ -16,11 +16,20 @@ import { workerPoolProvider } from "./runtime/worker-pool";
 
 /** Providers of native libraries: these are the ones a pool worker re-detects inside its own thread. */
 export const NATIVE_PROVIDERS: readonly ControllerProvider[] = [
-  openblasProvider, mklProvider, blisProvider, flexiblasProvider, openmpProvider,
+  openblasProvider,
+  mklProvider,
+  blisProvider,
+  flexiblasProvider,
+  openmpProvider,
 ];
 
 const BUILT_IN: readonly ControllerProvider[] = [
-  workerPoolProvider, ...NATIVE_PROVIDERS, libuvProvider, v8Provider, sharpProvider, onnxruntimeProvider,
+  workerPoolProvider,
+  ...NATIVE_PROVIDERS,
+  libuvProvider,
+  v8Provider,
+  sharpProvider,
+  onnxruntimeProvider,
 ];
 
 const thirdParty: ControllerProvider[] = [];
@@ -66,7 +75,9 @@ export interface Detection {
  * Every pool present in this process right now. `providers` narrows the search (a worker only wants native
  * libraries); `context` lets tests pass a maps snapshot.
  */
-export function detectControllers(options: { providers?: readonly ControllerProvider[]; context?: DetectContext } = {}): Detection {
+export function detectControllers(
+  options: { providers?: readonly ControllerProvider[]; context?: DetectContext } = {},
+): Detection {
   const context = options.context ?? { mappedLibraries: mappedLibraries() };
   const providers = options.providers ?? [...BUILT_IN, ...thirdParty];
   const controllers: ThreadpoolController[] = [];

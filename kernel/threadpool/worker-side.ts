@@ -28,8 +28,10 @@ export interface BackendLimitsReport {
 
 function checkLimits(limits: BackendLimits): void {
   if (!limits || limits.version !== 1 || !Array.isArray(limits.entries)) {
-    throw new Error("applyBackendLimits(): expected the object from backendLimitsForWorkers() (version 1); " +
-      "the kernel and the worker may be running different threadlab versions.");
+    throw new Error(
+      "applyBackendLimits(): expected the object from backendLimitsForWorkers() (version 1); " +
+        "the kernel and the worker may be running different threadlab versions.",
+    );
   }
 }
 

@@ -36,7 +36,10 @@ async function freePort(): Promise<number> {
 describe("cluster URLs", () => {
   test("take user:pass and token forms, and hide secrets when shown", () => {
     const a = parseClusterUrl("nats://alice:s3cret@10.0.0.5:4333");
-    assert.deepEqual([a.servers, a.auth.user, a.auth.pass, a.display], [["10.0.0.5:4333"], "alice", "s3cret", "nats://alice:***@10.0.0.5:4333"]);
+    assert.deepEqual(
+      [a.servers, a.auth.user, a.auth.pass, a.display],
+      [["10.0.0.5:4333"], "alice", "s3cret", "nats://alice:***@10.0.0.5:4333"],
+    );
     const t = parseClusterUrl("nats://tok123@host");
     assert.deepEqual([t.servers, t.auth.token, t.display], [["host:4222"], "tok123", "nats://***@host:4222"]);
     assert.equal(parseClusterUrl("tls://h:1").tls, true);
@@ -57,11 +60,17 @@ describe("connecting with bad addresses or credentials", () => {
 
   test("an unreachable URL is a clear error", async () => {
     const port = await freePort();
-    await assert.rejects(ClusterBackend.connect(`nats://u:p@127.0.0.1:${port}`), /cannot reach the NATS server at nats:\/\/u:\*\*\*@127\.0\.0\.1:\d+ \(connect ECONNREFUSED/);
+    await assert.rejects(
+      ClusterBackend.connect(`nats://u:p@127.0.0.1:${port}`),
+      /cannot reach the NATS server at nats:\/\/u:\*\*\*@127\.0\.0\.1:\d+ \(connect ECONNREFUSED/,
+    );
   });
 
   test("wrong credentials are a clear error", async () => {
-    await assert.rejects(ClusterBackend.connect(cluster.url.replace(cluster.password, "wrong")), /refused the credentials \(Authorization Violation\); check the user and password/);
+    await assert.rejects(
+      ClusterBackend.connect(cluster.url.replace(cluster.password, "wrong")),
+      /refused the credentials \(Authorization Violation\); check the user and password/,
+    );
   });
 
   test("a kernel without credentials is told the server requires them", async () => {
@@ -92,7 +101,12 @@ describe("a server that needs no credentials", () => {
     for (let i = 0; i < 100; i++) {
       const ok = await new Promise<boolean>((r) => {
         const sock = net.connect(port, "127.0.0.1");
-        sock.on("connect", () => { sock.destroy(); r(true); }).on("error", () => r(false));
+        sock
+          .on("connect", () => {
+            sock.destroy();
+            r(true);
+          })
+          .on("error", () => r(false));
       });
       if (ok) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -106,7 +120,10 @@ describe("a server that needs no credentials", () => {
   test("is refused by an agent, even one given credentials", async () => {
     const r = await agent(["--cluster", `nats://a:b@127.0.0.1:${port}`]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /accepts connections without credentials, so anyone who can reach it could run code on this machine.*--insecure/s);
+    assert.match(
+      r.stderr,
+      /accepts connections without credentials, so anyone who can reach it could run code on this machine.*--insecure/s,
+    );
   });
 
   test("is served with --insecure", async () => {

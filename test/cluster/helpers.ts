@@ -15,7 +15,10 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Agent logs go to the test's stderr only when THREADLAB_TEST_LOG is set: they explain failures. */
 export function startCluster(o: LocalClusterOptions = {}): Promise<LocalCluster> {
-  return LocalCluster.start({ onAgentLog: process.env.THREADLAB_TEST_LOG ? (n, l) => console.error(`${n}: ${l}`) : undefined, ...o });
+  return LocalCluster.start({
+    onAgentLog: process.env.THREADLAB_TEST_LOG ? (n, l) => console.error(`${n}: ${l}`) : undefined,
+    ...o,
+  });
 }
 
 /** Waits until `n` agents send heartbeats (they start in ~1 s). */

@@ -10,7 +10,9 @@ describe("%parallel on a cluster, in a notebook", () => {
   before(async () => {
     cluster = await startCluster({ agents: 2, workers: 1 });
     k = await RawClient.start();
-    const setup = await k.execute(`const k = 3\nfunction sq(x: number) { return x * x * k }\nconst url = ${JSON.stringify(cluster.url)}`);
+    const setup = await k.execute(
+      `const k = 3\nfunction sq(x: number) { return x * x * k }\nconst url = ${JSON.stringify(cluster.url)}`,
+    );
     assert.equal(setup.reply.content.status, "ok");
   });
   after(async () => {
@@ -35,19 +37,33 @@ describe("%parallel on a cluster, in a notebook", () => {
   test("--cluster runs the map on the agents with the local map's result, progress naming the nodes", async () => {
     const outputs = await run("%parallel map sq [1, 2, 3, 4] --cluster");
     assert.equal(resultText(outputs), "[ 3, 12, 27, 48 ]");
-    const bars = outputs.filter((m) => m.header.msg_type.endsWith("display_data")).map((m) => (m.content.data as Record<string, string>)["text/plain"]);
-    assert.ok(bars.some((t) => /agent-\d/.test(t) || /2 workers/.test(t)), `progress or summary names the cluster's nodes/workers: ${bars.join(" | ")}`);
-    assert.match((await run("%parallel cluster status")).map((m) => String(m.content.text ?? "")).join(""), /items done/);
+    const bars = outputs
+      .filter((m) => m.header.msg_type.endsWith("display_data"))
+      .map((m) => (m.content.data as Record<string, string>)["text/plain"]);
+    assert.ok(
+      bars.some((t) => /agent-\d/.test(t) || /2 workers/.test(t)),
+      `progress or summary names the cluster's nodes/workers: ${bars.join(" | ")}`,
+    );
+    assert.match(
+      (await run("%parallel cluster status")).map((m) => String(m.content.text ?? "")).join(""),
+      /items done/,
+    );
   });
 
   test("parallel.map with { cluster } and worker output in the cell", async () => {
-    const outputs = await run("import { parallel } from 'threadlab'\nawait parallel.map([5], (x: number) => { console.log('on an agent', x); return x + 1 }, { cluster: url, progress: false })");
+    const outputs = await run(
+      "import { parallel } from 'threadlab'\nawait parallel.map([5], (x: number) => { console.log('on an agent', x); return x + 1 }, { cluster: url, progress: false })",
+    );
     assert.equal(resultText(outputs), "[ 6 ]");
     assert.match(streamText(outputs), /on an agent 5/);
   });
 
   test("a failing item's error names the item and the node", async () => {
-    const r = await k.execute("%parallel map (x: number) => { if (x === 2) throw new Error('two'); return x } [1, 2, 3] --cluster --no-progress", {}, 60000);
+    const r = await k.execute(
+      "%parallel map (x: number) => { if (x === 2) throw new Error('two'); return x } [1, 2, 3] --cluster --no-progress",
+      {},
+      60000,
+    );
     assert.equal(r.reply.content.status, "error");
     assert.match(String(r.reply.content.evalue), /item 1 failed: Error: two \(on node agent-\d\)/);
   });

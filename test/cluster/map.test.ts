@@ -5,7 +5,8 @@ import { share } from "../../kernel/share";
 import { ClusterBackend, connect, fn, rssOfPid, startCluster, waitForAgents, type LocalCluster } from "./helpers";
 
 /** kNN top-10 by dot product over a shared matrix: the map the cluster exists for. */
-const knn = fn(`(u, m) => {
+const knn = fn(
+  `(u, m) => {
   const { vectors, dim, n } = m;
   const q = vectors.subarray(u * dim, u * dim + dim);
   const best = [];
@@ -20,16 +21,20 @@ const knn = fn(`(u, m) => {
     }
   }
   return best.map((x) => x[0]);
-}`, {}, "knn");
+}`,
+  {},
+  "knn",
+);
 
-const busyFn = (ms: number) => fn(`(x) => { const t = Date.now(); while (Date.now() - t < ${ms}) {} return x; }`, {}, "busy");
+const busyFn = (ms: number) =>
+  fn(`(x) => { const t = Date.now(); while (Date.now() - t < ${ms}) {} return x; }`, {}, "busy");
 
 function embedding(n: number, dim: number): { vectors: Float32Array; dim: number; n: number } {
   const vectors = new Float32Array(n * dim);
   let seed = 7;
   for (let i = 0; i < vectors.length; i++) {
     seed = (seed * 1103515245 + 12345) >>> 0;
-    vectors[i] = (seed / 2 ** 32) - 0.5;
+    vectors[i] = seed / 2 ** 32 - 0.5;
   }
   return { vectors, dim, n };
 }
@@ -56,7 +61,10 @@ describe("a map on a 2-agent cluster", () => {
       const report = await backend.run(users, knn, { model });
       assert.deepEqual(report.results, local);
       const nodes = (await backend.status()).nodes;
-      assert.ok(nodes.every((n) => n.itemsDone > 0), `every node did work: ${nodes.map((n) => `${n.name}=${n.itemsDone}`).join(", ")}`);
+      assert.ok(
+        nodes.every((n) => n.itemsDone > 0),
+        `every node did work: ${nodes.map((n) => `${n.name}=${n.itemsDone}`).join(", ")}`,
+      );
     } finally {
       await pool.close();
     }
@@ -69,14 +77,22 @@ describe("a map on a 2-agent cluster", () => {
     const rssBefore = new Map(cluster.agents.map((a) => [a.name, rssOfPid(a.process.pid!)]));
     const sum = fn("(i, m) => m.data[i] + m.data[m.data.length - 1 - i] + m.label.length", {}, "sum");
     for (let k = 0; k < 3; k++) {
-      const out = await backend.run(Array.from({ length: 200 }, (_, i) => i), sum, { model });
-      assert.ok(out.results.every((x) => x === 6), "results read the model");
+      const out = await backend.run(
+        Array.from({ length: 200 }, (_, i) => i),
+        sum,
+        { model },
+      );
+      assert.ok(
+        out.results.every((x) => x === 6),
+        "results read the model",
+      );
     }
     const nodes = (await backend.status()).nodes;
     for (const n of nodes) {
       const was = before.find((b) => b.id === n.id)!;
       assert.equal(n.modelFetches - was.modelFetches, 1, `${n.name} fetched the model once`);
-      const grew = (rssOfPid(cluster.agents.find((a) => a.name === n.name)!.process.pid!) - rssBefore.get(n.name)!) / 2 ** 20;
+      const grew =
+        (rssOfPid(cluster.agents.find((a) => a.name === n.name)!.process.pid!) - rssBefore.get(n.name)!) / 2 ** 20;
       // One copy, plus the fetch's buffers and the workers' heaps: a second copy would be ≥ 2×.
       assert.ok(grew < mb * 2, `${n.name} holds one copy: RSS grew ${grew.toFixed(1)} MB for a ${mb} MB model`);
     }
@@ -96,13 +112,25 @@ describe("a map on a 2-agent cluster", () => {
       const pool = new WorkerPool({ size: 1 });
       try {
         assert.deepEqual(fromFile.results, await pool.map(users, knn, { model }));
-        assert.deepEqual(await pool.map(users, knn, { model: `file:${file}` }), fromFile.results, "the local pool reads file: models too");
+        assert.deepEqual(
+          await pool.map(users, knn, { model: `file:${file}` }),
+          fromFile.results,
+          "the local pool reads file: models too",
+        );
       } finally {
         await pool.close();
       }
       const after = (await backend.status()).nodes;
-      for (const n of after) assert.equal(n.modelFetches, before.find((b) => b.id === n.id)!.modelFetches, `${n.name} fetched nothing from the Object Store`);
-      await assert.rejects(backend.run([1], knn, { model: `file:${file}.missing` }), /node agent-\d could not run the map: Error: model file:.*missing: cannot read .* \(ENOENT\); the path must be readable on every node/);
+      for (const n of after)
+        assert.equal(
+          n.modelFetches,
+          before.find((b) => b.id === n.id)!.modelFetches,
+          `${n.name} fetched nothing from the Object Store`,
+        );
+      await assert.rejects(
+        backend.run([1], knn, { model: `file:${file}.missing` }),
+        /node agent-\d could not run the map: Error: model file:.*missing: cannot read .* \(ENOENT\); the path must be readable on every node/,
+      );
     } finally {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
@@ -112,23 +140,38 @@ describe("a map on a 2-agent cluster", () => {
     const items = Array.from({ length: 3000 }, (_, i) => i);
     const slowFirst = fn("async (x) => { if (x < 50) await new Promise((r) => setTimeout(r, 30)); return x * 3; }");
     const ordered = await backend.run(items, slowFirst, { chunk: 50 });
-    assert.deepEqual(ordered.results, items.map((x) => x * 3));
+    assert.deepEqual(
+      ordered.results,
+      items.map((x) => x * 3),
+    );
     const unordered = await backend.run(items, slowFirst, { chunk: 50, unordered: true });
-    assert.deepEqual([...(unordered.results as number[])].sort((a, b) => a - b), items.map((x) => x * 3));
+    assert.deepEqual(
+      [...(unordered.results as number[])].sort((a, b) => a - b),
+      items.map((x) => x * 3),
+    );
     assert.notDeepEqual(unordered.results, ordered.results, "the slow first batch came back last");
   });
 
   test("maps over typed arrays, ranges and async iterables", async () => {
     const dbl = fn("(x) => x * 2");
     const typed = new Float32Array(5000).map((_, i) => i / 4);
-    assert.deepEqual((await backend.run(typed, dbl)).results, Array.from(typed, (x) => x * 2));
+    assert.deepEqual(
+      (await backend.run(typed, dbl)).results,
+      Array.from(typed, (x) => x * 2),
+    );
     const { range } = await import("../../kernel/pool");
-    assert.deepEqual((await backend.run(range(0, 1000, 3), dbl)).results, Array.from({ length: 334 }, (_, i) => i * 6));
+    assert.deepEqual(
+      (await backend.run(range(0, 1000, 3), dbl)).results,
+      Array.from({ length: 334 }, (_, i) => i * 6),
+    );
     async function* gen() {
       for (let i = 0; i < 2000; i++) yield { v: i };
     }
     const out = await backend.run(gen(), fn("(o) => o.v + 1"));
-    assert.deepEqual(out.results, Array.from({ length: 2000 }, (_, i) => i + 1));
+    assert.deepEqual(
+      out.results,
+      Array.from({ length: 2000 }, (_, i) => i + 1),
+    );
   });
 
   test("an async iterable is pulled only a bounded number of batches ahead of the results", async () => {
@@ -141,7 +184,10 @@ describe("a map on a 2-agent cluster", () => {
       }
     }
     // Sampled when progress is reported: both counts are current then.
-    const r = await backend.run(slowSource(), busyFn(3), { chunk: 10, onProgress: (p) => (ahead = Math.max(ahead, pulled - p.done)) });
+    const r = await backend.run(slowSource(), busyFn(3), {
+      chunk: 10,
+      onProgress: (p) => (ahead = Math.max(ahead, pulled - p.done)),
+    });
     assert.equal(r.results.length, 600);
     // 2 agents × 1 worker: at most 2 × 2 + 2 = 6 batches of 10 in flight, plus the batch being read.
     assert.ok(ahead <= 7 * 10 + 10, `the input ran ${ahead} items ahead of the results`);
@@ -149,17 +195,25 @@ describe("a map on a 2-agent cluster", () => {
 
   test("a throwing item fails the map with an error naming the item and its node", async () => {
     const items = Array.from({ length: 500 }, (_, i) => i);
-    await assert.rejects(backend.run(items, fn("(x) => { if (x === 321) throw new RangeError('bad ' + x); return x; }")), (e: Error) => {
-      assert.equal(e.name, "MapItemError");
-      assert.match(e.message, /item 321 failed: RangeError: bad 321 \(on node agent-[12]\)/);
-      return true;
-    });
+    await assert.rejects(
+      backend.run(items, fn("(x) => { if (x === 321) throw new RangeError('bad ' + x); return x; }")),
+      (e: Error) => {
+        assert.equal(e.name, "MapItemError");
+        assert.match(e.message, /item 321 failed: RangeError: bad 321 \(on node agent-[12]\)/);
+        return true;
+      },
+    );
   });
 
   test("with errors collect, failures carry their item and node, the rest their results", async () => {
     const items = Array.from({ length: 300 }, (_, i) => i);
-    const r = await backend.run(items, fn("(x) => { if (x % 100 === 7) throw new Error('no ' + x); return -x; }"), { errors: "collect" });
-    assert.deepEqual(r.failures.map((f) => f.index), [7, 107, 207]);
+    const r = await backend.run(items, fn("(x) => { if (x % 100 === 7) throw new Error('no ' + x); return -x; }"), {
+      errors: "collect",
+    });
+    assert.deepEqual(
+      r.failures.map((f) => f.index),
+      [7, 107, 207],
+    );
     for (const f of r.failures) assert.match((f as { node?: string }).node ?? "", /^agent-[12]$/);
     assert.ok(r.results[7] instanceof Error && (r.results[7] as Error).message === "no 7");
     assert.equal(r.results[8], -8);
@@ -167,8 +221,14 @@ describe("a map on a 2-agent cluster", () => {
 
   test("an item that kills its worker is bisected out and named", async () => {
     const items = Array.from({ length: 64 }, (_, i) => i);
-    const r = await backend.run(items, fn("(x) => { if (x === 40) process.exit(3); return x; }"), { errors: "collect", chunk: 64 });
-    assert.deepEqual(r.failures.map((f) => f.index), [40]);
+    const r = await backend.run(items, fn("(x) => { if (x === 40) process.exit(3); return x; }"), {
+      errors: "collect",
+      chunk: 64,
+    });
+    assert.deepEqual(
+      r.failures.map((f) => f.index),
+      [40],
+    );
     assert.match(r.failures[0].error.message, /item 40 kills the worker/);
     assert.equal(r.results[39], 39);
     assert.equal(r.results[41], 41);
@@ -176,26 +236,42 @@ describe("a map on a 2-agent cluster", () => {
 
   test("worker console output reaches the caller", async () => {
     const lines: string[] = [];
-    await backend.run([1, 2, 3], fn("(x) => { console.log('item', x); return x; }"), { onOutput: (_s, t) => lines.push(t) });
+    await backend.run([1, 2, 3], fn("(x) => { console.log('item', x); return x; }"), {
+      onOutput: (_s, t) => lines.push(t),
+    });
     const deadline = Date.now() + 2000;
-    while (lines.join("").split("\n").filter(Boolean).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (lines.join("").split("\n").filter(Boolean).length < 3 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(lines.join("").split("\n").filter(Boolean).sort(), ["item 1", "item 2", "item 3"]);
   });
 
   test("captured values travel with the function", async () => {
-    const r = await backend.run([1, 2, 3], fn("(x) => x * k + offsets[x]", { k: { kind: "value", value: 10 }, offsets: { kind: "value", value: [0, 100, 200, 300] } }));
+    const r = await backend.run(
+      [1, 2, 3],
+      fn("(x) => x * k + offsets[x]", {
+        k: { kind: "value", value: 10 },
+        offsets: { kind: "value", value: [0, 100, 200, 300] },
+      }),
+    );
     assert.deepEqual(r.results, [110, 220, 330]);
   });
 
   test("progress reports per-node throughput", async () => {
     const seen: { nodes?: { name: string; done: number }[]; done: number }[] = [];
-    await backend.run(Array.from({ length: 400 }, (_, i) => i), fn("(x) => { const t = Date.now(); while (Date.now() - t < 2) {} return x; }"), {
-      chunk: 20,
-      onProgress: (p) => seen.push(p as never),
-    });
+    await backend.run(
+      Array.from({ length: 400 }, (_, i) => i),
+      fn("(x) => { const t = Date.now(); while (Date.now() - t < 2) {} return x; }"),
+      {
+        chunk: 20,
+        onProgress: (p) => seen.push(p as never),
+      },
+    );
     const last = seen[seen.length - 1];
     assert.equal(last.done, 400);
-    assert.equal(last.nodes!.reduce((n, x) => n + x.done, 0), 400);
+    assert.equal(
+      last.nodes!.reduce((n, x) => n + x.done, 0),
+      400,
+    );
     assert.equal(last.nodes!.length, 2, "both nodes in the progress");
   });
 });

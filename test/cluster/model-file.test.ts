@@ -10,7 +10,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "threadlab-model-file-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 class Index {
-  constructor(public ids: Int32Array, public scale: number) {}
+  constructor(
+    public ids: Int32Array,
+    public scale: number,
+  ) {}
   at(i: number) {
     return this.ids[i] * this.scale;
   }
@@ -51,7 +54,11 @@ describe("the model file format", () => {
     const { root } = decodeModel(bytes) as { root: { a: Float64Array; b: Int8Array } };
     assert.equal(root.a.buffer, bytes.buffer);
     assert.equal(root.b.buffer, bytes.buffer);
-    assert.equal((root.a.byteOffset - (root.a.byteOffset % 64)) % 4096, 0, "the buffer holding the arrays starts on a page");
+    assert.equal(
+      (root.a.byteOffset - (root.a.byteOffset % 64)) % 4096,
+      0,
+      "the buffer holding the arrays starts on a page",
+    );
     assert.equal(root.a[999], 2);
   });
 
@@ -72,7 +79,10 @@ describe("the model file format", () => {
   test("refuses a file that is not a model, and a truncated one, saying so", () => {
     const other = path.join(dir, "other.bin");
     fs.writeFileSync(other, "hello world, not a model");
-    assert.throws(() => loadModelFile(other), /not a threadlab model file \(no TLMODEL header\); write one with share\.save/);
+    assert.throws(
+      () => loadModelFile(other),
+      /not a threadlab model file \(no TLMODEL header\); write one with share\.save/,
+    );
     const file = path.join(dir, "cut.tlm");
     saveModel(share({ a: new Float64Array(4096) }), file);
     fs.truncateSync(file, fs.statSync(file).size - 100);
@@ -102,7 +112,11 @@ describe("share.save and share.load", () => {
     assert.ok(m.w.buffer instanceof SharedArrayBuffer);
     const pool = new WorkerPool({ size: 1 });
     try {
-      const out = await pool.map([0, 1, 2], { name: "f", code: "(i, m) => m.w[i] * 2 + m.name.length", scope: {}, resolveDir: process.cwd() }, { model: m });
+      const out = await pool.map(
+        [0, 1, 2],
+        { name: "f", code: "(i, m) => m.w[i] * 2 + m.name.length", scope: {}, resolveDir: process.cwd() },
+        { model: m },
+      );
       assert.deepEqual(out, [8, 10, 12]);
     } finally {
       await pool.close();

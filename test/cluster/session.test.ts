@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { resolveMapOptions } from "../../kernel/pool/options";
-import { clusterBackendFor, clusterStatus, connectClusterSession, disconnectClusterSession, formatClusterStatus, resolveClusterUrl } from "../../kernel/cluster/session";
+import {
+  clusterBackendFor,
+  clusterStatus,
+  connectClusterSession,
+  disconnectClusterSession,
+  formatClusterStatus,
+  resolveClusterUrl,
+} from "../../kernel/cluster/session";
 import { fn, startCluster, type LocalCluster } from "./helpers";
 
 describe("the kernel's cluster session", () => {
@@ -18,7 +25,10 @@ describe("the kernel's cluster session", () => {
     const saved = process.env.THREADLAB_CLUSTER;
     delete process.env.THREADLAB_CLUSTER;
     try {
-      assert.throws(() => resolveClusterUrl(true), /no cluster to run on: give its URL .*%parallel cluster connect URL, or set THREADLAB_CLUSTER/);
+      assert.throws(
+        () => resolveClusterUrl(true),
+        /no cluster to run on: give its URL .*%parallel cluster connect URL, or set THREADLAB_CLUSTER/,
+      );
       process.env.THREADLAB_CLUSTER = "nats://a:b@h:1";
       assert.equal(resolveClusterUrl(true), "nats://a:b@h:1");
     } finally {

@@ -11,14 +11,31 @@ import { defaultSources, type ClusterStatusLike } from "../../kernel/sidebar/sou
 import { UNKNOWN_CLUSTER, UpdateBuilder, type ChunkCursor } from "../../kernel/sidebar/update";
 import type { ClusterState, UpdateMessage } from "../../schema/sidebar-messages";
 
-const node = (name: string, over: Partial<ClusterStatusLike["nodes"][number]> = {}): ClusterStatusLike["nodes"][number] => ({
-  name, host: "h1", workers: 2, cpus: 4, busy: 0, itemsDone: 0, itemsPerSec: 0, util: [0, 0], models: [], rssBytes: 50 * 2 ** 20, ...over,
+const node = (
+  name: string,
+  over: Partial<ClusterStatusLike["nodes"][number]> = {},
+): ClusterStatusLike["nodes"][number] => ({
+  name,
+  host: "h1",
+  workers: 2,
+  cpus: 4,
+  busy: 0,
+  itemsDone: 0,
+  itemsPerSec: 0,
+  util: [0, 0],
+  models: [],
+  rssBytes: 50 * 2 ** 20,
+  ...over,
 });
 
 /** A builder over the real thread-pool sources, whose cluster is whatever `status` holds; its clock is `clock.t`. */
 function builderWith(status: { current: ClusterStatusLike | null }) {
   const clock = { t: 1_000_000 };
-  const b = new UpdateBuilder({ ...defaultSources(), cluster: () => status.current }, () => ({ workers: null, limits: {} }), () => clock.t);
+  const b = new UpdateBuilder(
+    { ...defaultSources(), cluster: () => status.current },
+    () => ({ workers: null, limits: {} }),
+    () => clock.t,
+  );
   let seq = 0;
   const send = (cursor: ChunkCursor): UpdateMessage => {
     clock.t += 100;
@@ -39,14 +56,29 @@ test("the cluster part is sent when it changes for a panel, left out while uncha
     status.current = { url: "nats://u:***@h:4222", connected: true, maps: 0, nodes: [node("a"), node("b")] };
     const first = send(cursor);
     store.receive(first);
-    assert.deepEqual(first.cluster?.nodes.map((n) => n.name), ["a", "b"]);
+    assert.deepEqual(
+      first.cluster?.nodes.map((n) => n.name),
+      ["a", "b"],
+    );
     const same = send(cursor);
     assert.equal("cluster" in same, false, "unchanged: left out");
     assert.equal(store.receive(same)!.cluster?.nodes.length, 2, "the panel keeps what it holds");
-    status.current = { ...status.current, nodes: [node("a", { util: [97, 40], busy: 1, itemsDone: 500, itemsPerSec: 123.456 }), node("b")] };
+    status.current = {
+      ...status.current,
+      nodes: [node("a", { util: [97, 40], busy: 1, itemsDone: 500, itemsPerSec: 123.456 }), node("b")],
+    };
     const changed = send(cursor);
     assert.deepEqual(changed.cluster?.nodes[0], {
-      name: "a", host: "h1", workers: 2, cpus: 4, batches: 1, util: [97, 40], items: 500, rate: 123.5, models: [], rss: 50 * 2 ** 20,
+      name: "a",
+      host: "h1",
+      workers: 2,
+      cpus: 4,
+      batches: 1,
+      util: [97, 40],
+      items: 500,
+      rate: 123.5,
+      models: [],
+      rss: 50 * 2 ** 20,
     });
     store.receive(changed);
     status.current = null;
@@ -60,7 +92,9 @@ test("the cluster part is sent when it changes for a panel, left out while uncha
 });
 
 test("a panel that subscribes again is told its cluster state either way", () => {
-  const status: { current: ClusterStatusLike | null } = { current: { url: "nats://h:1", connected: true, maps: 0, nodes: [node("a")] } };
+  const status: { current: ClusterStatusLike | null } = {
+    current: { url: "nats://h:1", connected: true, maps: 0, nodes: [node("a")] },
+  };
   const { b, send } = builderWith(status);
   const cursor: ChunkCursor = { seq: 0 };
   try {
@@ -76,7 +110,15 @@ test("a panel that subscribes again is told its cluster state either way", () =>
 });
 
 test("a cluster source that throws leaves the update without a cluster part, the rest intact", () => {
-  const b = new UpdateBuilder({ ...defaultSources(), cluster: () => { throw new Error("closing"); } }, () => ({ workers: null, limits: {} }));
+  const b = new UpdateBuilder(
+    {
+      ...defaultSources(),
+      cluster: () => {
+        throw new Error("closing");
+      },
+    },
+    () => ({ workers: null, limits: {} }),
+  );
   try {
     const u = b.build(1, { seq: 0 });
     assert.equal("cluster" in u, false);
@@ -87,10 +129,34 @@ test("a cluster source that throws leaves the update without a cluster part, the
 });
 
 const state = (over: Partial<ClusterState> = {}): ClusterState => ({
-  url: "nats://u:***@10.0.0.1:4222", connected: true, maps: 1,
+  url: "nats://u:***@10.0.0.1:4222",
+  connected: true,
+  maps: 1,
   nodes: [
-    { name: "gpu-1", host: "gpu-1", workers: 4, cpus: 8, batches: 2, util: [100, 50, 0, 30], items: 12_345, rate: 250, models: [{ name: "emb", bytes: 12 * 2 ** 20 }], rss: 300 * 2 ** 20 },
-    { name: "old-agent", host: "box", workers: 2, cpus: 2, batches: 0, util: [], items: 0, rate: 0, models: [], rss: 2 ** 20 },
+    {
+      name: "gpu-1",
+      host: "gpu-1",
+      workers: 4,
+      cpus: 8,
+      batches: 2,
+      util: [100, 50, 0, 30],
+      items: 12_345,
+      rate: 250,
+      models: [{ name: "emb", bytes: 12 * 2 ** 20 }],
+      rss: 300 * 2 ** 20,
+    },
+    {
+      name: "old-agent",
+      host: "box",
+      workers: 2,
+      cpus: 2,
+      batches: 0,
+      util: [],
+      items: 0,
+      rate: 0,
+      models: [],
+      rss: 2 ** 20,
+    },
   ],
   ...over,
 });
@@ -113,5 +179,8 @@ test("the Cluster section: a headline, and per node its size, mean utilization, 
 });
 
 test("the Cluster section with no agents says how to start one", () => {
-  assert.equal(summarizeCluster(state({ nodes: [], maps: 0 })).headline, "no agents: start one per machine with threadlab agent --cluster URL");
+  assert.equal(
+    summarizeCluster(state({ nodes: [], maps: 0 })).headline,
+    "no agents: start one per machine with threadlab agent --cluster URL",
+  );
 });

@@ -6,23 +6,73 @@ import { PROTOCOL_VERSION, type ChunkTuple, type Update, type WorkerTuple } from
 
 function snap(t: number, w: WorkerTuple[], c: ChunkTuple[]): Update {
   return {
-    v: PROTOCOL_VERSION, type: "update", seq: 1, t,
+    v: PROTOCOL_VERSION,
+    type: "update",
+    seq: 1,
+    t,
     cpus: { n: 2, src: "logical", logical: 2, affinity: 2, cgroup: null, max: null, physical: null },
-    config: { workers: { n: 2, src: "default", d: "" }, threads: { n: 1, src: "default", d: "" }, backend: { n: 1, src: "default", d: "" } },
-    pools: [], over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
-    pool: { size: 2, queue: 0, inflight: 0, w, c, maps: [{ id: 3, name: "spin", done: 1, total: 2, failed: 0, rate: 1 }], models: { n: 0, bytes: 0 } },
-    rss: 1, sidebar: { workers: null, limits: {} },
+    config: {
+      workers: { n: 2, src: "default", d: "" },
+      threads: { n: 1, src: "default", d: "" },
+      backend: { n: 1, src: "default", d: "" },
+    },
+    pools: [],
+    over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
+    pool: {
+      size: 2,
+      queue: 0,
+      inflight: 0,
+      w,
+      c,
+      maps: [{ id: 3, name: "spin", done: 1, total: 2, failed: 0, rate: 1 }],
+      models: { n: 0, bytes: 0 },
+    },
+    rss: 1,
+    sidebar: { workers: null, limits: {} },
   };
 }
 
 test("chunk tuples become bars at their absolute times; a running chunk ends the lane", () => {
   const h = new UpdateHistory();
-  h.add(snap(10_000, [[0, "ready", 0, 0, 0, 0, 0], [1, "ready", 0, 0, 0, 0, 0]], []));
-  h.add(snap(10_250, [[0, "busy", 90, 5, 1, 3, 30], [1, "ready", 50, 4, 1, 3, 0]], [[0, 3, 200, 120, 5, 1, 0, 0], [1, 3, 240, 100, 4, 2, 1, 0]]));
+  h.add(
+    snap(
+      10_000,
+      [
+        [0, "ready", 0, 0, 0, 0, 0],
+        [1, "ready", 0, 0, 0, 0, 0],
+      ],
+      [],
+    ),
+  );
+  h.add(
+    snap(
+      10_250,
+      [
+        [0, "busy", 90, 5, 1, 3, 30],
+        [1, "ready", 50, 4, 1, 3, 0],
+      ],
+      [
+        [0, 3, 200, 120, 5, 1, 0, 0],
+        [1, 3, 240, 100, 4, 2, 1, 0],
+      ],
+    ),
+  );
   const lanes = h.timeline();
-  assert.deepEqual(lanes.map((l) => l.slot), [0, 1]);
-  assert.deepEqual(lanes[0].bars.map((b) => [b.t0, b.t1, b.running]), [[10_050, 10_170, false], [10_220, 10_250, true]]);
-  assert.deepEqual(lanes[1].bars.map((b) => [b.t0, b.t1, b.chunks, b.failed]), [[10_010, 10_110, 2, 1]]);
+  assert.deepEqual(
+    lanes.map((l) => l.slot),
+    [0, 1],
+  );
+  assert.deepEqual(
+    lanes[0].bars.map((b) => [b.t0, b.t1, b.running]),
+    [
+      [10_050, 10_170, false],
+      [10_220, 10_250, true],
+    ],
+  );
+  assert.deepEqual(
+    lanes[1].bars.map((b) => [b.t0, b.t1, b.chunks, b.failed]),
+    [[10_010, 10_110, 2, 1]],
+  );
   assert.equal(h.mapName(3), "spin");
 });
 
@@ -32,7 +82,10 @@ test("bars older than the window are dropped; clear() forgets everything", () =>
   h.add(snap(500, [[0, "ready", 0, 0, 0, 0, 0]], [[0, 1, 10, 5, 1, 1, 0, 0]]));
   assert.equal(h.timeline()[0].bars.length, 2);
   h.add(snap(1200, [[0, "ready", 0, 0, 0, 0, 0]], []));
-  assert.deepEqual(h.timeline()[0].bars.map((b) => b.t0), [490]);
+  assert.deepEqual(
+    h.timeline()[0].bars.map((b) => b.t0),
+    [490],
+  );
   h.clear();
   assert.deepEqual(h.timeline(), []);
 });
@@ -49,6 +102,11 @@ test("an ended map's final figures replace the last running ones (an interrupted
   h.add(withMaps(1250, [{ ...running, done: 1556, end: "cancelled" }]));
   assert.deepEqual(h.lastMapProgress()?.map, { ...running, done: 1556, end: "cancelled" });
   // A newer running map is shown before the last ended one.
-  h.add(withMaps(1500, [{ ...running, id: 6, done: 10 }, { ...running, done: 1556, end: "cancelled" }]));
+  h.add(
+    withMaps(1500, [
+      { ...running, id: 6, done: 10 },
+      { ...running, done: 1556, end: "cancelled" },
+    ]),
+  );
   assert.equal(h.lastMapProgress()?.map.id, 6);
 });

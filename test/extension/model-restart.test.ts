@@ -78,18 +78,38 @@ class FakeSessionContext implements SessionContextLike {
 }
 
 const hello: Hello = {
-  v: V, type: "hello", versions: { protocol: V, threadlab: "0.1.0", node: "v20", v8: "11" },
-  capabilities: { setWorkers: true, setLimit: true, reset: true, timeline: "chunks", maxRateHz: 10, defaultRateHz: 4, maxWorkers: 64 },
+  v: V,
+  type: "hello",
+  versions: { protocol: V, threadlab: "0.1.0", node: "v20", v8: "11" },
+  capabilities: {
+    setWorkers: true,
+    setLimit: true,
+    reset: true,
+    timeline: "chunks",
+    maxRateHz: 10,
+    defaultRateHz: 4,
+    maxWorkers: 64,
+  },
   pid: 1,
 };
 
 function update(seq: number): Update {
   return {
-    v: V, type: "update", seq, t: 1000 * seq,
+    v: V,
+    type: "update",
+    seq,
+    t: 1000 * seq,
     cpus: { n: 2, src: "logical", logical: 2, affinity: 2, cgroup: null, max: null, physical: null },
-    config: { workers: { n: 2, src: "default", d: "" }, threads: { n: 1, src: "default", d: "" }, backend: { n: 1, src: "default", d: "" } },
-    pools: [], over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
-    pool: null, rss: 1, sidebar: { workers: null, limits: {} },
+    config: {
+      workers: { n: 2, src: "default", d: "" },
+      threads: { n: 1, src: "default", d: "" },
+      backend: { n: 1, src: "default", d: "" },
+    },
+    pools: [],
+    over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
+    pool: null,
+    rss: 1,
+    sidebar: { workers: null, limits: {} },
   };
 }
 
@@ -112,7 +132,11 @@ async function connected(kernel: FakeKernel, timeouts = QUIET): Promise<{ model:
   assert.ok(comm?.opened, "the comm is opened once the kernel says it is threadlab");
   comm.deliver(hello);
   assert.equal(kind(model), "connected");
-  assert.deepEqual(comm.sent.map((m) => m.type), ["subscribe"], "subscribes as soon as hello arrives");
+  assert.deepEqual(
+    comm.sent.map((m) => m.type),
+    ["subscribe"],
+    "subscribes as soon as hello arrives",
+  );
   comm.deliver(update(1));
   assert.equal(seq(model), 1);
   return { model, comm };
@@ -158,7 +182,10 @@ test("a restart: the old process's last idle opens nothing; the new process gets
 
   fresh.deliver(hello);
   assert.equal(kind(model), "connected");
-  assert.deepEqual(fresh.sent.map((m) => m.type), ["subscribe"]);
+  assert.deepEqual(
+    fresh.sent.map((m) => m.type),
+    ["subscribe"],
+  );
   assert.equal(old.sent.length, sentBefore, "nothing more was sent to the old comm");
   fresh.deliver(update(2));
   assert.equal(seq(model), 2);

@@ -7,12 +7,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Signal } from "@lumino/signaling";
 import type { Kernel, KernelManager as KernelManagerType } from "@jupyterlab/services";
-import { SidebarModel, type ConnectionState, type KernelLike, type SessionContextLike } from "../../extension/src/model";
+import {
+  SidebarModel,
+  type ConnectionState,
+  type KernelLike,
+  type SessionContextLike,
+} from "../../extension/src/model";
 import { skipWithoutJupyter as skip, startJupyterServer, type TestJupyterServer } from "../kernel/jupyter-server";
 import { PROTOCOL_VERSION } from "../../schema/sidebar-messages";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 /** What a notebook's session context does for the model: hold the kernel and say when it changes. */
 class TestSessionContext implements SessionContextLike {
@@ -21,7 +25,10 @@ class TestSessionContext implements SessionContextLike {
   readonly disposed = new Signal<this, void>(this);
   isDisposed = false;
   session: { kernel: KernelLike | null } | null;
-  constructor(kernel: Kernel.IKernelConnection | null, public kernelDisplayName: string) {
+  constructor(
+    kernel: Kernel.IKernelConnection | null,
+    public kernelDisplayName: string,
+  ) {
     this.session = { kernel: kernel as unknown as KernelLike };
   }
   changeKernel(kernel: Kernel.IKernelConnection, displayName: string) {
@@ -50,10 +57,16 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     await jupyterServer?.stop();
   });
 
-  async function until(model: SidebarModel, what: string, pred: (s: ConnectionState) => boolean, timeoutMs = 30000): Promise<ConnectionState> {
+  async function until(
+    model: SidebarModel,
+    what: string,
+    pred: (s: ConnectionState) => boolean,
+    timeoutMs = 30000,
+  ): Promise<ConnectionState> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(model.state)) {
-      if (Date.now() > deadline) throw new Error(`model never reached ${what}; state ${JSON.stringify(model.state)}\n${log().slice(-1500)}`);
+      if (Date.now() > deadline)
+        throw new Error(`model never reached ${what}; state ${JSON.stringify(model.state)}\n${log().slice(-1500)}`);
       await sleep(25);
     }
     return model.state;
@@ -66,7 +79,8 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     model.updated.connect(on);
     try {
       while (!(seen > 0 && pred(model))) {
-        if (Date.now() - start > timeoutMs) throw new Error(`no matching update within ${timeoutMs} ms; state ${JSON.stringify(model.state)}`);
+        if (Date.now() - start > timeoutMs)
+          throw new Error(`no matching update within ${timeoutMs} ms; state ${JSON.stringify(model.state)}`);
         await sleep(25);
       }
     } finally {
@@ -84,7 +98,9 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
 
   test("connects even when JupyterLab's kernel info never settles (as after a restart in the kernel's first seconds)", async () => {
     // The real connection, with only its `info` promise stuck: the model must ask the kernel itself.
-    const stuck = new Proxy(threadlab, { get: (t, p) => (p === "info" ? new Promise(() => {}) : Reflect.get(t, p, t)) });
+    const stuck = new Proxy(threadlab, {
+      get: (t, p) => (p === "info" ? new Promise(() => {}) : Reflect.get(t, p, t)),
+    });
     const model = new SidebarModel({ rate: 4 });
     model.setSessionContext(new TestSessionContext(stuck, "TypeScript (threadlab)"), "stuck.ipynb");
     assert.equal(model.state.kind, "connecting");
@@ -198,7 +214,9 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const ctx = new TestSessionContext(threadlab, "TypeScript (threadlab)");
     model.setSessionContext(ctx, "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
-    const specs = (await (manager.serverSettings.fetch(`${manager.serverSettings.baseUrl}api/kernelspecs?token=${manager.serverSettings.token}`)).then((r) => r.json())) as { kernelspecs: Record<string, unknown> };
+    const specs = (await manager.serverSettings
+      .fetch(`${manager.serverSettings.baseUrl}api/kernelspecs?token=${manager.serverSettings.token}`)
+      .then((r) => r.json())) as { kernelspecs: Record<string, unknown> };
     if (!specs.kernelspecs.python3) {
       model.dispose();
       return;
@@ -218,7 +236,10 @@ describe("sidebar model against a real Jupyter server and kernels", { skip }, ()
     const model = new SidebarModel();
     model.setSessionContext(new TestSessionContext(threadlab, "TypeScript (threadlab)"), "a.ipynb");
     await until(model, "connected", (s) => s.kind === "connected");
-    const ids = async () => Object.keys(((await threadlab.requestCommInfo({ target_name: "threadlab" })).content as { comms?: object }).comms ?? {});
+    const ids = async () =>
+      Object.keys(
+        ((await threadlab.requestCommInfo({ target_name: "threadlab" })).content as { comms?: object }).comms ?? {},
+      );
     const before = await ids();
     model.setSessionContext(null);
     assert.equal(model.state.kind, "no-notebook");

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { completeUpdate, PROTOCOL_VERSION, RATE, request, validateKernelMessage, validatePanelMessage, type Update } from "../../schema/sidebar-messages";
+import {
+  completeUpdate,
+  PROTOCOL_VERSION,
+  RATE,
+  request,
+  validateKernelMessage,
+  validatePanelMessage,
+  type Update,
+} from "../../schema/sidebar-messages";
 const V = PROTOCOL_VERSION;
 
 /** For assertion messages: deep junk would overflow JSON.stringify's stack. */
@@ -33,7 +41,12 @@ describe("sidebar protocol: panel → kernel", () => {
       { v: V, type: "unsubscribe" },
       { v: V, type: "set_workers", n: 3 },
       { v: V, type: "set_limit", api: "blas", value: 1 },
-      { v: V, type: "set_limit", controller: "openblas:/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0", value: -1 },
+      {
+        v: V,
+        type: "set_limit",
+        controller: "openblas:/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+        value: -1,
+      },
       { v: V, type: "reset", id: "x" },
     ]) {
       const r = validatePanelMessage(m);
@@ -113,12 +126,35 @@ describe("sidebar protocol: panel → kernel", () => {
 
 describe("sidebar protocol: kernel → panel", () => {
   const update: Update = {
-    v: V, type: "update", seq: 1, t: Date.now(),
+    v: V,
+    type: "update",
+    seq: 1,
+    t: Date.now(),
     cpus: { n: 2, src: "affinity", logical: 2, affinity: 2, cgroup: null, max: null, physical: 1 },
-    config: { workers: { n: 2, src: "default", d: "effective CPUs (2)" }, threads: { n: 1, src: "default", d: "1 per worker" }, backend: { n: 1, src: "default", d: "max(2 // (2 × 1), 1)" } },
-    pools: [{ id: "libuv", api: "libuv", impl: "libuv", n: 4, scope: "startup", set: false, src: "default", ro: "fixed" }],
+    config: {
+      workers: { n: 2, src: "default", d: "effective CPUs (2)" },
+      threads: { n: 1, src: "default", d: "1 per worker" },
+      backend: { n: 1, src: "default", d: "max(2 // (2 × 1), 1)" },
+    },
+    pools: [
+      { id: "libuv", api: "libuv", impl: "libuv", n: 4, scope: "startup", set: false, src: "default", ro: "fixed" },
+    ],
     over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
-    pool: { size: 2, queue: 0, inflight: 1, w: [[0, "busy", 100, 10, 1, 1, 40], [1, "ready", 0, 0, 0, 0, 0]], c: [[0, 1, 300, 120, 5, 1, 0, 0], [1, 1, 900, 40, 9, 3, 1, 0]], maps: [{ id: 1, name: "map", done: 10, total: 100, failed: 0, rate: 50 }], models: { n: 0, bytes: 0 } },
+    pool: {
+      size: 2,
+      queue: 0,
+      inflight: 1,
+      w: [
+        [0, "busy", 100, 10, 1, 1, 40],
+        [1, "ready", 0, 0, 0, 0, 0],
+      ],
+      c: [
+        [0, 1, 300, 120, 5, 1, 0, 0],
+        [1, 1, 900, 40, 9, 3, 1, 0],
+      ],
+      maps: [{ id: 1, name: "map", done: 10, total: 100, failed: 0, rate: 50 }],
+      models: { n: 0, bytes: 0 },
+    },
     rss: 1e8,
     sidebar: { workers: null, limits: {} },
   };
@@ -126,7 +162,21 @@ describe("sidebar protocol: kernel → panel", () => {
   test("accepts hello, update, ack and error", () => {
     for (const m of [
       update,
-      { v: V, type: "hello", versions: { protocol: 1, threadlab: "0.1.0", node: "v20", v8: "11" }, capabilities: { setWorkers: true, setLimit: true, reset: true, timeline: "chunks", maxRateHz: 10, defaultRateHz: 4, maxWorkers: 256 }, pid: 1 },
+      {
+        v: V,
+        type: "hello",
+        versions: { protocol: 1, threadlab: "0.1.0", node: "v20", v8: "11" },
+        capabilities: {
+          setWorkers: true,
+          setLimit: true,
+          reset: true,
+          timeline: "chunks",
+          maxRateHz: 10,
+          defaultRateHz: 4,
+          maxWorkers: 256,
+        },
+        pid: 1,
+      },
       { v: V, type: "ack", id: "a", request: "reset" },
       { v: V, type: "error", id: null, request: null, field: "data", message: "m", accepted: "a" },
     ]) {
@@ -136,7 +186,11 @@ describe("sidebar protocol: kernel → panel", () => {
   });
 
   test("a chunk tuple must have all eight fields, and the crash flag is 0 or 1", () => {
-    for (const c of [[0, 1, 300, 120, 5, 1, 0], [0, 1, 300, 120, 5, 1, 0, 2], [0, 1, "300", 120, 5, 1, 0, 0]]) {
+    for (const c of [
+      [0, 1, 300, 120, 5, 1, 0],
+      [0, 1, 300, 120, 5, 1, 0, 2],
+      [0, 1, "300", 120, 5, 1, 0, 0],
+    ]) {
       const r = validateKernelMessage({ ...update, pool: { ...update.pool, c: [c] } });
       assert.equal(r.ok, false, JSON.stringify(c));
       if (!r.ok) assert.match(r.error.field, /^pool\.c\.0/);

@@ -33,7 +33,8 @@ describe("the sidebar's cluster part, with a real cluster", () => {
     for (;;) {
       const { full } = await next();
       if (ok(full)) return full;
-      if (Date.now() > end) throw new Error(`${what} not seen within ${ms} ms; last cluster part: ${JSON.stringify(full.cluster)}`);
+      if (Date.now() > end)
+        throw new Error(`${what} not seen within ${ms} ms; last cluster part: ${JSON.stringify(full.cluster)}`);
       await sleep(150);
     }
   }
@@ -61,7 +62,10 @@ describe("the sidebar's cluster part, with a real cluster", () => {
     assert.match(c.url, /^nats:\/\/threadlab:\*\*\*@127\.0\.0\.1:\d+$/);
     assert.ok(!JSON.stringify(c).includes(cluster.password), "the password is never sent");
     assert.equal(c.connected, true);
-    assert.deepEqual(c.nodes.map((n) => n.name), ["agent-1", "agent-2"]);
+    assert.deepEqual(
+      c.nodes.map((n) => n.name),
+      ["agent-1", "agent-2"],
+    );
     for (const n of c.nodes) {
       assert.equal(n.workers, 2);
       assert.ok(n.cpus >= 1);
@@ -74,9 +78,15 @@ describe("the sidebar's cluster part, with a real cluster", () => {
   test("a map with a model: nodes report busy workers, items/s, items done and the cached model", async () => {
     const model = share({ v: new Float64Array(1000).fill(2) }, { name: "weights" });
     // ~20 ms of work per item, so each worker is busy across several heartbeats.
-    const f = fn("(x, m) => { const end = Date.now() + 20; let s = 0; while (Date.now() < end) s += m.v[x % 1000]; return s > 0 ? x : -1; }");
+    const f = fn(
+      "(x, m) => { const end = Date.now() + 20; let s = 0; while (Date.now() < end) s += m.v[x % 1000]; return s > 0 ? x : -1; }",
+    );
     const items = Array.from({ length: 400 }, (_, i) => i);
-    const done = clusterBackendFor(true).submit({ items, fn: f, options: resolveMapOptions({ name: f.name, model }) }).done;
+    const done = clusterBackendFor(true).submit({
+      items,
+      fn: f,
+      options: resolveMapOptions({ name: f.name, model }),
+    }).done;
     let maxUtil = 0;
     let maxRate = 0;
     let sawMap = false;
@@ -96,8 +106,12 @@ describe("the sidebar's cluster part, with a real cluster", () => {
     assert.ok(sawMap, "the running map was counted");
     assert.ok(maxUtil >= 50, `a worker was reported busy (max ${maxUtil}%)`);
     assert.ok(maxRate > 0, "items/s was reported while the map ran");
-    const u = await until("items/s and the model on the nodes", (x) =>
-      x.cluster!.nodes.reduce((s, n) => s + n.items, 0) === items.length && x.cluster!.nodes.some((n) => n.models.length > 0));
+    const u = await until(
+      "items/s and the model on the nodes",
+      (x) =>
+        x.cluster!.nodes.reduce((s, n) => s + n.items, 0) === items.length &&
+        x.cluster!.nodes.some((n) => n.models.length > 0),
+    );
     for (const n of u.cluster!.nodes.filter((n) => n.models.length)) {
       assert.equal(n.models[0].name, "weights");
       assert.ok(n.models[0].bytes >= 8000);

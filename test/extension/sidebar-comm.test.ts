@@ -5,7 +5,16 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { completeUpdate, PROTOCOL_VERSION as V, type Ack, type ErrorReply, type Hello, type KernelMessage, type Update, type UpdateMessage } from "../../schema/sidebar-messages";
+import {
+  completeUpdate,
+  PROTOCOL_VERSION as V,
+  type Ack,
+  type ErrorReply,
+  type Hello,
+  type KernelMessage,
+  type Update,
+  type UpdateMessage,
+} from "../../schema/sidebar-messages";
 import { POOL_TUNING } from "../../kernel/pool/options";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
 
@@ -38,7 +47,8 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     for (;;) {
       const v = fn();
       if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; kernel log:\n${k.stderr.slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; kernel log:\n${k.stderr.slice(-2000)}`);
       await sleep(20);
     }
   }
@@ -54,7 +64,12 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
   async function ask(commId: string, data: Record<string, unknown>): Promise<Ack | ErrorReply> {
     const id = `req-${++nextReq}`;
     await k.send("shell", k.message("comm_msg", { comm_id: commId, data: { v: V, id, ...data } }));
-    return waitFor(`reply to ${id}`, () => received(commId).find((m) => (m.type === "ack" || m.type === "error") && m.id === id) as Ack | ErrorReply | undefined);
+    return waitFor(
+      `reply to ${id}`,
+      () =>
+        received(commId).find((m) => (m.type === "ack" || m.type === "error") && m.id === id) as
+          Ack | ErrorReply | undefined,
+    );
   }
 
   const sent = (commId: string) => received(commId).filter((m): m is UpdateMessage => m.type === "update");
@@ -95,14 +110,21 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     assert.ok(got >= 12 && got <= 24, `expected ~20 updates in 2 s at 10 Hz, got ${got}`);
     const s = updates(id).at(-1)!;
     assert.ok(s.cpus.n >= 1);
-    assert.ok(s.pools.some((p) => p.api === "libuv" && p.set === false && p.ro), "libuv is listed read-only with a reason");
+    assert.ok(
+      s.pools.some((p) => p.api === "libuv" && p.set === false && p.ro),
+      "libuv is listed read-only with a reason",
+    );
     assert.ok(s.rss > 0);
-    for (const m of sent(id)) assert.ok(Buffer.byteLength(JSON.stringify(m)) < 2048, `update of ${Buffer.byteLength(JSON.stringify(m))} bytes`);
+    for (const m of sent(id))
+      assert.ok(Buffer.byteLength(JSON.stringify(m)) < 2048, `update of ${Buffer.byteLength(JSON.stringify(m))} bytes`);
     // The slow part comes whole in the first update, then only when it changes.
     const msgs = sent(id);
     assert.ok(msgs[0].pools && msgs[0].cpus && msgs[0].config && msgs[0].over, "the first update is whole");
     const withPools = msgs.filter((m) => m.pools !== undefined).length;
-    assert.ok(withPools <= 1 + Math.ceil(msgs.length / 30), `${withPools} of ${msgs.length} updates repeated the unchanged pools`);
+    assert.ok(
+      withPools <= 1 + Math.ceil(msgs.length / 30),
+      `${withPools} of ${msgs.length} updates repeated the unchanged pools`,
+    );
 
     assert.equal((await ask(id, { type: "unsubscribe" })).type, "ack");
     await sleep(150);
@@ -146,35 +168,58 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     assert.equal(updates(id).length, n, "updates kept coming after comm_close");
   });
 
-  test("set_limit blas=1 is obeyed and shown with source sidebar in the next update", { skip: existsSync(OPENBLAS) ? false : `${OPENBLAS} missing (apt-get install libopenblas0-pthread)` }, async () => {
-    const load = await k.execute(`const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS)});\n` +
-      `const blasThreads = blas.func("int openblas_get_num_threads()");\nblasThreads()`);
-    assert.equal(load.reply.content.status, "ok", JSON.stringify(load.reply.content));
-    const { id } = await open();
-    await ask(id, { type: "subscribe", rate: 10 });
-    await waitFor("a few updates", () => sent(id).length >= 3 || undefined);
-    const reply = await ask(id, { type: "set_limit", api: "blas", value: 1 });
-    assert.equal(reply.type, "ack", JSON.stringify(reply));
-    const after = updates(id).length;
-    const s = await waitFor("an update after the limit", () => updates(id).slice(after).find((x) => x.pools.some((p) => p.impl === "openblas" && p.n === 1)));
-    assert.ok(sent(id).slice(after).some((m) => m.pools !== undefined), "the changed pools were sent again");
-    const blas = s.pools.find((p) => p.impl === "openblas")!;
-    assert.equal(blas.n, 1);
-    assert.equal(blas.src, "sidebar");
-    assert.deepEqual(s.sidebar.limits, { blas: 1 });
-    // One count of backend threads per worker: the tree's per-worker lines, its "backends" and the total.
-    assert.equal(s.over.backend.n, Math.max(...s.pools.filter((p) => p.per).map((p) => p.per!.n)));
-    assert.equal(resultText((await k.execute("blasThreads()")).outputs), "1", "OpenBLAS itself does not report 1 thread");
-    const info = await k.execute("%threadpool info");
-    assert.match(resultText(info.outputs) ?? "", /openblas\s+1\s/);
+  test(
+    "set_limit blas=1 is obeyed and shown with source sidebar in the next update",
+    { skip: existsSync(OPENBLAS) ? false : `${OPENBLAS} missing (apt-get install libopenblas0-pthread)` },
+    async () => {
+      const load = await k.execute(
+        `const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS)});\n` +
+          `const blasThreads = blas.func("int openblas_get_num_threads()");\nblasThreads()`,
+      );
+      assert.equal(load.reply.content.status, "ok", JSON.stringify(load.reply.content));
+      const { id } = await open();
+      await ask(id, { type: "subscribe", rate: 10 });
+      await waitFor("a few updates", () => sent(id).length >= 3 || undefined);
+      const reply = await ask(id, { type: "set_limit", api: "blas", value: 1 });
+      assert.equal(reply.type, "ack", JSON.stringify(reply));
+      const after = updates(id).length;
+      const s = await waitFor("an update after the limit", () =>
+        updates(id)
+          .slice(after)
+          .find((x) => x.pools.some((p) => p.impl === "openblas" && p.n === 1)),
+      );
+      assert.ok(
+        sent(id)
+          .slice(after)
+          .some((m) => m.pools !== undefined),
+        "the changed pools were sent again",
+      );
+      const blas = s.pools.find((p) => p.impl === "openblas")!;
+      assert.equal(blas.n, 1);
+      assert.equal(blas.src, "sidebar");
+      assert.deepEqual(s.sidebar.limits, { blas: 1 });
+      // One count of backend threads per worker: the tree's per-worker lines, its "backends" and the total.
+      assert.equal(s.over.backend.n, Math.max(...s.pools.filter((p) => p.per).map((p) => p.per!.n)));
+      assert.equal(
+        resultText((await k.execute("blasThreads()")).outputs),
+        "1",
+        "OpenBLAS itself does not report 1 thread",
+      );
+      const info = await k.execute("%threadpool info");
+      assert.match(resultText(info.outputs) ?? "", /openblas\s+1\s/);
 
-    const reset = await ask(id, { type: "reset" });
-    assert.equal(reset.type, "ack");
-    assert.match((reset as Ack).detail ?? "", /restored 1 sidebar setting/);
-    const s2 = await waitFor("an update after reset", () => updates(id).slice(-1).find((x) => Object.keys(x.sidebar.limits).length === 0));
-    assert.notEqual(s2.pools.find((p) => p.impl === "openblas")!.src, "sidebar");
-    await close(id);
-  });
+      const reset = await ask(id, { type: "reset" });
+      assert.equal(reset.type, "ack");
+      assert.match((reset as Ack).detail ?? "", /restored 1 sidebar setting/);
+      const s2 = await waitFor("an update after reset", () =>
+        updates(id)
+          .slice(-1)
+          .find((x) => Object.keys(x.sidebar.limits).length === 0),
+      );
+      assert.notEqual(s2.pools.find((p) => p.impl === "openblas")!.src, "sidebar");
+      await close(id);
+    },
+  );
 
   test("set_limit on an unknown pool is an error naming the field", async () => {
     const { id } = await open();
@@ -189,14 +234,26 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
 
   test("set_workers resizes the %parallel pool: the update and %parallel status show it", async () => {
     const made = await k.execute("%parallel workers 2", {}, 30000);
-    assert.equal(made.reply.content.status, "ok", JSON.stringify(made.reply.content) + streamText(made.outputs, "stderr"));
+    assert.equal(
+      made.reply.content.status,
+      "ok",
+      JSON.stringify(made.reply.content) + streamText(made.outputs, "stderr"),
+    );
     const { id } = await open();
     await ask(id, { type: "subscribe", rate: 10 });
-    const first = await waitFor("an update with the pool", () => updates(id).find((s) => s.pool !== null && s.pool.w.length === 2), 15000);
+    const first = await waitFor(
+      "an update with the pool",
+      () => updates(id).find((s) => s.pool !== null && s.pool.w.length === 2),
+      15000,
+    );
     assert.equal(first.pool!.size, 2);
     const r = await ask(id, { type: "set_workers", n: 3 });
     assert.equal(r.type, "ack", JSON.stringify(r));
-    const grown = await waitFor("3 workers", () => updates(id).find((s) => s.pool?.size === 3 && s.pool.w.length === 3), 15000);
+    const grown = await waitFor(
+      "3 workers",
+      () => updates(id).find((s) => s.pool?.size === 3 && s.pool.w.length === 3),
+      15000,
+    );
     assert.equal(grown.sidebar.workers, 3);
     assert.equal(grown.config.workers.src, "sidebar");
     assert.match(streamText((await k.execute("%parallel status")).outputs), /^pool: 3 workers/);
@@ -205,11 +262,16 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
       const tooMany = await ask(id, { type: "set_workers", n });
       assert.equal(tooMany.type, "error");
       if (tooMany.type === "error") assert.equal(tooMany.field, "n");
-      if (tooMany.type === "error") assert.match(tooMany.message, new RegExp(`at most ${POOL_TUNING.maxWorkers} workers`));
+      if (tooMany.type === "error")
+        assert.match(tooMany.message, new RegExp(`at most ${POOL_TUNING.maxWorkers} workers`));
     }
     // Reset removes the sidebar's setting: the pool goes back to the %parallel workers 2 set before.
     assert.equal((await ask(id, { type: "reset" })).type, "ack");
-    await waitFor("size back to 2", () => updates(id).slice(-1).find((s) => s.pool?.size === 2 && s.config.workers.src === "magic"));
+    await waitFor("size back to 2", () =>
+      updates(id)
+        .slice(-1)
+        .find((s) => s.pool?.size === 2 && s.config.workers.src === "magic"),
+    );
     await close(id);
     await k.execute("%parallel shutdown");
   });
@@ -221,14 +283,20 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     await waitFor("an update with the pool", () => updates(id).find((s) => s.pool?.w.length === 2), 15000);
     const t0 = Date.now();
     // 60 chunks of 5 items of ~8 ms each: ~40 ms chunks, several per update interval on each worker.
-    const run = await k.execute(`%parallel map (x: number) => { const e = Date.now() + 8; while (Date.now() < e); return x } "Array.from({ length: 300 }, (_, i) => i)" --chunk 5 --no-progress --out spun`, {}, 60000);
+    const run = await k.execute(
+      `%parallel map (x: number) => { const e = Date.now() + 8; while (Date.now() < e); return x } "Array.from({ length: 300 }, (_, i) => i)" --chunk 5 --no-progress --out spun`,
+      {},
+      60000,
+    );
     assert.equal(run.reply.content.status, "ok", JSON.stringify(run.reply.content) + streamText(run.outputs, "stderr"));
     const t1 = Date.now();
     await sleep(400); // an update or two after the map ended
     const snaps = updates(id);
     const mapId = snaps.flatMap((s) => s.pool?.maps ?? []).find((m) => m.total === 300)?.id;
     assert.ok(mapId, "the map showed up in an update");
-    const chunks = snaps.flatMap((s) => (s.pool?.c ?? []).map((c) => ({ t: s.t, c }))).filter(({ c }) => c[1] === mapId);
+    const chunks = snaps
+      .flatMap((s) => (s.pool?.c ?? []).map((c) => ({ t: s.t, c })))
+      .filter(({ c }) => c[1] === mapId);
     const items = chunks.reduce((n, { c }) => n + c[4], 0);
     const count = chunks.reduce((n, { c }) => n + c[5], 0);
     assert.equal(items, 300, "each item counted exactly once across the updates' chunk tuples");
@@ -237,7 +305,10 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     for (const { t, c } of chunks) {
       const start = t - c[2];
       assert.ok(start >= t0 - 50 && start + c[3] <= t1 + 50, `chunk ${JSON.stringify(c)} lies outside the map's run`);
-      assert.ok(c[3] >= 5 * 8 * c[5] - 2, `a bar of ${c[5]} chunk(s) lasted ${c[3]} ms, less than its items' busy time`);
+      assert.ok(
+        c[3] >= 5 * 8 * c[5] - 2,
+        `a bar of ${c[5]} chunk(s) lasted ${c[3]} ms, less than its items' busy time`,
+      );
       assert.equal(c[6], 0);
       assert.equal(c[7], 0);
     }
@@ -245,7 +316,10 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     const late = await open();
     await ask(late.id, { type: "subscribe", rate: 10 });
     const firstLate = await waitFor("the late panel's first update", () => updates(late.id)[0]);
-    assert.equal(firstLate.pool!.c.filter((c) => c[1] === mapId).reduce((n, c) => n + c[4], 0), 300);
+    assert.equal(
+      firstLate.pool!.c.filter((c) => c[1] === mapId).reduce((n, c) => n + c[4], 0),
+      300,
+    );
     await close(late.id);
     await close(id);
     await k.execute("%parallel shutdown");
@@ -262,13 +336,24 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     });
     const reply = k.replyTo(exec.header.msg_id, 30000);
     await k.send("shell", exec);
-    await waitFor("the map running", () => updates(id).find((s) => (s.pool?.maps ?? []).some((m) => m.total === 200000 && m.end === undefined && m.done > 0)), 20000);
+    await waitFor(
+      "the map running",
+      () =>
+        updates(id).find((s) =>
+          (s.pool?.maps ?? []).some((m) => m.total === 200000 && m.end === undefined && m.done > 0),
+        ),
+      20000,
+    );
     await k.request("control", "interrupt_request", {});
     const r = await reply;
     assert.equal(r.content.status, "error");
     const said = Number(/after (\d+) items/.exec(String(r.content.evalue))?.[1]);
     assert.ok(said > 0, `the cell's error names the items done: ${r.content.evalue}`);
-    const ended = await waitFor("the map's end", () => updates(id).flatMap((s) => s.pool?.maps ?? []).find((m) => m.total === 200000 && m.end !== undefined));
+    const ended = await waitFor("the map's end", () =>
+      updates(id)
+        .flatMap((s) => s.pool?.maps ?? [])
+        .find((m) => m.total === 200000 && m.end !== undefined),
+    );
     assert.equal(ended.end, "cancelled");
     assert.equal(ended.done, said, "the panel's final count is the cell's");
     await close(id);
@@ -280,29 +365,64 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     let deep: unknown = "x";
     for (let i = 0; i < 2000; i++) deep = [deep];
     const junk: unknown[] = [
-      null, 0, -1, "subscribe", true, [], [1, 2, 3], {}, { v: V }, { type: "subscribe" }, { v: 99, type: "subscribe" },
-      { v: V, type: "eval", code: "process.exit(1)" }, { v: V, type: "__proto__" }, { v: V, type: "constructor" },
-      { v: V, type: "subscribe", rate: -4 }, { v: V, type: "subscribe", rate: 0 }, { v: V, type: "subscribe", rate: 1e308 },
-      { v: V, type: "subscribe", rate: "fast" }, { v: V, type: "subscribe", rate: null }, { v: V, type: "subscribe", visible: 1 },
-      { v: V, type: "set_workers" }, { v: V, type: "set_workers", n: 0 }, { v: V, type: "set_workers", n: -5 },
-      { v: V, type: "set_workers", n: 1e300 }, { v: V, type: "set_workers", n: 1.5 }, { v: V, type: "set_workers", n: "4" },
-      { v: V, type: "set_workers", n: 2000 }, { v: V, type: "set_limit" }, { v: V, type: "set_limit", value: 1 },
-      { v: V, type: "set_limit", api: "blas" }, { v: V, type: "set_limit", api: "blas", value: 0 },
-      { v: V, type: "set_limit", api: "blas", value: 1e12 }, { v: V, type: "set_limit", api: "", value: 1 },
-      { v: V, type: "set_limit", api: "$(reboot)", value: 1 }, { v: V, type: "set_limit", api: "nosuchpool", value: 1 },
-      { v: V, type: "set_limit", controller: "x".repeat(10000), value: 1 }, { v: V, type: "set_limit", api: ["blas"], value: 1 },
-      { v: V, type: "set_limit", api: "blas", controller: "libgomp", value: 1 }, { v: V, type: "reset", extra: 1 },
-      { v: V, type: "unsubscribe", id: 42 }, { v: V, type: "unsubscribe", id: "y".repeat(1000) },
-      { v: V, type: "subscribe", rate: deep }, { v: V, type: "subscribe", __proto__: { rate: 1 }, toString: "x" },
+      null,
+      0,
+      -1,
+      "subscribe",
+      true,
+      [],
+      [1, 2, 3],
+      {},
+      { v: V },
+      { type: "subscribe" },
+      { v: 99, type: "subscribe" },
+      { v: V, type: "eval", code: "process.exit(1)" },
+      { v: V, type: "__proto__" },
+      { v: V, type: "constructor" },
+      { v: V, type: "subscribe", rate: -4 },
+      { v: V, type: "subscribe", rate: 0 },
+      { v: V, type: "subscribe", rate: 1e308 },
+      { v: V, type: "subscribe", rate: "fast" },
+      { v: V, type: "subscribe", rate: null },
+      { v: V, type: "subscribe", visible: 1 },
+      { v: V, type: "set_workers" },
+      { v: V, type: "set_workers", n: 0 },
+      { v: V, type: "set_workers", n: -5 },
+      { v: V, type: "set_workers", n: 1e300 },
+      { v: V, type: "set_workers", n: 1.5 },
+      { v: V, type: "set_workers", n: "4" },
+      { v: V, type: "set_workers", n: 2000 },
+      { v: V, type: "set_limit" },
+      { v: V, type: "set_limit", value: 1 },
+      { v: V, type: "set_limit", api: "blas" },
+      { v: V, type: "set_limit", api: "blas", value: 0 },
+      { v: V, type: "set_limit", api: "blas", value: 1e12 },
+      { v: V, type: "set_limit", api: "", value: 1 },
+      { v: V, type: "set_limit", api: "$(reboot)", value: 1 },
+      { v: V, type: "set_limit", api: "nosuchpool", value: 1 },
+      { v: V, type: "set_limit", controller: "x".repeat(10000), value: 1 },
+      { v: V, type: "set_limit", api: ["blas"], value: 1 },
+      { v: V, type: "set_limit", api: "blas", controller: "libgomp", value: 1 },
+      { v: V, type: "reset", extra: 1 },
+      { v: V, type: "unsubscribe", id: 42 },
+      { v: V, type: "unsubscribe", id: "y".repeat(1000) },
+      { v: V, type: "subscribe", rate: deep },
+      { v: V, type: "subscribe", __proto__: { rate: 1 }, toString: "x" },
       { v: V, type: "set_limit", api: "blas", value: { valueOf: 1 } },
     ];
     for (let i = 0; i < 40; i++) junk.push({ v: V, type: "set_workers", n: -Math.random() * 1e6, [`junk${i}`]: i });
     const before = received(id).filter((m) => m.type === "error").length;
     for (const data of junk) await k.send("shell", k.message("comm_msg", { comm_id: id, data }));
-    const errors = await waitFor(`${junk.length} error replies`, () => {
-      const e = received(id).filter((m) => m.type === "error").slice(before) as ErrorReply[];
-      return e.length >= junk.length ? e : undefined;
-    }, 15000);
+    const errors = await waitFor(
+      `${junk.length} error replies`,
+      () => {
+        const e = received(id)
+          .filter((m) => m.type === "error")
+          .slice(before) as ErrorReply[];
+        return e.length >= junk.length ? e : undefined;
+      },
+      15000,
+    );
     assert.equal(errors.length, junk.length);
     assert.equal(received(id).filter((m) => m.type === "ack").length, 0, "a malformed message was acknowledged");
     for (const e of errors) {

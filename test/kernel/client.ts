@@ -51,7 +51,10 @@ export class RawClient {
   startedAt = 0;
   readyAt = 0;
 
-  private constructor(readonly info: ConnectionInfo, readonly dir: string) {
+  private constructor(
+    readonly info: ConnectionInfo,
+    readonly dir: string,
+  ) {
     this.signer = new Signer(info.key, info.signature_scheme);
   }
 
@@ -59,7 +62,14 @@ export class RawClient {
    * Starts a kernel and waits for its kernel_info_reply. `argv` builds the command from the connection
    * file's path (default: this repository's threadlab kernel); benchmarks use it to start tslab's.
    */
-  static async start(opts: { cwd?: string; env?: Record<string, string>; argv?: (connectionFile: string) => string[]; readyTimeoutMs?: number } = {}): Promise<RawClient> {
+  static async start(
+    opts: {
+      cwd?: string;
+      env?: Record<string, string>;
+      argv?: (connectionFile: string) => string[];
+      readyTimeoutMs?: number;
+    } = {},
+  ): Promise<RawClient> {
     const dir = mkdtempSync(join(tmpdir(), "threadlab-test-"));
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     const info: ConnectionInfo = {
@@ -76,7 +86,13 @@ export class RawClient {
     const file = join(dir, "connection.json");
     writeFileSync(file, JSON.stringify(info));
     const c = new RawClient(info, dir);
-    const argv = opts.argv?.(file) ?? [process.execPath, join(repoRoot, "bin", "threadlab.js"), "kernel", "--connection-file", file];
+    const argv = opts.argv?.(file) ?? [
+      process.execPath,
+      join(repoRoot, "bin", "threadlab.js"),
+      "kernel",
+      "--connection-file",
+      file,
+    ];
     c.startedAt = performance.now();
     c.proc = spawn(argv[0], argv.slice(1), {
       cwd: opts.cwd ?? dir,
@@ -111,7 +127,8 @@ export class RawClient {
       await c.request("shell", "kernel_info_request", {}, 5000).catch(() => undefined);
       if (c.iopubMessages.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
-    if (c.iopubMessages.length === 0) throw new Error(`IOPub never delivered a message; kernel log:\n${c.stderr.slice(-2000)}`);
+    if (c.iopubMessages.length === 0)
+      throw new Error(`IOPub never delivered a message; kernel log:\n${c.stderr.slice(-2000)}`);
     return c;
   }
 
@@ -154,7 +171,8 @@ export class RawClient {
   async nextInputRequest(seen: number, timeoutMs = 10000): Promise<Message> {
     const deadline = Date.now() + timeoutMs;
     while (this.inputRequests.length <= seen) {
-      if (Date.now() > deadline) throw new Error(`no input_request within ${timeoutMs} ms; kernel log:\n${this.stderr.slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`no input_request within ${timeoutMs} ms; kernel log:\n${this.stderr.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     return this.inputRequests[seen];
@@ -162,7 +180,11 @@ export class RawClient {
 
   /** Answers an input_request on stdin. */
   async reply(request: Message, value: string): Promise<void> {
-    const m = makeMessage(this.session, { msg_type: "input_reply", content: { value }, parent: { ...request, identities: [] } });
+    const m = makeMessage(this.session, {
+      msg_type: "input_reply",
+      content: { value },
+      parent: { ...request, identities: [] },
+    });
     await this.stdin.send(encode(m, this.signer));
   }
 
@@ -172,7 +194,12 @@ export class RawClient {
         try {
           this.iopubMessages.push(decode(frames, this.signer));
         } catch (e) {
-          this.badIopub.push(`${e}: ${frames.map((f) => f.toString()).join(" | ").slice(0, 500)}`);
+          this.badIopub.push(
+            `${e}: ${frames
+              .map((f) => f.toString())
+              .join(" | ")
+              .slice(0, 500)}`,
+          );
           continue;
         }
         const w = this.iopubWaiters;
@@ -226,7 +253,10 @@ export class RawClient {
     for (;;) {
       const mine = this.iopubMessages.filter((m) => m.parent_header.msg_id === msgId);
       if (mine.some((m) => m.header.msg_type === "status" && m.content.execution_state === "idle")) return mine;
-      if (Date.now() > deadline) throw new Error(`no idle for ${msgId}; got ${mine.map((m) => m.header.msg_type)}; undecodable: ${this.badIopub.join("\n")}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no idle for ${msgId}; got ${mine.map((m) => m.header.msg_type)}; undecodable: ${this.badIopub.join("\n")}`,
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, 50);
         this.iopubWaiters.push(() => {
@@ -237,8 +267,20 @@ export class RawClient {
     }
   }
 
-  async execute(code: string, extra: Record<string, unknown> = {}, timeoutMs = 15000): Promise<{ reply: Message; outputs: Message[] }> {
-    const msg = this.message("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...extra });
+  async execute(
+    code: string,
+    extra: Record<string, unknown> = {},
+    timeoutMs = 15000,
+  ): Promise<{ reply: Message; outputs: Message[] }> {
+    const msg = this.message("execute_request", {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+      ...extra,
+    });
     const reply = this.replyTo(msg.header.msg_id, timeoutMs);
     await this.send("shell", msg);
     const r = await reply;
@@ -269,5 +311,5 @@ export function streamText(outputs: Message[], name = "stdout"): string {
 
 export function resultText(outputs: Message[]): string | undefined {
   const r = outputs.find((m) => m.header.msg_type === "execute_result");
-  return r ? ((r.content.data as Record<string, string>)["text/plain"]) : undefined;
+  return r ? (r.content.data as Record<string, string>)["text/plain"] : undefined;
 }

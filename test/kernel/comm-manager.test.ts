@@ -7,7 +7,10 @@ import { makeMessage } from "../../kernel/protocol/wire";
 function setup() {
   const published: Array<{ type: string; content: Record<string, unknown> }> = [];
   const reports: string[] = [];
-  const comms = new CommManager((type, content) => published.push({ type, content }), (text) => reports.push(text));
+  const comms = new CommManager(
+    (type, content) => published.push({ type, content }),
+    (text) => reports.push(text),
+  );
   const msg = (type: string, content: unknown): Message => makeMessage("s", { msg_type: type, content });
   return { published, reports, comms, msg };
 }
@@ -43,7 +46,10 @@ describe("comm manager", () => {
     let closed = 0;
     const c = comms.open("side", { hi: 1 });
     c.onClose(() => closed++);
-    assert.deepEqual(published[0], { type: "comm_open", content: { comm_id: c.id, target_name: "side", data: { hi: 1 } } });
+    assert.deepEqual(published[0], {
+      type: "comm_open",
+      content: { comm_id: c.id, target_name: "side", data: { hi: 1 } },
+    });
     c.close();
     c.close();
     assert.equal(closed, 1);

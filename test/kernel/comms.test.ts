@@ -24,7 +24,10 @@ describe("comms over the wire (threadlab.echo test target)", () => {
 
   test("open, message, handler error, message again, info and close", async () => {
     const commId = "comm-1";
-    await k.send("shell", k.message("comm_open", { comm_id: commId, target_name: "threadlab.echo", data: { hello: 1 } }));
+    await k.send(
+      "shell",
+      k.message("comm_open", { comm_id: commId, target_name: "threadlab.echo", data: { hello: 1 } }),
+    );
     const [opened] = await commMsgs(commId, 1);
     assert.deepEqual(opened.content.data, { opened: { hello: 1 } });
 
@@ -35,7 +38,9 @@ describe("comms over the wire (threadlab.echo test target)", () => {
     const bad = k.message("comm_msg", { comm_id: commId, data: { throw: "handler exploded" } });
     await k.send("shell", bad);
     await k.outputsOf(bad.header.msg_id);
-    const report = k.iopubMessages.find((m) => m.parent_header.msg_id === bad.header.msg_id && m.header.msg_type === "stream");
+    const report = k.iopubMessages.find(
+      (m) => m.parent_header.msg_id === bad.header.msg_id && m.header.msg_type === "stream",
+    );
     assert.match(String(report?.content.text), /handler exploded/);
 
     await k.send("shell", k.message("comm_msg", { comm_id: commId, data: { ping: 3 } }));

@@ -12,7 +12,9 @@ import { freePort, repoRoot } from "./client";
 
 export const venvBin = join(repoRoot, ".venv", "bin");
 /** For `describe(…, { skip })`: why the server tests cannot run here, or false. */
-export const skipWithoutJupyter = existsSync(join(venvBin, "jupyter")) ? false : "no .venv/bin/jupyter (npm test creates it)";
+export const skipWithoutJupyter = existsSync(join(venvBin, "jupyter"))
+  ? false
+  : "no .venv/bin/jupyter (npm test creates it)";
 
 export interface TestJupyterServer {
   readonly manager: KernelManager;
@@ -27,15 +29,32 @@ export async function startJupyterServer(prefix: string, timeoutMs = 60000): Pro
   const token = randomBytes(12).toString("hex");
   const root = mkdtempSync(join(tmpdir(), prefix));
   let log = "";
-  const server: ChildProcess = spawn(join(venvBin, "jupyter"), ["server", "--no-browser", `--ServerApp.port=${port}`,
-    "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${root}`,
-    ...(process.getuid?.() === 0 ? ["--ServerApp.allow_root=True"] : [])], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, JUPYTER_PLATFORM_DIRS: "1" } });
+  const server: ChildProcess = spawn(
+    join(venvBin, "jupyter"),
+    [
+      "server",
+      "--no-browser",
+      `--ServerApp.port=${port}`,
+      "--ServerApp.port_retries=0",
+      "--ServerApp.ip=127.0.0.1",
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${root}`,
+      ...(process.getuid?.() === 0 ? ["--ServerApp.allow_root=True"] : []),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, JUPYTER_PLATFORM_DIRS: "1" } },
+  );
   server.stdout!.on("data", (d) => (log += d));
   server.stderr!.on("data", (d) => (log += d));
   const services = require("@jupyterlab/services") as typeof import("@jupyterlab/services");
   const serverSettings = services.ServerConnection.makeSettings({
-    baseUrl: `http://127.0.0.1:${port}/`, wsUrl: `ws://127.0.0.1:${port}/`, token, appendToken: true,
-    WebSocket: require("ws"), fetch, Request, Headers,
+    baseUrl: `http://127.0.0.1:${port}/`,
+    wsUrl: `ws://127.0.0.1:${port}/`,
+    token,
+    appendToken: true,
+    WebSocket: require("ws"),
+    fetch,
+    Request,
+    Headers,
   } as never);
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -14,9 +14,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What jupyterlab_server puts in JupyterLab's page config: the status of these requests' replies is ignored. */
 function untrackedMessageTypes(): string[] {
-  const r = spawnSync(join(venvBin, "python"), ["-c",
-    "import json; from jupyter_server.services.kernels.kernelmanager import MappingKernelManager as M; " +
-    "print(json.dumps(M.class_traits()['untracked_message_types'].make_dynamic_default()))"], { encoding: "utf8" });
+  const r = spawnSync(
+    join(venvBin, "python"),
+    [
+      "-c",
+      "import json; from jupyter_server.services.kernels.kernelmanager import MappingKernelManager as M; " +
+        "print(json.dumps(M.class_traits()['untracked_message_types'].make_dynamic_default()))",
+    ],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(`cannot read untracked_message_types: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -12,20 +12,31 @@ const isOpen = (src: string) => isCompleteWithMagics(src).status === "incomplete
 
 describe("splitting a cell into TypeScript and magics", () => {
   test("a %% first line makes the whole cell a cell magic", () => {
-    assert.deepEqual(splitCell("%%time --x 1\nconst a = 1\n%env B", neverOpen), [{ kind: "cell", name: "time", raw: "--x 1", body: "const a = 1\n%env B", line: 0 }]);
+    assert.deepEqual(splitCell("%%time --x 1\nconst a = 1\n%env B", neverOpen), [
+      { kind: "cell", name: "time", raw: "--x 1", body: "const a = 1\n%env B", line: 0 },
+    ]);
   });
 
   test("line magics split TypeScript into ordered chunks", () => {
     const segs = splitCell("const a = 1\n%env A=1\nconst b = 2\n%lsmagic", neverOpen);
-    assert.deepEqual(segs.map((s) => s.kind), ["code", "line", "code", "line"]);
+    assert.deepEqual(
+      segs.map((s) => s.kind),
+      ["code", "line", "code", "line"],
+    );
     assert.equal((segs[1] as { raw: string }).raw, "A=1");
   });
 
   test("a % line inside an unfinished expression stays TypeScript", () => {
     // `%3` is not a magic name: it is TypeScript (a modulo continuing the line above).
-    assert.deepEqual(splitCell("const r = 10\n%3", isOpen).map((s) => s.kind), ["code"]);
+    assert.deepEqual(
+      splitCell("const r = 10\n%3", isOpen).map((s) => s.kind),
+      ["code"],
+    );
     const open = splitCell("const r = 10 +\n%x", isOpen);
-    assert.deepEqual(open.map((s) => s.kind), ["code"]);
+    assert.deepEqual(
+      open.map((s) => s.kind),
+      ["code"],
+    );
   });
 
   test("a !cmd line is the line magic %system, between TypeScript chunks", () => {
@@ -37,9 +48,18 @@ describe("splitting a cell into TypeScript and magics", () => {
   });
 
   test("TypeScript that starts with ! stays TypeScript: !!x, !(x), and a ! continuing an open expression", () => {
-    assert.deepEqual(splitCell("!!x", neverOpen).map((s) => s.kind), ["code"]);
-    assert.deepEqual(splitCell("!(done) && go()", neverOpen).map((s) => s.kind), ["code"]);
-    assert.deepEqual(splitCell("const ok = a &&\n!b", isOpen).map((s) => s.kind), ["code"]);
+    assert.deepEqual(
+      splitCell("!!x", neverOpen).map((s) => s.kind),
+      ["code"],
+    );
+    assert.deepEqual(
+      splitCell("!(done) && go()", neverOpen).map((s) => s.kind),
+      ["code"],
+    );
+    assert.deepEqual(
+      splitCell("const ok = a &&\n!b", isOpen).map((s) => s.kind),
+      ["code"],
+    );
   });
 
   test("%name?, %%name? and ?%name ask for help", () => {
@@ -65,28 +85,63 @@ describe("magic argument parsing", () => {
   });
 
   test("an unknown option is named with the closest valid one and the list", () => {
-    assert.throws(() => parseArgs("x", "--wrokers 2", opts), (e: Error) => e instanceof MagicError && /unknown option --wrokers\. Did you mean --workers\? Valid options: --workers, --errors, --progress/.test(e.message));
-    assert.throws(() => parseArgs("x", "--colour", opts), (e: Error) => /unknown option --colour\. Valid options/.test(e.message) && !/Did you mean/.test(e.message));
+    assert.throws(
+      () => parseArgs("x", "--wrokers 2", opts),
+      (e: Error) =>
+        e instanceof MagicError &&
+        /unknown option --wrokers\. Did you mean --workers\? Valid options: --workers, --errors, --progress/.test(
+          e.message,
+        ),
+    );
+    assert.throws(
+      () => parseArgs("x", "--colour", opts),
+      (e: Error) => /unknown option --colour\. Valid options/.test(e.message) && !/Did you mean/.test(e.message),
+    );
   });
 
   test("one-letter options are written with one dash in errors", () => {
-    const timeitLike = [{ name: "n", type: "number", description: "" }, { name: "r", type: "number", description: "" }] as const;
+    const timeitLike = [
+      { name: "n", type: "number", description: "" },
+      { name: "r", type: "number", description: "" },
+    ] as const;
     assert.throws(() => parseArgs("timeit", "-m 3", timeitLike), /%timeit: unknown option -m\. Valid options: -n, -r/);
-    assert.throws(() => parseArgs("timeit", "--num 3", timeitLike), /%timeit: unknown option --num\. Did you mean -n\? Valid options: -n, -r/);
+    assert.throws(
+      () => parseArgs("timeit", "--num 3", timeitLike),
+      /%timeit: unknown option --num\. Did you mean -n\? Valid options: -n, -r/,
+    );
   });
 
   test("a number option given a word, and a value outside the choices, are errors", () => {
     assert.throws(() => parseArgs("x", "--workers many", opts), /--workers needs a number, got "many"/);
-    assert.throws(() => parseArgs("x", "--errors ignore", opts), /--errors must be one of raise, collect, got "ignore"/);
+    assert.throws(
+      () => parseArgs("x", "--errors ignore", opts),
+      /--errors must be one of raise, collect, got "ignore"/,
+    );
   });
 });
 
 describe("magic registry", () => {
   const reg = new MagicRegistry();
-  registerBuiltinMagics(reg, { cwd: process.cwd(), history: new HistoryStore(() => undefined, () => ":memory:") });
+  registerBuiltinMagics(reg, {
+    cwd: process.cwd(),
+    history: new HistoryStore(
+      () => undefined,
+      () => ":memory:",
+    ),
+  });
 
   test("lists line and cell magics", () => {
-    assert.deepEqual(reg.names("line"), ["env", "history", "lsmagic", "npm", "system", "time", "timeit", "who", "whos"]);
+    assert.deepEqual(reg.names("line"), [
+      "env",
+      "history",
+      "lsmagic",
+      "npm",
+      "system",
+      "time",
+      "timeit",
+      "who",
+      "whos",
+    ]);
     assert.deepEqual(reg.names("cell"), ["bash", "sh", "time", "timeit"]);
   });
 
@@ -119,10 +174,32 @@ describe("is_complete", () => {
 describe("splitting magic lines into TypeScript expressions", () => {
   const { splitExpressionWords } = require("../../kernel/magics/parse") as typeof import("../../kernel/magics/parse");
   test("brackets, arrows, operators and prefix keywords keep an expression whole", () => {
-    assert.deepEqual(splitExpressionWords("map sq [1, 2, 3] --workers 2"), ["map", "sq", "[1, 2, 3]", "--workers", "2"]);
-    assert.deepEqual(splitExpressionWords("map (x: number) => x + 1 parallel.range(0, 10) --out y"), ["map", "(x: number) => x + 1", "parallel.range(0, 10)", "--out", "y"]);
-    assert.deepEqual(splitExpressionWords("map async (x) => { await f(x); return x } items"), ["map", "async (x) => { await f(x); return x }", "items"]);
-    assert.deepEqual(splitExpressionWords("map f xs.filter((x) => x > 1) --model new Model(3)"), ["map", "f", "xs.filter((x) => x > 1)", "--model", "new Model(3)"]);
+    assert.deepEqual(splitExpressionWords("map sq [1, 2, 3] --workers 2"), [
+      "map",
+      "sq",
+      "[1, 2, 3]",
+      "--workers",
+      "2",
+    ]);
+    assert.deepEqual(splitExpressionWords("map (x: number) => x + 1 parallel.range(0, 10) --out y"), [
+      "map",
+      "(x: number) => x + 1",
+      "parallel.range(0, 10)",
+      "--out",
+      "y",
+    ]);
+    assert.deepEqual(splitExpressionWords("map async (x) => { await f(x); return x } items"), [
+      "map",
+      "async (x) => { await f(x); return x }",
+      "items",
+    ]);
+    assert.deepEqual(splitExpressionWords("map f xs.filter((x) => x > 1) --model new Model(3)"), [
+      "map",
+      "f",
+      "xs.filter((x) => x > 1)",
+      "--model",
+      "new Model(3)",
+    ]);
     assert.deepEqual(splitExpressionWords(`map "a b" 'c d' x - 1`), ["map", "a b", "c d", "x - 1"]);
   });
   test("an unterminated quote is an error", () => {

@@ -66,27 +66,40 @@ describe("kernel protocol over the wire", () => {
     const before = (await k.execute("1")).reply.content.execution_count as number;
     const { reply, outputs } = await k.execute("console.log('hidden'); 5", { silent: true });
     assert.equal(reply.content.status, "ok");
-    assert.deepEqual(outputs.map((m) => m.header.msg_type), ["status", "status"]);
+    assert.deepEqual(
+      outputs.map((m) => m.header.msg_type),
+      ["status", "status"],
+    );
     const after = (await k.execute("2")).reply.content.execution_count as number;
     assert.equal(after, before + 1);
   });
 
   test("store_history false keeps the cell out of history", async () => {
     await k.execute("const notStored = 1", { store_history: false });
-    const h = await k.request("shell", "history_request", { hist_access_type: "search", pattern: "const notStored*", output: false, raw: true });
+    const h = await k.request("shell", "history_request", {
+      hist_access_type: "search",
+      pattern: "const notStored*",
+      output: false,
+      raw: true,
+    });
     assert.deepEqual(h.content.history, []);
   });
 
   test("user_expressions are evaluated after the cell", async () => {
     const { reply } = await k.execute("const ue = 20", { user_expressions: { twice: "ue * 2", broken: "nope()" } });
-    const ue = reply.content.user_expressions as Record<string, { status: string; data?: Record<string, string>; ename?: string }>;
+    const ue = reply.content.user_expressions as Record<
+      string,
+      { status: string; data?: Record<string, string>; ename?: string }
+    >;
     assert.equal(ue.twice.status, "ok");
     assert.equal(ue.twice.data!["text/plain"], "40");
     assert.equal(ue.broken.status, "error");
   });
 
   test("line magics between TypeScript lines run in order and the last value is shown", async () => {
-    const { reply, outputs } = await k.execute("const order: string[] = []\n%env TL_ORDER=magic\norder.push(process.env.TL_ORDER!)\norder");
+    const { reply, outputs } = await k.execute(
+      "const order: string[] = []\n%env TL_ORDER=magic\norder.push(process.env.TL_ORDER!)\norder",
+    );
     assert.equal(reply.content.status, "ok");
     assert.equal(resultText(outputs), "[ 'magic' ]");
   });
@@ -98,15 +111,23 @@ describe("kernel protocol over the wire", () => {
   });
 
   test("update_display_data replaces a display in place", async () => {
-    const { outputs } = await k.execute("import { newDisplay } from 'threadlab'\nconst d = newDisplay()\nd.text('one')\nd.text('two')");
+    const { outputs } = await k.execute(
+      "import { newDisplay } from 'threadlab'\nconst d = newDisplay()\nd.text('one')\nd.text('two')",
+    );
     const kinds = outputs.filter((m) => m.header.msg_type.endsWith("display_data"));
-    assert.deepEqual(kinds.map((m) => m.header.msg_type), ["display_data", "update_display_data"]);
+    assert.deepEqual(
+      kinds.map((m) => m.header.msg_type),
+      ["display_data", "update_display_data"],
+    );
     const ids = kinds.map((m) => (m.content.transient as { display_id: string }).display_id);
     assert.equal(ids[0], ids[1]);
   });
 
   test("shell requests are answered while an async cell awaits", async () => {
-    const exec = k.message("execute_request", { code: "await new Promise((r) => setTimeout(r, 1500)); 'done'", silent: false });
+    const exec = k.message("execute_request", {
+      code: "await new Promise((r) => setTimeout(r, 1500)); 'done'",
+      silent: false,
+    });
     const execReply = k.replyTo(exec.header.msg_id, 10000);
     await k.send("shell", exec);
     await new Promise((r) => setTimeout(r, 200));
@@ -120,7 +141,10 @@ describe("kernel protocol over the wire", () => {
   });
 
   test("stop_on_error aborts only the executions already queued with stop_on_error", async () => {
-    const failing = k.message("execute_request", { code: "await new Promise((r) => setTimeout(r, 300)); throw new Error('first')", silent: false });
+    const failing = k.message("execute_request", {
+      code: "await new Promise((r) => setTimeout(r, 300)); throw new Error('first')",
+      silent: false,
+    });
     const queued = k.message("execute_request", { code: "'should be aborted'", silent: false });
     const keeps = k.message("execute_request", { code: "'still runs'", silent: false, stop_on_error: false });
     const replies = [failing, queued, keeps].map((m) => k.replyTo(m.header.msg_id));
@@ -134,7 +158,10 @@ describe("kernel protocol over the wire", () => {
   });
 
   test("the heartbeat answers while a cell is busy in synchronous code", async () => {
-    const exec = k.message("execute_request", { code: "const t0 = Date.now(); while (Date.now() - t0 < 1500) {}", silent: false });
+    const exec = k.message("execute_request", {
+      code: "const t0 = Date.now(); while (Date.now() - t0 < 1500) {}",
+      silent: false,
+    });
     const done = k.replyTo(exec.header.msg_id);
     await k.send("shell", exec);
     await new Promise((r) => setTimeout(r, 300));
@@ -179,7 +206,10 @@ describe("kernel protocol over the wire", () => {
     await new Promise((r) => setTimeout(r, 200));
     const { reply } = await k.execute("'alive'");
     assert.equal(reply.content.status, "ok");
-    const stderr = k.iopubMessages.filter((m) => m.header.msg_type === "stream" && m.content.name === "stderr").map((m) => m.content.text).join("");
+    const stderr = k.iopubMessages
+      .filter((m) => m.header.msg_type === "stream" && m.content.name === "stderr")
+      .map((m) => m.content.text)
+      .join("");
     assert.match(stderr, /uncaught exception: .*late boom/s);
   });
 
@@ -235,7 +265,9 @@ describe("kernel process lifetime", () => {
     const k = await RawClient.start();
     try {
       assert.ok(!existsSync(join(k.dir, "node_modules")));
-      const { reply, outputs } = await k.execute("import { versions } from 'threadlab';\nconst b: Buffer = Buffer.from('ab');\n[versions.threadlab.length > 0, b.length]");
+      const { reply, outputs } = await k.execute(
+        "import { versions } from 'threadlab';\nconst b: Buffer = Buffer.from('ab');\n[versions.threadlab.length > 0, b.length]",
+      );
       assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
       assert.equal(resultText(outputs), "[ true, 2 ]");
     } finally {
@@ -249,7 +281,9 @@ describe("tslab fixes", () => {
     const k = await RawClient.start();
     try {
       await k.execute("const model = 41");
-      const { reply, outputs } = await k.execute("const o = { model }\nlet a = 0, b = 0;\n({ a, b = 2 } = { a: model + 1 });\n[o.model, a, b]");
+      const { reply, outputs } = await k.execute(
+        "const o = { model }\nlet a = 0, b = 0;\n({ a, b = 2 } = { a: model + 1 });\n[o.model, a, b]",
+      );
       assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
       assert.equal(resultText(outputs), "[ 41, 42, 2 ]");
     } finally {

@@ -12,13 +12,20 @@ const env = { XDG_CACHE_HOME: cacheHome };
 const launch = join(repoRoot, "dist", "kernel", "snapshot", "launch.js");
 
 function blobPath(): string {
-  const r = spawnSync(process.execPath, ["-p", `require(${JSON.stringify(launch)}).snapshotPath()`], { env: { ...process.env, ...env }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["-p", `require(${JSON.stringify(launch)}).snapshotPath()`], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }
 
 function build(): void {
-  const r = spawnSync(process.execPath, [launch, "--build"], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync(process.execPath, [launch, "--build"], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   assert.equal(r.status, 0, `snapshot build failed: ${r.stderr}`);
 }
 
@@ -66,9 +73,18 @@ describe("startup snapshot", { timeout: 600_000 }, () => {
         const out: string[] = [];
         for (const code of cells) {
           const { reply, outputs } = await k.execute(code, {}, 60_000);
-          out.push(reply.content.status === "ok" ? String(resultText(outputs)) : `${reply.content.ename}: ${reply.content.evalue}`);
+          out.push(
+            reply.content.status === "ok"
+              ? String(resultText(outputs))
+              : `${reply.content.ename}: ${reply.content.evalue}`,
+          );
         }
-        await waitFor(() => /started from the startup snapshot|\[threadlab\] TypeScript/.test(k.stderr) || extraEnv.THREADLAB_SNAPSHOT === "0", 30_000);
+        await waitFor(
+          () =>
+            /started from the startup snapshot|\[threadlab\] TypeScript/.test(k.stderr) ||
+            extraEnv.THREADLAB_SNAPSHOT === "0",
+          30_000,
+        );
         return { out, stderr: k.stderr };
       } finally {
         await k.close();
@@ -87,7 +103,10 @@ describe("startup snapshot", { timeout: 600_000 }, () => {
 
   test("a corrupt snapshot falls back to the plain kernel, is deleted and rebuilt in the background", async () => {
     writeFileSync(blob, "not a snapshot");
-    const k = await RawClient.start({ env: { ...env, THREADLAB_SNAPSHOT_BUILD_DELAY_MS: "0" }, readyTimeoutMs: 60_000 });
+    const k = await RawClient.start({
+      env: { ...env, THREADLAB_SNAPSHOT_BUILD_DELAY_MS: "0" },
+      readyTimeoutMs: 60_000,
+    });
     try {
       const { reply, outputs } = await k.execute("20 + 22", {}, 60_000);
       assert.equal(reply.content.status, "ok");
@@ -95,7 +114,10 @@ describe("startup snapshot", { timeout: 600_000 }, () => {
       assert.match(k.stderr, /startup snapshot .* was refused/);
       // Rebuilt by a detached builder: a whole blob appears under the same name, and no temporary is left.
       await waitFor(() => existsSync(blob), 240_000);
-      await waitFor(() => !readdirSync(join(cacheHome, "threadlab")).some((f) => f.endsWith(".tmp") || f.endsWith(".lock")), 60_000);
+      await waitFor(
+        () => !readdirSync(join(cacheHome, "threadlab")).some((f) => f.endsWith(".tmp") || f.endsWith(".lock")),
+        60_000,
+      );
     } finally {
       await k.close();
     }
@@ -112,7 +134,10 @@ describe("startup snapshot", { timeout: 600_000 }, () => {
 
   test("without a snapshot the kernel answers kernel_info at once and starts a build", async () => {
     rmSync(blob, { force: true });
-    const k = await RawClient.start({ env: { ...env, THREADLAB_SNAPSHOT_BUILD_DELAY_MS: "0" }, readyTimeoutMs: 60_000 });
+    const k = await RawClient.start({
+      env: { ...env, THREADLAB_SNAPSHOT_BUILD_DELAY_MS: "0" },
+      readyTimeoutMs: 60_000,
+    });
     try {
       assert.ok(k.readyAt - k.startedAt < 10_000, `kernel_info took ${k.readyAt - k.startedAt} ms`);
       const { outputs } = await k.execute("1 + 2", {}, 60_000);

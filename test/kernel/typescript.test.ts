@@ -11,7 +11,8 @@ import { cellTarget } from "../../kernel/execution/converter/node-target";
 import { OPENBLAS_PTHREAD } from "../threadpool/native-libs";
 import { RawClient, repoRoot, resultText, streamText } from "./client";
 
-const TS_VERSION = JSON.parse(readFileSync(join(repoRoot, "node_modules", "typescript", "package.json"), "utf8")).version as string;
+const TS_VERSION = JSON.parse(readFileSync(join(repoRoot, "node_modules", "typescript", "package.json"), "utf8"))
+  .version as string;
 
 describe("TypeScript 6 in cells", () => {
   let k: RawClient;
@@ -55,7 +56,9 @@ describe("TypeScript 6 in cells", () => {
 
   test("`using` disposes on a throw too, and the error still reaches the cell", async () => {
     await value("const events: string[] = [];");
-    const { reply } = await k.execute(`{\n  using r = { [Symbol.dispose]() { events.push("disposed"); } };\n  throw new Error("boom");\n}`);
+    const { reply } = await k.execute(
+      `{\n  using r = { [Symbol.dispose]() { events.push("disposed"); } };\n  throw new Error("boom");\n}`,
+    );
     assert.equal(reply.content.status, "error");
     assert.equal(reply.content.evalue, "boom");
     assert.equal(await value("events"), "[ 'disposed' ]");
@@ -81,7 +84,10 @@ describe("TypeScript 6 in cells", () => {
   });
 
   test("ES2023 library methods the runtime has type-check and run (`toSorted`)", async () => {
-    assert.equal(await value("const xs = [3, 1, 2];\nconst sorted = xs.toSorted();\n[sorted, xs, xs.findLast((x) => x > 1)]"), "[ [ 1, 2, 3 ], [ 3, 1, 2 ], 2 ]");
+    assert.equal(
+      await value("const xs = [3, 1, 2];\nconst sorted = xs.toSorted();\n[sorted, xs, xs.findLast((x) => x > 1)]"),
+      "[ [ 1, 2, 3 ], [ 3, 1, 2 ], 2 ]",
+    );
   });
 
   test("the checker rejects what the running Node lacks, and accepts it where Node has it", async () => {
@@ -102,11 +108,21 @@ describe("TypeScript 6 in cells", () => {
   });
 
   test("an inferred type predicate narrows `filter`", async () => {
-    assert.equal(await value(`const mixed = [1, "a", 2, undefined];\nconst nums: number[] = mixed.filter((x) => typeof x === "number");\nnums`), "[ 1, 2 ]");
+    assert.equal(
+      await value(
+        `const mixed = [1, "a", 2, undefined];\nconst nums: number[] = mixed.filter((x) => typeof x === "number");\nnums`,
+      ),
+      "[ 1, 2 ]",
+    );
   });
 
   test("`satisfies` checks a value against a type and keeps the value's own type", async () => {
-    assert.equal(await value(`const port = { web: 80, admin: "8080" } satisfies Record<string, number | string>;\nport.web.toFixed(1)`), "'80.0'");
+    assert.equal(
+      await value(
+        `const port = { web: 80, admin: "8080" } satisfies Record<string, number | string>;\nport.web.toFixed(1)`,
+      ),
+      "'80.0'",
+    );
     const lines = await diagnostics(`const bad = { web: "80" } satisfies { web: number };`);
     assert.match(lines[0], /^1:15 - Type 'string' is not assignable to type 'number'/);
   });
@@ -127,7 +143,11 @@ describe("TypeScript 6 in cells", () => {
     await value("const sortedNames = ['b', 'a'].toSorted();");
     const complete = await k.request("shell", "complete_request", { code: "sortedNames.toSp", cursor_pos: 16 });
     assert.deepEqual(complete.content.matches, ["toSpliced"]);
-    const inspect = await k.request("shell", "inspect_request", { code: "sortedNames", cursor_pos: 11, detail_level: 0 });
+    const inspect = await k.request("shell", "inspect_request", {
+      code: "sortedNames",
+      cursor_pos: 11,
+      detail_level: 0,
+    });
     assert.equal(inspect.content.found, true);
     assert.match((inspect.content.data as Record<string, string>)["text/plain"], /const sortedNames: string\[\]/);
   });

@@ -4,7 +4,11 @@ import { decode, encode, makeMessage, Signer, WireError } from "../../kernel/pro
 
 describe("message signing and framing", () => {
   const signer = new Signer("secret");
-  const msg = makeMessage("s1", { msg_type: "execute_request", content: { code: "1" }, identities: [Buffer.from("id")] });
+  const msg = makeMessage("s1", {
+    msg_type: "execute_request",
+    content: { code: "1" },
+    identities: [Buffer.from("id")],
+  });
 
   test("encode then decode round-trips identities, header and content", () => {
     const back = decode(encode(msg, signer), signer);
@@ -39,7 +43,10 @@ describe("message signing and framing", () => {
     assert.throws(() => decode([Buffer.from("x")], signer), /delimiter/);
     assert.throws(() => decode([Buffer.from("<IDS|MSG>"), Buffer.from("")], signer), /expected 5 frames/);
     const parts = ["[1]", "{}", "{}", "{}"].map((s) => Buffer.from(s));
-    assert.throws(() => decode([Buffer.from("<IDS|MSG>"), Buffer.from(signer.sign(parts)), ...parts], signer), /header is not a JSON object/);
+    assert.throws(
+      () => decode([Buffer.from("<IDS|MSG>"), Buffer.from(signer.sign(parts)), ...parts], signer),
+      /header is not a JSON object/,
+    );
   });
 
   test("an unknown signature scheme is refused up front", () => {

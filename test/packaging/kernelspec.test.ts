@@ -20,7 +20,10 @@ function fakeEntry(dir: string): string {
 }
 
 function runLauncher(kernelDir: string, env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync("/bin/sh", [join(kernelDir, LAUNCHER), "--connection-file", "/tmp/c.json"], { encoding: "utf8", env });
+  return spawnSync("/bin/sh", [join(kernelDir, LAUNCHER), "--connection-file", "/tmp/c.json"], {
+    encoding: "utf8",
+    env,
+  });
 }
 
 test("more than one scope is an error naming the scopes given", () => {
@@ -35,7 +38,11 @@ test("the launcher starts the recorded Node with the entry, even with quotes and
   const entry = fakeEntry(dir);
   const kernelDir = join(dir, "kernels", "threadlab");
   mkdirSync(kernelDir, { recursive: true });
-  const spec = writeKernelspec(kernelDir, { version: "0", node: process.execPath, entry, repair: "threadlab install --user" }, "T");
+  const spec = writeKernelspec(
+    kernelDir,
+    { version: "0", node: process.execPath, entry, repair: "threadlab install --user" },
+    "T",
+  );
   assert.deepEqual(spec.argv, ["/bin/sh", join(kernelDir, LAUNCHER), "--connection-file", "{connection_file}"]);
   const r = runLauncher(kernelDir);
   assert.equal(r.status, 0, r.stderr);
@@ -48,12 +55,21 @@ test("a relocatable kernelspec names its launcher through {resource_dir} and fin
   const entry = fakeEntry(join(prefix, "share", "threadlab"));
   const kernelDir = join(prefix, "share", "jupyter", "kernels", "threadlab");
   mkdirSync(kernelDir, { recursive: true });
-  const spec = writeKernelspec(kernelDir, { version: "0", node: "", entry: "../../../threadlab/bin/threadlab.js", repair: "pip install threadlab" }, "T", true);
+  const spec = writeKernelspec(
+    kernelDir,
+    { version: "0", node: "", entry: "../../../threadlab/bin/threadlab.js", repair: "pip install threadlab" },
+    "T",
+    true,
+  );
   assert.equal(spec.argv[1], "{resource_dir}/launch.sh");
   const r = runLauncher(kernelDir);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), ["kernel", "--connection-file", "/tmp/c.json"]);
-  const report = checkKernelspec("threadlab", kernelDir, JSON.parse(readFileSync(join(kernelDir, "kernel.json"), "utf8")) as KernelJson);
+  const report = checkKernelspec(
+    "threadlab",
+    kernelDir,
+    JSON.parse(readFileSync(join(kernelDir, "kernel.json"), "utf8")) as KernelJson,
+  );
   assert.equal(report?.health, "ok");
   assert.equal(report?.entry, entry);
 });
@@ -61,15 +77,35 @@ test("a relocatable kernelspec names its launcher through {resource_dir} and fin
 test("a launcher whose threadlab is gone says so and how to repair it", () => {
   const kernelDir = join(tmp, "gone", "kernels", "threadlab");
   mkdirSync(kernelDir, { recursive: true });
-  writeKernelspec(kernelDir, { version: "0", node: process.execPath, entry: join(tmp, "nowhere", "bin", "threadlab.js"), repair: "threadlab install --user" }, "T");
+  writeKernelspec(
+    kernelDir,
+    {
+      version: "0",
+      node: process.execPath,
+      entry: join(tmp, "nowhere", "bin", "threadlab.js"),
+      repair: "threadlab install --user",
+    },
+    "T",
+  );
   const r = runLauncher(kernelDir);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /threadlab: cannot start the kernel: .*nowhere\/bin\/threadlab\.js is gone .* then run: threadlab install --user/);
-  const report = checkKernelspec("threadlab", kernelDir, JSON.parse(readFileSync(join(kernelDir, "kernel.json"), "utf8")) as KernelJson);
+  assert.match(
+    r.stderr,
+    /threadlab: cannot start the kernel: .*nowhere\/bin\/threadlab\.js is gone .* then run: threadlab install --user/,
+  );
+  const report = checkKernelspec(
+    "threadlab",
+    kernelDir,
+    JSON.parse(readFileSync(join(kernelDir, "kernel.json"), "utf8")) as KernelJson,
+  );
   assert.equal(report?.health, "broken");
 });
 
 test("kernelspecs that are not threadlab's are left alone by doctor", () => {
-  const spec = { argv: ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"], display_name: "Python 3", language: "python" } as unknown as KernelJson;
+  const spec = {
+    argv: ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    display_name: "Python 3",
+    language: "python",
+  } as unknown as KernelJson;
   assert.equal(checkKernelspec("python3", tmp, spec), undefined);
 });

@@ -33,7 +33,13 @@ function recordingDoor() {
     locals: {},
     cwd: process.cwd(),
     input: () => Promise.reject(new Error("not used")),
-    comms: { registerTarget: () => undefined, unregisterTarget: () => undefined, open: () => { throw new Error("not used"); } },
+    comms: {
+      registerTarget: () => undefined,
+      unregisterTarget: () => undefined,
+      open: () => {
+        throw new Error("not used");
+      },
+    },
   };
   return { door, abort, displays, writes };
 }
@@ -51,7 +57,11 @@ describe("the threadlab module and the map backend", () => {
     const tl = createThreadlab(door);
     const report = await tl.parallel.run([1, 2], fn("(x) => { console.log('item', x); return x + 1 }"));
     assert.deepEqual(report.results, [2, 3]);
-    assert.match(String(displays.at(-1)?.data["text/plain"]), /^f: 2 items in /, "the summary replaces the bar in place");
+    assert.match(
+      String(displays.at(-1)?.data["text/plain"]),
+      /^f: 2 items in /,
+      "the summary replaces the bar in place",
+    );
     const out = writes.map((w) => w.text).join("");
     assert.match(out, /item 1/);
     assert.ok(writes.every((w) => w.parent === "cell-1" && w.stream === "stdout"));
@@ -62,7 +72,11 @@ describe("the threadlab module and the map backend", () => {
   test("aborting the door's signal (a kernel interrupt) cancels the map", async () => {
     const { door, abort } = recordingDoor();
     const tl = createThreadlab(door);
-    const running = tl.parallel.map(threadlab.parallel.range(0, 1e6), fn("(x) => { const e = Date.now() + 2; while (Date.now() < e); return x }"), { progress: false });
+    const running = tl.parallel.map(
+      threadlab.parallel.range(0, 1e6),
+      fn("(x) => { const e = Date.now() + 2; while (Date.now() < e); return x }"),
+      { progress: false },
+    );
     setTimeout(() => abort.abort(new Error("interrupted")), 100);
     await assert.rejects(running, /cancelled after \d+ items/);
   });
@@ -70,7 +84,11 @@ describe("the threadlab module and the map backend", () => {
   test("the local backend runs a submission whose options were validated once", async () => {
     const backend = localBackend(undefined);
     assert.equal(backend.kind, "local");
-    const { id, done } = backend.submit({ items: [3, 4], fn: fn("(x) => x * x"), options: resolveMapOptions({ name: "sq" }) });
+    const { id, done } = backend.submit({
+      items: [3, 4],
+      fn: fn("(x) => x * x"),
+      options: resolveMapOptions({ name: "sq" }),
+    });
     assert.ok(id > 0);
     const report = await done;
     assert.deepEqual(report.results, [9, 16]);
@@ -80,18 +98,33 @@ describe("the threadlab module and the map backend", () => {
   test("the cluster option and THREADLAB_CLUSTER pick the cluster backend (an unreachable cluster is a clear error)", async () => {
     // Port 1 on loopback refuses at once: the cluster backend was chosen and says what to check.
     const url = "nats://u:p@127.0.0.1:1";
-    await assert.rejects(threadlab.parallel.map([1], fn("(x) => x"), { cluster: url }), /cannot reach the NATS server at nats:\/\/u:\*\*\*@127\.0\.0\.1:1 .*npm run cluster:local/s);
+    await assert.rejects(
+      threadlab.parallel.map([1], fn("(x) => x"), { cluster: url }),
+      /cannot reach the NATS server at nats:\/\/u:\*\*\*@127\.0\.0\.1:1 .*npm run cluster:local/s,
+    );
     process.env.THREADLAB_CLUSTER = url;
     try {
-      await assert.rejects(threadlab.parallel.map([1], fn("(x) => x")), /cannot reach the NATS server at nats:\/\/u:\*\*\*@127\.0\.0\.1:1/);
+      await assert.rejects(
+        threadlab.parallel.map([1], fn("(x) => x")),
+        /cannot reach the NATS server at nats:\/\/u:\*\*\*@127\.0\.0\.1:1/,
+      );
     } finally {
       delete process.env.THREADLAB_CLUSTER;
     }
   });
 
   test("map options break one rule set, wherever they come from", async () => {
-    await assert.rejects(threadlab.parallel.map([1], fn("(x) => x"), { maxHeapMB: 8 }), /maxHeapMB must be a number of megabytes, at least 16, got 8/);
-    await assert.rejects(threadlab.parallel.map([1], fn("(x) => x"), { workers: 0 }), /workers must be a positive integer, got 0/);
-    assert.throws(() => threadlab.parallel.setWorkers(1000, "api"), /size must be a whole number from 1 to 256, got 1000/);
+    await assert.rejects(
+      threadlab.parallel.map([1], fn("(x) => x"), { maxHeapMB: 8 }),
+      /maxHeapMB must be a number of megabytes, at least 16, got 8/,
+    );
+    await assert.rejects(
+      threadlab.parallel.map([1], fn("(x) => x"), { workers: 0 }),
+      /workers must be a positive integer, got 0/,
+    );
+    assert.throws(
+      () => threadlab.parallel.setWorkers(1000, "api"),
+      /size must be a whole number from 1 to 256, got 1000/,
+    );
   });
 });

@@ -8,7 +8,9 @@ describe("%parallel in a notebook", () => {
   let k: RawClient;
   before(async () => {
     k = await RawClient.start();
-    const setup = await k.execute("const k = 3\nfunction sq(x: number) { return x * x * k }\nclass Scaler { constructor(public f: number) {} apply(x: number) { return x * this.f } }");
+    const setup = await k.execute(
+      "const k = 3\nfunction sq(x: number) { return x * x * k }\nclass Scaler { constructor(public f: number) {} apply(x: number) { return x * this.f } }",
+    );
     assert.equal(setup.reply.content.status, "ok");
   });
   after(async () => {
@@ -27,7 +29,10 @@ describe("%parallel in a notebook", () => {
   });
 
   test("%%parallel map: the cell body is the function, its last expression the result", async () => {
-    assert.equal(await value("%%parallel map [1, 2, 3] --no-progress\nconst s = new Scaler(10)\ns.apply(sq(item)) + index"), "[ 30, 121, 272 ]");
+    assert.equal(
+      await value("%%parallel map [1, 2, 3] --no-progress\nconst s = new Scaler(10)\ns.apply(sq(item)) + index"),
+      "[ 30, 121, 272 ]",
+    );
   });
 
   test("expressions with spaces need no quotes; --out binds a typed notebook variable", async () => {
@@ -46,7 +51,11 @@ describe("%parallel in a notebook", () => {
   });
 
   test("the progress bar is a display updated in place, ending with a summary", async () => {
-    const { outputs } = await k.execute("%parallel map async (x: number) => { await new Promise((r) => setTimeout(r, 2)); return x } parallel.range(0, 400)", {}, 60000);
+    const { outputs } = await k.execute(
+      "%parallel map async (x: number) => { await new Promise((r) => setTimeout(r, 2)); return x } parallel.range(0, 400)",
+      {},
+      60000,
+    );
     const displays = outputs.filter((m) => m.header.msg_type.endsWith("display_data"));
     assert.ok(displays.length >= 2, `expected a bar and its updates, got ${displays.length}`);
     assert.equal(displays[0].header.msg_type, "display_data");
@@ -72,16 +81,23 @@ describe("%parallel in a notebook", () => {
   });
 
   test("an error in a %%parallel cell body names the cell line it came from", async () => {
-    const { reply } = await k.execute("%%parallel map [1, 2, 3] --no-progress\nconst y = item * 2\nif (y === 4) throw new Error('four')\ny");
+    const { reply } = await k.execute(
+      "%%parallel map [1, 2, 3] --no-progress\nconst y = item * 2\nif (y === 4) throw new Error('four')\ny",
+    );
     assert.equal(reply.content.status, "error");
     assert.match(String(reply.content.evalue), /item 1 failed: Error: four/);
     const n = reply.content.execution_count;
-    assert.ok((reply.content.traceback as string[]).some((l) => l.includes(`at cell (Cell In[${n}], line 3)`)), String(reply.content.traceback));
+    assert.ok(
+      (reply.content.traceback as string[]).some((l) => l.includes(`at cell (Cell In[${n}], line 3)`)),
+      String(reply.content.traceback),
+    );
   });
 
   test("an error in functions from earlier cells names the cell and the line they were typed on", async () => {
     // A magic first: the code starts on the cell's line 2, and its lines count from the magic.
-    const def = await k.execute("%lsmagic\ninterface Pt { x: number }\nfunction checkPt(p: Pt): number {\n  const d: number = p.x * 2\n  if (d === 6) throw new Error('six')\n  return d\n}");
+    const def = await k.execute(
+      "%lsmagic\ninterface Pt { x: number }\nfunction checkPt(p: Pt): number {\n  const d: number = p.x * 2\n  if (d === 6) throw new Error('six')\n  return d\n}",
+    );
     assert.equal(def.reply.content.status, "ok");
     const cell = def.reply.content.execution_count as number;
     const use = await k.execute("const viaCheck = (p: Pt) =>\n  checkPt(p) + 1");
@@ -98,14 +114,19 @@ describe("%parallel in a notebook", () => {
   });
 
   test("worker console output appears in the cell that ran the map", async () => {
-    const { outputs } = await k.execute("%parallel map (x: number) => { console.log('from worker', x); return x } [7, 8] --no-progress");
+    const { outputs } = await k.execute(
+      "%parallel map (x: number) => { console.log('from worker', x); return x } [7, 8] --no-progress",
+    );
     const text = streamText(outputs);
     assert.match(text, /from worker 7/);
     assert.match(text, /from worker 8/);
   });
 
   test("an interrupt cancels a map stuck in an infinite loop within 1 s, and the pool is usable at once", async () => {
-    const exec = k.message("execute_request", { code: "%parallel map (x: number) => { while (true) {} } [1, 2, 3, 4] --no-progress", silent: false });
+    const exec = k.message("execute_request", {
+      code: "%parallel map (x: number) => { while (true) {} } [1, 2, 3, 4] --no-progress",
+      silent: false,
+    });
     const reply = k.replyTo(exec.header.msg_id, 20000);
     await k.send("shell", exec);
     await new Promise((r) => setTimeout(r, 1000));
@@ -128,7 +149,9 @@ describe("%parallel in a notebook", () => {
   });
 
   test("what cannot be shipped fails before any work starts, naming the identifier", async () => {
-    const { reply } = await k.execute("function outer(n: number) { return (x: number) => x + n }\n%parallel map outer(1) [1, 2] --no-progress");
+    const { reply } = await k.execute(
+      "function outer(n: number) { return (x: number) => x + n }\n%parallel map outer(1) [1, 2] --no-progress",
+    );
     assert.equal(reply.content.status, "error");
     assert.match(String(reply.content.evalue), /`n`/);
   });
@@ -152,14 +175,19 @@ describe("%parallel in a notebook", () => {
   });
 
   test("no output of cancelled work appears in later cells", async () => {
-    const exec = k.message("execute_request", { code: "%parallel map async (x: number) => { for (let i = 0; ; i++) { console.log('tick', x, i); await new Promise((r) => setTimeout(r, 20)) } } [1, 2] --no-progress", silent: false });
+    const exec = k.message("execute_request", {
+      code: "%parallel map async (x: number) => { for (let i = 0; ; i++) { console.log('tick', x, i); await new Promise((r) => setTimeout(r, 20)) } } [1, 2] --no-progress",
+      silent: false,
+    });
     const reply = k.replyTo(exec.header.msg_id, 20000);
     await k.send("shell", exec);
     await new Promise((r) => setTimeout(r, 500));
     await k.request("control", "interrupt_request", {});
     await reply;
     const later = await k.execute("await new Promise((r) => setTimeout(r, 500)); 'quiet'");
-    const leaked = later.outputs.filter((m: Message) => m.header.msg_type === "stream" && /tick/.test(String(m.content.text)));
+    const leaked = later.outputs.filter(
+      (m: Message) => m.header.msg_type === "stream" && /tick/.test(String(m.content.text)),
+    );
     assert.deepEqual(leaked, []);
   });
 });
@@ -168,7 +196,11 @@ describe("maps too large for the kernel's heap", () => {
   test("fail before any work starts instead of killing the kernel", async () => {
     const k = await RawClient.start();
     try {
-      const { reply } = await k.execute("import { parallel } from 'threadlab'\nawait parallel.map(parallel.range(0, 1e10), (x: number) => x, { progress: false })", {}, 60000);
+      const { reply } = await k.execute(
+        "import { parallel } from 'threadlab'\nawait parallel.map(parallel.range(0, 1e10), (x: number) => x, { progress: false })",
+        {},
+        60000,
+      );
       assert.equal(reply.content.status, "error");
       assert.match(String(reply.content.evalue), /10,000,000,000 items need at least 74\.5 GiB for their results/);
       assert.equal(resultText((await k.execute("1 + 1")).outputs), "2");

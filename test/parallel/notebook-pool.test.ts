@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { clearPoolSize, existingPool, notebookPool, poolSizeSetting, setPoolSize, shutdownPool } from "../../kernel/parallel/notebook-pool";
+import {
+  clearPoolSize,
+  existingPool,
+  notebookPool,
+  poolSizeSetting,
+  setPoolSize,
+  shutdownPool,
+} from "../../kernel/parallel/notebook-pool";
 import { MapOptionError, POOL_TUNING } from "../../kernel/pool/options";
 import * as threadpool from "../../kernel/threadpool";
 
@@ -37,7 +44,10 @@ describe("the notebook pool's one owner", () => {
   test("a size out of range is refused before anything changes", () => {
     const before = threadpool.config().workers;
     for (const n of [0, 1.5, POOL_TUNING.maxWorkers + 1]) {
-      assert.throws(() => setPoolSize(n, "api"), (e: unknown) => e instanceof MapOptionError && e.option === "size");
+      assert.throws(
+        () => setPoolSize(n, "api"),
+        (e: unknown) => e instanceof MapOptionError && e.option === "size",
+      );
     }
     assert.deepEqual(threadpool.config().workers, before);
     assert.equal(poolSizeSetting("api"), undefined);
@@ -46,7 +56,9 @@ describe("the notebook pool's one owner", () => {
   test("the threadlab controller is the running pool, found through its owner, and gone once it shuts down", async () => {
     const pool = notebookPool();
     assert.equal(threadlabPool()?.numThreads, pool.size);
-    threadpool.withLimits({ threadlab: 1 }, () => assert.equal(existingPool()?.size, 1, "a limit resizes the owner's pool"));
+    threadpool.withLimits({ threadlab: 1 }, () =>
+      assert.equal(existingPool()?.size, 1, "a limit resizes the owner's pool"),
+    );
     await shutdownPool();
     assert.equal(threadlabPool(), undefined, "no reference to the closed pool is left on the thread-pool side");
     const next = notebookPool();

@@ -11,11 +11,20 @@ describe("chunk log", () => {
     log.record(0, 1, 100, 110, 5);
     log.record(1, 1, 101, 120, 5, 2);
     const a = log.since(0);
-    assert.deepEqual(a.records.map((r) => [r.slot, r.t0, r.t1, r.items, r.failed]), [[0, 100, 110, 5, 0], [1, 101, 120, 5, 2]]);
+    assert.deepEqual(
+      a.records.map((r) => [r.slot, r.t0, r.t1, r.items, r.failed]),
+      [
+        [0, 100, 110, 5, 0],
+        [1, 101, 120, 5, 2],
+      ],
+    );
     assert.equal(a.seq, 2);
     log.record(0, 2, 130, 140, 3, 0, true);
     const b = log.since(a.seq);
-    assert.deepEqual(b.records.map((r) => [r.map, r.crashed]), [[2, true]]);
+    assert.deepEqual(
+      b.records.map((r) => [r.map, r.crashed]),
+      [[2, true]],
+    );
     assert.equal(log.since(b.seq).records.length, 0);
   });
 
@@ -23,7 +32,10 @@ describe("chunk log", () => {
     const log = new ChunkLog(4);
     for (let i = 0; i < 10; i++) log.record(0, 1, i, i + 1, 1);
     const r = log.since(0);
-    assert.deepEqual(r.records.map((x) => x.t0), [6, 7, 8, 9]);
+    assert.deepEqual(
+      r.records.map((x) => x.t0),
+      [6, 7, 8, 9],
+    );
     assert.equal(r.lost, 6);
     assert.equal(log.since(8).lost, 0);
   });
@@ -32,7 +44,10 @@ describe("chunk log", () => {
     const log = new ChunkLog(8);
     log.record(0, 1, 0, 10, 1);
     log.record(0, 1, 50, 60, 1);
-    assert.deepEqual(log.since(0, 55).records.map((r) => r.t0), [50]);
+    assert.deepEqual(
+      log.since(0, 55).records.map((r) => r.t0),
+      [50],
+    );
   });
 });
 
@@ -41,11 +56,16 @@ describe("the pool records its chunks", () => {
     const pool = new WorkerPool({ size: 2 });
     try {
       const t0 = Date.now();
-      await pool.map(range(400), fn("(x) => { const e = Date.now() + 1; while (Date.now() < e); return x; }"), { chunk: 10 });
+      await pool.map(range(400), fn("(x) => { const e = Date.now() + 1; while (Date.now() < e); return x; }"), {
+        chunk: 10,
+      });
       const t1 = Date.now();
       const { records } = pool.chunkLog.since(0);
       assert.equal(records.length, 40);
-      assert.equal(records.reduce((n, r) => n + r.items, 0), 400);
+      assert.equal(
+        records.reduce((n, r) => n + r.items, 0),
+        400,
+      );
       assert.deepEqual([...new Set(records.map((r) => r.slot))].sort(), [0, 1]);
       for (const r of records) {
         assert.ok(r.t0 >= t0 - 5 && r.t1 <= t1 + 5 && r.t1 - r.t0 >= 10 * 1 - 1, JSON.stringify(r));
@@ -54,7 +74,8 @@ describe("the pool records its chunks", () => {
       // Per worker, chunks run one after another: no two bars of one lane overlap.
       for (const slot of [0, 1]) {
         const lane = records.filter((r) => r.slot === slot).sort((a, b) => a.t0 - b.t0);
-        for (let i = 1; i < lane.length; i++) assert.ok(lane[i].t0 >= lane[i - 1].t1 - 0.5, `overlap on worker ${slot}`);
+        for (let i = 1; i < lane.length; i++)
+          assert.ok(lane[i].t0 >= lane[i - 1].t1 - 0.5, `overlap on worker ${slot}`);
       }
     } finally {
       await pool.close();
@@ -64,11 +85,19 @@ describe("the pool records its chunks", () => {
   test("failed items are counted on their chunk, and a chunk that kills its worker is recorded as crashed", async () => {
     const pool = new WorkerPool({ size: 2 });
     try {
-      await pool.map(range(20), fn("(x) => { if (x % 5 === 0) throw new Error('no'); return x; }"), { chunk: 10, errors: "collect" }).catch(() => {});
+      await pool
+        .map(range(20), fn("(x) => { if (x % 5 === 0) throw new Error('no'); return x; }"), {
+          chunk: 10,
+          errors: "collect",
+        })
+        .catch(() => {});
       const failed = pool.chunkLog.since(0).records.reduce((n, r) => n + r.failed, 0);
       assert.equal(failed, 4);
       const seq = pool.chunkLog.seq;
-      await assert.rejects(pool.map(range(8), fn("(x) => { if (x === 3) process.exit(7); return x; }"), { chunk: 8 }), PoisonItemError);
+      await assert.rejects(
+        pool.map(range(8), fn("(x) => { if (x === 3) process.exit(7); return x; }"), { chunk: 8 }),
+        PoisonItemError,
+      );
       const crashed = pool.chunkLog.since(seq).records.filter((r) => r.crashed);
       assert.ok(crashed.length >= 1, "the crash is on the timeline");
       assert.equal(crashed[0].items, 0);

@@ -28,12 +28,15 @@ describe("faults", () => {
   test("process.exit in a worker: the item is named after bisection, the pool recovers", async () => {
     const pool = new WorkerPool({ size: 2 });
     try {
-      await assert.rejects(pool.map(range(200), fn("(x) => { if (x === 137) process.exit(3); return x; }"), { chunk: 64 }), (e: unknown) => {
-        assert.ok(e instanceof PoisonItemError, String(e));
-        assert.equal(e.index, 137);
-        assert.match(e.message, /item 137 kills the worker that runs it \(exit code 3\)/);
-        return true;
-      });
+      await assert.rejects(
+        pool.map(range(200), fn("(x) => { if (x === 137) process.exit(3); return x; }"), { chunk: 64 }),
+        (e: unknown) => {
+          assert.ok(e instanceof PoisonItemError, String(e));
+          assert.equal(e.index, 137);
+          assert.match(e.message, /item 137 kills the worker that runs it \(exit code 3\)/);
+          return true;
+        },
+      );
       assert.deepEqual(await pool.map(range(3), fn("(x) => x * 2")), [0, 2, 4]);
       assert.ok(await waitFor(() => pool.status().workers.length === 2, 2000));
     } finally {
@@ -45,8 +48,16 @@ describe("faults", () => {
     const pool = new WorkerPool({ size: 2 });
     try {
       const once = new Int32Array(new SharedArrayBuffer(4));
-      const out = await pool.map(range(100), fn("(x) => { if (x === 50 && Atomics.add(once, 0, 1) === 0) process.exit(1); return x + 1; }", { once: { kind: "value", value: once } }));
-      assert.deepEqual(out, Array.from({ length: 100 }, (_, i) => i + 1));
+      const out = await pool.map(
+        range(100),
+        fn("(x) => { if (x === 50 && Atomics.add(once, 0, 1) === 0) process.exit(1); return x + 1; }", {
+          once: { kind: "value", value: once },
+        }),
+      );
+      assert.deepEqual(
+        out,
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      );
       assert.equal(once[0], 2, "item 50 ran twice: once killing its worker, once on a fresh one");
     } finally {
       await pool.close();
@@ -56,7 +67,9 @@ describe("faults", () => {
   test("out of memory under maxHeapMB names the item", async () => {
     const pool = new WorkerPool({ size: 2 });
     try {
-      const hog = fn("(x) => { if (x === 11) { const keep = []; for (;;) keep.push(new Array(1e5).fill(x)); } return x; }");
+      const hog = fn(
+        "(x) => { if (x === 11) { const keep = []; for (;;) keep.push(new Array(1e5).fill(x)); } return x; }",
+      );
       await assert.rejects(pool.map(range(20), hog, { maxHeapMB: 48, chunk: 4 }), (e: unknown) => {
         assert.ok(e instanceof PoisonItemError, String(e));
         assert.equal(e.index, 11);
@@ -75,7 +88,9 @@ describe("faults", () => {
     try {
       await pool.ready();
       const ac = new AbortController();
-      const loop = fn("(x) => { if (x === 3) { for (;;) { const e = Date.now() + 50; while (Date.now() < e); console.log('stale'); } } console.log('item', x); return x; }");
+      const loop = fn(
+        "(x) => { if (x === 3) { for (;;) { const e = Date.now() + 50; while (Date.now() < e); console.log('stale'); } } console.log('item', x); return x; }",
+      );
       const { id, done } = pool.submit(range(10), loop, { signal: ac.signal, chunk: 1 });
       await sleep(200);
       const t = performance.now();
@@ -87,8 +102,15 @@ describe("faults", () => {
       assert.deepEqual(await pool.map(range(4), fn("(x) => x * 3")), [0, 3, 6, 9]);
       assert.ok(performance.now() - t2 < 1000, "the next map runs at once");
       await sleep(300);
-      assert.equal(output.filter(([m]) => m === id).length, countAtAbort, "no output of the cancelled map after the abort");
-      assert.ok(await waitFor(() => pool.status().workers.filter((w) => w.state !== "stopping").length === 2, 2000), "stuck worker replaced");
+      assert.equal(
+        output.filter(([m]) => m === id).length,
+        countAtAbort,
+        "no output of the cancelled map after the abort",
+      );
+      assert.ok(
+        await waitFor(() => pool.status().workers.filter((w) => w.state !== "stopping").length === 2, 2000),
+        "stuck worker replaced",
+      );
     } finally {
       await pool.close();
     }
@@ -113,8 +135,14 @@ describe("faults", () => {
       assert.equal(pool.size, 1);
       assert.ok(await waitFor(() => pool.status().workers.length === 1, 2000), "shrunk to one worker");
       pool.resize(3);
-      assert.ok(await waitFor(() => pool.status().workers.filter((w) => w.state === "busy").length >= 2, 3000), "new workers take work");
-      assert.deepEqual(await done, items.map((x) => x * 2));
+      assert.ok(
+        await waitFor(() => pool.status().workers.filter((w) => w.state === "busy").length >= 2, 3000),
+        "new workers take work",
+      );
+      assert.deepEqual(
+        await done,
+        items.map((x) => x * 2),
+      );
       assert.equal(pool.status().workers.length, 3);
     } finally {
       await pool.close();

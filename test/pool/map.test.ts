@@ -30,25 +30,40 @@ describe("map returns the serial result", () => {
 
   test("with async functions", async () => {
     const items = Array.from({ length: 300 }, (_, i) => i);
-    const out = await pool.map(items, fn("async (x) => { await new Promise((r) => setTimeout(r, x % 3)); return x * 2; }"));
-    assert.deepEqual(out, items.map((x) => x * 2));
+    const out = await pool.map(
+      items,
+      fn("async (x) => { await new Promise((r) => setTimeout(r, x % 3)); return x * 2; }"),
+    );
+    assert.deepEqual(
+      out,
+      items.map((x) => x * 2),
+    );
   });
 
   test("with a function that is async for some items only", async () => {
     const items = Array.from({ length: 100 }, (_, i) => i);
     const out = await pool.map(items, fn("(x) => (x % 2 ? Promise.resolve(-x) : x)"));
-    assert.deepEqual(out, items.map((x) => (x % 2 ? -x : x)));
+    assert.deepEqual(
+      out,
+      items.map((x) => (x % 2 ? -x : x)),
+    );
   });
 
   test("on typed-array input", async () => {
     const items = new Float32Array(50_000).map((_, i) => i / 7);
     const out = await pool.map(items, fn("(x) => x * 2"));
-    assert.deepEqual(out, Array.from(items, (x) => x * 2));
+    assert.deepEqual(
+      out,
+      Array.from(items, (x) => x * 2),
+    );
   });
 
   test("on typed arrays backed by shared memory (sent as views)", async () => {
     const items = new Int32Array(new SharedArrayBuffer(4 * 10_000)).map((_, i) => i);
-    assert.deepEqual(await pool.map(items, inc), Array.from(items, (x) => x + 1));
+    assert.deepEqual(
+      await pool.map(items, inc),
+      Array.from(items, (x) => x + 1),
+    );
   });
 
   test("on BigInt64Array input", async () => {
@@ -58,7 +73,11 @@ describe("map returns the serial result", () => {
 
   test("with objects and typed arrays as results", async () => {
     const items = Array.from({ length: 500 }, (_, i) => i);
-    const out = (await pool.map(items, fn("(x) => ({ x, sq: new Float64Array([x, x * x]), tag: 'n' + x })"))) as { x: number; sq: Float64Array; tag: string }[];
+    const out = (await pool.map(items, fn("(x) => ({ x, sq: new Float64Array([x, x * x]), tag: 'n' + x })"))) as {
+      x: number;
+      sq: Float64Array;
+      tag: string;
+    }[];
     for (const [i, r] of out.entries()) {
       assert.equal(r.x, i);
       assert.ok(r.sq instanceof Float64Array);
@@ -70,7 +89,10 @@ describe("map returns the serial result", () => {
   test("with mixed numbers and other values as results", async () => {
     const items = Array.from({ length: 1000 }, (_, i) => i);
     const out = await pool.map(items, fn("(x) => (x === 700 ? 'seven hundred' : x)"));
-    assert.deepEqual(out, items.map((x) => (x === 700 ? "seven hundred" : x)));
+    assert.deepEqual(
+      out,
+      items.map((x) => (x === 700 ? "seven hundred" : x)),
+    );
   });
 
   test("on a range without materializing it", async () => {
@@ -98,16 +120,30 @@ describe("map returns the serial result", () => {
         yield i;
       }
     }
-    const out = await pool.map(gen(), fn("(x) => { const e = performance.now() + 0.5; while (performance.now() < e); return x * 2; }"), { chunk: 10 });
-    assert.deepEqual(out, Array.from({ length: 600 }, (_, i) => i * 2));
+    const out = await pool.map(
+      gen(),
+      fn("(x) => { const e = performance.now() + 0.5; while (performance.now() < e); return x * 2; }"),
+      { chunk: 10 },
+    );
+    assert.deepEqual(
+      out,
+      Array.from({ length: 600 }, (_, i) => i * 2),
+    );
     // 2 workers × 2 chunks in flight + one chunk read ahead, of 10 items each: far below the input's length.
     assert.ok(maxAhead <= 60, `read ahead ${maxAhead} items`);
   });
 
   test("in completion order with unordered (same multiset)", async () => {
     const items = Array.from({ length: 2000 }, (_, i) => i);
-    const out = (await pool.map(items, fn("(x) => { if (x < 10) { const e = Date.now() + 20; while (Date.now() < e); } return x; }"), { unordered: true, chunk: 5 })) as number[];
-    assert.deepEqual([...out].sort((a, b) => a - b), items);
+    const out = (await pool.map(
+      items,
+      fn("(x) => { if (x < 10) { const e = Date.now() + 20; while (Date.now() < e); } return x; }"),
+      { unordered: true, chunk: 5 },
+    )) as number[];
+    assert.deepEqual(
+      [...out].sort((a, b) => a - b),
+      items,
+    );
     assert.notDeepEqual(out, items, "slow early items should finish after later ones");
   });
 
@@ -157,14 +193,22 @@ describe("errors", () => {
   });
 
   test("raise: a rejected promise counts as a failure", async () => {
-    await assert.rejects(pool.map([1, 2, 3], fn("async (x) => { if (x === 2) throw new Error('async no'); return x; }")), /item 1 failed: Error: async no/);
+    await assert.rejects(
+      pool.map([1, 2, 3], fn("async (x) => { if (x === 2) throw new Error('async no'); return x; }")),
+      /item 1 failed: Error: async no/,
+    );
   });
 
   test("collect: all results, Error objects in place, and a summary", async () => {
     const items = Array.from({ length: 3000 }, (_, i) => i);
-    const r = await pool.run(items, fn("(x) => { if (x % 1000 === 7) throw new Error('bad ' + x); return x; }"), { errors: "collect" });
+    const r = await pool.run(items, fn("(x) => { if (x % 1000 === 7) throw new Error('bad ' + x); return x; }"), {
+      errors: "collect",
+    });
     assert.equal(r.results.length, 3000);
-    assert.deepEqual(r.failures.map((f) => f.index), [7, 1007, 2007]);
+    assert.deepEqual(
+      r.failures.map((f) => f.index),
+      [7, 1007, 2007],
+    );
     for (const i of [7, 1007, 2007]) {
       assert.ok(r.results[i] instanceof Error);
       assert.equal((r.results[i] as Error).message, `bad ${i}`);
@@ -191,7 +235,9 @@ describe("errors", () => {
 describe("progress and output", () => {
   test("onProgress reports done/total and ends with finished", async () => {
     const seen: { done: number; total: number | null; finished: boolean }[] = [];
-    await pool.map(range(60), fn("(x) => { const e = Date.now() + 5; while (Date.now() < e); return x; }"), { onProgress: (p) => seen.push(p) });
+    await pool.map(range(60), fn("(x) => { const e = Date.now() + 5; while (Date.now() < e); return x; }"), {
+      onProgress: (p) => seen.push(p),
+    });
     assert.ok(seen.length >= 2, `${seen.length} updates`);
     const last = seen.at(-1)!;
     assert.deepEqual([last.done, last.total, last.finished], [60, 60, true]);
@@ -200,12 +246,28 @@ describe("progress and output", () => {
 
   test("worker console output is tagged with its map", async () => {
     const got: [string, string][] = [];
-    const { id, done } = pool.submit([1, 2], fn("(x) => { console.log('item', x); console.error('warn', x); return x; }"), {
-      onOutput: (stream, text) => got.push([stream, text]),
-    });
+    const { id, done } = pool.submit(
+      [1, 2],
+      fn("(x) => { console.log('item', x); console.error('warn', x); return x; }"),
+      {
+        onOutput: (stream, text) => got.push([stream, text]),
+      },
+    );
     await done;
     assert.ok(id > 0);
-    assert.deepEqual(got.filter(([s]) => s === "stdout").map(([, t]) => t).sort(), ["item 1\n", "item 2\n"]);
-    assert.deepEqual(got.filter(([s]) => s === "stderr").map(([, t]) => t).sort(), ["warn 1\n", "warn 2\n"]);
+    assert.deepEqual(
+      got
+        .filter(([s]) => s === "stdout")
+        .map(([, t]) => t)
+        .sort(),
+      ["item 1\n", "item 2\n"],
+    );
+    assert.deepEqual(
+      got
+        .filter(([s]) => s === "stderr")
+        .map(([, t]) => t)
+        .sort(),
+      ["warn 1\n", "warn 2\n"],
+    );
   });
 });

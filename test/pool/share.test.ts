@@ -13,10 +13,15 @@ after(() => pool.close());
 
 describe("share()", () => {
   test("moves every typed array of the graph into shared memory, in place", () => {
-    const model = { dim: 2, vectors: new Float32Array([1, 2, 3, 4]), nested: { ids: new Int32Array([7, 8]), list: [new Uint8Array([9])] } };
+    const model = {
+      dim: 2,
+      vectors: new Float32Array([1, 2, 3, 4]),
+      nested: { ids: new Int32Array([7, 8]), list: [new Uint8Array([9])] },
+    };
     const same = share(model);
     assert.equal(same, model);
-    for (const ta of [model.vectors, model.nested.ids, model.nested.list[0]]) assert.ok(ta.buffer instanceof SharedArrayBuffer);
+    for (const ta of [model.vectors, model.nested.ids, model.nested.list[0]])
+      assert.ok(ta.buffer instanceof SharedArrayBuffer);
     assert.deepEqual(Array.from(model.vectors), [1, 2, 3, 4]);
     assert.deepEqual(Array.from(model.nested.ids), [7, 8]);
   });
@@ -73,7 +78,11 @@ describe("models in workers", () => {
 
   test("typed arrays are the same memory in every worker", async () => {
     const model = share({ counts: new Int32Array(new SharedArrayBuffer(4)), label: "c" });
-    await pool.map(Array.from({ length: 1000 }, (_, i) => i), fn("(i, m) => Atomics.add(m.counts, 0, 1)"), { model, chunk: 10 });
+    await pool.map(
+      Array.from({ length: 1000 }, (_, i) => i),
+      fn("(i, m) => Atomics.add(m.counts, 0, 1)"),
+      { model, chunk: 10 },
+    );
     assert.equal(model.counts[0], 1000);
   });
 
@@ -93,7 +102,10 @@ describe("models in workers", () => {
       }
     }
     class Table extends Base {
-      constructor(readonly rows: Float32Array, scale: number) {
+      constructor(
+        readonly rows: Float32Array,
+        scale: number,
+      ) {
         super(scale);
       }
       row(i: number) {
@@ -101,7 +113,14 @@ describe("models in workers", () => {
       }
     }
     const model = share({ table: new Table(new Float32Array([1, 2, 3]), 10) });
-    assert.deepEqual(await pool.map([0, 1, 2], fn("(i, m) => [m.table instanceof Object, m.table.row(i)]"), { model }), [[true, 10], [true, 20], [true, 30]]);
+    assert.deepEqual(
+      await pool.map([0, 1, 2], fn("(i, m) => [m.table instanceof Object, m.table.row(i)]"), { model }),
+      [
+        [true, 10],
+        [true, 20],
+        [true, 30],
+      ],
+    );
   });
 
   test("instances inside Maps (keys and values) and Sets get their prototype back; a view held twice is shared twice", async () => {
@@ -113,8 +132,17 @@ describe("models in workers", () => {
     }
     const v = new Float64Array([7, 8]);
     const model = share({ byKey: new Map([[new Tag("k"), new Tag("v")]]), set: new Set([new Tag("s")]), a: v, b: v });
-    assert.ok(model.a.buffer instanceof SharedArrayBuffer && model.a === model.b, "both references point at the shared copy");
-    const out = await pool.map([0], fn("(i, m) => [[...m.byKey.keys()][0].label(), [...m.byKey.values()][0].label(), [...m.set][0].label(), m.a === m.b, m.b[1]]"), { model });
+    assert.ok(
+      model.a.buffer instanceof SharedArrayBuffer && model.a === model.b,
+      "both references point at the shared copy",
+    );
+    const out = await pool.map(
+      [0],
+      fn(
+        "(i, m) => [[...m.byKey.keys()][0].label(), [...m.byKey.values()][0].label(), [...m.set][0].label(), m.a === m.b, m.b[1]]",
+      ),
+      { model },
+    );
     assert.deepEqual(out, [["<k>", "<v>", "<s>", true, 8]]);
   });
 

@@ -33,7 +33,7 @@ test("a failing item's stack points at the cell's own line (the magic is line 1)
   const nb = createNotebook();
   await nb.run("interface Row { v: number }");
   // Cell lines: 1 %%parallel map …, 2 comment, 3 const, 4 blank, 5 if/throw (split by the compiler), …
-  const body = "// check rows\nconst r: Row = { v: item };\n\nif (r.v > 1) throw new Error(\"bad row \" + index);\nr.v";
+  const body = '// check rows\nconst r: Row = { v: item };\n\nif (r.v > 1) throw new Error("bad row " + index);\nr.v';
   const shipped = await shipBody(nb, body);
   const outcome = await runInWorker(shipped, [1, 2]);
   assert.ok(!outcome.ok);

@@ -69,10 +69,16 @@ test("a class with #private fields ships, but its instances cannot travel as dat
     "const useMade = (_: number) => made.inc()",
   );
   assert.deepEqual(await resultsInWorker(nb.ship("countTo"), [3]), [3]);
-  assert.throws(() => nb.ship("useMade"), (e: unknown) => {
-    assert.ok(e instanceof ShipError);
-    assert.match(e.message, /cannot ship `made` \(used by `useMade`\): an instance of `Counter` \(its `#private` fields\) cannot be copied/);
-    assert.match(e.message, /#private/);
-    return true;
-  });
+  assert.throws(
+    () => nb.ship("useMade"),
+    (e: unknown) => {
+      assert.ok(e instanceof ShipError);
+      assert.match(
+        e.message,
+        /cannot ship `made` \(used by `useMade`\): an instance of `Counter` \(its `#private` fields\) cannot be copied/,
+      );
+      assert.match(e.message, /#private/);
+      return true;
+    },
+  );
 });

@@ -36,7 +36,10 @@ test("recursion and mutual recursion work in the worker", async () => {
 
 test("async functions are awaited like in the kernel", async () => {
   const nb = createNotebook();
-  await nb.run("const k = 2", "async function slowDouble(x: number) { await new Promise((r) => setTimeout(r, 1)); return x * k; }");
+  await nb.run(
+    "const k = 2",
+    "async function slowDouble(x: number) { await new Promise((r) => setTimeout(r, 1)); return x * k; }",
+  );
   assert.deepEqual(await resultsInWorker(nb.ship("slowDouble"), [1, 4]), [2, 8]);
 });
 
@@ -75,7 +78,13 @@ test("a built-in function ships by its global path", async () => {
   assert.deepEqual(shipFunction(Math.max, { locals: {}, resolveDir: NOTEBOOK_DIR }).code, "Math.max");
   const shipped = nb.ship("pick");
   assert.deepEqual(shipped.scope.largest, { kind: "code", code: "Math.max" });
-  assert.deepEqual(await resultsInWorker(shipped, [[1, 9], [7, 2]]), [9, 7]);
+  assert.deepEqual(
+    await resultsInWorker(shipped, [
+      [1, 9],
+      [7, 2],
+    ]),
+    [9, 7],
+  );
 });
 
 test("an inline arrow function (not a notebook name) ships", async () => {
@@ -87,7 +96,11 @@ test("an inline arrow function (not a notebook name) ships", async () => {
 
 test("a notebook name equal to the function's parameter name does not leak into the parameter", async () => {
   const nb = createNotebook();
-  await nb.run("const item = 1000", "const bump = (n: number) => n + item", "const twice = (item: number) => bump(item) * 2");
+  await nb.run(
+    "const item = 1000",
+    "const bump = (n: number) => n + item",
+    "const twice = (item: number) => bump(item) * 2",
+  );
   assert.deepEqual(await resultsInWorker(nb.ship("twice"), [1, 2]), [2002, 2004]);
 });
 

@@ -59,7 +59,14 @@ test("cloned class instances get their prototypes back from the fixups", () => {
     name: "area",
     code: "(i) => shapes[i].area() + (Object.getPrototypeOf(bag) === null ? 1 : 0)",
     scope: {
-      shapes: { kind: "value", value: structuredClone([{ s: 2 }, { s: 3 }]), prototypes: [[1, "Square"], [2, "Square"]] },
+      shapes: {
+        kind: "value",
+        value: structuredClone([{ s: 2 }, { s: 3 }]),
+        prototypes: [
+          [1, "Square"],
+          [2, "Square"],
+        ],
+      },
       bag: { kind: "value", value: {}, prototypes: [[0, null]] },
       Square: { kind: "code", code: "(class Square { area() { return this.s * this.s; } })" },
     },
@@ -77,10 +84,16 @@ test("a module the worker cannot load fails with the module's name and the noteb
     resolveDir: "/some/notebook",
   };
   const host = { ...noHost, require: (s: string): unknown => require(s) };
-  assert.throws(() => materialize(shipped, host), (e: unknown) => {
-    assert.ok(e instanceof Error);
-    assert.match(e.message, /`lib` of `useIt` needs module "no-such-package-xyz", which a worker could not load from \/some\/notebook/);
-    assert.ok(e.cause instanceof Error);
-    return true;
-  });
+  assert.throws(
+    () => materialize(shipped, host),
+    (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.match(
+        e.message,
+        /`lib` of `useIt` needs module "no-such-package-xyz", which a worker could not load from \/some\/notebook/,
+      );
+      assert.ok(e.cause instanceof Error);
+      return true;
+    },
+  );
 });

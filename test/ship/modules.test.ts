@@ -14,7 +14,10 @@ test("a default-imported Node builtin is re-required in the worker, not copied",
 
 test("a namespace import (`import * as`) keeps its `__importStar` shape", async () => {
   const nb = createNotebook();
-  await nb.run(`import * as fs from "fs"`, `const flags = (_: number) => [fs.constants.O_RDONLY, typeof fs.existsSync, typeof (fs as any).default.readFileSync]`);
+  await nb.run(
+    `import * as fs from "fs"`,
+    `const flags = (_: number) => [fs.constants.O_RDONLY, typeof fs.existsSync, typeof (fs as any).default.readFileSync]`,
+  );
   const shipped = nb.ship("flags");
   assert.deepEqual(shipped.scope.fs, { kind: "module", specifier: "fs", interop: "star" });
   assert.deepEqual(await resultsInWorker(shipped, [0]), await resultsInKernel(nb.locals.flags, [0]));

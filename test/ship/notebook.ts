@@ -11,7 +11,7 @@ import { createConverter } from "../../kernel/execution/converter/converter";
  */
 
 // Deep import: tslab has no types for its dist modules.
- 
+
 const { createExecutor } = require("tslab/dist/executor") as {
   createExecutor(
     rootDir: string,
@@ -46,10 +46,14 @@ export interface Notebook {
 export function createNotebook(): Notebook {
   const conv = sharedConverter();
   const errors: string[] = [];
-  const executor = createExecutor(NOTEBOOK_DIR, { node: conv, browser: conv, close: () => undefined }, {
-    log: () => undefined,
-    error: (...a: unknown[]) => errors.push(util.format(...a)),
-  });
+  const executor = createExecutor(
+    NOTEBOOK_DIR,
+    { node: conv, browser: conv, close: () => undefined },
+    {
+      log: () => undefined,
+      error: (...a: unknown[]) => errors.push(util.format(...a)),
+    },
+  );
   return {
     locals: executor.locals,
     execute: (source) => executor.execute(source),
@@ -69,9 +73,7 @@ export function createNotebook(): Notebook {
   };
 }
 
-export type WorkerOutcome =
-  | { ok: true; results: unknown[] }
-  | { ok: false; message: string; stack: string };
+export type WorkerOutcome = { ok: true; results: unknown[] } | { ok: false; message: string; stack: string };
 
 /** Runs a shipped function over items in a fresh worker thread, as `fn(item, model, index)`. */
 export function runInWorker(

@@ -34,7 +34,10 @@ test("a function's compiled lines map to the TypeScript lines it was typed on", 
   await nb.run("function late(p: P) {\n  return check(p) * limit\n}");
   const late = Function.prototype.toString.call(nb.locals.late);
   assert.match(late, /exports\.check/);
-  assert.deepEqual(functionLines(transpileWithLines("function late(p: P) {\n  return check(p) * limit\n}"), late), [1, 2, 3]);
+  assert.deepEqual(
+    functionLines(transpileWithLines("function late(p: P) {\n  return check(p) * limit\n}"), late),
+    [1, 2, 3],
+  );
 });
 
 test("CellSources finds the newest cell that defined a function, with the cell's own line numbers", () => {
@@ -43,7 +46,10 @@ test("CellSources finds the newest cell that defined a function, with the cell's
   // Two magic lines before the code: its line 1 is the cell's line 3.
   s.record("function f(x: number) {\n  const y = x + 1\n  return y\n}", { cell: 2, line: 2 });
   s.record("const unrelated = 1", { cell: 3, line: 0 });
-  assert.deepEqual(s.locate("function f(x) {\n    const y = x + 1;\n    return y;\n}", "f"), { cell: 2, lines: [3, 4, 5, 6] });
+  assert.deepEqual(s.locate("function f(x) {\n    const y = x + 1;\n    return y;\n}", "f"), {
+    cell: 2,
+    lines: [3, 4, 5, 6],
+  });
   assert.deepEqual(s.locate("function f(x) {\n    return x;\n}", "f"), { cell: 1, lines: [1, 2, 3] });
   assert.equal(s.locate("function g() {\n    return 2;\n}", "g"), undefined);
   // Bounded: the oldest chunks are forgotten.
@@ -62,17 +68,26 @@ test("worker stacks of functions from earlier cells point at `Cell In[n], line L
   const shipped = nb.ship("outer");
   const outcome = await runInWorker(shipped, [{ x: 3 }]);
   assert.ok(!outcome.ok);
-  const code = (label: string) => (label === "outer" ? shipped.code : (shipped.scope[label] as { code?: string } | undefined)?.code);
+  const code = (label: string) =>
+    label === "outer" ? shipped.code : (shipped.scope[label] as { code?: string } | undefined)?.code;
   const mapped = stackToCells(outcome.stack, code, (c, n) => sources.locate(c, n));
   assert.match(mapped, /at check \(Cell In\[7\], line 6\)/, mapped);
   assert.match(mapped, /at outer \(Cell In\[7\], line 9\)/, mapped);
   // A frame whose function cannot be found keeps its compiled line.
-  assert.equal(stackToCells("    at x (notebook:gone:3:5)", () => undefined, () => undefined), "    at x (notebook:gone:3:5)");
+  assert.equal(
+    stackToCells(
+      "    at x (notebook:gone:3:5)",
+      () => undefined,
+      () => undefined,
+    ),
+    "    at x (notebook:gone:3:5)",
+  );
 });
 
 test("a one-line arrow that tslab prints on several lines maps every line to the line it was typed on", async () => {
   const nb = createNotebook();
-  const src = "const f1 = (x: number) => { if (x === 3) throw new Error('bad ' + x); return x }\nconst f2 = (x: number) =>\n  x * 2";
+  const src =
+    "const f1 = (x: number) => { if (x === 3) throw new Error('bad ' + x); return x }\nconst f2 = (x: number) =>\n  x * 2";
   await nb.run(src);
   const compiled = Function.prototype.toString.call(nb.locals.f1);
   const n = compiled.split("\n").length;

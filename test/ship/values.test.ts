@@ -75,7 +75,10 @@ test("a global of the worker stays free (Math, console, typed array constructors
 
 test("a Buffer inside data is still a Buffer in the worker (structured clone alone makes it a Uint8Array)", async () => {
   const nb = createNotebook();
-  await nb.run(`const blobs = { greeting: Buffer.from("hi") }`, `const hex = (_: number) => [Buffer.isBuffer(blobs.greeting), blobs.greeting.toString("hex")]`);
+  await nb.run(
+    `const blobs = { greeting: Buffer.from("hi") }`,
+    `const hex = (_: number) => [Buffer.isBuffer(blobs.greeting), blobs.greeting.toString("hex")]`,
+  );
   assert.deepEqual(await resultsInWorker(nb.ship("hex"), [0]), [[true, "6869"]]);
 });
 

@@ -4,10 +4,16 @@ import { test } from "node:test";
 import { childConfig, parseKnob, resolveParallelConfig } from "../../kernel/threadpool/config";
 import { parseLimitSpec } from "../../kernel/threadpool/limits";
 
-const values = (c: ReturnType<typeof resolveParallelConfig>) =>
-  [c.workers.value, c.threads.value, c.backendThreads.value];
-const sources = (c: ReturnType<typeof resolveParallelConfig>) =>
-  [c.workers.source, c.threads.source, c.backendThreads.source];
+const values = (c: ReturnType<typeof resolveParallelConfig>) => [
+  c.workers.value,
+  c.threads.value,
+  c.backendThreads.value,
+];
+const sources = (c: ReturnType<typeof resolveParallelConfig>) => [
+  c.workers.source,
+  c.threads.source,
+  c.backendThreads.source,
+];
 
 test("defaults: workers = CPUs, threads = 1, backend = max(CPUs // workers, 1)", () => {
   const c = resolveParallelConfig({ env: {}, cpus: 8 });
@@ -16,7 +22,12 @@ test("defaults: workers = CPUs, threads = 1, backend = max(CPUs // workers, 1)",
 });
 
 test("joblib's rule keeps workers × backend threads within the CPUs", () => {
-  for (const [cpus, workers, backend] of [[8, 2, 4], [8, 3, 2], [2, 4, 1], [16, 5, 3]]) {
+  for (const [cpus, workers, backend] of [
+    [8, 2, 4],
+    [8, 3, 2],
+    [2, 4, 1],
+    [16, 5, 3],
+  ]) {
     const c = resolveParallelConfig({ env: { THREADLAB_WORKERS: String(workers) }, cpus });
     assert.equal(c.backendThreads.value, backend, `cpus ${cpus}, workers ${workers}`);
     assert.ok(workers * backend <= cpus || backend === 1);
@@ -55,7 +66,8 @@ test("without a list, a worker does not start nested pools and uses its CPU shar
 test("precedence: cell > api/magic/sidebar > env > default, later wins among equals", () => {
   const env = { THREADLAB_WORKERS: "3", THREADLAB_BACKEND_THREADS: "2" };
   const c = resolveParallelConfig({
-    env, cpus: 8,
+    env,
+    cpus: 8,
     settings: [
       { source: "cell", workers: 1 },
       { source: "magic", workers: 5, threads: 2 },
@@ -72,20 +84,27 @@ test("precedence: cell > api/magic/sidebar > env > default, later wins among equ
 test("every invalid knob value is an error naming the variable, the value and the accepted forms", () => {
   for (const name of ["THREADLAB_WORKERS", "THREADLAB_THREADS", "THREADLAB_BACKEND_THREADS"]) {
     for (const bad of ["0", "-2", "abc", "1.5", "4,,2", " ", "4,x", "2 3"]) {
-      assert.throws(() => resolveParallelConfig({ env: { [name]: bad }, cpus: 4 }), (err: Error) => {
-        assert.ok(err.message.startsWith(`${name}=${JSON.stringify(bad)} is not valid`), err.message);
-        assert.match(err.message, /whole number ≥ 1.*-1 for all CPUs.*comma-separated list/);
-        return true;
-      });
+      assert.throws(
+        () => resolveParallelConfig({ env: { [name]: bad }, cpus: 4 }),
+        (err: Error) => {
+          assert.ok(err.message.startsWith(`${name}=${JSON.stringify(bad)} is not valid`), err.message);
+          assert.match(err.message, /whole number ≥ 1.*-1 for all CPUs.*comma-separated list/);
+          return true;
+        },
+      );
     }
   }
 });
 
 test("invalid session settings name the knob and where they came from", () => {
-  assert.throws(() => resolveParallelConfig({ env: {}, cpus: 4, settings: [{ source: "magic", workers: 0 }] }),
-    /workers \(magic\) = 0 is not valid/);
-  assert.throws(() => resolveParallelConfig({ env: {}, cpus: 4, settings: [{ source: "api", backendThreads: [] }] }),
-    /backendThreads \(api\) = \[\] is not valid/);
+  assert.throws(
+    () => resolveParallelConfig({ env: {}, cpus: 4, settings: [{ source: "magic", workers: 0 }] }),
+    /workers \(magic\) = 0 is not valid/,
+  );
+  assert.throws(
+    () => resolveParallelConfig({ env: {}, cpus: 4, settings: [{ source: "api", backendThreads: [] }] }),
+    /backendThreads \(api\) = \[\] is not valid/,
+  );
 });
 
 test("parseKnob accepts numbers, -1 and lists", () => {

@@ -49,16 +49,26 @@ test("no /proc at the root: no quota", () => {
 test("the smallest of logical, affinity, quota and THREADLAB_MAX_CPUS wins, with its source", () => {
   const base = { root: at("cgroup-v1-nested"), logical: 16 };
   assert.deepEqual(
-    [cpuReport({ ...base, affinity: 8, env: {} }), cpuReport({ ...base, affinity: 2, env: {} }),
-      cpuReport({ ...base, affinity: 8, env: { THREADLAB_MAX_CPUS: "2" } })].map((r) => [r.effective, r.effectiveSource]),
-    [[3, "cgroup"], [2, "affinity"], [2, "THREADLAB_MAX_CPUS"]],
+    [
+      cpuReport({ ...base, affinity: 8, env: {} }),
+      cpuReport({ ...base, affinity: 2, env: {} }),
+      cpuReport({ ...base, affinity: 8, env: { THREADLAB_MAX_CPUS: "2" } }),
+    ].map((r) => [r.effective, r.effectiveSource]),
+    [
+      [3, "cgroup"],
+      [2, "affinity"],
+      [2, "THREADLAB_MAX_CPUS"],
+    ],
   );
   assert.equal(cpuReport({ root: at("cgroup-v2-max"), logical: 4, affinity: 6, env: {} }).effectiveSource, "logical");
 });
 
 test("THREADLAB_MAX_CPUS that is not a positive whole number is an error naming it", () => {
   for (const bad of ["0", "-1", "two", "1.5"]) {
-    assert.throws(() => parseMaxCpus(bad), new RegExp(`THREADLAB_MAX_CPUS="${bad.replace(".", "\\.")}" is not valid: use a whole number`));
+    assert.throws(
+      () => parseMaxCpus(bad),
+      new RegExp(`THREADLAB_MAX_CPUS="${bad.replace(".", "\\.")}" is not valid: use a whole number`),
+    );
   }
   assert.equal(parseMaxCpus(""), null);
   assert.equal(parseMaxCpus("12"), 12);

@@ -25,7 +25,10 @@ describe("%threadpool in a notebook", () => {
     assert.equal(reply.content.status, "ok");
     const text = resultText(outputs)!;
     for (const name of ["libuv", "v8", "openblas", "pthreads"]) assert.match(text, new RegExp(name));
-    const json = outputs.find((m) => m.header.msg_type === "execute_result")!.content.data as Record<string, { pools: Array<{ internalApi: string }> }>;
+    const json = outputs.find((m) => m.header.msg_type === "execute_result")!.content.data as Record<
+      string,
+      { pools: Array<{ internalApi: string }> }
+    >;
     assert.ok(json["application/json"].pools.some((p) => p.internalApi === "openblas"));
   });
 
@@ -63,13 +66,19 @@ describe("%threadpool in a notebook", () => {
 
   test("doctor --json is a report object; bad input is a clear error", async () => {
     const doc = await k.execute("%threadpool doctor --json");
-    const data = doc.outputs.find((m) => m.header.msg_type === "execute_result")!.content.data as Record<string, Record<string, unknown>>;
+    const data = doc.outputs.find((m) => m.header.msg_type === "execute_result")!.content.data as Record<
+      string,
+      Record<string, unknown>
+    >;
     assert.ok("config" in data["application/json"] && "cpus" in data["application/json"]);
     const bad = await k.execute("%threadpool limit blas=many");
     assert.equal(bad.reply.content.status, "error");
     assert.match(String(bad.reply.content.evalue), /blas=many/);
     const unknown = await k.execute("%threadpool frobnicate");
-    assert.match(String(unknown.reply.content.evalue), /unknown subcommand "frobnicate"; use one of info, limit, reset, doctor/);
+    assert.match(
+      String(unknown.reply.content.evalue),
+      /unknown subcommand "frobnicate"; use one of info, limit, reset, doctor/,
+    );
     assert.equal((await k.execute("1")).reply.content.status, "ok");
   });
 });

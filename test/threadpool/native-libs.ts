@@ -23,12 +23,17 @@ export function loadLibrary(path: string): koffi.LibraryHandle {
 }
 
 export function mappedPaths(): string[] {
-  return readFileSync("/proc/self/maps", "utf8").split("\n").map((l) => l.split(/\s+/).slice(5).join(" ")).filter(Boolean);
+  return readFileSync("/proc/self/maps", "utf8")
+    .split("\n")
+    .map((l) => l.split(/\s+/).slice(5).join(" "))
+    .filter(Boolean);
 }
 
 /** `C = A·B` for n×n float matrices, `reps` times, through the library's own cblas_sgemm. */
 export function makeSgemm(lib: koffi.LibraryHandle, n: number): (reps: number) => void {
-  const sgemm = lib.func("void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)");
+  const sgemm = lib.func(
+    "void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)",
+  );
   const a = new Float32Array(n * n).map((_, i) => (i % 7) / 7);
   const b = new Float32Array(n * n).map((_, i) => (i % 5) / 5);
   const c = new Float32Array(n * n);

@@ -47,7 +47,10 @@ test("a blas limit changes what OpenBLAS's own getter returns, and restore() bri
   setBlas(2);
   const lim = threadpool.limits({ blas: 1 });
   assert.equal(getBlas(), 1);
-  assert.deepEqual(lim.applied.map((a) => [a.threads, a.previous]), [[1, 2]]);
+  assert.deepEqual(
+    lim.applied.map((a) => [a.threads, a.previous]),
+    [[1, 2]],
+  );
   lim.restore();
   assert.equal(getBlas(), 2);
   lim.restore(); // idempotent
@@ -66,20 +69,27 @@ test("a limit changes how many threads compute during a big sgemm", () => {
 
 test("withLimits restores after a throw", () => {
   setBlas(2);
-  assert.throws(() => threadpool.withLimits(1, () => {
-    assert.equal(getBlas(), 1);
-    throw new Error("cell failed");
-  }), /cell failed/);
+  assert.throws(
+    () =>
+      threadpool.withLimits(1, () => {
+        assert.equal(getBlas(), 1);
+        throw new Error("cell failed");
+      }),
+    /cell failed/,
+  );
   assert.equal(getBlas(), 2);
 });
 
 test("withLimits restores after an async function rejects", async () => {
   setBlas(2);
-  await assert.rejects(threadpool.withLimits({ openblas: 1 }, async () => {
-    await new Promise((r) => setTimeout(r, 5));
-    assert.equal(getBlas(), 1);
-    throw new Error("async cell failed");
-  }), /async cell failed/);
+  await assert.rejects(
+    threadpool.withLimits({ openblas: 1 }, async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      assert.equal(getBlas(), 1);
+      throw new Error("async cell failed");
+    }),
+    /async cell failed/,
+  );
   assert.equal(getBlas(), 2);
 });
 
@@ -104,14 +114,18 @@ test("a number limits every settable pool, OpenMP included", () => {
 
 test("a cell-scoped limit holds against an API limit made inside the cell", () => {
   setBlas(2);
-  threadpool.withLimits({ blas: 1 }, () => {
-    const inner = threadpool.limits({ blas: 2 }, { source: "api" });
-    assert.equal(getBlas(), 1, "the api limit must not override the cell limit");
-    assert.equal(inner.skipped.length, 1);
-    assert.match(inner.skipped[0].reason, /cell/);
-    inner.restore();
-    assert.equal(getBlas(), 1);
-  }, { source: "cell" });
+  threadpool.withLimits(
+    { blas: 1 },
+    () => {
+      const inner = threadpool.limits({ blas: 2 }, { source: "api" });
+      assert.equal(getBlas(), 1, "the api limit must not override the cell limit");
+      assert.equal(inner.skipped.length, 1);
+      assert.match(inner.skipped[0].reason, /cell/);
+      inner.restore();
+      assert.equal(getBlas(), 1);
+    },
+    { source: "cell" },
+  );
   assert.equal(getBlas(), 2);
 });
 
@@ -158,7 +172,11 @@ test("doctor() as JSON names the library, the config sources and an oversubscrip
   assert.equal(report.reportVersion, 1);
   assert.equal(report.versions.node, process.versions.node);
   assert.ok(report.cpus.effective >= 1);
-  assert.ok(report.controllers.some((c: { internalApi: string; version: string }) => c.internalApi === "openblas" && c.version === "0.3.21"));
+  assert.ok(
+    report.controllers.some(
+      (c: { internalApi: string; version: string }) => c.internalApi === "openblas" && c.version === "0.3.21",
+    ),
+  );
   assert.ok(["default", "env"].includes(report.config.workers.source));
   // With no pool registered yet, workers would get max(cpus // workers, 1) BLAS threads; 2 OpenMP-free
   // workers × that must not warn, whereas a process-wide BLAS at 4 with a registered pool of 2 must.
@@ -167,7 +185,10 @@ test("doctor() as JSON names the library, the config sources and an oversubscrip
   try {
     setBlas(4);
     const warned = threadpool.doctor();
-    assert.ok(warned.warnings.some((w) => /Oversubscribed: a map can run 8 compute threads/.test(w)), warned.warnings.join("\n"));
+    assert.ok(
+      warned.warnings.some((w) => /Oversubscribed: a map can run 8 compute threads/.test(w)),
+      warned.warnings.join("\n"),
+    );
     assert.match(threadpool.formatDoctor(warned), /WARNING: Oversubscribed/);
   } finally {
     threadpool.setWorkerPoolLookup(() => undefined);
@@ -192,7 +213,13 @@ test("while a worker pool exists, process-wide BLAS gets the per-worker limit; a
 
 test("the worker pool is a settable pool: limit threadlab=N resizes it and restore resizes back", () => {
   const sizes: number[] = [];
-  const pool = { size: 3, resize(n: number) { sizes.push(n); this.size = n; } };
+  const pool = {
+    size: 3,
+    resize(n: number) {
+      sizes.push(n);
+      this.size = n;
+    },
+  };
   threadpool.setWorkerPoolLookup(() => pool);
   try {
     const info = threadpool.info().find((i) => i.userApi === "threadlab");

@@ -33,11 +33,12 @@ parentPort.on("message", (m) => {
 
 function startWorker() {
   const w = new Worker(WORKER, { eval: true });
-  const ask = <T>(msg: object) => new Promise<T>((res, rej) => {
-    w.once("message", res);
-    w.once("error", rej);
-    w.postMessage(msg);
-  });
+  const ask = <T>(msg: object) =>
+    new Promise<T>((res, rej) => {
+      w.once("message", res);
+      w.once("error", rej);
+      w.postMessage(msg);
+    });
   return { ask, stop: () => w.terminate() };
 }
 

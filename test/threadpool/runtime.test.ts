@@ -26,7 +26,14 @@ function runNode(script: string, env: NodeJS.ProcessEnv = {}, args: string[] = [
 
 test("libuv's pool size follows libuv's own parsing rules", () => {
   const cases: [string | undefined, number][] = [
-    [undefined, 4], ["8", 8], ["0", 1], ["", 1], ["abc", 1], ["3x", 3], ["2000", 1024], ["-1", 1024],
+    [undefined, 4],
+    ["8", 8],
+    ["0", 1],
+    ["", 1],
+    ["abc", 1],
+    ["3x", 3],
+    ["2000", 1024],
+    ["-1", 1024],
   ];
   for (const [v, n] of cases) assert.equal(libuvThreadpoolSize(v), n, `UV_THREADPOOL_SIZE=${v}`);
 });
@@ -53,8 +60,12 @@ test("the V8 controller reports --v8-pool-size from the command line or NODE_OPT
     v8: require(${JSON.stringify(INDEX)}).info().find((i) => i.userApi === "v8").numThreads }))`;
   const base = JSON.parse(runNode(script, {}, ["--v8-pool-size=1"]));
   assert.equal(base.v8, 1);
-  for (const [env, args] of [[{}, ["--v8-pool-size=5"]], [{ NODE_OPTIONS: "--v8-pool-size=3" }, []], [{}, []],
-    [{}, ["--v8-pool-size=0"]]] as [NodeJS.ProcessEnv, string[]][]) {
+  for (const [env, args] of [
+    [{}, ["--v8-pool-size=5"]],
+    [{ NODE_OPTIONS: "--v8-pool-size=3" }, []],
+    [{}, []],
+    [{}, ["--v8-pool-size=0"]],
+  ] as [NodeJS.ProcessEnv, string[]][]) {
     const r = JSON.parse(runNode(script, env, args));
     assert.equal(r.v8 - base.v8, r.tasks - base.tasks, `${JSON.stringify(env)} ${args}`);
   }
@@ -69,14 +80,16 @@ test("v8PlatformThreads: the command line beats NODE_OPTIONS; below 1 means CPUs
 });
 
 test("detection loads nothing: a fresh process has the same mappings before and after info() and doctor()", () => {
-  const out = JSON.parse(runNode(`
+  const out = JSON.parse(
+    runNode(`
     const fs = require("fs");
     const tp = require(${JSON.stringify(INDEX)});
     const maps = () => fs.readFileSync("/proc/self/maps", "utf8").split("\\n").map((l) => l.split(/\\s+/).slice(5).join(" ")).filter(Boolean);
     const before = maps();
     tp.info(); tp.doctor(); tp.limits(1).restore();
     const after = maps();
-    console.log(JSON.stringify({ same: before.join() === after.join(), native: after.filter((p) => /koffi|blas|gomp|libomp/.test(p)) }));`));
+    console.log(JSON.stringify({ same: before.join() === after.join(), native: after.filter((p) => /koffi|blas|gomp|libomp/.test(p)) }));`),
+  );
   assert.equal(out.same, true);
   assert.deepEqual(out.native, [], "not even koffi's addon may be loaded when no native pool is mapped");
 });
@@ -91,7 +104,10 @@ test("parseMappedLibraries keeps shared objects once, skips pseudo, deleted and 
     "7f05-7f06 r--p 00000000 08:01 126 /usr/bin/node",
     "7f06-7f07 rw-p 00000000 00:00 0 ",
   ].join("\n");
-  assert.deepEqual(parseMappedLibraries(maps), ["/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0", "/opt/My Libs/libopenblas.so"]);
+  assert.deepEqual(parseMappedLibraries(maps), [
+    "/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0",
+    "/opt/My Libs/libopenblas.so",
+  ]);
 });
 
 test("two different OpenMP runtimes produce a warning naming both; one runtime none", () => {
@@ -112,10 +128,15 @@ function writePackage(rel: string, source: string): string {
 }
 
 test("sharp is controlled only once it is loaded, through its concurrency()", () => {
-  assert.equal(threadpool.info().some((i) => i.userApi === "sharp"), false);
+  assert.equal(
+    threadpool.info().some((i) => i.userApi === "sharp"),
+    false,
+  );
   // A stand-in with sharp's concurrency() contract: the real package is not installed in CI.
-  const file = writePackage("sharp/lib/index.js",
-    "let n = 4; module.exports = () => {}; module.exports.concurrency = (v) => { if (v !== undefined) n = v; return n; };");
+  const file = writePackage(
+    "sharp/lib/index.js",
+    "let n = 4; module.exports = () => {}; module.exports.concurrency = (v) => { if (v !== undefined) n = v; return n; };",
+  );
   const sharp = require(file) as { concurrency(n?: number): number };
   assert.equal(threadpool.info().find((i) => i.userApi === "sharp")?.numThreads, 4);
   threadpool.withLimits({ sharp: 1 }, () => assert.equal(sharp.concurrency(), 1));
@@ -124,14 +145,21 @@ test("sharp is controlled only once it is loaded, through its concurrency()", ()
 });
 
 test("onnxruntime: a limit injects thread options into sessions created afterwards, unless given", async () => {
-  const file = writePackage("onnxruntime-node/dist/index.js",
-    "exports.InferenceSession = { create: async (...args) => ({ args }) };");
+  const file = writePackage(
+    "onnxruntime-node/dist/index.js",
+    "exports.InferenceSession = { create: async (...args) => ({ args }) };",
+  );
   const ort = require(file) as { InferenceSession: { create(...a: unknown[]): Promise<{ args: unknown[] }> } };
   assert.equal(threadpool.info().find((i) => i.userApi === "onnxruntime")?.numThreads, null);
   const lim = threadpool.limits({ onnxruntime: 2 });
-  assert.deepEqual((await ort.InferenceSession.create("m.onnx")).args, ["m.onnx", { intraOpNumThreads: 2, interOpNumThreads: 1 }]);
-  assert.deepEqual((await ort.InferenceSession.create("m.onnx", { intraOpNumThreads: 8 })).args[1],
-    { intraOpNumThreads: 8, interOpNumThreads: 1 });
+  assert.deepEqual((await ort.InferenceSession.create("m.onnx")).args, [
+    "m.onnx",
+    { intraOpNumThreads: 2, interOpNumThreads: 1 },
+  ]);
+  assert.deepEqual((await ort.InferenceSession.create("m.onnx", { intraOpNumThreads: 8 })).args[1], {
+    intraOpNumThreads: 8,
+    interOpNumThreads: 1,
+  });
   lim.restore();
   assert.deepEqual((await ort.InferenceSession.create("m.onnx")).args, ["m.onnx"]);
   delete require.cache[file];
@@ -147,10 +175,26 @@ test("injectSessionThreads leaves the (buffer, offset, length) form alone", () =
 test("a third-party controller can be registered, limited, restored and unregistered", () => {
   let threads = 6;
   const off = threadpool.register({
-    id: "mylib", userApi: "mylib", internalApi: "mylib", prefix: "mylib", scope: "process", settable: true,
-    get: () => threads, set: (n: number) => { threads = n; },
+    id: "mylib",
+    userApi: "mylib",
+    internalApi: "mylib",
+    prefix: "mylib",
+    scope: "process",
+    settable: true,
+    get: () => threads,
+    set: (n: number) => {
+      threads = n;
+    },
     info() {
-      return { id: "mylib", userApi: "mylib", internalApi: "mylib", prefix: "mylib", numThreads: threads, scope: "process", settable: true };
+      return {
+        id: "mylib",
+        userApi: "mylib",
+        internalApi: "mylib",
+        prefix: "mylib",
+        numThreads: threads,
+        scope: "process",
+        settable: true,
+      };
     },
   });
   try {
@@ -161,14 +205,23 @@ test("a third-party controller can be registered, limited, restored and unregist
   } finally {
     off();
   }
-  assert.equal(threadpool.info().some((i) => i.id === "mylib"), false);
+  assert.equal(
+    threadpool.info().some((i) => i.id === "mylib"),
+    false,
+  );
 });
 
 test("a number limit leaves read-only pools alone", () => {
   const lim = threadpool.limits(2);
   try {
-    assert.equal(lim.applied.some((a) => a.id === "libuv" || a.id === "v8"), false);
-    assert.equal(threadpool.info().find((i) => i.id === "libuv")?.numThreads, libuvThreadpoolSize(process.env.UV_THREADPOOL_SIZE));
+    assert.equal(
+      lim.applied.some((a) => a.id === "libuv" || a.id === "v8"),
+      false,
+    );
+    assert.equal(
+      threadpool.info().find((i) => i.id === "libuv")?.numThreads,
+      libuvThreadpoolSize(process.env.UV_THREADPOOL_SIZE),
+    );
   } finally {
     lim.restore();
   }

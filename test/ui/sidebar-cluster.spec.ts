@@ -9,7 +9,9 @@ const IMAGES = path.resolve(__dirname, "..", "..", "docs", "images");
 const panel = (page: IJupyterLabPageFixture) => page.locator("#threadlab-sidebar");
 
 // The compiled module: it finds bin/threadlab.js relative to dist/.
-const { LocalCluster } = require(path.resolve(__dirname, "..", "..", "dist", "kernel", "cluster", "local.js")) as typeof import("../../kernel/cluster/local");
+const { LocalCluster } = require(
+  path.resolve(__dirname, "..", "..", "dist", "kernel", "cluster", "local.js"),
+) as typeof import("../../kernel/cluster/local");
 
 async function run(page: IJupyterLabPageFixture, source: string, wait = true): Promise<string> {
   await page.notebook.setCell(0, "code", source);
@@ -26,10 +28,15 @@ test.describe("Thread pools sidebar: Cluster", () => {
     await cluster?.stop();
   });
 
-  test("shows the connected cluster's two nodes, busy during a map, and nothing once disconnected", async ({ page }) => {
+  test("shows the connected cluster's two nodes, busy during a map, and nothing once disconnected", async ({
+    page,
+  }) => {
     await page.notebook.createNew("cluster.ipynb", { kernel: "threadlab" });
-    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
-      .jupyterapp.commands.execute("threadlab:show-thread-pools"));
+    await page.evaluate(() =>
+      (
+        window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+      ).jupyterapp.commands.execute("threadlab:show-thread-pools"),
+    );
     await expect(panel(page).locator(".tl-view")).toHaveAttribute("data-state", "connected", { timeout: 60000 });
     await expect(panel(page).locator("[data-section=utilization]")).toBeVisible();
     await expect(panel(page).locator("[data-section=cluster]")).toHaveCount(0);
@@ -41,9 +48,12 @@ test.describe("Thread pools sidebar: Cluster", () => {
     await expect(section.locator("[data-node=agent-2]")).toContainText("2 workers");
     await expect(section.locator("[data-node=agent-1] .tl-meter")).toHaveCount(2);
 
-    await run(page, `import { share } from "threadlab";
+    await run(
+      page,
+      `import { share } from "threadlab";
 const w = share({ v: new Float64Array(1000).fill(1) }, { name: "weights" });
-const spin = (x: number, m: { v: Float64Array }) => { const end = Date.now() + 25; let s = 0; while (Date.now() < end) s += m.v[x % 1000]; return s; };`);
+const spin = (x: number, m: { v: Float64Array }) => { const end = Date.now() + 25; let s = 0; while (Date.now() < end) s += m.v[x % 1000]; return s; };`,
+    );
     await run(page, `%parallel map spin "Array.from({ length: 600 }, (_, i) => i)" --model w --cluster`, false);
     await expect(section.locator(".tl-wstate-busy").first()).toBeVisible({ timeout: 30000 });
     await expect(section.getByTestId("tl-cluster-headline")).toContainText("1 map running");

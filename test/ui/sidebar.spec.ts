@@ -13,8 +13,11 @@ const view = (page: IJupyterLabPageFixture) => page.locator("#threadlab-sidebar 
 
 async function showPanel(page: IJupyterLabPageFixture) {
   // Through the palette command, as a user would ("Show thread pools").
-  await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
-    .jupyterapp.commands.execute("threadlab:show-thread-pools"));
+  await page.evaluate(() =>
+    (
+      window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+    ).jupyterapp.commands.execute("threadlab:show-thread-pools"),
+  );
   await expect(panel(page)).toBeVisible();
 }
 
@@ -51,7 +54,10 @@ test.describe("Thread pools sidebar", () => {
     await run(page, "%parallel workers 2");
     // A native library too, so the tree shows one (and its per-worker limit).
     await run(page, `const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS)});\n"loaded"`);
-    await run(page, "const spin = (x: number) => { const end = Date.now() + 25; while (Date.now() < end) {} return x * 2; };");
+    await run(
+      page,
+      "const spin = (x: number) => { const end = Date.now() + 25; while (Date.now() < end) {} return x * 2; };",
+    );
     await page.setViewportSize({ width: 1400, height: 1500 });
     await page.sidebar.setWidth(400, "right");
     await run(page, `%parallel map spin "Array.from({ length: 1200 }, (_, i) => i)" --chunk 4`, false);
@@ -69,8 +75,12 @@ test.describe("Thread pools sidebar", () => {
     await expect(panel(page).getByTestId("tl-timeline")).toBeVisible();
     // The timeline has every one of the map's 300 chunks (1200 items / 4), as bars on both workers' lanes.
     const bars = panel(page).getByTestId("tl-chunk");
-    const finished = () => bars.evaluateAll((els) => els.filter((e) => e.getAttribute("data-running") === "false")
-      .map((e) => [e.getAttribute("data-slot"), Number(e.getAttribute("data-chunks"))] as const));
+    const finished = () =>
+      bars.evaluateAll((els) =>
+        els
+          .filter((e) => e.getAttribute("data-running") === "false")
+          .map((e) => [e.getAttribute("data-slot"), Number(e.getAttribute("data-chunks"))] as const),
+      );
     await expect.poll(async () => (await finished()).reduce((n, [, c]) => n + c, 0), { timeout: 10000 }).toBe(300);
     expect(new Set((await finished()).map(([slot]) => slot)).size).toBe(2);
     expect((await finished()).length, "chunks of 100 ms at 4 Hz fit the budget: a bar each").toBeGreaterThan(100);
@@ -110,7 +120,8 @@ test.describe("Thread pools sidebar", () => {
     // in the output model.
     await run(page, "%threadpool info");
     const text = await page.evaluate(() => {
-      const nb = (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget;
+      const nb = (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell
+        .currentWidget;
       const out = nb.content.model.cells.get(0).outputs.get(0);
       return String(out.data["text/plain"]);
     });
@@ -127,14 +138,22 @@ test.describe("Thread pools sidebar", () => {
     await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
     await run(page, "%parallel workers 2");
     const progress = panel(page).getByTestId("tl-map-progress");
-    await run(page, `%parallel map (x: number) => { const e = Date.now() + 1; while (Date.now() < e); return x } "Array.from({ length: 1000000 }, (_, i) => i)" --chunk 50 --no-progress`, false);
+    await run(
+      page,
+      `%parallel map (x: number) => { const e = Date.now() + 1; while (Date.now() < e); return x } "Array.from({ length: 1000000 }, (_, i) => i)" --chunk 50 --no-progress`,
+      false,
+    );
     await expect(progress).toHaveAttribute("data-running", "true", { timeout: 30000 });
     await expect(progress).toContainText(/: [1-9]\d* \/ 1000000 items/, { timeout: 30000 });
-    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
-      .jupyterapp.commands.execute("notebook:interrupt-kernel"));
+    await page.evaluate(() =>
+      (
+        window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+      ).jupyterapp.commands.execute("notebook:interrupt-kernel"),
+    );
     await page.notebook.waitForRun(0);
     const evalue = await page.evaluate(() => {
-      const nb = (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget;
+      const nb = (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell
+        .currentWidget;
       return JSON.stringify(nb.content.model.cells.get(0).outputs.toJSON());
     });
     const done = /after (\d+) items/.exec(evalue)?.[1];
@@ -157,9 +176,13 @@ test.describe("Thread pools sidebar", () => {
     await panel(page).getByTestId("tl-limit-blas-input").fill(String(n));
     await panel(page).getByTestId("tl-limit-blas-apply").click();
     await expect(panel(page).getByTestId("tl-limit-blas-feedback")).toHaveAttribute("data-outcome", "ack");
-    await expect(panel(page).getByTestId("tl-oversubscribed")).toContainText(`× ${n} backend threads`, { timeout: 15000 });
+    await expect(panel(page).getByTestId("tl-oversubscribed")).toContainText(`× ${n} backend threads`, {
+      timeout: 15000,
+    });
     await expect(panel(page).getByTestId("tl-backend-threads")).toHaveText(`${n} threads`);
-    await expect(panel(page).getByTestId("tl-per-worker").filter({ hasText: "openblas" })).toContainText(`${n} threads`);
+    await expect(panel(page).getByTestId("tl-per-worker").filter({ hasText: "openblas" })).toContainText(
+      `${n} threads`,
+    );
     await panel(page).getByTestId("tl-reset").click();
     await expect(panel(page).getByTestId("tl-reset-feedback")).toHaveAttribute("data-outcome", "ack");
   });
@@ -170,7 +193,10 @@ test.describe("Thread pools sidebar", () => {
     await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
     await run(page, "%parallel workers 2");
     // About a million items per worker: the longest counts a row shows.
-    await run(page, `%parallel map (x: number) => x "Array.from({ length: 2000000 }, (_, i) => i)" --no-progress --out counted\n"done"`);
+    await run(
+      page,
+      `%parallel map (x: number) => x "Array.from({ length: 2000000 }, (_, i) => i)" --no-progress --out counted\n"done"`,
+    );
     const counts = panel(page).getByTestId("tl-worker-items");
     await expect(counts).toHaveCount(2, { timeout: 15000 });
     await expect(counts.first()).toHaveText(/M$|k$|^\d+$/);
@@ -209,16 +235,20 @@ test.describe("Thread pools sidebar across a kernel restart", () => {
   async function restartKernel(page: IJupyterLabPageFixture) {
     // Not awaited inside the page: the command resolves only once its confirmation dialog is answered.
     await page.evaluate(() => {
-      void (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
-        .jupyterapp.commands.execute("notebook:restart-kernel");
+      void (
+        window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+      ).jupyterapp.commands.execute("notebook:restart-kernel");
     });
     await page.locator(".jp-Dialog .jp-mod-accept").click();
   }
 
   /** JupyterLab's own view of the notebook's kernel, which its toolbar and status bar show. */
-  const labKernelStatus = (page: IJupyterLabPageFixture) => page.evaluate(() =>
-    (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget
-      ?.sessionContext?.session?.kernel?.status as string | undefined);
+  const labKernelStatus = (page: IJupyterLabPageFixture) =>
+    page.evaluate(
+      () =>
+        (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget
+          ?.sessionContext?.session?.kernel?.status as string | undefined,
+    );
 
   test("after a kernel restart the panel re-attaches to the new process", async ({ page }) => {
     await threadlabNotebook(page, "restart.ipynb");
@@ -236,9 +266,13 @@ test.describe("Thread pools sidebar across a kernel restart", () => {
   test("a restart during the kernel's first seconds (its TypeScript warm-up) comes back idle", async ({ page }) => {
     await threadlabNotebook(page, "early-restart.ipynb");
     // As soon as JupyterLab has a connection: the kernel is then compiling its warm-up program.
-    await page.waitForFunction(() =>
-      (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget
-        ?.sessionContext?.session?.kernel?.connectionStatus === "connected", undefined, { timeout: 60000 });
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget
+          ?.sessionContext?.session?.kernel?.connectionStatus === "connected",
+      undefined,
+      { timeout: 60000 },
+    );
     await restartKernel(page);
     await expect.poll(() => labKernelStatus(page), { timeout: 60000 }).toBe("idle");
     expect(await run(page, "1 + 1")).toContain("2");
@@ -258,30 +292,49 @@ test.describe("Thread pools sidebar in Notebook 7", () => {
     // eslint-disable-next-line no-empty-pattern
     waitForApplication: async ({}, use) => {
       await use(async (page) => {
-        await page.waitForFunction(() => (window as unknown as { jupyterapp?: { commands?: unknown } }).jupyterapp?.commands !== undefined);
+        await page.waitForFunction(
+          () => (window as unknown as { jupyterapp?: { commands?: unknown } }).jupyterapp?.commands !== undefined,
+        );
       });
     },
   });
 
-  test("the panel opens in Notebook 7's right area and attaches to the notebook's kernel", async ({ page, tmpPath, baseURL }) => {
+  test("the panel opens in Notebook 7's right area and attaches to the notebook's kernel", async ({
+    page,
+    tmpPath,
+    baseURL,
+  }) => {
     const nb = {
       cells: [{ cell_type: "code", execution_count: null, id: "c1", metadata: {}, outputs: [], source: "1 + 1" }],
       metadata: { kernelspec: { name: "threadlab", display_name: "TypeScript (threadlab)", language: "typescript" } },
-      nbformat: 4, nbformat_minor: 5,
+      nbformat: 4,
+      nbformat_minor: 5,
     };
     await page.contents.uploadContent(JSON.stringify(nb), "text", `${tmpPath}/nb7.ipynb`);
     // galata's page.goto() resolves paths under /lab; Notebook 7 lives under /notebooks.
-    await page.evaluate((url) => { window.location.href = url; }, `${baseURL}/notebooks/${tmpPath}/nb7.ipynb`);
+    await page.evaluate((url) => {
+      window.location.href = url;
+    }, `${baseURL}/notebooks/${tmpPath}/nb7.ipynb`);
     await page.waitForURL(/\/notebooks\//);
-    await page.waitForFunction(() => (window as unknown as { jupyterapp?: { commands?: unknown } }).jupyterapp?.commands !== undefined, undefined, { timeout: 60000 });
+    await page.waitForFunction(
+      () => (window as unknown as { jupyterapp?: { commands?: unknown } }).jupyterapp?.commands !== undefined,
+      undefined,
+      { timeout: 60000 },
+    );
     await page.waitForSelector(".jp-Notebook", { timeout: 60000 });
-    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
-      .jupyterapp.commands.execute("threadlab:show-thread-pools"));
+    await page.evaluate(() =>
+      (
+        window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+      ).jupyterapp.commands.execute("threadlab:show-thread-pools"),
+    );
     await expect(panel(page)).toBeVisible({ timeout: 30000 });
     await expect(view(page)).toHaveAttribute("data-state", "connected", { timeout: 60000 });
     await expect(panel(page).getByTestId("tl-cpus")).toHaveText(/^\d+$/);
-    await page.evaluate(() => (window as unknown as { jupyterapp: { serviceManager: { sessions: { shutdownAll(): Promise<void> } } } })
-      .jupyterapp.serviceManager.sessions.shutdownAll());
+    await page.evaluate(() =>
+      (
+        window as unknown as { jupyterapp: { serviceManager: { sessions: { shutdownAll(): Promise<void> } } } }
+      ).jupyterapp.serviceManager.sessions.shutdownAll(),
+    );
   });
 });
 

@@ -38,7 +38,11 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 export function summarizeCluster(c: ClusterState): ClusterSummary {
   const workers = c.nodes.reduce((n, x) => n + x.workers, 0);
   const headline = c.nodes.length
-    ? [plural(c.nodes.length, "node"), plural(workers, "worker"), c.maps ? `${plural(c.maps, "map")} running` : "no map running"].join(" · ")
+    ? [
+        plural(c.nodes.length, "node"),
+        plural(workers, "worker"),
+        c.maps ? `${plural(c.maps, "map")} running` : "no map running",
+      ].join(" · ")
     : "no agents: start one per machine with threadlab agent --cluster URL";
   // Names may repeat (two agents on one host default to its name): the index keeps React keys apart.
   return { url: c.url, headline, connected: c.connected, nodes: c.nodes.map((n, i) => nodeLine(n, i)) };

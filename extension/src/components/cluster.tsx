@@ -22,9 +22,13 @@ export function ClusterSection(props: { cluster: ClusterState }): JSX.Element {
     <section className="tl-section" data-section="cluster">
       <h3>Cluster</h3>
       <div className="tl-stats">
-        <span className="tl-cluster-url" title={s.url}>{s.url}</span>
+        <span className="tl-cluster-url" title={s.url}>
+          {s.url}
+        </span>
         {s.connected ? null : <span className="tl-error"> · reconnecting…</span>}
-        <div className={s.nodes.length ? "tl-muted" : "tl-why"} data-testid="tl-cluster-headline">{s.headline}</div>
+        <div className={s.nodes.length ? "tl-muted" : "tl-why"} data-testid="tl-cluster-headline">
+          {s.headline}
+        </div>
       </div>
       <ul className="tl-nodes">
         {s.nodes.map((n) => (
@@ -38,9 +42,13 @@ export function ClusterSection(props: { cluster: ClusterState }): JSX.Element {
               <WorkerMeters util={n.util} />
               <span className="tl-num">{n.meanUtil === null ? "" : `${n.meanUtil}%`}</span>
             </div>
-            <div className="tl-muted">{n.size} · RSS {n.rss}</div>
+            <div className="tl-muted">
+              {n.size} · RSS {n.rss}
+            </div>
             <div data-testid="tl-node-throughput">{n.throughput}</div>
-            <div className="tl-muted tl-node-models" title={n.models}>models: {n.models}</div>
+            <div className="tl-muted tl-node-models" title={n.models}>
+              models: {n.models}
+            </div>
           </li>
         ))}
       </ul>

@@ -15,10 +15,19 @@ const H = 18;
 
 function Sparkline(props: { points: Array<[number, number]>; t0: number; t1: number }): JSX.Element {
   const span = Math.max(1, props.t1 - props.t0);
-  const pts = props.points.map(([t, v]) => `${(((t - props.t0) / span) * W).toFixed(1)},${(H - (v / 100) * H).toFixed(1)}`).join(" ");
+  const pts = props.points
+    .map(([t, v]) => `${(((t - props.t0) / span) * W).toFixed(1)},${(H - (v / 100) * H).toFixed(1)}`)
+    .join(" ");
   return (
     // As wide as its cell (the numbers beside it keep their room at any panel width).
-    <svg className="tl-spark" width="100%" height={H} viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" aria-hidden="true">
+    <svg
+      className="tl-spark"
+      width="100%"
+      height={H}
+      viewBox={`0 0 ${W} ${H}`}
+      preserveAspectRatio="none"
+      aria-hidden="true"
+    >
       <polyline points={pts} fill="none" />
     </svg>
   );
@@ -38,28 +47,41 @@ export function Utilization(props: { update: Update; history: UpdateHistory }): 
     <section className="tl-section" data-section="utilization">
       <h3>Live utilization</h3>
       {!pool ? (
-        <div className="tl-muted">No worker pool yet: run a <code>%parallel map</code> to see workers here.</div>
+        <div className="tl-muted">
+          No worker pool yet: run a <code>%parallel map</code> to see workers here.
+        </div>
       ) : (
         <>
           <div className="tl-stats">
             <span data-testid="tl-busy-count">{busyWorkers} busy</span> of {pool.w.length} ·{" "}
-            <span data-testid="tl-items-rate">{rate(history.itemsPerSecond())}</span> · queue <span data-testid="tl-queue">{pool.queue}</span> · in flight {pool.inflight}
+            <span data-testid="tl-items-rate">{rate(history.itemsPerSecond())}</span> · queue{" "}
+            <span data-testid="tl-queue">{pool.queue}</span> · in flight {pool.inflight}
           </div>
-          {running || last ? <MapProgressBar map={(running ?? last!.map)} finished={!running} /> : null}
+          {running || last ? <MapProgressBar map={running ?? last!.map} finished={!running} /> : null}
           <table className="tl-workers">
             <tbody>
               {pool.w.map((w) => (
                 <tr key={w[0]} data-worker={w[0]} data-state={w[1]}>
                   <td className="tl-muted">#{w[0]}</td>
-                  <td className="tl-spark-cell"><Sparkline points={history.busySeries(w[0])} t0={t0} t1={t1} /></td>
+                  <td className="tl-spark-cell">
+                    <Sparkline points={history.busySeries(w[0])} t0={t0} t1={t1} />
+                  </td>
                   <td className="tl-num">{w[2]}%</td>
                   <td className={`tl-wstate tl-wstate-${w[1]}`}>{w[1]}</td>
-                  <td className="tl-num tl-muted" data-testid="tl-worker-items" title={`${w[3]} items done by this worker`}>{count(w[3])}</td>
+                  <td
+                    className="tl-num tl-muted"
+                    data-testid="tl-worker-items"
+                    title={`${w[3]} items done by this worker`}
+                  >
+                    {count(w[3])}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <div className="tl-muted">shared models: {pool.models.n} ({bytes(pool.models.bytes)}) · RSS {bytes(s.rss)}</div>
+          <div className="tl-muted">
+            shared models: {pool.models.n} ({bytes(pool.models.bytes)}) · RSS {bytes(s.rss)}
+          </div>
         </>
       )}
     </section>
@@ -78,13 +100,22 @@ function MapProgressBar(props: { map: MapProgress; finished: boolean }): JSX.Ele
   const m = props.map;
   const frac = m.total ? Math.min(1, m.done / m.total) : null;
   return (
-    <div className="tl-map" data-testid="tl-map-progress" data-running={props.finished ? "false" : "true"} data-end={m.end ?? ""}>
+    <div
+      className="tl-map"
+      data-testid="tl-map-progress"
+      data-running={props.finished ? "false" : "true"}
+      data-end={m.end ?? ""}
+    >
       <div className="tl-map-label">
-        {props.finished ? "last map" : "map"} <b>{m.name}</b>: {m.done}{m.total !== null ? ` / ${m.total}` : ""} items
-        {frac !== null ? ` (${Math.floor(frac * 100)}%)` : ""} · {rate(m.rate)}{m.failed ? ` · ${m.failed} failed` : ""}
+        {props.finished ? "last map" : "map"} <b>{m.name}</b>: {m.done}
+        {m.total !== null ? ` / ${m.total}` : ""} items
+        {frac !== null ? ` (${Math.floor(frac * 100)}%)` : ""} · {rate(m.rate)}
+        {m.failed ? ` · ${m.failed} failed` : ""}
         {props.finished ? ENDED[m.end ?? "unknown"] : ""}
       </div>
-      <div className="tl-bar"><div className="tl-bar-fill" style={{ width: `${(frac ?? 0) * 100}%` }} /></div>
+      <div className="tl-bar">
+        <div className="tl-bar-fill" style={{ width: `${(frac ?? 0) * 100}%` }} />
+      </div>
     </div>
   );
 }
@@ -99,27 +130,49 @@ export function Timeline(props: { history: UpdateHistory }): JSX.Element {
   const height = lanes.length * (laneH + 2);
   return (
     <section className="tl-section" data-section="timeline">
-      <h3>Task timeline <span className="tl-muted">(last 60 s, a bar per chunk)</span></h3>
+      <h3>
+        Task timeline <span className="tl-muted">(last 60 s, a bar per chunk)</span>
+      </h3>
       {!span || lanes.every((l) => l.bars.length === 0) ? (
         <div className="tl-muted">Nothing ran in the last minute.</div>
       ) : (
-        <svg className="tl-timeline" width="100%" height={height} viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" data-testid="tl-timeline">
+        <svg
+          className="tl-timeline"
+          width="100%"
+          height={height}
+          viewBox={`0 0 ${width} ${height}`}
+          preserveAspectRatio="none"
+          data-testid="tl-timeline"
+        >
           {lanes.map((lane, i) => {
             const t0 = windowStart(history, span.t1);
             const range = span.t1 - t0;
-            return lane.bars.filter((b) => b.t1 >= t0).map((b, j) => {
-              const x = Math.max(0, ((b.t0 - t0) / range) * width);
-              // A hair's gap between neighbouring chunks keeps their boundaries visible; a bar never vanishes.
-              const w = Math.max(0.6, ((b.t1 - Math.max(b.t0, t0)) / range) * width - 0.3);
-              const cls = `tl-chunk${b.running ? " tl-chunk-running" : ""}${b.failed || b.crashed ? " tl-chunk-failed" : ""}`;
-              return (
-                <rect key={`${i}-${j}`} className={cls} x={x} y={i * (laneH + 2)} width={w} height={laneH}
-                  data-testid="tl-chunk" data-slot={lane.slot} data-map={b.map} data-chunks={b.chunks} data-running={b.running ? "true" : "false"}
-                  style={{ fill: `hsl(${(b.map * 67) % 360} 60% 50%)` }}>
-                  <title>{describeBar(b, history.mapName(b.map))}</title>
-                </rect>
-              );
-            });
+            return lane.bars
+              .filter((b) => b.t1 >= t0)
+              .map((b, j) => {
+                const x = Math.max(0, ((b.t0 - t0) / range) * width);
+                // A hair's gap between neighbouring chunks keeps their boundaries visible; a bar never vanishes.
+                const w = Math.max(0.6, ((b.t1 - Math.max(b.t0, t0)) / range) * width - 0.3);
+                const cls = `tl-chunk${b.running ? " tl-chunk-running" : ""}${b.failed || b.crashed ? " tl-chunk-failed" : ""}`;
+                return (
+                  <rect
+                    key={`${i}-${j}`}
+                    className={cls}
+                    x={x}
+                    y={i * (laneH + 2)}
+                    width={w}
+                    height={laneH}
+                    data-testid="tl-chunk"
+                    data-slot={lane.slot}
+                    data-map={b.map}
+                    data-chunks={b.chunks}
+                    data-running={b.running ? "true" : "false"}
+                    style={{ fill: `hsl(${(b.map * 67) % 360} 60% 50%)` }}
+                  >
+                    <title>{describeBar(b, history.mapName(b.map))}</title>
+                  </rect>
+                );
+              });
           })}
         </svg>
       )}

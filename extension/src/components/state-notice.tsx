@@ -10,8 +10,8 @@ export function StateNotice(props: { state: ConnectionState; onRetry: () => void
     case "no-notebook":
       return (
         <Notice kind={s.kind} title="No notebook open">
-          Open a notebook or console running the <b>TypeScript (threadlab)</b> kernel; this panel attaches to the
-          one you are working in.
+          Open a notebook or console running the <b>TypeScript (threadlab)</b> kernel; this panel attaches to the one
+          you are working in.
         </Notice>
       );
     case "no-kernel":
@@ -27,12 +27,16 @@ export function StateNotice(props: { state: ConnectionState; onRetry: () => void
         </Notice>
       );
     case "connecting":
-      return <Notice kind={s.kind} title="Connecting…">Opening the sidebar's channel to <b>{s.label}</b>'s kernel.</Notice>;
+      return (
+        <Notice kind={s.kind} title="Connecting…">
+          Opening the sidebar's channel to <b>{s.label}</b>'s kernel.
+        </Notice>
+      );
     case "not-threadlab":
       return (
         <Notice kind={s.kind} title="Not a threadlab kernel">
-          <b>{s.label}</b> runs <b>{s.displayName}</b> ({s.implementation}), which has no thread pools to show.
-          Switch with <i>Kernel → Change Kernel…</i> → <b>TypeScript (threadlab)</b>. If it is not listed, run
+          <b>{s.label}</b> runs <b>{s.displayName}</b> ({s.implementation}), which has no thread pools to show. Switch
+          with <i>Kernel → Change Kernel…</i> → <b>TypeScript (threadlab)</b>. If it is not listed, run
           <code> npx threadlab install --sys-prefix</code> and reload the page.
         </Notice>
       );
@@ -40,7 +44,9 @@ export function StateNotice(props: { state: ConnectionState; onRetry: () => void
       return (
         <Notice kind={s.kind} title="Disconnected">
           {s.reason}{" "}
-          <button className="jp-mod-styled tl-retry" onClick={props.onRetry}>Retry now</button>
+          <button className="jp-mod-styled tl-retry" onClick={props.onRetry}>
+            Retry now
+          </button>
         </Notice>
       );
   }

@@ -30,7 +30,12 @@ export function SidebarView(props: { model: SidebarModel }): JSX.Element {
     <div className="tl-view" data-state={state.kind} data-pid={hello?.pid ?? ""}>
       <div className="tl-header">
         <span className="tl-title">Thread pools</span>
-        {"label" in state && state.label ? <span className="tl-muted" data-testid="tl-attached"> · {state.label}</span> : null}
+        {"label" in state && state.label ? (
+          <span className="tl-muted" data-testid="tl-attached">
+            {" "}
+            · {state.label}
+          </span>
+        ) : null}
       </div>
       <StateNotice state={state} onRetry={() => model.reconnect()} />
       {connected && !update ? <div className="tl-muted tl-section">Waiting for the kernel's first update…</div> : null}
@@ -41,14 +46,18 @@ export function SidebarView(props: { model: SidebarModel }): JSX.Element {
           <Utilization update={update} history={model.history} />
           <Timeline history={model.history} />
           {update.cluster ? <ClusterSection cluster={update.cluster} /> : null}
-          <Controls update={update} connected={connected} canResize={hello.capabilities.setWorkers}
+          <Controls
+            update={update}
+            connected={connected}
+            canResize={hello.capabilities.setWorkers}
             maxWorkers={hello.capabilities.maxWorkers}
             actions={{
               setWorkers: (n) => void model.setWorkers(n),
               setLimit: (t, v) => void model.setLimit(t, v),
               reset: () => void model.reset(),
               status: (k) => model.control(k),
-            }} />
+            }}
+          />
         </>
       ) : null}
     </div>

@@ -57,7 +57,8 @@ export function carriedDeclarations(checker: ts.TypeChecker, srcSF: ts.SourceFil
           continue;
         }
         if (aliased.flags & ts.SymbolFlags.Type) {
-          if (aliased.flags & ts.SymbolFlags.Value && !valueNames.has(aliased.escapedName)) anyVars.add(aliased.escapedName);
+          if (aliased.flags & ts.SymbolFlags.Value && !valueNames.has(aliased.escapedName))
+            anyVars.add(aliased.escapedName);
           continue;
         }
         addName(node, key);
@@ -71,8 +72,16 @@ export function carriedDeclarations(checker: ts.TypeChecker, srcSF: ts.SourceFil
     const names = keepMap.get(stmt);
     if (!names) continue;
     if (ts.isVariableStatement(stmt)) {
-      const decls = stmt.declarationList.declarations.filter((d) => ts.isIdentifier(d.name) && names.has(d.name.escapedText));
-      statements.push(ts.factory.updateVariableStatement(stmt, stmt.modifiers, ts.factory.updateVariableDeclarationList(stmt.declarationList, decls)));
+      const decls = stmt.declarationList.declarations.filter(
+        (d) => ts.isIdentifier(d.name) && names.has(d.name.escapedText),
+      );
+      statements.push(
+        ts.factory.updateVariableStatement(
+          stmt,
+          stmt.modifiers,
+          ts.factory.updateVariableDeclarationList(stmt.declarationList, decls),
+        ),
+      );
     } else if (ts.isImportDeclaration(stmt)) {
       statements.push(keepNamesInImport(stmt, names));
     } else {

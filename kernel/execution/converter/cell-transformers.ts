@@ -41,7 +41,10 @@ export function cellTransformers(
       setLastExprName(name);
       const last = ts.factory.createVariableStatement(
         [ts.factory.createModifier(ts.SyntaxKind.ExportKeyword)],
-        ts.factory.createVariableDeclarationList([ts.factory.createVariableDeclaration(name, undefined, undefined, stmt.expression)], ts.NodeFlags.Const),
+        ts.factory.createVariableDeclarationList(
+          [ts.factory.createVariableDeclaration(name, undefined, undefined, stmt.expression)],
+          ts.NodeFlags.Const,
+        ),
       );
       return ts.factory.updateSourceFile(file, [...file.statements.slice(0, i), last, ...file.statements.slice(i + 1)]);
     }
@@ -50,7 +53,10 @@ export function cellTransformers(
 
   const afterDeclarations: ts.TransformerFactory<ts.SourceFile | ts.Bundle> = () => (node) => {
     if (!ts.isSourceFile(node)) return node;
-    return ts.factory.updateSourceFile(node, node.statements.filter((s) => !ts.isExportDeclaration(s)));
+    return ts.factory.updateSourceFile(
+      node,
+      node.statements.filter((s) => !ts.isExportDeclaration(s)),
+    );
   };
 
   return { after: [after], afterDeclarations: [afterDeclarations] };

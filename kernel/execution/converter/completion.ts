@@ -28,19 +28,35 @@ const neverCancelled: ts.CancellationToken = {
 export function completeAt(program: ts.Program, srcFile: ts.SourceFile, pos: number, prefix: number): CompletionInfo {
   const t = internals();
   // A services host is needed only for auto-imports and module specifiers, which these preferences leave off.
-  const info = t.Completions.getCompletionsAtPosition({}, program, () => undefined, srcFile, pos, {}, undefined, ts.CompletionTriggerKind.Invoked, neverCancelled);
+  const info = t.Completions.getCompletionsAtPosition(
+    {},
+    program,
+    () => undefined,
+    srcFile,
+    pos,
+    {},
+    undefined,
+    ts.CompletionTriggerKind.Invoked,
+    neverCancelled,
+  );
   if (info?.optionalReplacementSpan) info.optionalReplacementSpan.start -= prefix;
   const prev = t.findPrecedingToken(pos, srcFile);
   // findPrecedingToken may return a token that ends after pos; and node.pos is not node.getStart().
   if (prev && ts.isIdentifier(prev) && prev.end >= pos) return withIdentifier(info, prev, srcFile, prefix);
   const next = prev ? t.findNextToken(prev, srcFile, srcFile) : undefined;
-  if (next && ts.isIdentifier(next) && next.getStart(srcFile) <= pos && pos <= next.end) return withIdentifier(info, next, srcFile, prefix);
+  if (next && ts.isIdentifier(next) && next.getStart(srcFile) <= pos && pos <= next.end)
+    return withIdentifier(info, next, srcFile, prefix);
   const entries = info?.entries ? info.entries.slice() : [];
   entries.sort((a, b) => a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name));
   return { start: pos - prefix, end: pos - prefix, candidates: entries.map((e) => e.name), original: info };
 }
 
-function withIdentifier(info: ts.CompletionInfo | undefined, id: ts.Identifier, srcFile: ts.SourceFile, prefix: number): CompletionInfo {
+function withIdentifier(
+  info: ts.CompletionInfo | undefined,
+  id: ts.Identifier,
+  srcFile: ts.SourceFile,
+  prefix: number,
+): CompletionInfo {
   const name = id.text;
   const lower = name.toLowerCase();
   const ranked: Array<{ name: string; sortKey: string; index: number }> = [];
@@ -50,5 +66,10 @@ function withIdentifier(info: ts.CompletionInfo | undefined, id: ts.Identifier, 
     if (key) ranked.push({ name: e.name, sortKey: key + e.sortText, index });
   });
   ranked.sort((a, b) => a.sortKey.localeCompare(b.sortKey) || a.index - b.index);
-  return { start: id.getStart(srcFile) - prefix, end: id.end - prefix, candidates: ranked.map((e) => e.name), original: info };
+  return {
+    start: id.getStart(srcFile) - prefix,
+    end: id.end - prefix,
+    candidates: ranked.map((e) => e.name),
+    original: info,
+  };
 }

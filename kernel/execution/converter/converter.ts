@@ -136,7 +136,8 @@ export function createConverter(options?: ConverterOptions): Converter {
     return ts.sys.readFile(forwardTslabPath(cwd, path), encoding);
   };
   // `import … from "tslab"` resolves to tslab itself even when the notebook directory has no node_modules.
-  sys.directoryExists = (path) => ts.sys.directoryExists(forwardTslabPath(cwd, path)) || normalizeJoin(cwd, "node_modules") === path;
+  sys.directoryExists = (path) =>
+    ts.sys.directoryExists(forwardTslabPath(cwd, path)) || normalizeJoin(cwd, "node_modules") === path;
   sys.fileExists = (path) => ts.sys.fileExists(forwardTslabPath(cwd, path)) || virtualFiles.has(path);
   sys.readDirectory = (path, extensions, exclude, include, depth) =>
     ts.sys.readDirectory(forwardTslabPath(cwd, path), extensions, exclude, include, depth);
@@ -300,8 +301,17 @@ export function createConverter(options?: ConverterOptions): Converter {
   /** Syntax, semantic and declaration diagnostics of the cell and the notebook files it imports. */
   function preEmitDiagnostics(srcFile: ts.SourceFile): readonly ts.Diagnostic[] {
     const p = program();
-    const files = [srcFile, ...sourceDependencies(srcFile).filter((d) => d !== srcFile.fileName).map((d) => builder!.getSourceFile(d)!)];
-    const all: ts.Diagnostic[] = [...p.getConfigFileParsingDiagnostics(), ...p.getOptionsDiagnostics(), ...p.getGlobalDiagnostics()];
+    const files = [
+      srcFile,
+      ...sourceDependencies(srcFile)
+        .filter((d) => d !== srcFile.fileName)
+        .map((d) => builder!.getSourceFile(d)!),
+    ];
+    const all: ts.Diagnostic[] = [
+      ...p.getConfigFileParsingDiagnostics(),
+      ...p.getOptionsDiagnostics(),
+      ...p.getGlobalDiagnostics(),
+    ];
     for (const sf of files) {
       all.push(...p.getSyntacticDiagnostics(sf), ...p.getSemanticDiagnostics(sf), ...p.getDeclarationDiagnostics(sf));
     }
@@ -310,7 +320,9 @@ export function createConverter(options?: ConverterOptions): Converter {
 
   /** The cell and the notebook directory's .ts/.js files it depends on (not declaration files). */
   function sourceDependencies(sf: ts.SourceFile): string[] {
-    return builder!.getAllDependencies(sf).filter((d) => d.endsWith(".js") || (d.endsWith(".ts") && !d.endsWith(".d.ts")));
+    return builder!
+      .getAllDependencies(sf)
+      .filter((d) => d.endsWith(".js") || (d.endsWith(".ts") && !d.endsWith(".d.ts")));
   }
 
   function position(fileName: string, offset: number): DiagnosticPos {
@@ -359,7 +371,13 @@ export function createConverter(options?: ConverterOptions): Converter {
   }
 }
 
-function flattenChain(start: DiagnosticPos, end: DiagnosticPos, msg: ts.DiagnosticMessageChain, out: Diagnostic[], fileName?: string): void {
+function flattenChain(
+  start: DiagnosticPos,
+  end: DiagnosticPos,
+  msg: ts.DiagnosticMessageChain,
+  out: Diagnostic[],
+  fileName?: string,
+): void {
   out.push({ start, end, messageText: msg.messageText, category: msg.category, code: msg.code, fileName });
   for (const child of msg.next ?? []) flattenChain(start, end, child, out);
 }
@@ -369,7 +387,9 @@ function flattenChain(start: DiagnosticPos, end: DiagnosticPos, msg: ts.Diagnost
  * makes the kernel's @types/node appear there), or tslab's own when none of them has @types/node.
  */
 function typeRoots(cwd: string, sys: ts.System): string[] {
-  const roots = (ts.getEffectiveTypeRoots({}, { getCurrentDirectory: () => cwd }) ?? []).filter((r) => sys.directoryExists(r));
+  const roots = (ts.getEffectiveTypeRoots({}, { getCurrentDirectory: () => cwd }) ?? []).filter((r) =>
+    sys.directoryExists(r),
+  );
   if (roots.some((r) => ts.sys.fileExists(normalizeJoin(r, "node", "package.json")))) return roots;
   return [...roots, normalizeJoin(TSLAB_ROOT, "node_modules", "@types")];
 }
@@ -381,7 +401,12 @@ function typeRoots(cwd: string, sys: ts.System): string[] {
 export function toCommonJS(js: string, target: ts.ScriptTarget): string {
   const out = ts.transpileModule(js, {
     fileName: "custom.js",
-    compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target, newLine: ts.NewLineKind.LineFeed },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      esModuleInterop: true,
+      target,
+      newLine: ts.NewLineKind.LineFeed,
+    },
   }).outputText;
   return out.startsWith('"use strict";\n') ? out.slice('"use strict";\n'.length) : out;
 }

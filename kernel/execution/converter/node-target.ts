@@ -19,7 +19,11 @@ const TABLE: ReadonlyArray<{ node: number } & CellTarget> = [
   // V8 13.6: ES2025 (RegExp.escape, Float16Array, Promise.try, iterator helpers, Set methods), DisposableStack.
   { node: 24, target: ts.ScriptTarget.ES2025, lib: ["es2025", "esnext.disposable"] },
   // V8 12.4: ES2024 (Object.groupBy, Promise.withResolvers, resizable ArrayBuffer), iterator helpers, Set methods.
-  { node: 22, target: ts.ScriptTarget.ES2024, lib: ["es2024", "es2025.collection", "es2025.iterator", "esnext.disposable"] },
+  {
+    node: 22,
+    target: ts.ScriptTarget.ES2024,
+    lib: ["es2024", "es2025.collection", "es2025.iterator", "esnext.disposable"],
+  },
   // V8 11.3: ES2023 (toSorted, findLast, …), Symbol.dispose.
   { node: 20, target: ts.ScriptTarget.ES2023, lib: ["es2023", "esnext.disposable"] },
 ];

@@ -7,7 +7,11 @@ import { internals } from "./ts-internals";
  * function; this follows TypeScript 6's (src/services/services.ts) without its truncation and verbosity
  * options, and with the object-literal refinement left to the checker.
  */
-export function quickInfoAt(sourceFile: ts.SourceFile, checker: ts.TypeChecker, position: number): ts.QuickInfo | undefined {
+export function quickInfoAt(
+  sourceFile: ts.SourceFile,
+  checker: ts.TypeChecker,
+  position: number,
+): ts.QuickInfo | undefined {
   const t = internals();
   const touching = t.getTouchingPropertyName(sourceFile, position);
   if (touching === sourceFile) return undefined;
@@ -26,7 +30,13 @@ export function quickInfoAt(sourceFile: ts.SourceFile, checker: ts.TypeChecker, 
       }
     );
   }
-  const shown = t.SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind(checker, symbol, sourceFile, t.getContainerNode(node), node);
+  const shown = t.SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind(
+    checker,
+    symbol,
+    sourceFile,
+    t.getContainerNode(node),
+    node,
+  );
   return {
     kind: shown.symbolKind,
     kindModifiers: t.SymbolDisplay.getSymbolModifiers(checker, symbol),
@@ -42,7 +52,8 @@ function nodeForQuickInfo(node: ts.Node): ts.Node {
   const parent = node.parent;
   if (ts.isNewExpression(parent) && node.pos === parent.pos) return parent.expression;
   if (ts.isNamedTupleMember(parent) && node.pos === parent.pos) return parent;
-  if (ts.isMetaProperty(parent) && parent.keywordToken === ts.SyntaxKind.ImportKeyword && parent.name === node) return parent;
+  if (ts.isMetaProperty(parent) && parent.keywordToken === ts.SyntaxKind.ImportKeyword && parent.name === node)
+    return parent;
   return node;
 }
 

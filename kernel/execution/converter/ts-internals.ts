@@ -32,7 +32,12 @@ export interface SymbolDisplayInternals {
     sourceFile: ts.SourceFile,
     enclosingDeclaration: ts.Node | undefined,
     location: ts.Node,
-  ): { symbolKind: ts.ScriptElementKind; displayParts: ts.SymbolDisplayPart[]; documentation: ts.SymbolDisplayPart[]; tags: ts.JSDocTagInfo[] | undefined };
+  ): {
+    symbolKind: ts.ScriptElementKind;
+    displayParts: ts.SymbolDisplayPart[];
+    documentation: ts.SymbolDisplayPart[];
+    tags: ts.JSDocTagInfo[] | undefined;
+  };
   getSymbolModifiers(checker: ts.TypeChecker, symbol: ts.Symbol): string;
 }
 
@@ -49,7 +54,10 @@ interface Internals {
 
 const REQUIRED: ReadonlyArray<[string, (t: Internals) => unknown]> = [
   ["Completions.getCompletionsAtPosition", (t) => t.Completions?.getCompletionsAtPosition],
-  ["SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind", (t) => t.SymbolDisplay?.getSymbolDisplayPartsDocumentationAndSymbolKind],
+  [
+    "SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind",
+    (t) => t.SymbolDisplay?.getSymbolDisplayPartsDocumentationAndSymbolKind,
+  ],
   ["SymbolDisplay.getSymbolModifiers", (t) => t.SymbolDisplay?.getSymbolModifiers],
   ["findPrecedingToken", (t) => t.findPrecedingToken],
   ["findNextToken", (t) => t.findNextToken],

@@ -24,7 +24,8 @@ export const env: Magic = {
       return { hasValue: true, value: v };
     }
     const [, name, value] = m;
-    if (!NAME.test(name)) throw new MagicError(`%env: ${JSON.stringify(name)} is not a valid variable name (letters, digits, _)`);
+    if (!NAME.test(name))
+      throw new MagicError(`%env: ${JSON.stringify(name)} is not a valid variable name (letters, digits, _)`);
     process.env[name] = value;
     ctx.write("stdout", `env: ${name}=${value}\n`);
   },

@@ -9,7 +9,8 @@ async function timed(code: string, ctx: MagicContext) {
   const outcome = await ctx.evaluate(code);
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  ctx.write("stdout", 
+  ctx.write(
+    "stdout",
     `CPU times: user ${formatSeconds(cpu.user / 1e6)}, sys: ${formatSeconds(cpu.system / 1e6)}, total: ${formatSeconds((cpu.user + cpu.system) / 1e6)}\n` +
       `Wall time: ${formatSeconds(wall)}\n`,
   );

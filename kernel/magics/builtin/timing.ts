@@ -4,7 +4,12 @@ export function formatSeconds(s: number, precision = 3): string {
     const m = Math.floor(s / 60);
     return `${m}min ${(s - m * 60).toFixed(0)}s`;
   }
-  const units: Array<[string, number]> = [["s", 1], ["ms", 1e-3], ["µs", 1e-6], ["ns", 1e-9]];
+  const units: Array<[string, number]> = [
+    ["s", 1],
+    ["ms", 1e-3],
+    ["µs", 1e-6],
+    ["ns", 1e-9],
+  ];
   for (const [unit, scale] of units) {
     if (s >= scale || unit === "ns") return `${Number((s / scale).toPrecision(precision))} ${unit}`;
   }

@@ -98,7 +98,12 @@ export function readOnlyError(id: string, why: string): Error {
 /** The `info()` fields every controller reports alike: what it declares, and its limit now (`get()`). */
 export function controllerInfoBase(c: ThreadpoolController): ControllerInfo {
   return {
-    id: c.id, userApi: c.userApi, internalApi: c.internalApi, prefix: c.prefix, numThreads: c.get(), scope: c.scope,
+    id: c.id,
+    userApi: c.userApi,
+    internalApi: c.internalApi,
+    prefix: c.prefix,
+    numThreads: c.get(),
+    scope: c.scope,
     settable: c.settable,
   };
 }

@@ -16,7 +16,6 @@ type NativeFunction = (...args: unknown[]) => unknown;
 
 let koffiModule: Koffi | undefined;
 function koffi(): Koffi {
-   
   koffiModule ??= require("koffi") as Koffi;
   return koffiModule;
 }
@@ -25,7 +24,10 @@ function koffi(): Koffi {
 export class NativeLibrary {
   private readonly functions = new Map<string, NativeFunction | null>();
 
-  private constructor(readonly path: string, private readonly handle: LibraryHandle) {}
+  private constructor(
+    readonly path: string,
+    private readonly handle: LibraryHandle,
+  ) {}
 
   private static readonly cache = new Map<string, NativeLibrary>();
 
@@ -85,7 +87,10 @@ export class NativeLibrary {
     const buf = Buffer.alloc(bufferLength);
     f(buf, bufferLength);
     const end = buf.indexOf(0);
-    return buf.subarray(0, end < 0 ? buf.length : end).toString("utf8").trim();
+    return buf
+      .subarray(0, end < 0 ? buf.length : end)
+      .toString("utf8")
+      .trim();
   }
 }
 

@@ -35,7 +35,10 @@ export class OpenBLASController implements ThreadpoolController {
   private readonly getNum: () => number;
   private readonly setNum: (n: number) => void;
 
-  constructor(private readonly lib: NativeLibrary, private readonly affix: { prefix: string; suffix: string }) {
+  constructor(
+    private readonly lib: NativeLibrary,
+    private readonly affix: { prefix: string; suffix: string },
+  ) {
     this.id = `openblas:${lib.path}`;
     const file = libraryFileName(lib.path);
     this.prefix = FILENAME_PREFIXES.filter((p) => file.startsWith(p)).sort((a, b) => b.length - a.length)[0];

@@ -73,7 +73,9 @@ export const openmpProvider: ControllerProvider = {
  * deadlock or crash (the libgomp + libiomp case threadpoolctl warns about); two copies of one runtime
  * each keep separate limits.
  */
-export function openmpWarnings(infos: readonly Pick<ControllerInfo, "internalApi" | "prefix" | "filepath">[]): string[] {
+export function openmpWarnings(
+  infos: readonly Pick<ControllerInfo, "internalApi" | "prefix" | "filepath">[],
+): string[] {
   const omp = infos.filter((i) => i.internalApi === "openmp");
   if (omp.length < 2) return [];
   const prefixes = [...new Set(omp.map((i) => i.prefix))];

@@ -40,8 +40,12 @@ class NativeBlasController implements ThreadpoolController {
   readonly startupEnv: readonly string[];
   private readonly description: { version: string | null; threadingLayer?: string };
 
-  constructor(private readonly lib: NativeLibrary, private readonly spec: NativeBlasSpec,
-              private readonly getter: () => unknown, private readonly setter: (n: unknown) => unknown) {
+  constructor(
+    private readonly lib: NativeLibrary,
+    private readonly spec: NativeBlasSpec,
+    private readonly getter: () => unknown,
+    private readonly setter: (n: unknown) => unknown,
+  ) {
     this.internalApi = spec.internalApi;
     // Each falls back to OpenMP's variable when its own is unset.
     this.startupEnv = [spec.envVar, "OMP_NUM_THREADS"];
@@ -83,10 +87,10 @@ const mkl: NativeBlasSpec = {
   envVar: "MKL_NUM_THREADS",
   describe(lib) {
     const raw = lib.readStringInto("MKL_Get_Version_String", 256);
-    const version = raw ? /Version\s+(\S+)/.exec(raw)?.[1] ?? raw : null;
+    const version = raw ? (/Version\s+(\S+)/.exec(raw)?.[1] ?? raw) : null;
     const layer = lib.fn("MKL_Set_Threading_Layer", "int", ["int"]);
     const code = layer ? (layer(-1) as number) : undefined;
-    return { version, threadingLayer: code === undefined ? undefined : MKL_THREADING_LAYERS[code] ?? `code ${code}` };
+    return { version, threadingLayer: code === undefined ? undefined : (MKL_THREADING_LAYERS[code] ?? `code ${code}`) };
   },
   scopeFor: (layer) => (layer === "intel" || layer === "gnu" ? "thread" : "process"),
 };

@@ -6,7 +6,13 @@
  * @module
  */
 import { availableParallelism } from "node:os";
-import { controllerInfoBase, readOnlyError, type ControllerInfo, type ControllerProvider, type ThreadpoolController } from "../controller";
+import {
+  controllerInfoBase,
+  readOnlyError,
+  type ControllerInfo,
+  type ControllerProvider,
+  type ThreadpoolController,
+} from "../controller";
 
 /**
  * libuv's pool size for a `UV_THREADPOOL_SIZE` value, reproducing `init_threads()` in libuv's threadpool.c:
@@ -72,8 +78,11 @@ export function v8PoolSizeOption(args: readonly string[]): number | undefined {
  * and at least 1 (NodePlatform's constructor). NODE_OPTIONS is parsed before the command line, so a value
  * on the command line wins.
  */
-export function v8PlatformThreads(execArgv: readonly string[], nodeOptions: string | undefined,
-                                  parallelism = availableParallelism()): { threads: number; option: number | undefined } {
+export function v8PlatformThreads(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+  parallelism = availableParallelism(),
+): { threads: number; option: number | undefined } {
   const fromEnv = v8PoolSizeOption((nodeOptions ?? "").split(/\s+/).filter(Boolean));
   const option = v8PoolSizeOption(execArgv) ?? fromEnv;
   let threads = option ?? 4;
@@ -100,7 +109,8 @@ export class V8PlatformController implements ThreadpoolController {
   info(): ControllerInfo {
     const { option } = v8PlatformThreads(process.execArgv, process.env.NODE_OPTIONS);
     return {
-      ...controllerInfoBase(this), version: process.versions.v8,
+      ...controllerInfoBase(this),
+      version: process.versions.v8,
       notes: [option === undefined ? "--v8-pool-size not given (Node's default 4)" : `--v8-pool-size=${option}`],
     };
   }

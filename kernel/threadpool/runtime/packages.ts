@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { controllerInfoBase, type ControllerInfo, type ControllerProvider, type ThreadpoolController } from "../controller";
+import {
+  controllerInfoBase,
+  type ControllerInfo,
+  type ControllerProvider,
+  type ThreadpoolController,
+} from "../controller";
 
 /** The exports of an already-loaded module whose path ends with `suffix` (e.g. `/sharp/lib/index.js`). */
 export function loadedModule(suffix: RegExp, cache: NodeJS.Require["cache"] = require.cache): unknown {
@@ -71,8 +76,13 @@ interface OrtLike {
 const injected = new WeakMap<OrtLike, { threads: number | null; original: CreateFn }>();
 
 function isOptionsObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) &&
-    !(typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !ArrayBuffer.isView(v) &&
+    !(v instanceof ArrayBuffer) &&
+    !(typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer)
+  );
 }
 
 /**

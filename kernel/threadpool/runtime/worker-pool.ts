@@ -6,7 +6,12 @@
  *
  * @module
  */
-import { controllerInfoBase, type ControllerInfo, type ControllerProvider, type ThreadpoolController } from "../controller";
+import {
+  controllerInfoBase,
+  type ControllerInfo,
+  type ControllerProvider,
+  type ThreadpoolController,
+} from "../controller";
 
 /** What the threadpool side needs from a worker pool. */
 export interface ResizablePool {
@@ -50,8 +55,12 @@ export class WorkerPoolController implements ThreadpoolController {
     if (result && typeof (result as Promise<unknown>).then === "function") {
       // Resizing finishes later; an unhandled rejection would crash the kernel, so keep it for info().
       (result as Promise<unknown>).then(
-        () => { lastResizeError.delete(pool); },
-        (err: unknown) => { lastResizeError.set(pool, String((err as Error)?.message ?? err)); },
+        () => {
+          lastResizeError.delete(pool);
+        },
+        (err: unknown) => {
+          lastResizeError.set(pool, String((err as Error)?.message ?? err));
+        },
       );
     }
   }
