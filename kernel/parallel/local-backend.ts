@@ -1,6 +1,6 @@
 import type { KernelDoor } from "../door";
 import type { MapItems } from "../pool";
-import type { MapBackend } from "./backend";
+import type { MapBackend } from "../pool/map-backend";
 import { notebookPool } from "./notebook-pool";
 
 /** The notebook's worker pool as a map backend. */

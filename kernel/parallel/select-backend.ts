@@ -1,6 +1,6 @@
 import type { KernelDoor } from "../door";
 import type { ResolvedMapOptions } from "../pool";
-import type { MapBackend } from "./backend";
+import type { MapBackend } from "../pool/map-backend";
 import { localBackend } from "./local-backend";
 
 /** The backend a map runs on: a cluster when the `cluster` option or THREADLAB_CLUSTER names one, else local. */

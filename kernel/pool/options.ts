@@ -33,7 +33,7 @@ export interface MapOptions {
   name?: string;
   /**
    * Run the map on this cluster instead of the local worker pool (default: `THREADLAB_CLUSTER`).
-   * parallel/backend.ts picks the backend from it.
+   * parallel/select-backend.ts picks the backend from it.
    */
   cluster?: string;
 }

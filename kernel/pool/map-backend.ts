@@ -1,12 +1,17 @@
 /**
  * The seam between `parallel.map` / `%parallel map` and what runs the items: the local worker pool
- * (local-backend.ts) or a cluster. The magic and the API talk only to `MapBackend`, picked by `selectBackend`
- * (select-backend.ts); nothing else branches on the backend.
+ * (parallel/local-backend.ts) or a cluster (cluster/backend.ts). The magic and the API talk only to
+ * `MapBackend`, picked by `selectBackend` (parallel/select-backend.ts); nothing else branches on the backend.
+ * It lives beside the report and options it speaks of, so both backends import one definition without
+ * kernel/cluster importing kernel/parallel, which picks it.
  */
-import type { MapItems, MapReport, ResolvedMapOptions } from "../pool";
+import type { MapItems } from "./items";
+import type { MapReport } from "./map-job";
+import type { ResolvedMapOptions } from "./options";
 import type { ShippedFunction } from "../ship/types";
 
-export type { ItemFailureReport, MapReport, ProgressState } from "../pool";
+export type { ItemFailureReport, MapReport } from "./map-job";
+export type { ProgressState } from "./options";
 
 export interface MapSubmission {
   /** As `parallel.map` takes them: an array, typed array, `range(…)`, or any (async) iterable. */
