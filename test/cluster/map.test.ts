@@ -258,11 +258,13 @@ describe("a map on a 2-agent cluster", () => {
 
   test("progress reports per-node throughput", async () => {
     const seen: { nodes?: { name: string; done: number }[]; done: number }[] = [];
+    // ~2 s of work in 40 batches: an agent's pull expires every second, so a node that is between pulls when
+    // the map starts still gets batches (with 0.8 s of work one node could finish it alone under load).
     await backend.run(
       Array.from({ length: 400 }, (_, i) => i),
-      fn("(x) => { const t = Date.now(); while (Date.now() - t < 2) {} return x; }"),
+      fn("(x) => { const t = Date.now(); while (Date.now() - t < 5) {} return x; }"),
       {
-        chunk: 20,
+        chunk: 10,
         onProgress: (p) => seen.push(p as never),
       },
     );
