@@ -6,7 +6,7 @@ import { BUSY_TIMEOUT_MS, openSqlite, SqliteDatabase, SqliteStatement } from "./
 /**
  * History across sessions in SQLite, with IPython's schema (sessions, history, output_history), so the
  * file reads like an IPython history.sqlite. Several kernels may write to one file at once: WAL lets
- * readers and the writer proceed together, each write is its own short transaction, and a kernel's
+ * readers and the writer proceed together, each batch of writes is one short transaction, and a kernel's
  * session number comes from the database's AUTOINCREMENT, so no two kernels share one.
  */
 export class HistoryDatabase implements HistoryBackend {
@@ -29,9 +29,8 @@ export class HistoryDatabase implements HistoryBackend {
       // WAL: readers never block the writer; a reader-only failure (e.g. a read-only file system) is not
       // fatal here, the first write will tell.
       this.db.exec(`PRAGMA journal_mode = WAL`);
-      // Two commits per cell sit on the execute round trip: with WAL, NORMAL syncs at checkpoints instead of
-      // on every commit (measured here: the default FULL added ~1 ms per cell). A crash of the machine may lose
-      // the last cells' history, never corrupt the file.
+      // With WAL, NORMAL syncs at checkpoints instead of on every commit (measured here: the default FULL
+      // added ~1 ms per commit). A crash of the machine may lose the last cells' history, never corrupt the file.
       this.db.exec(`PRAGMA synchronous = NORMAL`);
       this.db.exec(SCHEMA);
       const r = this.db
@@ -58,6 +57,22 @@ export class HistoryDatabase implements HistoryBackend {
 
   setOutput(line: number, output: string): void {
     this.insertOutput.run(this.session, line, output);
+  }
+
+  /** Runs `writes` as one transaction: all of them are kept, or none (and the error is thrown). */
+  transaction(writes: () => void): void {
+    this.db.exec("BEGIN");
+    try {
+      writes();
+      this.db.exec("COMMIT");
+    } catch (e) {
+      try {
+        this.db.exec("ROLLBACK");
+      } catch {
+        // The failed statement may have ended the transaction already.
+      }
+      throw e;
+    }
   }
 
   select(q: HistoryQuery): HistoryEntry[] {

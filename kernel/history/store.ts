@@ -13,10 +13,16 @@ export { globToRegExp } from "./query";
  * never stops the kernel: history then stays in memory for the rest of the session, with a warning in the
  * kernel's log (the Jupyter server's output).
  */
+/** How long an entry may wait to be written: a client running cells back to back commits a batch at a time. */
+const WRITE_DELAY_MS = 200;
+
 export class HistoryStore {
   private backend?: HistoryBackend;
   /** This session's entries, kept also in memory so a database failure mid-session loses nothing. */
   private memory?: MemoryHistory;
+  /** Entries not written yet (see `defer`). */
+  private pending: Array<(b: HistoryBackend) => void> = [];
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly log: (text: string) => void,
@@ -34,18 +40,15 @@ export class HistoryStore {
   }
 
   add(line: number, input: string): void {
-    this.open();
-    this.memory!.add(line, input);
-    this.write((b) => b.add(line, input));
+    this.defer((b) => b.add(line, input));
   }
 
   setOutput(line: number, output: string): void {
-    this.open();
-    this.memory!.setOutput(line, output);
-    this.write((b) => b.setOutput(line, output));
+    this.defer((b) => b.setOutput(line, output));
   }
 
   query(q: HistoryQuery): HistoryRow[] {
+    this.flush();
     const b = this.open();
     try {
       return toRows(b.select(q), q.output);
@@ -56,6 +59,7 @@ export class HistoryStore {
   }
 
   close(): void {
+    this.flush();
     const b = this.backend;
     if (b instanceof HistoryDatabase) {
       try {
@@ -85,11 +89,31 @@ export class HistoryStore {
     return this.backend;
   }
 
-  private write(op: (b: HistoryBackend) => void): void {
-    const b = this.backend!;
+  /**
+   * Writes behind the cell, as IPython's history-saving thread does: an entry is written within
+   * WRITE_DELAY_MS, after the reply, and entries waiting together go in one transaction. Opening the
+   * database (~50 ms: the SQLite binding, the schema, a new session) and two commits per cell would otherwise
+   * sit on the execute round trip, the first cell's above all. Reads flush first, so they see every entry.
+   */
+  private defer(op: (b: HistoryBackend) => void): void {
+    this.pending.push(op);
+    this.timer ??= setTimeout(() => this.flush(), WRITE_DELAY_MS).unref();
+  }
+
+  /** Writes the waiting entries now: to the memory copy, and to the database in one transaction. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const ops = this.pending;
+    this.pending = [];
+    const b = this.open();
+    for (const op of ops) op(this.memory!);
     if (b === this.memory) return;
     try {
-      op(b);
+      (b as HistoryDatabase).transaction(() => {
+        for (const op of ops) op(b);
+      });
     } catch (e) {
       this.fallBack(`cannot write to the history database ${(b as HistoryDatabase).path}`, e);
     }

@@ -69,6 +69,8 @@ describe("history across sessions", () => {
           for (let i = 0; i < cells; i++) await c.execute(`${k * 1000 + i}`);
         }),
       );
+      // Each kernel writes its history behind its cells; b's last entries are on disk once it has shut down.
+      await b.close();
       const all = await history(a, { hist_access_type: "search", pattern: "*", output: true });
       const sessions = [...new Set(all.map((r) => r[0]))];
       assert.equal(sessions.length, 2, `two sessions, got ${sessions}`);

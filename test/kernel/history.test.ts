@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -108,6 +108,41 @@ describe("history database (SQLite)", () => {
   });
 });
 
+describe("writing behind the cell", () => {
+  const rowsOnDisk = (file: string): number => {
+    const db = new HistoryDatabase(file);
+    try {
+      return db.select({ hist_access_type: "search", pattern: "*" }).length;
+    } finally {
+      db.close();
+    }
+  };
+
+  test("entries reach the file within the delay, in one batch, and a query sees them at once", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "threadlab-hist-")), "history.sqlite");
+    const h = new HistoryStore(
+      () => undefined,
+      () => file,
+    );
+    h.add(1, "x = 1");
+    h.setOutput(1, "1");
+    h.add(2, "x + 1");
+    // Nothing is opened or written on the cell's path: not even the file exists yet.
+    assert.throws(() => readFileSync(file), /ENOENT/);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(rowsOnDisk(file), 2, "written by the timer, without a query or close");
+    h.add(3, "x + 2");
+    assert.deepEqual(
+      h.query({ hist_access_type: "tail", n: 2, output: true }).map((r) => r[2]),
+      [["x + 1", null], ["x + 2", null]],
+    );
+    assert.equal(rowsOnDisk(file), 3, "a query writes what waits first");
+    h.add(4, "x + 3");
+    h.close();
+    assert.equal(rowsOnDisk(file), 4, "close writes what waits");
+  });
+});
+
 describe("a history database that cannot be used", () => {
   test("a corrupt file: history stays in memory, with a warning that names the file and what to do", () => {
     const file = join(mkdtempSync(join(tmpdir(), "threadlab-hist-")), "history.sqlite");
@@ -152,11 +187,13 @@ describe("a history database that cannot be used", () => {
       () => file,
     );
     h.add(1, "first");
+    h.flush();
     assert.equal(h.location, file);
     // SQLite's own refusal to write (as for a file turned read-only): every later write fails.
     (h as unknown as { backend: { db: { exec(sql: string): void } } }).backend.db.exec("PRAGMA query_only = ON");
     h.add(2, "second");
     h.add(3, "third");
+    h.flush();
     assert.equal(h.location, "memory");
     assert.deepEqual(
       h.query({ hist_access_type: "range", session: 0, start: 1 }).map((r) => r[2]),
