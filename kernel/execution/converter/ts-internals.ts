@@ -50,6 +50,8 @@ interface Internals {
   getContainerNode(node: ts.Node): ts.Declaration | undefined;
   typeToDisplayParts(checker: ts.TypeChecker, type: ts.Type, enclosingDeclaration?: ts.Node): ts.SymbolDisplayPart[];
   createTextSpanFromNode(node: ts.Node, sourceFile?: ts.SourceFile): ts.TextSpan;
+  /** Sets `locals` on a file parsed outside any program (see `fileLocals`). */
+  bindSourceFile(file: ts.SourceFile, options: ts.CompilerOptions): void;
 }
 
 const REQUIRED: ReadonlyArray<[string, (t: Internals) => unknown]> = [
@@ -65,6 +67,7 @@ const REQUIRED: ReadonlyArray<[string, (t: Internals) => unknown]> = [
   ["getContainerNode", (t) => t.getContainerNode],
   ["typeToDisplayParts", (t) => t.typeToDisplayParts],
   ["createTextSpanFromNode", (t) => t.createTextSpanFromNode],
+  ["bindSourceFile", (t) => t.bindSourceFile],
 ];
 
 let checked: Internals | undefined;
