@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Signer } from "../../kernel/protocol/wire";
 import { RawClient, resultText, streamText } from "./client";
+import { kernelForSuite } from "./suite-kernel";
 
 describe("kernel protocol over the wire", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
-  });
-  after(async () => {
-    await k.close();
-    assert.deepEqual(k.badIopub, [], "the kernel published messages that do not decode");
-  });
+  kernelForSuite((client) => (k = client));
 
   test("a message with a bad or missing signature is rejected and never executed", async () => {
     const marker = join(k.dir, "executed-bad");

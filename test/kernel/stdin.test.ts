@@ -1,17 +1,12 @@
 /** input()/prompt() over Jupyter's stdin channel, with a real kernel and a client that answers. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RawClient, resultText, streamText } from "./client";
+import { kernelForSuite } from "./suite-kernel";
 
 describe("stdin: input() and prompt()", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
-  });
-  after(async () => {
-    await k.close();
-    assert.deepEqual(k.badIopub, []);
-  });
+  kernelForSuite((client) => (k = client));
 
   function start(code: string) {
     const msg = k.message("execute_request", {

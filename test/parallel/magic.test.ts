@@ -1,20 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Message } from "../../kernel/protocol/messages";
 import { RawClient, resultText, streamText } from "../kernel/client";
+import { kernelForSuite } from "../kernel/suite-kernel";
 
 /** %parallel through the real kernel and a raw Jupyter client: what a notebook user sees. */
 describe("%parallel in a notebook", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
+  kernelForSuite(async (client) => {
+    k = client;
     const setup = await k.execute(
       "const k = 3\nfunction sq(x: number) { return x * x * k }\nclass Scaler { constructor(public f: number) {} apply(x: number) { return x * this.f } }",
     );
     assert.equal(setup.reply.content.status, "ok");
-  });
-  after(async () => {
-    await k.close();
   });
 
   const value = async (code: string) => {

@@ -1,21 +1,20 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
+import { kernelForSuite } from "../kernel/suite-kernel";
 import { OPENBLAS_PTHREAD } from "./native-libs";
 
 /** %threadpool through the real kernel, with Debian's OpenBLAS (pthreads) loaded by a cell through koffi. */
 describe("%threadpool in a notebook", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start({ cwd: repoRoot }); // a notebook beside node_modules with koffi
+  // A notebook beside node_modules with koffi.
+  kernelForSuite({ cwd: repoRoot }, async (client) => {
+    k = client;
     const { reply } = await k.execute(
       `const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS_PTHREAD)});\n` +
         `const blasThreads = blas.func("int openblas_get_num_threads()");\nblasThreads()`,
     );
     assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
-  });
-  after(async () => {
-    await k.close();
   });
 
   const threads = async () => Number(resultText((await k.execute("blasThreads()")).outputs));
