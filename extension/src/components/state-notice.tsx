@@ -1,5 +1,6 @@
 import * as React from "react";
 import type { ConnectionState } from "../model";
+import { INSTALL_KERNEL } from "./install-advice";
 
 /** Why there is nothing (or nothing live) to show, and what to do about it. */
 export function StateNotice(props: { state: ConnectionState; onRetry: () => void }): JSX.Element | null {
@@ -36,8 +37,10 @@ export function StateNotice(props: { state: ConnectionState; onRetry: () => void
       return (
         <Notice kind={s.kind} title="Not a threadlab kernel">
           <b>{s.label}</b> runs <b>{s.displayName}</b> ({s.implementation}), which has no thread pools to show. Switch
-          with <i>Kernel → Change Kernel…</i> → <b>TypeScript (threadlab)</b>. If it is not listed, run
-          <code> npx threadlab install --sys-prefix</code> and reload the page.
+          with <i>Kernel → Change Kernel…</i> → <b>TypeScript (threadlab)</b>. If it is not listed, install it from a
+          terminal with <code>{INSTALL_KERNEL.user}</code> (every Jupyter of your account finds it), or only into the
+          environment JupyterLab runs from with <code>{INSTALL_KERNEL.venv}</code> (<code>VENV</code> being that
+          environment), then reload the page.
         </Notice>
       );
     case "disconnected":
