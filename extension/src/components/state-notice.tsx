@@ -38,9 +38,15 @@ export function StateNotice(props: { state: ConnectionState; onRetry: () => void
         <Notice kind={s.kind} title="Not a threadlab kernel">
           <b>{s.label}</b> runs <b>{s.displayName}</b> ({s.implementation}), which has no thread pools to show. Switch
           with <i>Kernel → Change Kernel…</i> → <b>TypeScript (threadlab)</b>. If it is not listed, install it from a
-          terminal with <code>{INSTALL_KERNEL.user}</code> (every Jupyter of your account finds it), or only into the
-          environment JupyterLab runs from with <code>{INSTALL_KERNEL.venv}</code> (<code>VENV</code> being that
-          environment), then reload the page.
+          terminal, then reload the page:
+          <ul className="tl-install">
+            <li>
+              <Command text={INSTALL_KERNEL.user} />: every Jupyter of your account finds it;
+            </li>
+            <li>
+              <Command text={INSTALL_KERNEL.venv} />: only the environment JupyterLab runs from, <code>VENV</code>.
+            </li>
+          </ul>
         </Notice>
       );
     case "disconnected":
@@ -61,5 +67,20 @@ function Notice(props: { kind: string; title: string; children: React.ReactNode 
       <div className="tl-state-title">{props.title}</div>
       <div className="tl-state-body">{props.children}</div>
     </div>
+  );
+}
+
+/** A shell command that wraps only between its words: a break inside `--user` would read as two words. */
+function Command(props: { text: string }): JSX.Element {
+  const words = props.text.split(" ");
+  return (
+    <code>
+      {words.map((w, i) => (
+        <React.Fragment key={i}>
+          <span className="tl-nowrap">{w}</span>
+          {i < words.length - 1 ? " " : ""}
+        </React.Fragment>
+      ))}
+    </code>
   );
 }
