@@ -64,13 +64,7 @@ describe("shell commands from cells", () => {
 
   test("interrupt stops a running command and what it started; the kernel stays usable", async () => {
     const pidFile = join(k.dir, "child.pid");
-    const msg = k.message("execute_request", {
-      code: `!sleep 60 & echo $! > child.pid; wait`,
-      silent: false,
-      store_history: true,
-    });
-    const reply = k.replyTo(msg.header.msg_id, 20000);
-    await k.send("shell", msg);
+    const { reply } = await k.submit(`!sleep 60 & echo $! > child.pid; wait`, {}, 20000);
     const deadline = Date.now() + 10000;
     while (Date.now() < deadline) {
       try {

@@ -121,12 +121,11 @@ describe("%parallel in a notebook", () => {
   });
 
   test("an interrupt cancels a map stuck in an infinite loop within 1 s, and the pool is usable at once", async () => {
-    const exec = k.message("execute_request", {
-      code: "%parallel map (x: number) => { while (true) {} } [1, 2, 3, 4] --no-progress",
-      silent: false,
-    });
-    const reply = k.replyTo(exec.header.msg_id, 20000);
-    await k.send("shell", exec);
+    const { reply } = await k.submit(
+      "%parallel map (x: number) => { while (true) {} } [1, 2, 3, 4] --no-progress",
+      {},
+      20000,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const t0 = Date.now();
     await k.request("control", "interrupt_request", {});
@@ -173,12 +172,11 @@ describe("%parallel in a notebook", () => {
   });
 
   test("no output of cancelled work appears in later cells", async () => {
-    const exec = k.message("execute_request", {
-      code: "%parallel map async (x: number) => { for (let i = 0; ; i++) { console.log('tick', x, i); await new Promise((r) => setTimeout(r, 20)) } } [1, 2] --no-progress",
-      silent: false,
-    });
-    const reply = k.replyTo(exec.header.msg_id, 20000);
-    await k.send("shell", exec);
+    const { reply } = await k.submit(
+      "%parallel map async (x: number) => { for (let i = 0; ; i++) { console.log('tick', x, i); await new Promise((r) => setTimeout(r, 20)) } } [1, 2] --no-progress",
+      {},
+      20000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     await k.request("control", "interrupt_request", {});
     await reply;

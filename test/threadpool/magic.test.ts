@@ -43,9 +43,7 @@ describe("%threadpool in a notebook", () => {
     assert.equal(failing.reply.content.evalue, "inside the limit");
     assert.equal(await threads(), before);
 
-    const exec = k.message("execute_request", { code: "%%threadpool limit blas=1\nwhile (true) {}", silent: false });
-    const reply = k.replyTo(exec.header.msg_id);
-    await k.send("shell", exec);
+    const { reply } = await k.submit("%%threadpool limit blas=1\nwhile (true) {}");
     await new Promise((r) => setTimeout(r, 400));
     await k.request("control", "interrupt_request", {});
     assert.equal((await reply).content.ename, "Interrupted");
