@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { MODEL_BRAND, modelBrandId, type ModelBrand } from "../ship/types";
 import { isNativeFunction } from "../ship/values";
-import { walkObjects, type EdgeKey } from "../ship/value-walk";
+import { CLONED_PROTOTYPES, describePath, walkObjects, type EdgeKey } from "../ship/value-walk";
 import type { ModelPayload, ShippedClass } from "./model-payload";
 import { modelRegistry } from "./registry";
 
@@ -25,19 +25,6 @@ type Slot = {
 const REGION_ALIGN = 64;
 /** Largest element size (Float64, BigInt64): copying from a multiple of it keeps every view aligned. */
 const ELEMENT_ALIGN = 8;
-
-const BUILTIN_PROTOS = new Set<object>([
-  Object.prototype,
-  Array.prototype,
-  Map.prototype,
-  Set.prototype,
-  Date.prototype,
-  RegExp.prototype,
-  Error.prototype,
-  Boolean.prototype,
-  Number.prototype,
-  String.prototype,
-]);
 
 export function isSharedModel(x: unknown): x is SharedModelRoot {
   return typeof x === "object" && modelIdOf(x) !== undefined;
@@ -90,24 +77,6 @@ interface GraphWalk {
   instances: { index: number; cls: number }[];
 }
 
-function describe(path: EdgeKey[]): string {
-  let s = "model";
-  for (const p of path)
-    s +=
-      typeof p === "number"
-        ? `[${p}]`
-        : typeof p === "string"
-          ? /^[A-Za-z_$][\w$]*$/.test(p)
-            ? `.${p}`
-            : `[${JSON.stringify(p)}]`
-          : "mapKey" in p
-            ? `<map key ${p.mapKey}>`
-            : "mapValue" in p
-              ? `<map value ${p.mapValue}>`
-              : `<set value ${p.setMember}>`;
-  return s;
-}
-
 /** Collects a model's views, buffers and class instances with `walkObjects`, the walker ship/ uses too. */
 function walkGraph(root: object): GraphWalk {
   const out: GraphWalk = { views: [], buffers: [], classes: [], instances: [] };
@@ -133,7 +102,7 @@ function walkGraph(root: object): GraphWalk {
     const source = Function.prototype.toString.call(ctor);
     if (!source.startsWith("class"))
       throw new TypeError(
-        `share(): ${describe(pathOf(index))} is an instance of ${ctor.name || "an anonymous constructor"}, which is not a class; only class instances get their prototype back in workers`,
+        `share(): ${describePath("model", pathOf(index))} is an instance of ${ctor.name || "an anonymous constructor"}, which is not a class; only class instances get their prototype back in workers`,
       );
     const baseCtor = Object.getPrototypeOf(ctor) as Function;
     let base: number | undefined;
@@ -158,15 +127,15 @@ function walkGraph(root: object): GraphWalk {
       edges[index] = { parent, key };
       if (typeof value === "function")
         throw new TypeError(
-          `share(): ${describe(pathOf(index))} is a function; models hold data only — put behaviour in class methods or in the mapped function`,
+          `share(): ${describePath("model", pathOf(index))} is a function; models hold data only — put behaviour in class methods or in the mapped function`,
         );
       if (leaf(value, slotOf(parent, key)) || value instanceof SharedArrayBuffer) return false;
       const proto = Object.getPrototypeOf(value);
-      if (proto !== null && !BUILTIN_PROTOS.has(proto)) {
+      if (proto !== null && !CLONED_PROTOTYPES.has(proto)) {
         const ctor = proto.constructor as Function | undefined;
         if (typeof ctor !== "function" || isNativeFunction(ctor))
           throw new TypeError(
-            `share(): ${describe(pathOf(index))} is a ${ctor?.name ?? "object with an unusual prototype"}, which cannot be sent to workers`,
+            `share(): ${describePath("model", pathOf(index))} is a ${ctor?.name ?? "object with an unusual prototype"}, which cannot be sent to workers`,
           );
         out.instances.push({ index, cls: classOf(ctor, index) });
       }

@@ -1,7 +1,7 @@
 import { types } from "node:util";
 import { ShipError } from "./errors";
 import type { PrototypeFixup } from "./types";
-import { type EdgeKey, isCloneLeaf, walkObjects } from "./value-walk";
+import { CLONED_PROTOTYPES, describePath, type EdgeKey, isCloneLeaf, walkObjects } from "./value-walk";
 
 /**
  * Decides up front, by walking the value the way structured clone will, whether a notebook value can be
@@ -27,40 +27,6 @@ export interface Problem {
 }
 
 export const COPY_ADVICE = "create it inside the function or pass plain data";
-
-const STANDARD_PROTOTYPES: ReadonlySet<object | null> = new Set<object | null>([
-  Object.prototype,
-  Array.prototype,
-  Map.prototype,
-  Set.prototype,
-  Date.prototype,
-  RegExp.prototype,
-  ArrayBuffer.prototype,
-  SharedArrayBuffer.prototype,
-  DataView.prototype,
-  Error.prototype,
-  EvalError.prototype,
-  RangeError.prototype,
-  ReferenceError.prototype,
-  SyntaxError.prototype,
-  TypeError.prototype,
-  URIError.prototype,
-  Boolean.prototype,
-  Number.prototype,
-  String.prototype,
-  BigInt.prototype,
-  Int8Array.prototype,
-  Uint8Array.prototype,
-  Uint8ClampedArray.prototype,
-  Int16Array.prototype,
-  Uint16Array.prototype,
-  Int32Array.prototype,
-  Uint32Array.prototype,
-  Float32Array.prototype,
-  Float64Array.prototype,
-  BigInt64Array.prototype,
-  BigUint64Array.prototype,
-]);
 
 /**
  * Throws a ShipError naming `name` (and the path inside it) when the value cannot be copied; otherwise
@@ -98,7 +64,7 @@ export function checkCloneable(
       const problem = intrinsicProblem(obj);
       if (problem) fail(index, problem);
       const proto: object | null = Object.getPrototypeOf(obj);
-      if (STANDARD_PROTOTYPES.has(proto)) return true;
+      if (CLONED_PROTOTYPES.has(proto)) return true;
       if (proto === null) {
         if (isCloneLeaf(obj) || Array.isArray(obj) || types.isMap(obj) || types.isSet(obj)) return true;
         fixups.push([index, null]);
@@ -161,13 +127,5 @@ function pathOf(
     const k = keys[i];
     if (k !== undefined) steps.unshift(k);
   }
-  return root + steps.map(formatStep).join("");
-}
-
-function formatStep(k: EdgeKey): string {
-  if (typeof k === "number") return `[${k}]`;
-  if (typeof k === "string") return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
-  if ("mapKey" in k) return ` (key ${k.mapKey} of the Map)`;
-  if ("mapValue" in k) return `.get(<key ${k.mapValue}>)`;
-  return ` (member ${k.setMember} of the Set)`;
+  return describePath(root, steps);
 }

@@ -34,6 +34,44 @@ export function isCloneLeaf(obj: object): boolean {
   );
 }
 
+/**
+ * Prototypes structured clone rebuilds by itself. An object with any other prototype arrives as a plain object,
+ * so ship/ and share/ must either name its class for the receiver to put back (PrototypeFixup) or refuse it.
+ */
+export const CLONED_PROTOTYPES: ReadonlySet<object | null> = new Set<object | null>([
+  Object.prototype,
+  Array.prototype,
+  Map.prototype,
+  Set.prototype,
+  Date.prototype,
+  RegExp.prototype,
+  ArrayBuffer.prototype,
+  SharedArrayBuffer.prototype,
+  DataView.prototype,
+  Error.prototype,
+  EvalError.prototype,
+  RangeError.prototype,
+  ReferenceError.prototype,
+  SyntaxError.prototype,
+  TypeError.prototype,
+  URIError.prototype,
+  Boolean.prototype,
+  Number.prototype,
+  String.prototype,
+  BigInt.prototype,
+  Int8Array.prototype,
+  Uint8Array.prototype,
+  Uint8ClampedArray.prototype,
+  Int16Array.prototype,
+  Uint16Array.prototype,
+  Int32Array.prototype,
+  Uint32Array.prototype,
+  Float32Array.prototype,
+  Float64Array.prototype,
+  BigInt64Array.prototype,
+  BigUint64Array.prototype,
+]);
+
 export function walkObjects(root: unknown, visitor: WalkVisitor): void {
   if (!isObjectLike(root)) return;
   const seen = new Set<object>();
@@ -95,4 +133,20 @@ export function restorePrototypes(
       return true;
     },
   });
+}
+
+/**
+ * Where a value sits inside the graph named `root`, as TypeScript-like text for error messages:
+ * `model.layers[2].weights`, `data.get(<key 0>)`, `lookup (key 1 of the Map)`.
+ */
+export function describePath(root: string, steps: readonly EdgeKey[]): string {
+  return root + steps.map(describeStep).join("");
+}
+
+function describeStep(k: EdgeKey): string {
+  if (typeof k === "number") return `[${k}]`;
+  if (typeof k === "string") return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+  if ("mapKey" in k) return ` (key ${k.mapKey} of the Map)`;
+  if ("mapValue" in k) return `.get(<key ${k.mapValue}>)`;
+  return ` (member ${k.setMember} of the Set)`;
 }

@@ -6,6 +6,8 @@
  */
 import type { ChunkRecord } from "../../schema/sidebar-messages";
 import type { ConfigSource } from "../../schema/vocabulary";
+import type { ClusterStatus } from "../cluster/backend";
+import type { NodeStatus } from "../cluster/nodes";
 import type { EndedMap } from "../pool/chunk-log";
 import { POOL_TUNING } from "../pool/options";
 import type { ControllerInfo, CpuReport, LimitEntry, LimitSpec, ParallelConfig, ThreadpoolLimits } from "../threadpool";
@@ -77,24 +79,17 @@ export interface PoolSizeSource {
   current(): number | undefined;
 }
 
-/** The connected cluster's status, as far as the sidebar reads it (kernel/cluster/backend.ts `ClusterStatus`). */
-export interface ClusterStatusLike {
-  url: string;
-  connected: boolean;
-  maps: number;
-  nodes: {
-    name: string;
-    host: string;
-    workers: number;
-    cpus: number;
-    busy: number;
-    itemsDone: number;
-    itemsPerSec: number;
-    util: number[];
-    models: { name: string; bytes: number }[];
-    rssBytes: number;
-  }[];
-}
+/**
+ * The connected cluster's status, as far as the sidebar reads it. The fields are the cluster's own
+ * (kernel/cluster/backend.ts `ClusterStatus`, kernel/cluster/nodes.ts `NodeStatus`); only their types are
+ * imported, so the sidebar still loads no cluster code.
+ */
+export type ClusterStatusLike = Pick<ClusterStatus, "url" | "connected" | "maps"> & {
+  nodes: (Pick<
+    NodeStatus,
+    "name" | "host" | "workers" | "cpus" | "busy" | "itemsDone" | "itemsPerSec" | "util" | "rssBytes"
+  > & { models: Pick<NodeStatus["models"][number], "name" | "bytes">[] })[];
+};
 
 export interface SidebarSources {
   threadpool: ThreadpoolSource;

@@ -2,6 +2,7 @@
 venv on a copy of the repository, installs the kernel and the JupyterLab extension."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,14 @@ def test_repo2docker_dry_run_uses_the_python_buildpack_and_postbuild():
     assert 'pip install --no-cache-dir -r "binder/requirements.txt"' in text
     assert "libgomp1 libopenblas0-pthread" in text  # apt.txt
     assert "RUN ./binder/postBuild" in text
+
+
+def test_the_binder_badge_opens_the_repository_package_json_names():
+    url = json.loads((ROOT / "package.json").read_text())["repository"]["url"]
+    github = re.fullmatch(r"git\+https://github\.com/([\w.-]+/[\w.-]+)\.git", url)
+    assert github, f"package.json's repository is not a GitHub URL: {url}"
+    badges = re.findall(r"https://mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", (ROOT / "README.md").read_text())
+    assert badges and set(badges) == {github[1]}, f"README's Binder links {badges} vs package.json {github[1]}"
 
 
 def test_tutorials_name_the_installed_kernel():

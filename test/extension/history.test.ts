@@ -2,22 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UpdateHistory } from "../../extension/src/history";
-import { PROTOCOL_VERSION, type ChunkTuple, type Update, type WorkerTuple } from "../../schema/sidebar-messages";
+import type { ChunkTuple, Update, WorkerTuple } from "../../schema/sidebar-messages";
+import { sampleUpdate } from "./sample-messages";
 
 function snap(t: number, w: WorkerTuple[], c: ChunkTuple[]): Update {
-  return {
-    v: PROTOCOL_VERSION,
-    type: "update",
-    seq: 1,
+  return sampleUpdate({
     t,
-    cpus: { n: 2, src: "logical", logical: 2, affinity: 2, cgroup: null, max: null, physical: null },
-    config: {
-      workers: { n: 2, src: "default", d: "" },
-      threads: { n: 1, src: "default", d: "" },
-      backend: { n: 1, src: "default", d: "" },
-    },
-    pools: [],
-    over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
     pool: {
       size: 2,
       queue: 0,
@@ -27,9 +17,7 @@ function snap(t: number, w: WorkerTuple[], c: ChunkTuple[]): Update {
       maps: [{ id: 3, name: "spin", done: 1, total: 2, failed: 0, rate: 1 }],
       models: { n: 0, bytes: 0 },
     },
-    rss: 1,
-    sidebar: { workers: null, limits: {} },
-  };
+  });
 }
 
 test("chunk tuples become bars at their absolute times; a running chunk ends the lane", () => {

@@ -9,7 +9,8 @@ import { test } from "node:test";
 import { Signal } from "@lumino/signaling";
 import type { CommLike, KernelLike, SessionContextLike } from "../../extension/src/jupyterlab";
 import { SidebarModel } from "../../extension/src/model";
-import { PROTOCOL_VERSION as V, type Hello, type Update } from "../../schema/sidebar-messages";
+import { PROTOCOL_VERSION as V } from "../../schema/sidebar-messages";
+import { sampleHello, sampleUpdate } from "./sample-messages";
 
 class FakeComm implements CommLike {
   isDisposed = false;
@@ -77,41 +78,8 @@ class FakeSessionContext implements SessionContextLike {
   }
 }
 
-const hello: Hello = {
-  v: V,
-  type: "hello",
-  versions: { protocol: V, threadlab: "0.1.0", node: "v20", v8: "11" },
-  capabilities: {
-    setWorkers: true,
-    setLimit: true,
-    reset: true,
-    timeline: "chunks",
-    maxRateHz: 10,
-    defaultRateHz: 4,
-    maxWorkers: 64,
-  },
-  pid: 1,
-};
-
-function update(seq: number): Update {
-  return {
-    v: V,
-    type: "update",
-    seq,
-    t: 1000 * seq,
-    cpus: { n: 2, src: "logical", logical: 2, affinity: 2, cgroup: null, max: null, physical: null },
-    config: {
-      workers: { n: 2, src: "default", d: "" },
-      threads: { n: 1, src: "default", d: "" },
-      backend: { n: 1, src: "default", d: "" },
-    },
-    pools: [],
-    over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
-    pool: null,
-    rss: 1,
-    sidebar: { workers: null, limits: {} },
-  };
-}
+const hello = sampleHello();
+const update = (seq: number) => sampleUpdate({ seq, t: 1000 * seq });
 
 /** The model's state now (a function, so TypeScript does not narrow it across the events a test delivers). */
 const kind = (model: SidebarModel): string => model.state.kind;

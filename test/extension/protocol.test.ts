@@ -9,6 +9,7 @@ import {
   validatePanelMessage,
   type Update,
 } from "../../schema/sidebar-messages";
+import { sampleHello, sampleUpdate } from "./sample-messages";
 const V = PROTOCOL_VERSION;
 
 /** For assertion messages: deep junk would overflow JSON.stringify's stack. */
@@ -162,21 +163,8 @@ describe("sidebar protocol: kernel → panel", () => {
   test("accepts hello, update, ack and error", () => {
     for (const m of [
       update,
-      {
-        v: V,
-        type: "hello",
-        versions: { protocol: 1, threadlab: "0.1.0", node: "v20", v8: "11" },
-        capabilities: {
-          setWorkers: true,
-          setLimit: true,
-          reset: true,
-          timeline: "chunks",
-          maxRateHz: 10,
-          defaultRateHz: 4,
-          maxWorkers: 256,
-        },
-        pid: 1,
-      },
+      sampleHello({ maxWorkers: 256 }),
+      sampleUpdate(),
       { v: V, type: "ack", id: "a", request: "reset" },
       { v: V, type: "error", id: null, request: null, field: "data", message: "m", accepted: "a" },
     ]) {

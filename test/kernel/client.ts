@@ -267,11 +267,15 @@ export class RawClient {
     }
   }
 
-  async execute(
+  /**
+   * Sends an execute_request (Jupyter's defaults, then `extra`) without waiting for it: for tests that act
+   * while the cell runs (interrupt, stdin, a second request). `reply` is listened for before the send.
+   */
+  async submit(
     code: string,
     extra: Record<string, unknown> = {},
     timeoutMs = 15000,
-  ): Promise<{ reply: Message; outputs: Message[] }> {
+  ): Promise<{ msgId: string; reply: Promise<Message> }> {
     const msg = this.message("execute_request", {
       code,
       silent: false,
@@ -283,8 +287,16 @@ export class RawClient {
     });
     const reply = this.replyTo(msg.header.msg_id, timeoutMs);
     await this.send("shell", msg);
-    const r = await reply;
-    return { reply: r, outputs: await this.outputsOf(msg.header.msg_id, timeoutMs) };
+    return { msgId: msg.header.msg_id, reply };
+  }
+
+  async execute(
+    code: string,
+    extra: Record<string, unknown> = {},
+    timeoutMs = 15000,
+  ): Promise<{ reply: Message; outputs: Message[] }> {
+    const { msgId, reply } = await this.submit(code, extra, timeoutMs);
+    return { reply: await reply, outputs: await this.outputsOf(msgId, timeoutMs) };
   }
 
   async close(): Promise<void> {

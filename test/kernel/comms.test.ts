@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Message } from "../../kernel/protocol/messages";
 import { RawClient } from "./client";
+import { kernelForSuite } from "./suite-kernel";
 
 describe("comms over the wire (threadlab.echo test target)", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
-  });
-  after(async () => {
-    await k.close();
-  });
+  kernelForSuite((client) => (k = client));
 
   async function commMsgs(commId: string, n: number, timeoutMs = 5000): Promise<Message[]> {
     const deadline = Date.now() + timeoutMs;

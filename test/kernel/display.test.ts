@@ -1,8 +1,9 @@
 /** Rich display of cell values and `display(…)` in a real kernel. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Message } from "../../kernel/protocol/messages";
 import { RawClient, resultText, streamText } from "./client";
+import { kernelForSuite } from "./suite-kernel";
 
 /** A 1×1 PNG. */
 const PNG_1x1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
@@ -15,13 +16,7 @@ function result(outputs: Message[]): Record<string, unknown> {
 
 describe("rich display", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
-  });
-  after(async () => {
-    await k.close();
-    assert.deepEqual(k.badIopub, []);
-  });
+  kernelForSuite((client) => (k = client));
 
   test("an object's [Symbol.for('Jupyter.display')]() is its display, sync or async (Deno's convention)", async () => {
     const sync = await k.execute(`({ [Symbol.for("Jupyter.display")]() { return { "text/html": "<b>mine</b>" }; } })`);
@@ -103,12 +98,7 @@ describe("rich display", () => {
 
 describe("%who, %whos, %timeit", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
-  });
-  after(async () => {
-    await k.close();
-  });
+  kernelForSuite((client) => (k = client));
 
   test("%who lists the notebook's names, by type too; %whos is a table with type and value", async () => {
     assert.match(streamText((await k.execute("%who")).outputs), /no top-level variables/);

@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Signer } from "../../kernel/protocol/wire";
 import { RawClient, resultText, streamText } from "./client";
+import { kernelForSuite } from "./suite-kernel";
 
 describe("kernel protocol over the wire", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
-  });
-  after(async () => {
-    await k.close();
-    assert.deepEqual(k.badIopub, [], "the kernel published messages that do not decode");
-  });
+  kernelForSuite((client) => (k = client));
 
   test("a message with a bad or missing signature is rejected and never executed", async () => {
     const marker = join(k.dir, "executed-bad");
@@ -124,12 +119,7 @@ describe("kernel protocol over the wire", () => {
   });
 
   test("shell requests are answered while an async cell awaits", async () => {
-    const exec = k.message("execute_request", {
-      code: "await new Promise((r) => setTimeout(r, 1500)); 'done'",
-      silent: false,
-    });
-    const execReply = k.replyTo(exec.header.msg_id, 10000);
-    await k.send("shell", exec);
+    const exec = await k.submit("await new Promise((r) => setTimeout(r, 1500)); 'done'", {}, 10000);
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
     const complete = await k.request("shell", "complete_request", { code: "Math.fl", cursor_pos: 7 });
@@ -137,19 +127,14 @@ describe("kernel protocol over the wire", () => {
     assert.ok(Date.now() - t0 < 1000, "requests waited for the cell");
     assert.ok((complete.content.matches as string[]).includes("floor"));
     assert.equal(info.content.implementation, "threadlab");
-    assert.equal((await execReply).content.status, "ok");
+    assert.equal((await exec.reply).content.status, "ok");
   });
 
   test("stop_on_error aborts only the executions already queued with stop_on_error", async () => {
-    const failing = k.message("execute_request", {
-      code: "await new Promise((r) => setTimeout(r, 300)); throw new Error('first')",
-      silent: false,
-    });
-    const queued = k.message("execute_request", { code: "'should be aborted'", silent: false });
-    const keeps = k.message("execute_request", { code: "'still runs'", silent: false, stop_on_error: false });
-    const replies = [failing, queued, keeps].map((m) => k.replyTo(m.header.msg_id));
-    for (const m of [failing, queued, keeps]) await k.send("shell", m);
-    const [r1, r2, r3] = await Promise.all(replies);
+    const failing = await k.submit("await new Promise((r) => setTimeout(r, 300)); throw new Error('first')");
+    const queued = await k.submit("'should be aborted'");
+    const keeps = await k.submit("'still runs'", { stop_on_error: false });
+    const [r1, r2, r3] = await Promise.all([failing, queued, keeps].map((e) => e.reply));
     assert.equal(r1.content.status, "error");
     assert.equal(r2.content.status, "aborted");
     assert.equal(r3.content.status, "ok");
@@ -158,26 +143,19 @@ describe("kernel protocol over the wire", () => {
   });
 
   test("the heartbeat answers while a cell is busy in synchronous code", async () => {
-    const exec = k.message("execute_request", {
-      code: "const t0 = Date.now(); while (Date.now() - t0 < 1500) {}",
-      silent: false,
-    });
-    const done = k.replyTo(exec.header.msg_id);
-    await k.send("shell", exec);
+    const exec = await k.submit("const t0 = Date.now(); while (Date.now() - t0 < 1500) {}");
     await new Promise((r) => setTimeout(r, 300));
     const t = Date.now();
     await k.hb.send("ping");
     const [pong] = await k.hb.receive();
     assert.equal(pong.toString(), "ping");
     assert.ok(Date.now() - t < 500, `heartbeat took ${Date.now() - t} ms`);
-    await done;
+    await exec.reply;
   });
 
   test("interrupt_request breaks a synchronous busy loop and the kernel stays usable", async () => {
     await k.execute("let survivor = 7");
-    const exec = k.message("execute_request", { code: "while (true) {}", silent: false });
-    const reply = k.replyTo(exec.header.msg_id, 10000);
-    await k.send("shell", exec);
+    const { reply } = await k.submit("while (true) {}", {}, 10000);
     await new Promise((r) => setTimeout(r, 500));
     const t0 = Date.now();
     const ir = await k.request("control", "interrupt_request", {});
@@ -190,9 +168,7 @@ describe("kernel protocol over the wire", () => {
   });
 
   test("interrupt_request cancels a cell awaiting a promise that never settles", async () => {
-    const exec = k.message("execute_request", { code: "await new Promise(() => {})", silent: false });
-    const reply = k.replyTo(exec.header.msg_id, 10000);
-    await k.send("shell", exec);
+    const { reply } = await k.submit("await new Promise(() => {})", {}, 10000);
     await new Promise((r) => setTimeout(r, 300));
     await k.request("control", "interrupt_request", {});
     const r = await reply;

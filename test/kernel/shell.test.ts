@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RawClient, resultText, streamText } from "./client";
+import { kernelForSuite } from "./suite-kernel";
 
 /** Whether a process runs: a zombie (killed, not yet reaped by an init that never reaps) does not. */
 function running(pid: number): boolean {
@@ -18,12 +19,7 @@ function running(pid: number): boolean {
 
 describe("shell commands from cells", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
-  });
-  after(async () => {
-    await k.close();
-  });
+  kernelForSuite((client) => (k = client));
 
   test("!cmd runs in the notebook's directory with $name from the notebook, other $VARS left to the shell", async () => {
     const { reply, outputs } = await k.execute(
@@ -68,13 +64,7 @@ describe("shell commands from cells", () => {
 
   test("interrupt stops a running command and what it started; the kernel stays usable", async () => {
     const pidFile = join(k.dir, "child.pid");
-    const msg = k.message("execute_request", {
-      code: `!sleep 60 & echo $! > child.pid; wait`,
-      silent: false,
-      store_history: true,
-    });
-    const reply = k.replyTo(msg.header.msg_id, 20000);
-    await k.send("shell", msg);
+    const { reply } = await k.submit(`!sleep 60 & echo $! > child.pid; wait`, {}, 20000);
     const deadline = Date.now() + 10000;
     while (Date.now() < deadline) {
       try {

@@ -5,23 +5,19 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import ts = require("typescript");
 import { cellTarget } from "../../kernel/execution/converter/node-target";
 import { OPENBLAS_PTHREAD } from "../threadpool/native-libs";
 import { RawClient, repoRoot, resultText, streamText } from "./client";
+import { kernelForSuite } from "./suite-kernel";
 
 const TS_VERSION = JSON.parse(readFileSync(join(repoRoot, "node_modules", "typescript", "package.json"), "utf8"))
   .version as string;
 
 describe("TypeScript 6 in cells", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
-  });
-  after(async () => {
-    await k.close();
-  });
+  kernelForSuite((client) => (k = client));
 
   async function value(code: string): Promise<string | undefined> {
     const { reply, outputs } = await k.execute(code, {}, 30_000);

@@ -1,18 +1,15 @@
 /** The `comm` API of the threadlab module, driven from cells, against a real kernel over the wire. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Message } from "../../kernel/protocol/messages";
 import { RawClient, resultText, streamText } from "./client";
+import { kernelForSuite } from "./suite-kernel";
 
 describe("user comms from cells", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
+  kernelForSuite(async (client) => {
+    k = client;
     await k.execute(`import { comm } from "threadlab"`);
-  });
-  after(async () => {
-    await k.close();
-    assert.deepEqual(k.badIopub, []);
   });
 
   async function iopub(pred: (m: Message) => boolean, n = 1, timeoutMs = 5000): Promise<Message[]> {

@@ -2,6 +2,7 @@
 a temporary prefix, `threadlab install --prefix` into a fresh Jupyter prefix, a notebook run with that
 kernelspec."""
 import json
+import re
 import subprocess
 import tarfile
 
@@ -23,7 +24,7 @@ def test_npm_pack_ships_the_built_kernel_the_prebuilt_extension_and_the_license(
     assert pkg["version"] == VERSION
     # What `require("threadlab")` and its types resolve to.
     assert f"package/{pkg['main']}" in names and f"package/{pkg['types']}" in names
-    assert pkg["repository"]["url"] == "git+https://github.com/threadlab/threadlab.git"
+    assert re.fullmatch(r"git\+https://github\.com/[\w.-]+/[\w.-]+\.git", pkg["repository"]["url"]), pkg["repository"]
     assert pkg["bugs"]["url"] and pkg["homepage"] and pkg["license"] == "Apache-2.0"
 
 

@@ -1,11 +1,12 @@
 """The pip wheel as a user gets it: built from a clean copy, installed into a fresh venv; JupyterLab lists its
 extension as enabled and OK, and the kernelspec it carries runs the artifact notebook."""
 import json
+import platform
 import re
 import subprocess
 import zipfile
 
-from packaging_artifacts import VERSION, env_with, kernel_argv1, run_artifact_notebook
+from packaging_artifacts import ROOT, VERSION, env_with, kernel_argv1, run_artifact_notebook
 
 
 def test_the_wheel_carries_the_extension_its_install_json_and_the_kernel(wheel):
@@ -23,6 +24,35 @@ def test_the_wheel_carries_the_extension_its_install_json_and_the_kernel(wheel):
     install = json.loads(zipfile.ZipFile(wheel).read(f"{data}/jupyter/labextensions/threadlab/install.json"))
     assert install == {"packageManager": "python", "packageName": "threadlab",
                        "uninstallInstructions": "Use your Python package manager (pip, conda, etc.) to uninstall the package threadlab"}
+
+
+def test_the_wheels_project_links_are_package_jsons(wheel):
+    pkg = json.loads((ROOT / "package.json").read_text())
+    (metadata,) = [n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA")]
+    links = re.findall(r"^Project-URL: (.*)$", zipfile.ZipFile(wheel).read(metadata).decode(), re.M)
+    assert sorted(links) == sorted([f"Homepage, {pkg['homepage']}", f"Bug Tracker, {pkg['bugs']['url']}",
+                                    f"Repository, {pkg['repository']['url']}"]), links
+
+
+def test_on_glibc_linux_the_wheel_is_manylinux_and_its_loaded_binaries_need_no_newer_glibc(wheel, wheel_venv):
+    """PyPI takes no plain linux_* wheels. The tag's glibc (scripts/hatch_wheel_kernel.py GLIBC_FLOOR) must
+    cover the native binaries the kernel loads: those Node.js maps when it requires zeromq and koffi."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        assert "manylinux" not in wheel.name, wheel.name  # and nothing to check it against
+        return
+    tag = re.fullmatch(rf"threadlab-{VERSION}-py3-none-manylinux_(\d+)_(\d+)_{platform.machine()}\.whl", wheel.name)
+    assert tag, wheel.name
+    floor = (int(tag[1]), int(tag[2]))
+    modules = wheel_venv / "share" / "threadlab" / "kernel" / "node_modules"
+    code = ("for (const m of ['zeromq', 'koffi']) require(require('path').join(process.argv[1], m));"
+            "const maps = require('fs').readFileSync('/proc/self/maps', 'utf8').split('\\n');"
+            "console.log([...new Set(maps.map((l) => l.split(/\\s+/)[5]).filter((f) => f && f.endsWith('.node')))].join('\\n'))")
+    loaded = subprocess.run(["node", "-e", code, modules], capture_output=True, text=True, check=True).stdout.split()
+    assert len(loaded) == 2 and all(f.startswith(str(modules)) for f in loaded), loaded
+    for binary in loaded:
+        symbols = subprocess.run(["objdump", "-T", binary], capture_output=True, text=True, check=True).stdout
+        needs = max((int(a), int(b)) for a, b in re.findall(r"GLIBC_(\d+)\.(\d+)", symbols))
+        assert needs <= floor, f"{binary} needs glibc {needs}, the wheel's tag promises {floor}"
 
 
 def test_jupyter_lists_the_wheels_extension_as_enabled_and_ok(wheel_venv):

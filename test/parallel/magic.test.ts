@@ -1,20 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Message } from "../../kernel/protocol/messages";
 import { RawClient, resultText, streamText } from "../kernel/client";
+import { kernelForSuite } from "../kernel/suite-kernel";
 
 /** %parallel through the real kernel and a raw Jupyter client: what a notebook user sees. */
 describe("%parallel in a notebook", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start();
+  kernelForSuite(async (client) => {
+    k = client;
     const setup = await k.execute(
       "const k = 3\nfunction sq(x: number) { return x * x * k }\nclass Scaler { constructor(public f: number) {} apply(x: number) { return x * this.f } }",
     );
     assert.equal(setup.reply.content.status, "ok");
-  });
-  after(async () => {
-    await k.close();
   });
 
   const value = async (code: string) => {
@@ -123,12 +121,11 @@ describe("%parallel in a notebook", () => {
   });
 
   test("an interrupt cancels a map stuck in an infinite loop within 1 s, and the pool is usable at once", async () => {
-    const exec = k.message("execute_request", {
-      code: "%parallel map (x: number) => { while (true) {} } [1, 2, 3, 4] --no-progress",
-      silent: false,
-    });
-    const reply = k.replyTo(exec.header.msg_id, 20000);
-    await k.send("shell", exec);
+    const { reply } = await k.submit(
+      "%parallel map (x: number) => { while (true) {} } [1, 2, 3, 4] --no-progress",
+      {},
+      20000,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const t0 = Date.now();
     await k.request("control", "interrupt_request", {});
@@ -175,12 +172,11 @@ describe("%parallel in a notebook", () => {
   });
 
   test("no output of cancelled work appears in later cells", async () => {
-    const exec = k.message("execute_request", {
-      code: "%parallel map async (x: number) => { for (let i = 0; ; i++) { console.log('tick', x, i); await new Promise((r) => setTimeout(r, 20)) } } [1, 2] --no-progress",
-      silent: false,
-    });
-    const reply = k.replyTo(exec.header.msg_id, 20000);
-    await k.send("shell", exec);
+    const { reply } = await k.submit(
+      "%parallel map async (x: number) => { for (let i = 0; ; i++) { console.log('tick', x, i); await new Promise((r) => setTimeout(r, 20)) } } [1, 2] --no-progress",
+      {},
+      20000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     await k.request("control", "interrupt_request", {});
     await reply;

@@ -50,6 +50,17 @@ describe("share()", () => {
 
   test("refuses functions in the graph, naming where", () => {
     assert.throws(() => share({ a: { score: () => 1 } }), /model\.a\.score is a function/);
+    // The same path words as a shipped value's errors (ship/value-walk.ts describePath).
+    assert.throws(
+      () =>
+        share({
+          byName: new Map<string, unknown>([
+            ["x", 1],
+            ["y", { f: () => 1 }],
+          ]),
+        }),
+      /share\(\): model\.byName\.get\(<key 1>\)\.f is a function/,
+    );
   });
 
   test("readFile reads straight into shared memory", () => {
@@ -84,6 +95,20 @@ describe("models in workers", () => {
       { model, chunk: 10 },
     );
     assert.equal(model.counts[0], 1000);
+  });
+
+  test("errors of every built-in kind travel in a model as themselves (structured clone rebuilds them)", async () => {
+    const model = share({ known: [new RangeError("too far"), new TypeError("wrong")] });
+    assert.deepEqual(
+      await pool.map(
+        [0, 1],
+        fn("(i, m) => `${m.known[i] instanceof Error} ${m.known[i].name}: ${m.known[i].message}`"),
+        {
+          model,
+        },
+      ),
+      ["true RangeError: too far", "true TypeError: wrong"],
+    );
   });
 
   test("a plain object given as model is shared automatically", async () => {

@@ -1,21 +1,20 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
+import { kernelForSuite } from "../kernel/suite-kernel";
 import { OPENBLAS_PTHREAD } from "./native-libs";
 
 /** %threadpool through the real kernel, with Debian's OpenBLAS (pthreads) loaded by a cell through koffi. */
 describe("%threadpool in a notebook", () => {
   let k: RawClient;
-  before(async () => {
-    k = await RawClient.start({ cwd: repoRoot }); // a notebook beside node_modules with koffi
+  // A notebook beside node_modules with koffi.
+  kernelForSuite({ cwd: repoRoot }, async (client) => {
+    k = client;
     const { reply } = await k.execute(
       `const koffi = require("koffi");\nconst blas = koffi.load(${JSON.stringify(OPENBLAS_PTHREAD)});\n` +
         `const blasThreads = blas.func("int openblas_get_num_threads()");\nblasThreads()`,
     );
     assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
-  });
-  after(async () => {
-    await k.close();
   });
 
   const threads = async () => Number(resultText((await k.execute("blasThreads()")).outputs));
@@ -44,9 +43,7 @@ describe("%threadpool in a notebook", () => {
     assert.equal(failing.reply.content.evalue, "inside the limit");
     assert.equal(await threads(), before);
 
-    const exec = k.message("execute_request", { code: "%%threadpool limit blas=1\nwhile (true) {}", silent: false });
-    const reply = k.replyTo(exec.header.msg_id);
-    await k.send("shell", exec);
+    const { reply } = await k.submit("%%threadpool limit blas=1\nwhile (true) {}");
     await new Promise((r) => setTimeout(r, 400));
     await k.request("control", "interrupt_request", {});
     assert.equal((await reply).content.ename, "Interrupted");

@@ -4,6 +4,7 @@
  */
 import { expect, galata, test, type IJupyterLabPageFixture } from "@jupyterlab/galata";
 import * as path from "node:path";
+import { INSTALL_KERNEL } from "../../extension/src/components/install-advice";
 
 const IMAGES = path.resolve(__dirname, "..", "..", "docs", "images");
 const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0";
@@ -219,6 +220,8 @@ test.describe("Thread pools sidebar", () => {
     await expect(view(page)).toHaveAttribute("data-state", "not-threadlab", { timeout: 60000 });
     await expect(panel(page).locator(".tl-state")).toContainText("Change Kernel");
     await expect(panel(page).locator(".tl-state")).toContainText("TypeScript (threadlab)");
+    // The commands test/extension/install-advice.test.ts runs.
+    await expect(panel(page).locator(".tl-state code")).toHaveText([INSTALL_KERNEL.user, INSTALL_KERNEL.venv, "VENV"]);
     await panel(page).screenshot({ path: path.join(IMAGES, "sidebar-not-threadlab.png") });
   });
 });

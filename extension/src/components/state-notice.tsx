@@ -1,5 +1,6 @@
 import * as React from "react";
 import type { ConnectionState } from "../model";
+import { INSTALL_KERNEL } from "./install-advice";
 
 /** Why there is nothing (or nothing live) to show, and what to do about it. */
 export function StateNotice(props: { state: ConnectionState; onRetry: () => void }): JSX.Element | null {
@@ -36,8 +37,16 @@ export function StateNotice(props: { state: ConnectionState; onRetry: () => void
       return (
         <Notice kind={s.kind} title="Not a threadlab kernel">
           <b>{s.label}</b> runs <b>{s.displayName}</b> ({s.implementation}), which has no thread pools to show. Switch
-          with <i>Kernel → Change Kernel…</i> → <b>TypeScript (threadlab)</b>. If it is not listed, run
-          <code> npx threadlab install --sys-prefix</code> and reload the page.
+          with <i>Kernel → Change Kernel…</i> → <b>TypeScript (threadlab)</b>. If it is not listed, install it from a
+          terminal, then reload the page:
+          <ul className="tl-install">
+            <li>
+              <Command text={INSTALL_KERNEL.user} />: every Jupyter of your account finds it;
+            </li>
+            <li>
+              <Command text={INSTALL_KERNEL.venv} />: only the environment JupyterLab runs from, <code>VENV</code>.
+            </li>
+          </ul>
         </Notice>
       );
     case "disconnected":
@@ -58,5 +67,20 @@ function Notice(props: { kind: string; title: string; children: React.ReactNode 
       <div className="tl-state-title">{props.title}</div>
       <div className="tl-state-body">{props.children}</div>
     </div>
+  );
+}
+
+/** A shell command that wraps only between its words: a break inside `--user` would read as two words. */
+function Command(props: { text: string }): JSX.Element {
+  const words = props.text.split(" ");
+  return (
+    <code>
+      {words.map((w, i) => (
+        <React.Fragment key={i}>
+          <span className="tl-nowrap">{w}</span>
+          {i < words.length - 1 ? " " : ""}
+        </React.Fragment>
+      ))}
+    </code>
   );
 }

@@ -11,9 +11,9 @@ import { IConsoleTracker } from "@jupyterlab/console";
 import { INotebookTracker } from "@jupyterlab/notebook";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import type { Widget } from "@lumino/widgets";
-import { RATE } from "../../schema/sidebar-messages";
+import { RATE } from "../../../schema/sidebar-messages";
 import { threadsIcon } from "./icon";
-import { SidebarModel, type SessionContextLike } from "./model";
+import { SidebarModel, type SessionContextLike } from "../model";
 import { ThreadPoolsPanel } from "./panel";
 
 const PLUGIN_ID = "threadlab:plugin";

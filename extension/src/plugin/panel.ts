@@ -9,8 +9,8 @@ import type { LabIcon } from "@jupyterlab/ui-components";
 import type { Message } from "@lumino/messaging";
 import { Panel } from "@lumino/widgets";
 import * as React from "react";
-import { SidebarView } from "./components/view";
-import type { SidebarModel } from "./model";
+import { SidebarView } from "../components/view";
+import type { SidebarModel } from "../model";
 
 export const PANEL_ID = "threadlab-sidebar";
 
