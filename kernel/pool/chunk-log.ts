@@ -13,7 +13,6 @@
  * @module
  */
 import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar-messages";
-import { AbortError } from "./errors";
 
 /** A chunk of the log: one chunk (`chunks` 1), with its place in the log. */
 export type LoggedChunk = ChunkRecord & { seq: number };
@@ -130,7 +129,9 @@ export class ChunkLog {
     p: { done: number; total: number | null; failed: number; rate: number },
     error?: Error,
   ): void {
-    const end: MapEnd = !error ? "done" : error instanceof AbortError ? "cancelled" : "failed";
+    // By name, as the pool's AbortError and a signal's DOMException both say it (and so that this log, which
+    // PoolOptions names, does not import the pool's errors: an import cycle through options.ts).
+    const end: MapEnd = !error ? "done" : error.name === "AbortError" ? "cancelled" : "failed";
     this.ended = { id, name, done: p.done, total: p.total, failed: p.failed, rate: p.rate, end };
   }
 
