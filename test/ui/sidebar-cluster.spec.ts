@@ -138,3 +138,56 @@ const spin = (x: number, m: { v: Float64Array }) => { const end = Date.now() + 2
     await run(page, "%parallel cluster disconnect");
   });
 });
+
+test.describe("Thread pools sidebar: a cluster of 8 nodes × 8 workers", () => {
+  let big: InstanceType<typeof LocalCluster> | undefined;
+  test.beforeAll(async () => {
+    test.setTimeout(240000);
+    big = await LocalCluster.start({ agents: 8, workers: 8 });
+  });
+  test.afterAll(async () => {
+    await big?.stop();
+  });
+
+  test("the timeline starts with a lane per node, readable at 300 px; a node expands to its workers", async ({
+    page,
+  }) => {
+    await openWithPanel(page, "cluster-8x8.ipynb");
+    await page.sidebar.setWidth(300, "right");
+    await run(page, `%parallel cluster connect ${big!.url}`);
+    await expect(panel(page).getByTestId("tl-cluster-headline")).toContainText("8 nodes · 64 workers", {
+      timeout: 60000,
+    });
+    await run(
+      page,
+      `const spin = (x: number) => { const end = Date.now() + 2; while (Date.now() < end); return x };
+%parallel map spin "Array.from({ length: 2000 }, (_, i) => i)" --cluster --no-progress --out spun`,
+    );
+    const timeline = panel(page).locator("[data-section=timeline]");
+    const groups = timeline.locator(".tl-lane-group");
+    // Every node ran batches (8 items each, four per worker of the cluster) and has its group, folded.
+    await expect(groups).toHaveCount(8, { timeout: 30000 });
+    for (let i = 0; i < 8; i++) await expect(groups.nth(i)).toHaveAttribute("data-expanded", "false");
+    await expect(timeline.getByTestId("tl-node-lane")).toHaveCount(8);
+    await expect
+      .poll(
+        () =>
+          timeline
+            .locator("[data-testid=tl-chunk][data-node]")
+            .evaluateAll((rects) => rects.reduce((n, r) => n + Number(r.getAttribute("data-items")), 0)),
+        { timeout: 15000 },
+      )
+      .toBe(2000);
+    await screenshotFitting(timeline, "sidebar-cluster-timeline-8x8.png", ".tl-lane-group");
+    // Folded, the 8 nodes fit without scrolling; expanded, a node shows a labelled lane per worker that ran.
+    const lanes = timeline.locator(".tl-timeline-lanes");
+    expect(await lanes.evaluate((el) => el.scrollHeight <= el.clientHeight)).toBe(true);
+    const first = groups.first();
+    await first.locator(".tl-lane-head").click();
+    await expect(first).toHaveAttribute("data-expanded", "true");
+    const labels = first.locator(".tl-lane-labels span");
+    expect(await labels.count()).toBeGreaterThanOrEqual(1);
+    await expect(labels.first()).toHaveText(/^#\d$/);
+    await run(page, "%parallel cluster disconnect");
+  });
+});
