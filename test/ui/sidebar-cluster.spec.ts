@@ -45,6 +45,36 @@ async function screenshotFitting(section: Locator, file: string, parts: string):
   expect(widest).toBeLessThanOrEqual(sectionWidth);
 }
 
+/** A new notebook, the panel at its default width, connected to the cluster at `url` once `headline` shows. */
+async function connectAt300px(page: IJupyterLabPageFixture, name: string, url: string, headline: string) {
+  await openWithPanel(page, name);
+  await page.sidebar.setWidth(300, "right");
+  await run(page, `%parallel cluster connect ${url}`);
+  await expect(panel(page).getByTestId("tl-cluster-headline")).toContainText(headline, { timeout: 60000 });
+}
+
+/** Runs `spin` (busy for `ms` per item) over `n` items on the connected cluster, and waits for the cell. */
+async function runClusterMap(page: IJupyterLabPageFixture, n: number, ms: number): Promise<void> {
+  await run(
+    page,
+    `const spin = (x: number) => { const end = Date.now() + ${ms}; while (Date.now() < end); return x };
+%parallel map spin "Array.from({ length: ${n} }, (_, i) => i)" --cluster --no-progress --out spun`,
+  );
+}
+
+/** Every one of `n` items is in a cluster bar, once (the last batch's bars come with the next update). */
+async function expectItemsInBars(timeline: Locator, n: number): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        timeline
+          .locator("[data-testid=tl-chunk][data-node]")
+          .evaluateAll((rects) => rects.reduce((sum, r) => sum + Number(r.getAttribute("data-items")), 0)),
+      { timeout: 15000 },
+    )
+    .toBe(n);
+}
+
 test.describe("Thread pools sidebar: Cluster", () => {
   let cluster: InstanceType<typeof LocalCluster> | undefined;
   test.beforeAll(async () => {
@@ -91,17 +121,8 @@ const spin = (x: number, m: { v: Float64Array }) => { const end = Date.now() + 2
   test("a cluster map's task timeline has a lane group per node, a lane per worker, collapsible to one lane", async ({
     page,
   }) => {
-    await openWithPanel(page, "cluster-timeline.ipynb");
-    await page.sidebar.setWidth(300, "right");
-    await run(page, `%parallel cluster connect ${cluster!.url}`);
-    await expect(panel(page).getByTestId("tl-cluster-headline")).toContainText("2 nodes · 4 workers", {
-      timeout: 30000,
-    });
-    await run(
-      page,
-      `const spin = (x: number) => { const end = Date.now() + 8; while (Date.now() < end); return x };
-%parallel map spin "Array.from({ length: 400 }, (_, i) => i)" --cluster --no-progress --out spun`,
-    );
+    await connectAt300px(page, "cluster-timeline.ipynb", cluster!.url, "2 nodes · 4 workers");
+    await runClusterMap(page, 400, 8);
     const timeline = panel(page).locator("[data-section=timeline]");
     for (const node of ["agent-1", "agent-2"]) {
       const group = timeline.locator(`.tl-lane-group[data-node=${node}]`);
@@ -114,16 +135,7 @@ const spin = (x: number, m: { v: Float64Array }) => { const end = Date.now() + 2
     }
     // No local pool ran: the cluster's lanes are the whole timeline.
     await expect(timeline.getByTestId("tl-timeline")).toHaveCount(0);
-    // Every item is in a bar, once (the last batch's bars come with the next update).
-    await expect
-      .poll(
-        () =>
-          timeline
-            .locator("[data-testid=tl-chunk][data-node]")
-            .evaluateAll((rects) => rects.reduce((n, r) => n + Number(r.getAttribute("data-items")), 0)),
-        { timeout: 10000 },
-      )
-      .toBe(400);
+    await expectItemsInBars(timeline, 400);
     // At the panel's default width the node groups fit.
     await screenshotFitting(timeline, "sidebar-cluster-timeline.png", ".tl-lane-group");
 
@@ -152,32 +164,15 @@ test.describe("Thread pools sidebar: a cluster of 8 nodes × 8 workers", () => {
   test("the timeline starts with a lane per node, readable at 300 px; a node expands to its workers", async ({
     page,
   }) => {
-    await openWithPanel(page, "cluster-8x8.ipynb");
-    await page.sidebar.setWidth(300, "right");
-    await run(page, `%parallel cluster connect ${big!.url}`);
-    await expect(panel(page).getByTestId("tl-cluster-headline")).toContainText("8 nodes · 64 workers", {
-      timeout: 60000,
-    });
-    await run(
-      page,
-      `const spin = (x: number) => { const end = Date.now() + 2; while (Date.now() < end); return x };
-%parallel map spin "Array.from({ length: 2000 }, (_, i) => i)" --cluster --no-progress --out spun`,
-    );
+    await connectAt300px(page, "cluster-8x8.ipynb", big!.url, "8 nodes · 64 workers");
+    await runClusterMap(page, 2000, 2);
     const timeline = panel(page).locator("[data-section=timeline]");
     const groups = timeline.locator(".tl-lane-group");
     // Every node ran batches (8 items each, four per worker of the cluster) and has its group, folded.
     await expect(groups).toHaveCount(8, { timeout: 30000 });
     for (let i = 0; i < 8; i++) await expect(groups.nth(i)).toHaveAttribute("data-expanded", "false");
     await expect(timeline.getByTestId("tl-node-lane")).toHaveCount(8);
-    await expect
-      .poll(
-        () =>
-          timeline
-            .locator("[data-testid=tl-chunk][data-node]")
-            .evaluateAll((rects) => rects.reduce((n, r) => n + Number(r.getAttribute("data-items")), 0)),
-        { timeout: 15000 },
-      )
-      .toBe(2000);
+    await expectItemsInBars(timeline, 2000);
     await screenshotFitting(timeline, "sidebar-cluster-timeline-8x8.png", ".tl-lane-group");
     // Folded, the 8 nodes fit without scrolling; expanded, a node shows a labelled lane per worker that ran.
     const lanes = timeline.locator(".tl-timeline-lanes");
