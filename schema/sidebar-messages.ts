@@ -24,7 +24,9 @@ import { CONFIG_SOURCES, WORKER_STATES } from "./vocabulary";
 // 3: the kernel's state message is "update" (was "snapshot"); maps carry how they ended (`end`), and `over`
 //    the backend threads per worker it counted (`backend`); set_workers' `n` has no bound of its own.
 //    (Still 3:) an optional `cluster` part; an older panel ignores it, an older kernel never sends it.
-export const PROTOCOL_VERSION = 3 as const;
+// 4: the timeline's chunks moved from `pool.c` to the update's `c` (a cluster map's chunks arrive without a local
+//    pool), a chunk tuple may name its cluster node (a 9th field), and `legend` names those nodes and maps.
+export const PROTOCOL_VERSION = 4 as const;
 export const COMM_TARGET = "threadlab";
 
 /** Update rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */
@@ -180,7 +182,8 @@ export type WorkerTuple = z.infer<typeof WorkerTupleSchema>;
 /**
  * Chunks one worker ran for one map, on the kernel's clock (epoch ms): a single chunk as the pool records it
  * (kernel/pool/chunk-log.ts, `chunks` = 1), or neighbours merged to fit an update (kernel/sidebar/chunks.ts),
- * as the panel draws it (extension/src/history.ts).
+ * as the panel draws it (extension/src/history.ts). Its lane is (`node`, `slot`): a worker of this kernel's
+ * pool, or worker `slot` of the cluster agent named `node`.
  */
 export interface ChunkRecord {
   slot: number;
@@ -192,14 +195,17 @@ export interface ChunkRecord {
   failed: number;
   /** The worker died while running it. */
   crashed: boolean;
+  /** The cluster node (agent name) that ran it; absent for this kernel's own pool. A cluster map's id is the cluster's. */
+  node?: string;
 }
 
 /**
  * Finished chunks for the task timeline, sent once each (the kernel keeps a cursor per panel):
  * [worker slot, map id, ms before the update's `t` the chunk started, duration ms, items, chunks, failed
- * items, 1 if the worker crashed in it]. Each tuple is one chunk (`chunks` = 1) unless there were more than an
- * update can carry; then neighbours on the same worker and map are merged, closest first, and `chunks`
- * says how many a bar holds.
+ * items, 1 if the worker crashed in it, and — for a chunk an agent ran — its node: 1 + its index in the update's
+ * `legend.nodes`]. Local chunks leave the ninth field out, so a local timeline costs what it did. Each tuple is
+ * one chunk (`chunks` = 1) unless there were more than an update can carry; then neighbours on the same lane
+ * and map are merged, closest first, and `chunks` says how many a bar holds.
  */
 export const ChunkTupleSchema = z.tuple([
   z.number(),
@@ -210,15 +216,29 @@ export const ChunkTupleSchema = z.tuple([
   z.number(),
   z.number(),
   z.union([z.literal(0), z.literal(1)]),
+  z.number().int().min(1).optional(),
 ]);
 export type ChunkTuple = z.infer<typeof ChunkTupleSchema>;
-/** Most chunk tuples in one update (about 24 bytes each; keeps a 16-worker update under 2 KB). */
+/**
+ * Most chunk tuples in one update (about 24 bytes each; keeps a 16-worker update under 2 KB). With more lanes
+ * than that (a cluster of 8 nodes × 8 workers), lanes take turns: the rest wait for the next update.
+ */
 export const MAX_CHUNK_TUPLES = 16;
 
-/** A chunk record as a tuple relative to the update time `t`. */
-export function encodeChunk(r: ChunkRecord, t: number): ChunkTuple {
+/**
+ * What an update's cluster chunk tuples refer to: the nodes (a tuple's ninth field is 1 + the index here) and the
+ * names of the cluster maps among them (a local map is named in `pool.maps`). Only what this update's tuples use.
+ */
+export const ChunkLegendSchema = z.object({
+  nodes: z.array(z.string()),
+  maps: z.array(z.tuple([z.number(), z.string()])),
+});
+export type ChunkLegend = z.infer<typeof ChunkLegendSchema>;
+
+/** A chunk record as a tuple relative to the update time `t`; `node` is its 1-based index in the legend (0: local). */
+export function encodeChunk(r: ChunkRecord, t: number, node = 0): ChunkTuple {
   // `t - t0` may be negative: a shared update's `t` can be a few ms older than a chunk that just ended.
-  return [
+  const c: ChunkTuple = [
     r.slot,
     r.map,
     Math.round(t - r.t0),
@@ -228,12 +248,17 @@ export function encodeChunk(r: ChunkRecord, t: number): ChunkTuple {
     r.failed,
     r.crashed ? 1 : 0,
   ];
+  if (node > 0) c.push(node);
+  return c;
 }
 
-/** The chunk record a tuple of the update at time `t` stands for. */
-export function decodeChunk(c: ChunkTuple, t: number): ChunkRecord {
-  const [slot, map, ago, ms, items, chunks, failed, crashed] = c;
-  return { slot, map, t0: t - ago, t1: t - ago + ms, items, chunks, failed, crashed: crashed === 1 };
+/** The chunk record a tuple of the update at time `t` stands for; `nodes` is that update's `legend.nodes`. */
+export function decodeChunk(c: ChunkTuple, t: number, nodes: readonly string[] = []): ChunkRecord {
+  const [slot, map, ago, ms, items, chunks, failed, crashed, node] = c;
+  const r: ChunkRecord = { slot, map, t0: t - ago, t1: t - ago + ms, items, chunks, failed, crashed: crashed === 1 };
+  // A tuple naming a node the legend lacks is still a cluster chunk: it must not land in a local lane.
+  if (node !== undefined) r.node = nodes[node - 1] ?? `node ${node}`;
+  return r;
 }
 
 /** How a map ended: all items done, cancelled (interrupt, signal, shutdown), or stopped by an error. */
@@ -257,8 +282,6 @@ export const PoolStateSchema = z.object({
   queue: z.number(),
   inflight: z.number(),
   w: z.array(WorkerTupleSchema),
-  /** Chunks finished since this panel's previous update (on the first, those of the last 60 s). */
-  c: z.array(ChunkTupleSchema),
   /** Running maps, oldest first, then the last map that ended (if any), with `end`. */
   maps: z.array(MapProgressSchema),
   models: z.object({ n: z.number(), bytes: z.number() }),
@@ -329,6 +352,13 @@ export const UpdateSchema = z.object({
   }),
   /** The %parallel worker pool, null before one exists. */
   pool: PoolStateSchema.nullable(),
+  /**
+   * Chunks finished since this panel's previous update (on the first, those of the last 60 s): the local pool's
+   * and, for cluster maps, the agents' — with or without a local pool.
+   */
+  c: z.array(ChunkTupleSchema),
+  /** Names of the nodes and cluster maps that `c` refers to; absent when `c` has only local chunks. */
+  legend: ChunkLegendSchema.optional(),
   rss: z.number(),
   /** What the sidebar itself set (so the panel can show and reset it). */
   sidebar: z.object({ workers: z.number().nullable(), limits: z.record(z.string(), z.number()) }),

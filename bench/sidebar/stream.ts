@@ -95,7 +95,7 @@ async function main() {
       .slice(beforeMap)
       .filter((m) => m.header.msg_type === "comm_msg" && m.content.comm_id === commId)
       .map((m) => m.content.data as KernelMessage)
-      .filter((m): m is Update => m.type === "update" && (m.pool?.c.length ?? 0) > 0);
+      .filter((m): m is Update => m.type === "update" && m.c.length > 0);
     await k.send(
       "shell",
       k.message("comm_msg", { comm_id: commId, data: { v: PROTOCOL_VERSION, type: "unsubscribe" } }),
@@ -119,8 +119,8 @@ async function main() {
       `sidebar cost:            ${pct(cost)} of one core (goal ≤ 1 %) — ratio subscribed / not subscribed ${idle > 0 ? (streaming / idle).toFixed(2) : "∞ (the anchor rounds to 0)"}`,
     );
     const busySizes = busySnaps.map((s) => Buffer.byteLength(JSON.stringify(s)));
-    const tuples = busySnaps.map((s) => s.pool!.c.length);
-    const chunksSent = busySnaps.reduce((n, s) => n + s.pool!.c.reduce((m, c) => m + c[5], 0), 0);
+    const tuples = busySnaps.map((s) => s.c.length);
+    const chunksSent = busySnaps.reduce((n, s) => n + s.c.reduce((m, c) => m + c[5], 0), 0);
     console.log(
       `update size, map running: mean ${Math.round(busySizes.reduce((a, b) => a + b, 0) / Math.max(1, busySizes.length))} B, max ${Math.max(0, ...busySizes)} B ` +
         `(${busySnaps.length} updates carrying ${chunksSent} chunks in at most ${Math.max(0, ...tuples)} bars each; goal ≤ 2048 B)`,

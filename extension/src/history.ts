@@ -2,10 +2,12 @@
  * The last 60 seconds of updates, and what the panel draws from them: per-worker busy sparklines,
  * items/s, and the task timeline. Pure data, no DOM: the model owns one, the tests use it directly.
  *
- * The timeline is made of the pool's chunk records (`pool.c`): the kernel sends each finished chunk once, with
- * its worker, map, start, duration, items and failures, so a lane shows one bar per chunk — or per run of
- * neighbouring chunks when more finished between two snapshots than one can carry (a bar then says how many
- * it holds). Chunks still running are drawn from the workers' running time in the latest update.
+ * The timeline is made of the notebook's chunk records (the update's `c`): the kernel sends each finished chunk
+ * once, with its lane, map, start, duration, items and failures, so a lane shows one bar per chunk — or per run
+ * of neighbouring chunks when more finished between two snapshots than one can carry (a bar then says how many
+ * it holds). A lane is a worker of the kernel's pool, or (node, worker) for a cluster map's chunks, which their
+ * agents report with each batch. Local chunks still running are drawn from the workers' running time in the
+ * latest update.
  *
  * @module
  */
@@ -30,15 +32,21 @@ export interface ChunkBar extends ChunkRecord {
   running: boolean;
 }
 
+/** A worker's lane: of the kernel's pool, or worker `slot` of cluster node `node`. */
 export interface Lane {
+  node?: string;
   slot: number;
   bars: ChunkBar[];
 }
+
+const laneKey = (node: string | undefined, slot: number) => `${node ?? ""}\0${slot}`;
+const byName = new Intl.Collator(undefined, { numeric: true });
 
 export class UpdateHistory {
   private samples: Sample[] = [];
   private bars: ChunkBar[] = [];
   private readonly mapNames = new Map<number, string>();
+  private readonly clusterMapNames = new Map<number, string>();
   private lastMap: MapProgress | null = null;
   private lastMapSeenAt = 0;
 
@@ -48,13 +56,16 @@ export class UpdateHistory {
     this.samples = [];
     this.bars = [];
     this.mapNames.clear();
+    this.clusterMapNames.clear();
     this.lastMap = null;
   }
 
   add(s: Update): void {
+    // A sample without a pool too: a cluster map's chunks come without one, and the time span is the samples'.
+    this.samples.push({ t: s.t, w: s.pool?.w ?? [] });
+    for (const c of s.c) this.bars.push({ ...decodeChunk(c, s.t, s.legend?.nodes), running: false });
+    for (const [id, name] of s.legend?.maps ?? []) this.clusterMapNames.set(id, name);
     if (s.pool) {
-      this.samples.push({ t: s.t, w: s.pool.w });
-      for (const c of s.pool.c) this.bars.push({ ...decodeChunk(c, s.t), running: false });
       for (const m of s.pool.maps) this.mapNames.set(m.id, m.name);
       // The newest running map; else the last one that ended, whose figures are final.
       const latest =
@@ -71,9 +82,9 @@ export class UpdateHistory {
     if (this.bars.length && this.bars[0].t1 < cutoff) this.bars = this.bars.filter((b) => b.t1 >= cutoff);
   }
 
-  /** The name a map was shown with, if an update named it. */
-  mapName(id: number): string | undefined {
-    return this.mapNames.get(id);
+  /** The name a map was shown with, if an update named it; `cluster` for a cluster map's id. */
+  mapName(id: number, cluster = false): string | undefined {
+    return (cluster ? this.clusterMapNames : this.mapNames).get(id);
   }
 
   get span(): { t0: number; t1: number } | null {
@@ -81,11 +92,11 @@ export class UpdateHistory {
     return { t0: this.samples[0].t, t1: this.samples[this.samples.length - 1].t };
   }
 
-  /** Worker slots seen in the window, in order. */
+  /** The kernel's pool's worker slots seen in the window, in order. */
   slots(): number[] {
     const set = new Set<number>();
     for (const s of this.samples) for (const w of s.w) set.add(w[0]);
-    for (const b of this.bars) set.add(b.slot);
+    for (const b of this.bars) if (b.node === undefined) set.add(b.slot);
     return [...set].sort((a, b) => a - b);
   }
 
@@ -123,14 +134,26 @@ export class UpdateHistory {
     return this.lastMap ? { map: this.lastMap, seenAt: this.lastMapSeenAt } : null;
   }
 
-  /** Per-worker lanes of chunk bars in time order, each ending with the chunk it is running, if any. */
+  /**
+   * Per-worker lanes of chunk bars in time order: the pool's, each ending with the chunk it is running, if any;
+   * then the cluster's, by node name and worker.
+   */
   timeline(): Lane[] {
     const latest = this.samples.at(-1);
-    const lanes = new Map<number, ChunkBar[]>(this.slots().map((slot) => [slot, []]));
-    for (const b of this.bars) lanes.get(b.slot)!.push(b);
+    const lanes = new Map<string, Lane>(this.slots().map((slot) => [laneKey(undefined, slot), { slot, bars: [] }]));
+    for (const b of this.bars) {
+      const key = laneKey(b.node, b.slot);
+      let lane = lanes.get(key);
+      if (!lane)
+        lanes.set(
+          key,
+          (lane = b.node === undefined ? { slot: b.slot, bars: [] } : { node: b.node, slot: b.slot, bars: [] }),
+        );
+      lane.bars.push(b);
+    }
     for (const w of latest?.w ?? []) {
       if (w[6] > 0) {
-        lanes.get(w[0])!.push({
+        lanes.get(laneKey(undefined, w[0]))!.bars.push({
           slot: w[0],
           map: w[5],
           t0: latest!.t - w[6],
@@ -143,6 +166,12 @@ export class UpdateHistory {
         });
       }
     }
-    return [...lanes].map(([slot, bars]) => ({ slot, bars: bars.sort((a, b) => a.t0 - b.t0) }));
+    for (const lane of lanes.values()) lane.bars.sort((a, b) => a.t0 - b.t0);
+    return [...lanes.values()].sort(
+      (a, b) =>
+        (a.node === undefined ? 0 : 1) - (b.node === undefined ? 0 : 1) ||
+        byName.compare(a.node ?? "", b.node ?? "") ||
+        a.slot - b.slot,
+    );
   }
 }

@@ -26,7 +26,7 @@ import {
 import { FunctionStore } from "../cluster/function-store";
 import { ModelCache } from "../cluster/model-store";
 import { AGENT_CONSUMER, BATCH_STREAM, subjects } from "../cluster/subjects";
-import { splitResult } from "../cluster/result-parts";
+import { restampChunks, splitResult } from "../cluster/result-parts";
 import {
   decode,
   encode,
@@ -40,6 +40,8 @@ import {
   type ResultMessage,
 } from "../cluster/wire";
 import { previewItem } from "../cluster/preview";
+import { epochMs } from "../pool/stats";
+import { BatchChunkReport } from "./chunk-report";
 
 export interface AgentOptions {
   cluster: string;
@@ -83,6 +85,7 @@ export class Agent {
   private loop: Promise<void> | undefined;
   private readonly startedAt = Date.now();
   private readonly prepared = new Map<string, ShippedFunction>();
+  private readonly chunkReport: BatchChunkReport;
 
   private constructor(
     readonly name: string,
@@ -94,7 +97,9 @@ export class Agent {
     private readonly functions: FunctionStore,
     private readonly models: ModelCache,
     private readonly o: AgentOptions,
-  ) {}
+  ) {
+    this.chunkReport = new BatchChunkReport(pool.chunkLog);
+  }
 
   static async start(o: AgentOptions): Promise<Agent> {
     const target = parseClusterUrl(o.cluster, o.auth);
@@ -314,10 +319,12 @@ export class Agent {
     const failures: ItemFailureWire[] = [];
     const t0 = performance.now();
     let lastProgress = 0;
+    // The pool maps this batch ran as (more than one when an item killed its worker), for its chunk report.
+    const poolMaps: number[] = [];
     const run = async (from: number, to: number): Promise<void> => {
       if (to <= from) return;
       const items = itemsOf(b.items, from, to);
-      const { done } = this.pool.submit(items, fn, {
+      const { id, done } = this.pool.submit(items, fn, {
         model,
         errors: "collect",
         signal,
@@ -329,10 +336,13 @@ export class Agent {
           const now = Date.now();
           if (p.finished || now - lastProgress < 500) return;
           lastProgress = now;
+          this.chunkReport.collect();
           this.publish(b.map, { v: WIRE_VERSION, t: "progress", node: this.name, batch: b.batch, done: from + p.done });
         },
         onOutput: (stream, text) => this.publish(b.map, { v: WIRE_VERSION, t: "out", node: this.name, stream, text }),
       });
+      this.chunkReport.watch(id);
+      poolMaps.push(id);
       try {
         const report = await done;
         const failed = new Set(report.failures.map((f) => f.index));
@@ -356,7 +366,12 @@ export class Agent {
         await run(at + 1, to);
       }
     };
-    await run(0, b.count);
+    try {
+      await run(0, b.count);
+    } catch (e) {
+      this.chunkReport.forget(poolMaps);
+      throw e;
+    }
     this.itemsDone += b.count;
     return {
       v: WIRE_VERSION,
@@ -367,6 +382,7 @@ export class Agent {
       results,
       failures,
       busyMs: performance.now() - t0,
+      chunks: this.chunkReport.take(poolMaps),
     };
   }
 
@@ -389,10 +405,14 @@ export class Agent {
     msg: JsMsg,
     signal: AbortSignal,
   ): Promise<void> {
+    const encodedAt = epochMs();
     const parts = splitResult(result, (this.nc.info?.max_payload ?? 1 << 20) - 4096);
     const deadline = Date.now() + RESULT_RETRY_MS;
-    for (const part of parts) {
-      for (;;) {
+    for (let i = 0; i < parts.length; i++) {
+      let part = parts[i];
+      for (let attempt = 0; ; attempt++) {
+        // The chunks' times are relative to the sending: a retry sends them as late as it is.
+        if (i === 0 && attempt > 0 && result.chunks?.length) part = restampChunks(parts[0], epochMs() - encodedAt);
         if (signal.aborted) {
           msg.term();
           return;

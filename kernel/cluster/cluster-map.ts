@@ -14,6 +14,7 @@ import type { ShippedFunction } from "../ship/types";
 import { modelRegistry } from "../share";
 import { share } from "../share/share";
 import { isModelFileSource } from "../share/model-file";
+import { logBatchChunks } from "./batch-chunks";
 import { ClusterItemError, ClusterMapError } from "./errors";
 import type { FunctionStore } from "./function-store";
 import type { MapSubmission, NodeProgress } from "./map-backend";
@@ -55,6 +56,8 @@ interface Pending {
   readonly received: Uint8Array;
   got: number;
   publishedAt: number;
+  /** Its chunks are in the timeline (once per batch, though results may come more than once). */
+  chunksLogged?: boolean;
 }
 
 export interface ClusterMapDeps {
@@ -146,6 +149,7 @@ export class ClusterMap {
       this.modelDigest = await this.d.models.publish(share(this.opts.model));
     }
     this.fnHash = await this.d.functions.put({ ...this.s.fn, scope });
+    this.s.chunkLog?.nameClusterMap(this.id, this.opts.name);
     if (this.finished) return;
     this.subs.push(
       this.d.nc.subscribe(subjects.result(this.key), {
@@ -316,6 +320,7 @@ export class ClusterMap {
         this.results[at] = error;
       } else this.results[at] = r.results[i];
     }
+    this.logChunks(r, p, fresh);
     p.got += fresh;
     this.done += fresh;
     node.done += fresh;
@@ -327,6 +332,13 @@ export class ClusterMap {
       this.fill();
     }
     this.checkComplete();
+  }
+
+  /** The timeline: a batch's chunks come with the result part that brought its first items, logged once. */
+  private logChunks(r: ResultMessage, p: Pending, fresh: number): void {
+    if (!r.chunks || fresh === 0 || p.chunksLogged || !this.s.chunkLog) return;
+    p.chunksLogged = true;
+    logBatchChunks(this.s.chunkLog, r.node, this.id, r.chunks);
   }
 
   private nodeStats(name: string) {

@@ -1,8 +1,9 @@
-import { encode, type ItemFailureWire, type ResultMessage } from "./wire";
+import { decode, encode, type ItemFailureWire, type ResultMessage } from "./wire";
 
 /**
  * Encodes a batch's result as one message, or as several parts (consecutive item ranges) when it is larger than
- * the server's message limit. Numbers travel packed in a Float64Array, as between threads.
+ * the server's message limit. Numbers travel packed in a Float64Array, as between threads. The batch's chunks
+ * (`chunks`) travel once, in the part with the first items: the kernel records them once per batch.
  */
 export function splitResult(
   r: Omit<ResultMessage, "offset" | "count"> & { count: number },
@@ -15,7 +16,15 @@ export function splitResult(
     const failures: ItemFailureWire[] = r.failures.filter((f) => f.offset >= from && f.offset < to);
     const packed =
       slice.length >= 16 && slice.every((x) => typeof x === "number") ? Float64Array.from(slice as number[]) : slice;
-    const bytes = encode({ ...r, offset: from, count: to - from, results: packed, failures } satisfies ResultMessage);
+    const { chunks, ...rest } = r;
+    const bytes = encode({
+      ...rest,
+      ...(from === 0 && chunks ? { chunks } : {}),
+      offset: from,
+      count: to - from,
+      results: packed,
+      failures,
+    } satisfies ResultMessage);
     if (bytes.length <= maxBytes || to - from <= 1) {
       if (bytes.length > maxBytes)
         throw new RangeError(
@@ -31,4 +40,15 @@ export function splitResult(
   if (r.fatal) out.push(encode({ ...r, offset: 0, count: r.count, results: [], failures: [] } satisfies ResultMessage));
   else part(0, r.count);
   return out;
+}
+
+/**
+ * A result part sent again `lateMs` after it was encoded, with its chunks' times moved by as much: they are
+ * relative to the sending (wire.ts, `ChunkWire`). Parts without chunks are returned as they are.
+ */
+export function restampChunks(part: Uint8Array, lateMs: number): Uint8Array {
+  const m = decode<ResultMessage>(part, "result");
+  if (!m.chunks?.length) return part;
+  const late = Math.round(lateMs);
+  return encode({ ...m, chunks: m.chunks.map(([slot, ago, ...rest]) => [slot, ago + late, ...rest]) });
 }

@@ -50,7 +50,21 @@ export interface ResultMessage {
   /** Worker-side time spent on the batch, for batch sizing and per-node throughput. */
   busyMs: number;
   fatal?: WireError;
+  /** The chunks the agent's workers ran for the batch, for the task timeline: in the first part only. */
+  chunks?: ChunkWire[];
 }
+
+/**
+ * One of a batch's chunks as an agent reports it: [worker slot, ms before the message was sent that it started,
+ * duration ms, items, failed items, 1 if the worker crashed in it]. Times are relative to the sending, not
+ * clock readings: agents' clocks differ from the kernel's by any amount (and drift or jump), so the kernel
+ * places a chunk by when it received the message, off only by the one-way latency (~1 ms on a LAN), with no
+ * per-node offset to measure and keep current. At most MAX_BATCH_CHUNKS per batch (neighbours merged).
+ */
+export type ChunkWire = [slot: number, ago: number, ms: number, items: number, failed: number, crashed: 0 | 1];
+
+/** Most chunks a batch's result reports (~10 bytes each v8-serialized): a long batch's chunks are merged. */
+export const MAX_BATCH_CHUNKS = 64;
 
 /** Worker output or progress inside a batch, on `subjects.output(map)` (core NATS: lossy, never blocks). */
 export type OutputMessage =

@@ -1,9 +1,13 @@
 import type { KernelDoor } from "../door";
 import { checkPoolSize, WorkerPool } from "../pool";
+import { ChunkLog } from "../pool/chunk-log";
 import * as threadpool from "../threadpool";
 import type { ConfigSource } from "../threadpool";
 
 let pool: WorkerPool | undefined;
+// The notebook's task timeline: its pools' chunks and its cluster maps' (each with its lane), one log for the
+// kernel's life, so the sidebar reads one place whether a pool exists or not, and across pool restarts.
+const chunkLog = new ChunkLog();
 let unsubscribe: (() => void) | undefined;
 let shutdownRegistered = false;
 
@@ -23,6 +27,7 @@ export function notebookPool(door?: KernelDoor): WorkerPool {
   const p = new WorkerPool({
     size: threadpool.config().workers.value,
     workerSetup: { module: require.resolve("../threadpool/worker-side"), data: threadpool.backendLimitsForWorkers() },
+    chunkLog,
   });
   pool = p;
   // The thread-pool side asks this module on every use rather than keeping the pool, so a closed pool
@@ -30,6 +35,11 @@ export function notebookPool(door?: KernelDoor): WorkerPool {
   threadpool.setWorkerPoolLookup(existingPool);
   unsubscribe = threadpool.onBackendLimitsChanged((limits) => p.updateWorkerSetup(limits));
   return p;
+}
+
+/** The notebook's chunk log (its task timeline), local and cluster chunks alike. */
+export function notebookChunkLog(): ChunkLog {
+  return chunkLog;
 }
 
 /** The pool if it exists, without starting one (for status, the sidebar and the thread-pool controller). */

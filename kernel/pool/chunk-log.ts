@@ -6,10 +6,13 @@
  * typed-array writes on the main thread when a chunk's result arrives (no allocation per chunk), and readers
  * keep a cursor (`seq`) so each sees every chunk once even when several read at different rates.
  *
+ * The notebook has one log (kernel/parallel/notebook-pool.ts) for its pool's chunks and its cluster maps'
+ * (the agents report theirs with each batch's result, kernel/cluster/batch-chunks.ts): each chunk has its lane,
+ * (node, worker slot), where node 0 is this kernel's pool and a cluster node is numbered by `node(name)`.
+ *
  * @module
  */
 import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar-messages";
-import { AbortError } from "./errors";
 
 /** A chunk of the log: one chunk (`chunks` 1), with its place in the log. */
 export type LoggedChunk = ChunkRecord & { seq: number };
@@ -20,6 +23,7 @@ export type EndedMap = MapProgress & { end: MapEnd };
 // 4096 chunks: at the auto chunk size (~10 ms of work) that is the last 20 s of a 2-worker pool and more than
 // an update interval of any pool; older chunks live on in the panel, which keeps what it was sent.
 const CAPACITY = 4096;
+const MAP_NAMES_KEPT = 64;
 
 export class ChunkLog {
   private readonly slot = new Int32Array(CAPACITY);
@@ -29,6 +33,13 @@ export class ChunkLog {
   private readonly items = new Int32Array(CAPACITY);
   private readonly failed = new Int32Array(CAPACITY);
   private readonly crashed = new Uint8Array(CAPACITY);
+  private readonly nodeOf = new Int32Array(CAPACITY);
+  // Names of the cluster nodes seen, by number - 1: agents are few and long-lived, so this stays small.
+  private readonly nodeNames: string[] = [];
+  private readonly nodeNumbers = new Map<string, number>();
+  // Cluster maps are named here (a local map is named by the pool's status); the newest few are enough for a
+  // timeline of the last minute.
+  private readonly clusterMaps = new Map<number, string>();
   private next = 0;
   private ended: EndedMap | undefined;
 
@@ -39,8 +50,19 @@ export class ChunkLog {
     return this.next;
   }
 
-  record(slot: number, map: number, t0: number, t1: number, items: number, failed = 0, crashed = false): void {
+  /** Records a finished chunk; `node` is 0 for this kernel's pool, else a cluster node's `node(name)`. */
+  record(
+    slot: number,
+    map: number,
+    t0: number,
+    t1: number,
+    items: number,
+    failed = 0,
+    crashed = false,
+    node = 0,
+  ): void {
     const i = this.next % this.capacity;
+    this.nodeOf[i] = node;
     this.slot[i] = slot;
     this.map[i] = map;
     this.t0[i] = t0;
@@ -49,6 +71,28 @@ export class ChunkLog {
     this.failed[i] = failed;
     this.crashed[i] = crashed ? 1 : 0;
     this.next++;
+  }
+
+  /** The log's number for the cluster node `name` (an agent), for `record`'s `node`. */
+  node(name: string): number {
+    let n = this.nodeNumbers.get(name);
+    if (n === undefined) {
+      this.nodeNames.push(name);
+      this.nodeNumbers.set(name, (n = this.nodeNames.length));
+    }
+    return n;
+  }
+
+  /** Names a cluster map (by the cluster backend's map id) for the timeline. */
+  nameClusterMap(id: number, name: string): void {
+    this.clusterMaps.delete(id);
+    this.clusterMaps.set(id, name);
+    if (this.clusterMaps.size > MAP_NAMES_KEPT) this.clusterMaps.delete(this.clusterMaps.keys().next().value!);
+  }
+
+  /** A cluster map's name, while it is among the newest named. */
+  clusterMapName(id: number): string | undefined {
+    return this.clusterMaps.get(id);
   }
 
   /**
@@ -72,6 +116,7 @@ export class ChunkLog {
         chunks: 1,
         failed: this.failed[i],
         crashed: this.crashed[i] === 1,
+        ...(this.nodeOf[i] > 0 ? { node: this.nodeNames[this.nodeOf[i] - 1] } : {}),
       });
     }
     return { records, seq: this.next, lost: from - Math.min(seq, from) };
@@ -84,7 +129,9 @@ export class ChunkLog {
     p: { done: number; total: number | null; failed: number; rate: number },
     error?: Error,
   ): void {
-    const end: MapEnd = !error ? "done" : error instanceof AbortError ? "cancelled" : "failed";
+    // By name, as the pool's AbortError and a signal's DOMException both say it (and so that this log, which
+    // PoolOptions names, does not import the pool's errors: an import cycle through options.ts).
+    const end: MapEnd = !error ? "done" : error.name === "AbortError" ? "cancelled" : "failed";
     this.ended = { id, name, done: p.done, total: p.total, failed: p.failed, rate: p.rate, end };
   }
 
@@ -92,4 +139,40 @@ export class ChunkLog {
   get lastEnded(): EndedMap | undefined {
     return this.ended;
   }
+}
+
+/**
+ * Merges one lane's bars (sorted by start) down to about `quota`, across the smallest gaps first — so the idle
+ * gaps a user can see are the boundaries kept; a change of map is always kept. The sidebar's updates and an
+ * agent's report of a batch's chunks both stay within their budgets this way.
+ */
+export function mergeNeighbours(bars: ChunkRecord[], quota: number): ChunkRecord[] {
+  if (bars.length <= quota) return bars;
+  const gaps = [];
+  for (let i = 0; i + 1 < bars.length; i++) {
+    gaps.push({ i, gap: bars[i + 1].map !== bars[i].map ? Infinity : bars[i + 1].t0 - bars[i].t1 });
+  }
+  gaps.sort((a, b) => b.gap - a.gap);
+  const cut = new Set<number>();
+  for (const g of gaps) {
+    if (cut.size >= quota - 1 && g.gap !== Infinity) break;
+    cut.add(g.i);
+  }
+  const out: ChunkRecord[] = [];
+  let cur = { ...bars[0] };
+  for (let i = 1; i < bars.length; i++) {
+    if (cut.has(i - 1)) {
+      out.push(cur);
+      cur = { ...bars[i] };
+    } else {
+      const b = bars[i];
+      cur.t1 = Math.max(cur.t1, b.t1);
+      cur.items += b.items;
+      cur.chunks += b.chunks;
+      cur.failed += b.failed;
+      cur.crashed ||= b.crashed;
+    }
+  }
+  out.push(cur);
+  return out;
 }

@@ -5,6 +5,7 @@
  * It lives beside the report and options it speaks of, so both backends import one definition without
  * kernel/cluster importing kernel/parallel, which picks it.
  */
+import type { ChunkLog } from "./chunk-log";
 import type { MapItems } from "./items";
 import type { MapReport } from "./map-job";
 import type { ResolvedMapOptions } from "./options";
@@ -21,6 +22,11 @@ export interface MapSubmission {
   options: ResolvedMapOptions;
   /** Worker console output for the cell that started the map. */
   onOutput?: (stream: "stdout" | "stderr", text: string) => void;
+  /**
+   * The notebook's task timeline, where a cluster map logs the chunks its agents ran. (The notebook's pool was
+   * given the same log when it was created, kernel/parallel/notebook-pool.ts.)
+   */
+  chunkLog?: ChunkLog;
 }
 
 export interface MapBackend {

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { isModelFileSource } from "../share/model-file";
 import type { SharedModelRoot } from "../share/share";
+import type { ChunkLog } from "./chunk-log";
 
 /**
  * The one options object of `%parallel map`, `parallel.map` and `WorkerPool.map`. The magic parses its flags
@@ -72,6 +73,8 @@ export interface PoolOptions {
    * Default: written to this process's stdout / stderr.
    */
   onOutput?: (mapId: number, stream: "stdout" | "stderr", text: string) => void;
+  /** Where finished chunks are logged: the notebook's one log, which its cluster maps share. Default: the pool's own. */
+  chunkLog?: ChunkLog;
 }
 
 /** Tunables that are not user options; measured trade-offs, kept together. */

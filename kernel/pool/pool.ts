@@ -29,7 +29,7 @@ export type OutputSink = (stream: "stdout" | "stderr", text: string) => void;
  */
 export class WorkerPool {
   /** Finished chunks, for the sidebar's task timeline. */
-  readonly chunkLog = new ChunkLog();
+  readonly chunkLog: ChunkLog;
   private readonly supervisor: WorkerSupervisor;
   private readonly workers: WorkerHandle[];
   private readonly jobs: MapJob[] = [];
@@ -43,6 +43,7 @@ export class WorkerPool {
   private readonly mapOutput = new Map<number, OutputSink>();
 
   constructor(private readonly options: PoolOptions = {}) {
+    this.chunkLog = options.chunkLog ?? new ChunkLog();
     const cancelSab = new SharedArrayBuffer(CANCEL_SLOTS * 4);
     this.cancel = new Int32Array(cancelSab);
     this.supervisor = new WorkerSupervisor(

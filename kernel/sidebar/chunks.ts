@@ -1,57 +1,67 @@
 /**
- * Turns the pool's chunk records into the update's chunk tuples for one panel: each chunk once, as its own
- * bar while they fit the update's budget, otherwise merged with its neighbours on the same worker and map
- * across the smallest gaps first — so the idle gaps and map changes a user can see are the boundaries kept.
+ * Turns the notebook's chunk records into one update's chunk tuples for one panel: each chunk once, as its own
+ * bar while they fit the update's budget, otherwise merged with its neighbours on the same lane and map across
+ * the smallest gaps first — so the idle gaps and map changes a user can see are the boundaries kept.
+ *
+ * A lane is (node, worker slot). A cluster can have more lanes than the budget (8 nodes × 8 workers): then the
+ * lanes whose work waited longest get one bar each (a run of their chunks) and the others are carried to the
+ * next update, so every lane shows up within a few updates and no update grows with the cluster.
  *
  * @module
  */
-import { encodeChunk, type ChunkRecord, type ChunkTuple } from "../../schema/sidebar-messages";
+import { encodeChunk, type ChunkLegend, type ChunkRecord, type ChunkTuple } from "../../schema/sidebar-messages";
+import { mergeNeighbours } from "../pool/chunk-log";
 
-/** Encodes `records` relative to the update time `t`, in at most about `budget` tuples. */
-export function encodeChunks(records: readonly ChunkRecord[], t: number, budget: number): ChunkTuple[] {
-  const bySlot = new Map<number, ChunkRecord[]>();
-  for (const r of records) {
-    const bars = bySlot.get(r.slot) ?? [];
-    // A copy: merging writes into it.
-    bars.push({ ...r });
-    bySlot.set(r.slot, bars);
-  }
-  let lanes = [...bySlot.values()].map((bars) => bars.sort((a, b) => a.t0 - b.t0));
-  if (records.length > budget) {
-    // Quotas in proportion to each worker's chunks, at least one bar each.
-    lanes = lanes.map((bars) => mergeTo(bars, Math.max(1, Math.floor((budget * bars.length) / records.length))));
-  }
-  return lanes.flatMap((bars) => bars.map((b) => encodeChunk(b, t)));
+export interface EncodedChunks {
+  c: ChunkTuple[];
+  /** Present when a tuple ran on a cluster node. */
+  legend?: ChunkLegend;
+  /** Records of lanes that did not fit this update: pass them to the next (already merged to a bounded size). */
+  rest: ChunkRecord[];
 }
 
-/** Merges a worker's bars down to `quota`, keeping the largest gaps; a change of map is always kept. */
-function mergeTo(bars: ChunkRecord[], quota: number): ChunkRecord[] {
-  if (bars.length <= quota) return bars;
-  const gaps = [];
-  for (let i = 0; i + 1 < bars.length; i++) {
-    gaps.push({ i, gap: bars[i + 1].map !== bars[i].map ? Infinity : bars[i + 1].t0 - bars[i].t1 });
+/**
+ * Encodes `records` relative to the update time `t`, in at most about `budget` tuples; `clusterMapName` names
+ * the cluster maps in the legend.
+ */
+export function encodeChunks(
+  records: readonly ChunkRecord[],
+  t: number,
+  budget: number,
+  clusterMapName: (id: number) => string | undefined = () => undefined,
+): EncodedChunks {
+  const byLane = new Map<string, ChunkRecord[]>();
+  for (const r of records) {
+    const key = `${r.node ?? ""}\0${r.slot}`;
+    const bars = byLane.get(key) ?? [];
+    // A copy: merging writes into it.
+    bars.push({ ...r });
+    byLane.set(key, bars);
   }
-  gaps.sort((a, b) => b.gap - a.gap);
-  const cut = new Set<number>();
-  for (const g of gaps) {
-    if (cut.size >= quota - 1 && g.gap !== Infinity) break;
-    cut.add(g.i);
+  let lanes = [...byLane.values()].map((bars) => bars.sort((a, b) => a.t0 - b.t0));
+  let rest: ChunkRecord[] = [];
+  if (lanes.length > budget) {
+    // Turns: the lanes whose oldest chunk waited longest go now, one bar each (a change of map still splits).
+    lanes.sort((a, b) => a[0].t0 - b[0].t0);
+    rest = lanes.slice(budget).flatMap((bars) => mergeNeighbours(bars, budget));
+    lanes = lanes.slice(0, budget).map((bars) => mergeNeighbours(bars, 1));
+  } else if (records.length > budget) {
+    // Quotas in proportion to each lane's chunks, at least one bar each.
+    lanes = lanes.map((bars) =>
+      mergeNeighbours(bars, Math.max(1, Math.floor((budget * bars.length) / records.length))),
+    );
   }
-  const out: ChunkRecord[] = [];
-  let cur = { ...bars[0] };
-  for (let i = 1; i < bars.length; i++) {
-    if (cut.has(i - 1)) {
-      out.push(cur);
-      cur = { ...bars[i] };
-    } else {
-      const b = bars[i];
-      cur.t1 = Math.max(cur.t1, b.t1);
-      cur.items += b.items;
-      cur.chunks += b.chunks;
-      cur.failed += b.failed;
-      cur.crashed ||= b.crashed;
-    }
-  }
-  out.push(cur);
-  return out;
+  const nodes: string[] = [];
+  const maps = new Map<number, string>();
+  const c = lanes.flatMap((bars) =>
+    bars.map((b) => {
+      if (b.node === undefined) return encodeChunk(b, t);
+      let n = nodes.indexOf(b.node);
+      if (n < 0) n = nodes.push(b.node) - 1;
+      const name = clusterMapName(b.map);
+      if (name !== undefined) maps.set(b.map, name);
+      return encodeChunk(b, t, n + 1);
+    }),
+  );
+  return nodes.length ? { c, legend: { nodes, maps: [...maps] }, rest } : { c, rest };
 }

@@ -42,11 +42,13 @@ export interface PoolWorkerLike {
   since?: number;
 }
 
-/** The pool's record of finished chunks and of the last map to end (kernel/pool/chunk-log.ts). */
+/** The record of finished chunks and of the last local map to end (kernel/pool/chunk-log.ts). */
 export interface ChunkLogLike {
   readonly seq: number;
   since(seq: number, notBefore?: number): { records: ChunkRecord[]; seq: number };
   readonly lastEnded?: EndedMap;
+  /** A cluster map's name, for the legend of its chunks. */
+  clusterMapName?(id: number): string | undefined;
 }
 
 /** The `%parallel` pool's snapshot, as far as the sidebar reads it. */
@@ -100,6 +102,11 @@ export interface SidebarSources {
   maxWorkers: number;
   /** The connected cluster from its heartbeats, null when none is open; without it the update has no cluster. */
   cluster?: () => ClusterStatusLike | null;
+  /**
+   * The notebook's chunk log (local and cluster chunks: kernel/parallel/notebook-pool.ts); without it the
+   * timeline reads the pool's own.
+   */
+  chunkLog?: () => ChunkLogLike | undefined;
 }
 
 function isSidebarPool(x: unknown): x is SidebarPool {
@@ -140,5 +147,12 @@ export function defaultSources(overrides: Partial<Pick<SidebarSources, "threadpo
     require.cache[clusterModule]
       ? (require(clusterModule) as typeof import("../cluster/session")).openClusterStatus()
       : null;
-  return { threadpool, pool: registered, poolSize, maxWorkers: POOL_TUNING.maxWorkers, cluster };
+  return {
+    threadpool,
+    pool: registered,
+    poolSize,
+    maxWorkers: POOL_TUNING.maxWorkers,
+    cluster,
+    chunkLog: () => np().notebookChunkLog(),
+  };
 }

@@ -15,7 +15,7 @@ import {
   MAX_CHUNK_TUPLES,
   PROTOCOL_VERSION,
   SLOW_UPDATE_FIELDS,
-  type ChunkTuple,
+  type ChunkRecord,
   type ClusterState,
   type MapProgress,
   type PoolEntry,
@@ -40,10 +40,12 @@ const TIMELINE_WINDOW_MS = 60_000;
 
 type Slow = Pick<Update, "cpus" | "config" | "pools" | "over">;
 
-/** What one panel has been sent: where it is in the pool's chunk log, and the slow part it holds. */
+/** What one panel has been sent: where it is in the notebook's chunk log, and the slow part it holds. */
 export interface ChunkCursor {
   seq: number;
   log?: ChunkLogLike;
+  /** Chunks of lanes that did not fit its previous update (more lanes than the budget): sent next. */
+  rest?: ChunkRecord[];
   slow?: object;
   /**
    * The cluster part this panel holds, as JSON ("" for none); undefined before its first update, and
@@ -108,7 +110,7 @@ export class UpdateBuilder {
       const pool = this.sources.pool();
       let poolState: PoolState | null = null;
       let rss: number | undefined;
-      this.lastLog = pool?.chunkLog;
+      this.lastLog = this.sources.chunkLog?.() ?? pool?.chunkLog;
       if (pool) {
         const s = pool.status();
         poolState = toPoolState(s, pool.chunkLog?.lastEnded, now);
@@ -120,6 +122,7 @@ export class UpdateBuilder {
         t: Math.round(now),
         ...this.slow,
         pool: poolState,
+        c: [],
         rss: rss ?? process.memoryUsage.rss(),
         sidebar: this.sidebarSettings(),
       };
@@ -129,7 +132,9 @@ export class UpdateBuilder {
     }
     const update: UpdateMessage = { ...this.last, seq };
     if (cursor) {
-      if (update.pool) update.pool = { ...update.pool, c: this.chunksFor(cursor, update.t) };
+      const { c, legend } = this.chunksFor(cursor, update.t);
+      update.c = c;
+      if (legend) update.legend = legend;
       if (cursor.slow === this.slow) for (const f of SLOW_UPDATE_FIELDS) delete update[f];
       cursor.slow = this.slow;
       // Like the slow parts: sent when it changed for this panel (heartbeats change it about once a second while
@@ -152,18 +157,25 @@ export class UpdateBuilder {
     return s ? toClusterState(s) : null;
   }
 
-  private chunksFor(cursor: ChunkCursor, t: number): ChunkTuple[] {
-    // The pool's log as of the update being sent: looked up once per built update, not per panel.
+  private chunksFor(cursor: ChunkCursor, t: number): Pick<UpdateMessage, "c" | "legend"> {
+    // The log as of the update being sent: looked up once per built update, not per panel.
     const log = this.lastLog;
-    if (!log) return [];
+    if (!log) return { c: [] };
     if (cursor.log !== log) {
-      // A new pool (or the first update): start from what is in its log.
+      // A new log (or the first update): start from what is in it.
       cursor.log = log;
       cursor.seq = 0;
+      cursor.rest = undefined;
     }
-    const { records, seq } = log.since(cursor.seq, t - TIMELINE_WINDOW_MS);
+    const notBefore = t - TIMELINE_WINDOW_MS;
+    const { records, seq } = log.since(cursor.seq, notBefore);
     cursor.seq = seq;
-    return encodeChunks(records, t, MAX_CHUNK_TUPLES);
+    const waiting = cursor.rest?.filter((r) => r.t1 >= notBefore) ?? [];
+    const out = encodeChunks(waiting.length ? [...waiting, ...records] : records, t, MAX_CHUNK_TUPLES, (id) =>
+      log.clusterMapName?.(id),
+    );
+    cursor.rest = out.rest.length ? out.rest : undefined;
+    return out.legend ? { c: out.c, legend: out.legend } : { c: out.c };
   }
 
   private readThreadpools(): Slow {
@@ -283,7 +295,6 @@ function toPoolState(s: PoolStatusLike, ended: MapProgress | undefined, now: num
       w.map,
       w.since ? Math.max(0, Math.round(now - w.since)) : 0,
     ]),
-    c: [],
     maps: [...s.maps, ...(ended ? [ended] : [])].map((m) => ({
       ...m,
       name: clip(m.name, 40),

@@ -15,11 +15,13 @@ const rec = (
 ): ChunkRecord => ({ slot, map, t0, t1, items, chunks: 1, failed, crashed });
 
 test("within the budget, each chunk is its own tuple, relative to the update time", () => {
-  const out = encodeChunks(
-    [rec(0, 1, 900, 940, 5), rec(1, 1, 910, 930, 4, 1), rec(0, 1, 950, 990, 5, 0, true)],
-    1000,
-    16,
-  );
+  const {
+    c: out,
+    legend,
+    rest,
+  } = encodeChunks([rec(0, 1, 900, 940, 5), rec(1, 1, 910, 930, 4, 1), rec(0, 1, 950, 990, 5, 0, true)], 1000, 16);
+  assert.equal(legend, undefined, "local chunks need no legend");
+  assert.deepEqual(rest, []);
   assert.deepEqual(
     out.sort((a, b) => a[0] - b[0] || b[2] - a[2]),
     [
@@ -36,7 +38,7 @@ test("over the budget, neighbours merge across the smallest gaps; the large gap 
   for (let i = 0; i < 10; i++) recs.push(rec(0, 1, i * 10, i * 10 + 9, 2));
   for (let i = 0; i < 10; i++) recs.push(rec(0, 1, 200 + i * 10, 200 + i * 10 + 9, 2));
   for (let i = 0; i < 10; i++) recs.push(rec(1, i < 5 ? 1 : 2, i * 10, i * 10 + 9, 3, i === 7 ? 1 : 0));
-  const out = encodeChunks(recs, 1000, 6);
+  const out = encodeChunks(recs, 1000, 6).c;
   assert.ok(out.length <= 6, `${out.length} tuples`);
   const w0 = out.filter((c) => c[0] === 0).sort((a, b) => b[2] - a[2]);
   const w1 = out.filter((c) => c[0] === 1).sort((a, b) => b[2] - a[2]);
@@ -60,12 +62,45 @@ test("over the budget, neighbours merge across the smallest gaps; the large gap 
   );
 });
 
-test("a worker keeps at least one bar per map even when the budget is smaller than the workers", () => {
-  const recs = Array.from({ length: 32 }, (_, i) => rec(i % 16, 1, i, i + 1));
-  const out = encodeChunks(recs, 100, 4);
-  assert.equal(out.length, 16);
-  assert.equal(
-    out.reduce((n, c) => n + c[5], 0),
-    32,
+test("more lanes than the budget take turns: the longest-waiting go first, one bar each, the rest next time", () => {
+  // 16 lanes of 2 chunks each, a budget of 4: every update carries 4 lanes; after 4 updates all were sent once.
+  let waiting = Array.from({ length: 32 }, (_, i) => rec(i % 16, 1, i, i + 1));
+  const seen = new Map<number, number>();
+  for (let u = 0; u < 4; u++) {
+    const out = encodeChunks(waiting, 100, 4);
+    assert.equal(out.c.length, 4, `update ${u}`);
+    for (const c of out.c) seen.set(c[0], (seen.get(c[0]) ?? 0) + c[4]);
+    waiting = out.rest;
+  }
+  assert.deepEqual(waiting, []);
+  assert.equal(seen.size, 16, "every lane was sent");
+  assert.ok(
+    [...seen.values()].every((n) => n === 2),
+    "each lane's two chunks, once",
   );
+  // The first update took the lanes whose first chunk is oldest.
+  assert.deepEqual(
+    encodeChunks(
+      Array.from({ length: 32 }, (_, i) => rec(i % 16, 1, i, i + 1)),
+      100,
+      4,
+    )
+      .c.map((c) => c[0])
+      .sort((a, b) => a - b),
+    [0, 1, 2, 3],
+  );
+});
+
+test("cluster chunks name their node through the legend, with the cluster map's name; lanes are (node, slot)", () => {
+  const recs: ChunkRecord[] = [
+    { ...rec(0, 7, 900, 950, 10), node: "agent-2" },
+    { ...rec(0, 7, 910, 960, 12), node: "agent-1" },
+    { ...rec(1, 7, 920, 940, 3), node: "agent-2" },
+    rec(0, 2, 930, 990, 4),
+  ];
+  const out = encodeChunks(recs, 1000, 16, (id) => (id === 7 ? "score" : undefined));
+  assert.deepEqual(out.legend, { nodes: ["agent-2", "agent-1"], maps: [[7, "score"]] });
+  const lanes = out.c.map((c) => `${c[8] ? out.legend!.nodes[c[8] - 1] : "local"}/${c[0]}:${c[4]}`).sort();
+  assert.deepEqual(lanes, ["agent-1/0:12", "agent-2/0:10", "agent-2/1:3", "local/0:4"]);
+  assert.equal(out.c.find((c) => c[8] === undefined)!.length, 8, "a local tuple keeps its eight fields");
 });

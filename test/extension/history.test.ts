@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UpdateHistory } from "../../extension/src/history";
+import { groupLanes } from "../../extension/src/components/timeline-groups";
 import type { ChunkTuple, Update, WorkerTuple } from "../../schema/sidebar-messages";
 import { sampleUpdate } from "./sample-messages";
 
@@ -13,10 +14,10 @@ function snap(t: number, w: WorkerTuple[], c: ChunkTuple[]): Update {
       queue: 0,
       inflight: 0,
       w,
-      c,
       maps: [{ id: 3, name: "spin", done: 1, total: 2, failed: 0, rate: 1 }],
       models: { n: 0, bytes: 0 },
     },
+    c,
   });
 }
 
@@ -97,4 +98,63 @@ test("an ended map's final figures replace the last running ones (an interrupted
     ]),
   );
   assert.equal(h.lastMapProgress()?.map.id, 6);
+});
+
+test("cluster chunks get a lane per (node, worker) after the pool's, named through the legend; no pool needed", () => {
+  const h = new UpdateHistory();
+  const u = snap(
+    20_000,
+    [],
+    [
+      [1, 4, 300, 100, 8, 2, 0, 0, 2],
+      [0, 4, 500, 200, 10, 3, 0, 0, 1],
+      [0, 4, 400, 100, 6, 1, 1, 0, 2],
+      [0, 9, 100, 50, 3, 1, 0, 0],
+    ],
+  );
+  h.add({ ...u, pool: null, legend: { nodes: ["agent-10", "agent-2"], maps: [[4, "score"]] } });
+  assert.deepEqual(
+    h.timeline().map((l) => [l.node ?? "local", l.slot, l.bars.reduce((n, b) => n + b.items, 0)]),
+    [
+      ["local", 0, 3],
+      ["agent-2", 0, 6],
+      ["agent-2", 1, 8],
+      ["agent-10", 0, 10],
+    ],
+    "local first; nodes in natural name order, then by worker",
+  );
+  assert.equal(h.mapName(4, true), "score");
+  assert.equal(h.mapName(4), undefined, "a cluster map id is not a local map's");
+  assert.deepEqual(h.slots(), [0], "the pool's slots only");
+});
+
+test("the timeline groups cluster lanes by node: expanded for 2 nodes × 2 workers, collapsed for 8 × 8", () => {
+  const cluster = (nodes: number, workers: number): Update => {
+    const c: ChunkTuple[] = [];
+    for (let n = 1; n <= nodes; n++) for (let w = 0; w < workers; w++) c.push([w, 1, 500, 100, 10, 1, 0, 0, n]);
+    const nodeNames = Array.from({ length: nodes }, (_, i) => `agent-${i + 1}`);
+    return { ...snap(30_000, [[0, "ready", 0, 0, 0, 0, 0]], c), legend: { nodes: nodeNames, maps: [[1, "f"]] } };
+  };
+  const small = new UpdateHistory();
+  small.add(cluster(2, 2));
+  const s = groupLanes(small.timeline());
+  assert.equal(s.expand, true);
+  assert.deepEqual(
+    s.local.map((l) => l.slot),
+    [0],
+    "the pool's lane stays as it is",
+  );
+  assert.deepEqual(
+    s.nodes.map((g) => [g.node, g.lanes.map((l) => l.slot), g.items, g.bars.length]),
+    [
+      ["agent-1", [0, 1], 20, 2],
+      ["agent-2", [0, 1], 20, 2],
+    ],
+  );
+  const big = new UpdateHistory();
+  big.add(cluster(8, 8));
+  const b = groupLanes(big.timeline());
+  assert.equal(b.expand, false, "64 worker lanes start as one lane per node");
+  assert.equal(b.nodes.length, 8);
+  assert.ok(b.nodes.every((g) => g.lanes.length === 8 && g.bars.length === 8 && g.items === 80));
 });

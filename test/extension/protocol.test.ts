@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   completeUpdate,
+  decodeChunk,
+  encodeChunk,
   PROTOCOL_VERSION,
   RATE,
   request,
   validateKernelMessage,
   validatePanelMessage,
+  type ChunkRecord,
   type Update,
 } from "../../schema/sidebar-messages";
 import { sampleHello, sampleUpdate } from "./sample-messages";
@@ -149,13 +152,13 @@ describe("sidebar protocol: kernel → panel", () => {
         [0, "busy", 100, 10, 1, 1, 40],
         [1, "ready", 0, 0, 0, 0, 0],
       ],
-      c: [
-        [0, 1, 300, 120, 5, 1, 0, 0],
-        [1, 1, 900, 40, 9, 3, 1, 0],
-      ],
       maps: [{ id: 1, name: "map", done: 10, total: 100, failed: 0, rate: 50 }],
       models: { n: 0, bytes: 0 },
     },
+    c: [
+      [0, 1, 300, 120, 5, 1, 0, 0],
+      [1, 1, 900, 40, 9, 3, 1, 0],
+    ],
     rss: 1e8,
     sidebar: { workers: null, limits: {} },
   };
@@ -173,16 +176,40 @@ describe("sidebar protocol: kernel → panel", () => {
     }
   });
 
-  test("a chunk tuple must have all eight fields, and the crash flag is 0 or 1", () => {
+  test("a chunk tuple must have its eight fields (a ninth names a node from 1), and the crash flag is 0 or 1", () => {
     for (const c of [
       [0, 1, 300, 120, 5, 1, 0],
       [0, 1, 300, 120, 5, 1, 0, 2],
       [0, 1, "300", 120, 5, 1, 0, 0],
+      [0, 1, 300, 120, 5, 1, 0, 0, 0],
+      [0, 1, 300, 120, 5, 1, 0, 0, 1, 1],
     ]) {
-      const r = validateKernelMessage({ ...update, pool: { ...update.pool, c: [c] } });
+      const r = validateKernelMessage({ ...update, c: [c] });
       assert.equal(r.ok, false, JSON.stringify(c));
-      if (!r.ok) assert.match(r.error.field, /^pool\.c\.0/);
+      if (!r.ok) assert.match(r.error.field, /^c\.0/);
     }
+  });
+
+  test("chunk records round-trip through tuples and the legend: local lanes, cluster lanes by node", () => {
+    const t = 1_700_000_000_000;
+    const records: ChunkRecord[] = [
+      { slot: 0, map: 3, t0: t - 900, t1: t - 850, items: 40, chunks: 1, failed: 0, crashed: false },
+      { slot: 1, map: 2, t0: t - 700, t1: t - 600, items: 12, chunks: 3, failed: 1, crashed: false, node: "gpu-box" },
+      { slot: 0, map: 2, t0: t - 300, t1: t - 250, items: 0, chunks: 1, failed: 0, crashed: true, node: "agent-1" },
+    ];
+    const nodes = ["gpu-box", "agent-1"];
+    const c = records.map((r) => encodeChunk(r, t, r.node ? nodes.indexOf(r.node) + 1 : 0));
+    const m = { ...update, t, c, legend: { nodes, maps: [[2, "score"]] } };
+    const r = validateKernelMessage(JSON.parse(JSON.stringify(m)));
+    assert.ok(r.ok, !r.ok ? r.error.message : "");
+    const u = r.message as Update;
+    assert.deepEqual(
+      u.c.map((x) => decodeChunk(x, u.t, u.legend?.nodes)),
+      records,
+    );
+    assert.deepEqual(u.legend, { nodes, maps: [[2, "score"]] });
+    // A node number the legend lacks still decodes to a cluster lane, never a local one.
+    assert.equal(decodeChunk([0, 1, 5, 5, 1, 1, 0, 0, 9], t, nodes).node, "node 9");
   });
 
   test("an update without its slow parts is valid, and is completed from the previous one only", () => {

@@ -38,6 +38,7 @@ export function sampleUpdate(fields: Partial<Update> = {}): Update {
     pools: [],
     over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
     pool: null,
+    c: [],
     rss: 1,
     sidebar: { workers: null, limits: {} },
     ...fields,

@@ -294,9 +294,7 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     const snaps = updates(id);
     const mapId = snaps.flatMap((s) => s.pool?.maps ?? []).find((m) => m.total === 300)?.id;
     assert.ok(mapId, "the map showed up in an update");
-    const chunks = snaps
-      .flatMap((s) => (s.pool?.c ?? []).map((c) => ({ t: s.t, c })))
-      .filter(({ c }) => c[1] === mapId);
+    const chunks = snaps.flatMap((s) => s.c.map((c) => ({ t: s.t, c }))).filter(({ c }) => c[1] === mapId);
     const items = chunks.reduce((n, { c }) => n + c[4], 0);
     const count = chunks.reduce((n, { c }) => n + c[5], 0);
     assert.equal(items, 300, "each item counted exactly once across the updates' chunk tuples");
@@ -317,7 +315,7 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     await ask(late.id, { type: "subscribe", rate: 10 });
     const firstLate = await waitFor("the late panel's first update", () => updates(late.id)[0]);
     assert.equal(
-      firstLate.pool!.c.filter((c) => c[1] === mapId).reduce((n, c) => n + c[4], 0),
+      firstLate.c.filter((c) => c[1] === mapId).reduce((n, c) => n + c[4], 0),
       300,
     );
     await close(late.id);

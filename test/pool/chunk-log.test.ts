@@ -106,3 +106,24 @@ describe("the pool records its chunks", () => {
     }
   });
 });
+
+describe("lanes of cluster nodes in the log", () => {
+  test("a cluster node's chunks carry its name; the pool's carry none; cluster maps are named", () => {
+    const log = new ChunkLog(8);
+    const a = log.node("agent-1");
+    assert.equal(log.node("agent-2"), a + 1);
+    assert.equal(log.node("agent-1"), a, "one number per name");
+    log.record(0, 1, 0, 10, 4);
+    log.record(1, 1, 0, 10, 5, 0, false, a);
+    log.nameClusterMap(1, "score");
+    assert.deepEqual(
+      log.since(0).records.map((r) => [r.node, r.slot, r.items]),
+      [
+        [undefined, 0, 4],
+        ["agent-1", 1, 5],
+      ],
+    );
+    assert.equal(log.clusterMapName(1), "score");
+    assert.equal(log.clusterMapName(2), undefined);
+  });
+});

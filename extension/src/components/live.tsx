@@ -1,16 +1,10 @@
 import * as React from "react";
 import type { MapProgress, Update } from "../../../schema/sidebar-messages";
-import type { ChunkBar, UpdateHistory } from "../history";
+import type { UpdateHistory } from "../history";
 import { bytes, count, rate } from "./format";
+import { windowStart } from "./timeline";
 
 const W = 120;
-const MIN_RANGE_MS = 10_000;
-
-/** Start of the drawn time range: the last 60 s, or less while the history is younger (at least 10 s). */
-function windowStart(history: UpdateHistory, t1: number): number {
-  const first = history.span?.t0 ?? t1;
-  return Math.min(t1 - MIN_RANGE_MS, Math.max(t1 - history.windowMs, first));
-}
 const H = 18;
 
 function Sparkline(props: { points: Array<[number, number]>; t0: number; t1: number }): JSX.Element {
@@ -118,73 +112,4 @@ function MapProgressBar(props: { map: MapProgress; finished: boolean }): JSX.Ele
       </div>
     </div>
   );
-}
-
-/** Per-worker lanes with a bar per chunk (or per merged run of chunks), coloured by map, like Dask's task stream. */
-export function Timeline(props: { history: UpdateHistory }): JSX.Element {
-  const { history } = props;
-  const lanes = history.timeline();
-  const span = history.span;
-  const width = 240;
-  const laneH = 10;
-  const height = lanes.length * (laneH + 2);
-  return (
-    <section className="tl-section" data-section="timeline">
-      <h3>
-        Task timeline <span className="tl-muted">(last 60 s, a bar per chunk)</span>
-      </h3>
-      {!span || lanes.every((l) => l.bars.length === 0) ? (
-        <div className="tl-muted">Nothing ran in the last minute.</div>
-      ) : (
-        <svg
-          className="tl-timeline"
-          width="100%"
-          height={height}
-          viewBox={`0 0 ${width} ${height}`}
-          preserveAspectRatio="none"
-          data-testid="tl-timeline"
-        >
-          {lanes.map((lane, i) => {
-            const t0 = windowStart(history, span.t1);
-            const range = span.t1 - t0;
-            return lane.bars
-              .filter((b) => b.t1 >= t0)
-              .map((b, j) => {
-                const x = Math.max(0, ((b.t0 - t0) / range) * width);
-                // A hair's gap between neighbouring chunks keeps their boundaries visible; a bar never vanishes.
-                const w = Math.max(0.6, ((b.t1 - Math.max(b.t0, t0)) / range) * width - 0.3);
-                const cls = `tl-chunk${b.running ? " tl-chunk-running" : ""}${b.failed || b.crashed ? " tl-chunk-failed" : ""}`;
-                return (
-                  <rect
-                    key={`${i}-${j}`}
-                    className={cls}
-                    x={x}
-                    y={i * (laneH + 2)}
-                    width={w}
-                    height={laneH}
-                    data-testid="tl-chunk"
-                    data-slot={lane.slot}
-                    data-map={b.map}
-                    data-chunks={b.chunks}
-                    data-running={b.running ? "true" : "false"}
-                    style={{ fill: `hsl(${(b.map * 67) % 360} 60% 50%)` }}
-                  >
-                    <title>{describeBar(b, history.mapName(b.map))}</title>
-                  </rect>
-                );
-              });
-          })}
-        </svg>
-      )}
-    </section>
-  );
-}
-
-function describeBar(b: ChunkBar, name: string | undefined): string {
-  const map = name ? `${name} (map ${b.map})` : `map ${b.map}`;
-  const ms = Math.round(b.t1 - b.t0);
-  if (b.running) return `worker #${b.slot}: ${map}, chunk running for ${ms} ms`;
-  const what = b.chunks === 1 ? "chunk" : `${b.chunks} chunks`;
-  const failed = b.crashed ? " · the worker crashed in it" : b.failed ? ` · ${b.failed} failed` : "";
-  return `worker #${b.slot}: ${map}, ${what} of ${b.items} item${b.items === 1 ? "" : "s"} in ${ms} ms${failed}`;
 }

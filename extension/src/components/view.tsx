@@ -2,9 +2,10 @@ import * as React from "react";
 import type { SidebarModel } from "../model";
 import { ClusterSection } from "./cluster";
 import { Controls } from "./controls";
-import { Timeline, Utilization } from "./live";
+import { Utilization } from "./live";
 import { MachineSection, PoolsTree } from "./pools-tree";
 import { StateNotice } from "./state-notice";
+import { Timeline } from "./timeline";
 
 /** Re-renders on every model signal; renders and dispatches, nothing else. */
 export function SidebarView(props: { model: SidebarModel }): JSX.Element {

@@ -1,0 +1,31 @@
+/**
+ * The kernel side of agents' chunk reports: a batch's chunks, as its agent sent them with the result
+ * (wire.ts `ChunkWire`: times relative to the sending), placed on the kernel's clock by when the result arrived
+ * and logged in the notebook's chunk log on the lane (agent, worker slot).
+ *
+ * @module
+ */
+import type { ChunkLog } from "../pool/chunk-log";
+import { epochMs } from "../pool/stats";
+import { MAX_BATCH_CHUNKS, type ChunkWire } from "./wire";
+
+/**
+ * Logs `chunks` of cluster map `map` run by node `node`. What comes from the cluster is data only, and checked:
+ * an entry that is not six finite numbers is skipped, and no batch logs more than MAX_BATCH_CHUNKS.
+ */
+export function logBatchChunks(
+  log: ChunkLog,
+  node: string,
+  map: number,
+  chunks: readonly ChunkWire[],
+  receivedAt = epochMs(),
+): void {
+  if (!Array.isArray(chunks)) return;
+  const lane = log.node(node);
+  for (const c of chunks.slice(0, MAX_BATCH_CHUNKS)) {
+    if (!Array.isArray(c) || c.length !== 6 || !c.every((x) => typeof x === "number" && Number.isFinite(x))) continue;
+    const [slot, ago, ms, items, failed, crashed] = c;
+    const t0 = receivedAt - ago;
+    log.record(slot, map, t0, t0 + Math.max(0, ms), items, failed, crashed === 1, lane);
+  }
+}
