@@ -134,7 +134,10 @@ describe("writing behind the cell", () => {
     h.add(3, "x + 2");
     assert.deepEqual(
       h.query({ hist_access_type: "tail", n: 2, output: true }).map((r) => r[2]),
-      [["x + 1", null], ["x + 2", null]],
+      [
+        ["x + 1", null],
+        ["x + 2", null],
+      ],
     );
     assert.equal(rowsOnDisk(file), 3, "a query writes what waits first");
     h.add(4, "x + 3");
