@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import ts = require("typescript");
+import { createConverter } from "../../kernel/execution/converter/converter";
 import { cellTarget } from "../../kernel/execution/converter/node-target";
 import { OPENBLAS_PTHREAD } from "../threadpool/native-libs";
 import { RawClient, repoRoot, resultText, streamText } from "./client";
@@ -171,4 +172,37 @@ test("every Node line's target and libraries exist in this TypeScript (node-targ
     assert.ok(t.lib.includes("esnext.disposable"), `Node ${node}: using needs Symbol.dispose's declaration`);
   }
   assert.ok(cellTarget("22.0.0").target > cellTarget("20.4.0").target, "a newer Node gets a newer target");
+});
+
+test("a cell without module syntax or names skips the CommonJS pass and runs the same; one with it keeps the pass", () => {
+  const conv = createConverter();
+  try {
+    const prev = "declare const x: number;";
+    const run = (src: string): unknown => {
+      const out = conv.convert(prev, src);
+      assert.deepEqual(out.diagnostics, [], src);
+      const exports: Record<string, unknown> = { x: 41 };
+      new Function("exports", "require", out.output!)(exports, require);
+      return out.lastExpressionVar ? exports[out.lastExpressionVar] : undefined;
+    };
+    for (const [src, value] of [
+      ["1 + 1", 2],
+      ["x + 1", 42],
+      ["[3, 1, 2].toSorted().join()", "1,2,3"],
+      ["let n = 0;\nfor (let i = 0; i < 4; i++) n += i;\nn", 6],
+    ] as const) {
+      const out = conv.convert(prev, src).output!;
+      if (!src.includes("let n")) assert.doesNotMatch(out, /__esModule|\bexport\b/, `${src} → ${out}`);
+      assert.deepEqual(run(src), value, src);
+    }
+    // A top-level name is exported to later cells: TypeScript's CommonJS pass keeps its live binding.
+    assert.match(conv.convert(prev, "let n = 1;\nn").output!, /exports\.n = n/);
+    // Module syntax of the cell's own still goes through TypeScript's CommonJS pass.
+    assert.match(conv.convert(prev, `await import("node:path")`).output!, /require\("node:path"\)/);
+    assert.match(conv.convert(prev, `import "node:path";\n2`).output!, /require\("node:path"\)/);
+    assert.match(conv.convert(prev, "export default 3").output!, /exports\.default = 3/);
+    assert.equal(run(`require("node:path").posix.sep`), "/");
+  } finally {
+    conv.close();
+  }
 });

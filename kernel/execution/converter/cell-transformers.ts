@@ -11,12 +11,16 @@ import ts = require("typescript");
  *   `exports` object);
  * - the last expression statement becomes `export const tsLastExpr = …`, the value a cell shows.
  * And, for the declarations carried to the next cell, the `export { … }` that made every name public goes.
+ * With `scriptFile` (the file name of a cell without module syntax or top-level names, module-syntax.ts),
+ * that file's JavaScript is made CommonJS here: the last value is assigned to `exports.tsLastExpr` and the
+ * file's `export {};` goes. Other files emitted with the cell (the notebook's own modules) keep theirs.
  */
 export function cellTransformers(
   checker: ts.TypeChecker,
   declsFile: ts.SourceFile,
   locals: ReadonlySet<string>,
   setLastExprName: (name: string) => void,
+  scriptFile?: string,
 ): ts.CustomTransformers {
   const lastExprName = (): string => {
     if (!locals.has("tsLastExpr")) return "tsLastExpr";
@@ -33,19 +37,33 @@ export function cellTransformers(
       return ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), node);
     };
     file = ts.visitEachChild(file, wrap, context);
+    const script = file.fileName === scriptFile;
+    if (script) {
+      file = ts.factory.updateSourceFile(
+        file,
+        file.statements.filter((s) => !ts.isExportDeclaration(s)),
+      );
+    }
     for (let i = file.statements.length - 1; i >= 0; i--) {
       const stmt = file.statements[i];
       if (ts.isExportDeclaration(stmt)) continue;
       if (!ts.isExpressionStatement(stmt)) break;
       const name = lastExprName();
       setLastExprName(name);
-      const last = ts.factory.createVariableStatement(
-        [ts.factory.createModifier(ts.SyntaxKind.ExportKeyword)],
-        ts.factory.createVariableDeclarationList(
-          [ts.factory.createVariableDeclaration(name, undefined, undefined, stmt.expression)],
-          ts.NodeFlags.Const,
-        ),
-      );
+      const last = script
+        ? ts.factory.createExpressionStatement(
+            ts.factory.createAssignment(
+              ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), name),
+              stmt.expression,
+            ),
+          )
+        : ts.factory.createVariableStatement(
+            [ts.factory.createModifier(ts.SyntaxKind.ExportKeyword)],
+            ts.factory.createVariableDeclarationList(
+              [ts.factory.createVariableDeclaration(name, undefined, undefined, stmt.expression)],
+              ts.NodeFlags.Const,
+            ),
+          );
       return ts.factory.updateSourceFile(file, [...file.statements.slice(0, i), last, ...file.statements.slice(i + 1)]);
     }
     return file;

@@ -15,6 +15,7 @@ import { cellTransformers } from "./cell-transformers";
 import { completeAt, type CompletionInfo } from "./completion";
 import { cellTarget } from "./node-target";
 import { quickInfoAt } from "./quick-info";
+import { usesModuleSyntax } from "./module-syntax";
 import { hasTopLevelAwait } from "./top-level-await";
 import { fileLocals, internals, nestInside, parseDiagnostics } from "./ts-internals";
 
@@ -259,9 +260,16 @@ export function createConverter(options?: ConverterOptions): Converter {
     let declOutput = "";
     let lastExpressionVar: string | undefined;
     let sideOutputs: SideOutput[] | undefined;
-    const transformers = cellTransformers(program().getTypeChecker(), declsFile, keys, (name) => {
-      lastExpressionVar = name;
-    });
+    const script = keys.size === 0 && !usesModuleSyntax(srcFile, srcPrefix.length);
+    const transformers = cellTransformers(
+      program().getTypeChecker(),
+      declsFile,
+      keys,
+      (name) => {
+        lastExpressionVar = name;
+      },
+      script ? srcFilename : undefined,
+    );
     for (const dep of sourceDependencies(srcFile)) {
       if (sideInputsConverted.has(dep)) continue;
       if (dep !== srcFilename) sideInputsConverted.add(dep);
@@ -284,7 +292,7 @@ export function createConverter(options?: ConverterOptions): Converter {
     sideOutputs?.sort((a, b) => a.path.localeCompare(b.path));
     declOutput += carriedDeclarations(program().getTypeChecker(), srcFile, declsFile);
     return {
-      output: output === undefined ? undefined : toCommonJS(output, target),
+      output: output === undefined || script ? output : toCommonJS(output, target),
       declOutput,
       diagnostics,
       hasToplevelAwait: hasTopLevelAwait(srcFile),
