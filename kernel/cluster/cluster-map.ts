@@ -20,7 +20,16 @@ import type { MapSubmission, NodeProgress } from "./map-backend";
 import type { ModelPublisher } from "./model-store";
 import type { NodeRegistry } from "./nodes";
 import { BATCH_STREAM, subjects } from "./subjects";
-import { decode, encode, WIRE_VERSION, type BatchMessage, type OutputMessage, type ResultMessage } from "./wire";
+import {
+  decode,
+  encode,
+  WIRE_VERSION,
+  type BatchMessage,
+  type ItemFailureWire,
+  type OutputMessage,
+  type ResultMessage,
+  sliceItems,
+} from "./wire";
 
 export interface ClusterTuning {
   /** How long a map waits for a first agent before failing. */
@@ -55,6 +64,8 @@ interface Pending {
   readonly received: Uint8Array;
   got: number;
   publishedAt: number;
+  /** Which node started which items (agents' `start` messages): the nodes to name if items kill agents. */
+  readonly takers: { node: string; offset: number; count: number }[];
 }
 
 export interface ClusterMapDeps {
@@ -176,13 +187,13 @@ export class ClusterMap {
     }
     this.watchdog = setInterval(() => this.check(), 250);
     this.watchdog.unref();
-    if (this.d.nodes.liveWorkers() === 0) await this.d.nodes.refresh(300);
+    if (this.d.nodes.liveWorkers(this.opts.workers) === 0) await this.d.nodes.refresh(300);
     this.fill();
   }
 
   private get maxInFlight(): number {
     // Every agent's workers busy plus one batch queued behind each, so no node waits for the kernel.
-    return Math.max(2, 2 * this.d.nodes.liveWorkers() + 2);
+    return Math.max(2, 2 * this.d.nodes.liveWorkers(this.opts.workers) + 2);
   }
 
   private batchSize(): number {
@@ -192,7 +203,7 @@ export class ClusterMap {
       CLUSTER_TUNING.maxBatchItems,
       total === null
         ? CLUSTER_TUNING.maxBatchItems
-        : Math.max(1, Math.ceil(total / (4 * Math.max(1, this.d.nodes.liveWorkers())))),
+        : Math.max(1, Math.ceil(total / (4 * Math.max(1, this.d.nodes.liveWorkers(this.opts.workers))))),
     );
     if (this.msPerItem === undefined) return Math.min(cap, this.d.tuning.batchProbe);
     return Math.max(1, Math.min(cap, Math.round(this.d.tuning.batchTargetMs / Math.max(this.msPerItem, 1e-4))));
@@ -243,6 +254,7 @@ export class ClusterMap {
       model: this.modelDigest,
       name: this.opts.name,
       maxHeapMB: this.opts.maxHeapMB,
+      workers: this.opts.workers,
     };
     const p: Pending = {
       batch,
@@ -251,6 +263,7 @@ export class ClusterMap {
       received: new Uint8Array(slice.count),
       got: 0,
       publishedAt: Date.now(),
+      takers: [],
     };
     this.pending.set(batch, p);
     if (slice.count > this.largestBatch) this.largestBatch = slice.count;
@@ -292,13 +305,19 @@ export class ClusterMap {
       );
       return;
     }
+    // An item reported for taking agents down that did not run alone each time died beside another: run it again.
+    const bystanders = r.failures.filter((f) => f.agentDeaths && startsAlone(p, f.offset) < f.agentDeaths);
+    if (bystanders.length) {
+      for (const f of bystanders) void this.republishItem(p, f.offset);
+      return;
+    }
     const node = this.nodeStats(r.node);
     const failed = new Map(r.failures.map((f) => [f.offset, f]));
     if (this.opts.errors === "raise") {
       for (const f of r.failures) {
         if (p.received[f.offset]) continue;
         const index = p.slice.start + f.offset;
-        this.fail(new ClusterItemError(this.opts.name, index, f.preview, rebuildError(f.error), r.node));
+        this.fail(new ClusterItemError(this.opts.name, index, f.preview, rebuildError(f.error), blamed(p, f, r.node)));
         return;
       }
     }
@@ -312,7 +331,7 @@ export class ClusterMap {
       const f = failed.get(off);
       if (f) {
         const error = rebuildError(f.error);
-        this.failures.push({ index: p.slice.start + off, error, node: r.node });
+        this.failures.push({ index: p.slice.start + off, error, node: blamed(p, f, r.node) });
         this.results[at] = error;
       } else this.results[at] = r.results[i];
     }
@@ -329,16 +348,34 @@ export class ClusterMap {
     this.checkComplete();
   }
 
+  /** One item of a batch as a fresh message (delivered once so far), for an item wrongly suspected. */
+  private async republishItem(p: Pending, offset: number): Promise<void> {
+    const b = decode<BatchMessage>(p.body, "batch");
+    const one: BatchMessage = { ...b, offset, count: 1, items: sliceItems(b.items, offset, offset + 1) };
+    try {
+      await this.d.js.publish(subjects.batch(this.key), encode(one), { timeout: 5000 });
+    } catch (e) {
+      this.fail(
+        new ClusterMapError(`${this.opts.name}: publishing item ${p.slice.start + offset} again failed`, { cause: e }),
+      );
+    }
+  }
+
   private nodeStats(name: string) {
     let n = this.perNode.get(name);
     if (!n) {
-      const workers = this.d.nodes.list().find((x) => x.name === name)?.workers ?? 0;
+      const all = this.d.nodes.list().find((x) => x.name === name)?.workers ?? 0;
+      const workers = Math.min(all, this.opts.workers ?? all);
       this.perNode.set(name, (n = { done: 0, busyMs: 0, workers }));
     }
     return n;
   }
 
   private onOutput(m: OutputMessage): void {
+    if (m.t === "start") {
+      this.pending.get(m.batch)?.takers.push({ node: m.node, offset: m.offset, count: m.count });
+      return;
+    }
     if (m.t !== "out") return;
     if (this.s.onOutput) this.s.onOutput(m.stream, m.text);
     else process[m.stream].write(m.text);
@@ -358,7 +395,7 @@ export class ClusterMap {
       );
       return;
     }
-    if (lost === null && this.d.nodes.liveWorkers() === 0) {
+    if (lost === null && this.d.nodes.liveWorkers(this.opts.workers) === 0) {
       this.noAgentsSince ??= now;
       if (now - this.noAgentsSince > this.d.tuning.noAgentsMs) {
         this.fail(
@@ -453,6 +490,23 @@ export class ClusterMap {
       // A broken progress display must not break the map.
     }
   }
+}
+
+/** How many times the item at `offset` was started on its own (each such start that never answered killed its agent). */
+function startsAlone(p: Pending, offset: number): number {
+  return p.takers.filter((t) => t.count === 1 && t.offset === offset).length;
+}
+
+/**
+ * The node a failure is reported on: the one that ran the item, or for an item that took agent processes down,
+ * those that started it (they died; the node reporting it did not run it).
+ */
+function blamed(p: Pending, f: ItemFailureWire, reporter: string): string {
+  if (!f.agentDeaths) return reporter;
+  const nodes = new Set(
+    p.takers.filter((t) => f.offset >= t.offset && f.offset < t.offset + t.count).map((t) => t.node),
+  );
+  return nodes.size ? [...nodes].join(", ") : "unknown";
 }
 
 /** A slice's items as they travel in a batch; typed arrays over shared memory are copied (v8 cannot serialize those). */

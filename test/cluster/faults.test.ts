@@ -127,10 +127,8 @@ describe("server and cluster failures", () => {
   test("200 consecutive maps keep kernel and agent memory flat", async () => {
     const inc = fn("(x) => x + 1");
     const small = items(20);
-    const rss = () => [
-      process.memoryUsage.rss(),
-      ...cluster.agents.filter((a) => a.process.exitCode === null).map((a) => rssOfPid(a.process.pid!)),
-    ];
+    const pids = (await backend.status()).nodes.map((n) => n.pid);
+    const rss = () => [process.memoryUsage.rss(), ...pids.map(rssOfPid)];
     for (let i = 0; i < 50; i++) await backend.run(small, inc);
     const before = rss();
     for (let i = 0; i < 200; i++) {
@@ -157,5 +155,76 @@ describe("server and cluster failures", () => {
       /no threadlab agents are connected to nats:\/\/threadlab:\*\*\*@127\.0\.0\.1:\d+ .*threadlab agent --cluster/,
     );
     assert.ok(Date.now() - t0 < 8000, "failed within the timeout, not a silent wait");
+  });
+});
+
+describe("an item that takes its agent process down", () => {
+  let cluster: LocalCluster;
+  let backend: ClusterBackend;
+  // A short redelivery timeout: every death of an agent costs one ack wait before its batch comes back.
+  before(async () => {
+    cluster = await startCluster({ agents: 2, workers: 1, agentArgs: ["--ack-wait", "1500"] });
+    backend = await connect(cluster);
+    await waitForAgents(backend, 2);
+  });
+  after(async () => {
+    await backend?.close();
+    await cluster?.stop();
+  });
+
+  /** SIGKILLs the whole agent process from a worker thread when it meets item 13: no pool can catch that. */
+  const killer = fn(`(x) => { if (x === 13) process.kill(process.pid, "SIGKILL"); return x * 2; }`, {}, "killer");
+  const agentNames = /^agent-\d(, agent-\d)*$/;
+
+  test("is split out of its redelivered batch and named with the nodes it took down; the rest once each", async () => {
+    const pidsBefore = (await backend.status()).nodes.map((n) => n.pid);
+    const r = await backend.run(items(40), killer, { chunk: 10, errors: "collect" });
+    assert.deepEqual(
+      r.failures.map((f) => f.index),
+      [13],
+    );
+    const f = r.failures[0];
+    assert.equal(f.error.name, "AgentCrashError");
+    assert.match(f.error.message, /took down the threadlab agent process that ran it \(delivered 3 times/);
+    assert.match(f.node!, agentNames);
+    assert.equal(r.items, 40, "each item accepted once");
+    assert.deepEqual(
+      r.results.filter((_, i) => i !== 13),
+      items(40)
+        .filter((i) => i !== 13)
+        .map((x) => x * 2),
+    );
+    assert.ok(
+      cluster.agents.every((a) => a.process.exitCode === null && a.process.signalCode === null),
+      "the agents users started are still up: their supervisors restarted the processes that died",
+    );
+    const nodes = await waitForAgents(backend, 2);
+    assert.ok(
+      nodes.some((n) => !pidsBefore.includes(n.pid)),
+      "at least one agent runs in a new process",
+    );
+    const next = await backend.run(items(50), fn("(x) => x + 1"));
+    assert.deepEqual(
+      next.results,
+      items(50).map((x) => x + 1),
+    );
+  });
+
+  test('under errors "raise" the map fails naming the item, that it took the agent down, and the nodes', async () => {
+    await waitForAgents(backend, 2);
+    await assert.rejects(backend.run(items(20), killer, { chunk: 2 }), (e: Error) => {
+      assert.equal(e.name, "MapItemError");
+      assert.match(
+        e.message,
+        /^killer: item 13 failed: AgentCrashError: it took down the threadlab agent process that ran it .* \(on nodes? agent-\d(, agent-\d)*\)\n {2}item 13: 13/,
+      );
+      return true;
+    });
+    await waitForAgents(backend, 2);
+    const next = await backend.run(items(10), fn("(x) => x * 3"));
+    assert.deepEqual(
+      next.results,
+      items(10).map((x) => x * 3),
+    );
   });
 });
