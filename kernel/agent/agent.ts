@@ -74,6 +74,8 @@ const CANCELLED_KEPT = 1024;
  * taking down two agent processes in a row is.
  */
 export const CRASH_DELIVERIES = 3;
+/** A batch this agent could not split goes back to the queue for this long. */
+const SPLIT_RETRY_MS = 2000;
 
 interface Running {
   readonly map: string;
@@ -338,9 +340,9 @@ export class Agent {
         `items ${at}–${at + b.count - 1} of batch ${b.batch} (map ${b.map}) were delivered ${deliveries} times: split in two`,
       );
     } catch (e) {
-      // It comes back (and is split) again.
+      // It comes back (and is split) again; not at once, or a refusal (e.g. a permission) would spin.
       this.log(`could not split a redelivered batch: ${(e as Error).message}`);
-      msg.nak();
+      msg.nak(SPLIT_RETRY_MS);
     }
   }
 
