@@ -3,6 +3,7 @@
  * bounded number in flight, accepts each item's result once (JetStream delivers at least once), and ends with
  * the same report as a local map — or a clear error, never a silent wait.
  */
+import { progressState } from "../pool/progress-state";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { AbortError, type ItemFailureReport, type MapReport, type ProgressState } from "../pool";
@@ -461,23 +462,20 @@ export class ClusterMap {
   }
 
   progress(): ProgressState & { nodes: NodeProgress[] } {
-    const elapsedMs = performance.now() - this.startedAt;
-    const rate = elapsedMs > 0 ? (this.done * 1000) / elapsedMs : 0;
-    const total = this.source.total;
-    const live = this.d.nodes.list();
-    return {
+    const p = progressState({
       done: this.done,
-      total,
+      total: this.source.total,
       failed: this.failures.length,
-      rate,
-      etaMs: total !== null && rate > 0 ? ((total - this.done) / rate) * 1000 : null,
-      busyWorkers: live.reduce((n, x) => n + Math.min(x.busy, x.workers), 0),
-      elapsedMs,
+      startedAt: this.startedAt,
+      busyWorkers: this.d.nodes.list().reduce((n, x) => n + Math.min(x.busy, x.workers), 0),
       finished: this.finished,
+    });
+    return {
+      ...p,
       nodes: [...this.perNode].map(([name, n]) => ({
         name,
         done: n.done,
-        rate: elapsedMs > 0 ? (n.done * 1000) / elapsedMs : 0,
+        rate: p.elapsedMs > 0 ? (n.done * 1000) / p.elapsedMs : 0,
         workers: n.workers,
       })),
     };

@@ -1,4 +1,5 @@
 import { getHeapStatistics } from "node:v8";
+import { progressState } from "./progress-state";
 import type { ShippedFunction } from "../ship/types";
 import { ChunkSizer } from "./chunk-size";
 import { AbortError, MapItemError, rebuildError } from "./errors";
@@ -237,19 +238,14 @@ export class MapJob {
   }
 
   progress(): ProgressState {
-    const elapsedMs = performance.now() - this.startedAt;
-    const rate = elapsedMs > 0 ? (this.done * 1000) / elapsedMs : 0;
-    const total = this.source.total;
-    return {
+    return progressState({
       done: this.done,
-      total,
+      total: this.source.total,
       failed: this.failures.length,
-      rate,
-      etaMs: total !== null && rate > 0 ? ((total - this.done) / rate) * 1000 : null,
+      startedAt: this.startedAt,
       busyWorkers: this.host.busyWorkers(),
-      elapsedMs,
       finished: this.finished,
-    };
+    });
   }
 
   private emitProgress(): void {

@@ -9,6 +9,7 @@ import {
   startCluster,
   waitForAgents,
   type LocalCluster,
+  useCluster,
 } from "./helpers";
 
 /** Busy for `ms` of CPU per item (a worker thread, not a timer: it holds the worker like real work does). */
@@ -159,26 +160,16 @@ describe("server and cluster failures", () => {
 });
 
 describe("an item that takes its agent process down", () => {
-  let cluster: LocalCluster;
-  let backend: ClusterBackend;
   // A short redelivery timeout: every death of an agent costs one ack wait before its batch comes back.
-  before(async () => {
-    cluster = await startCluster({ agents: 2, workers: 1, agentArgs: ["--ack-wait", "1500"] });
-    backend = await connect(cluster);
-    await waitForAgents(backend, 2);
-  });
-  after(async () => {
-    await backend?.close();
-    await cluster?.stop();
-  });
+  const ctx = useCluster({ agents: 2, workers: 1, agentArgs: ["--ack-wait", "1500"] });
 
   /** SIGKILLs the whole agent process from a worker thread when it meets item 13: no pool can catch that. */
   const killer = fn(`(x) => { if (x === 13) process.kill(process.pid, "SIGKILL"); return x * 2; }`, {}, "killer");
   const agentNames = /^agent-\d(, agent-\d)*$/;
 
   test("is split out of its redelivered batch and named with the nodes it took down; the rest once each", async () => {
-    const pidsBefore = (await backend.status()).nodes.map((n) => n.pid);
-    const r = await backend.run(items(40), killer, { chunk: 10, errors: "collect" });
+    const pidsBefore = (await ctx.backend.status()).nodes.map((n) => n.pid);
+    const r = await ctx.backend.run(items(40), killer, { chunk: 10, errors: "collect" });
     assert.deepEqual(
       r.failures.map((f) => f.index),
       [13],
@@ -195,15 +186,15 @@ describe("an item that takes its agent process down", () => {
         .map((x) => x * 2),
     );
     assert.ok(
-      cluster.agents.every((a) => a.process.exitCode === null && a.process.signalCode === null),
+      ctx.cluster.agents.every((a) => a.process.exitCode === null && a.process.signalCode === null),
       "the agents users started are still up: their supervisors restarted the processes that died",
     );
-    const nodes = await waitForAgents(backend, 2);
+    const nodes = await waitForAgents(ctx.backend, 2);
     assert.ok(
       nodes.some((n) => !pidsBefore.includes(n.pid)),
       "at least one agent runs in a new process",
     );
-    const next = await backend.run(items(50), fn("(x) => x + 1"));
+    const next = await ctx.backend.run(items(50), fn("(x) => x + 1"));
     assert.deepEqual(
       next.results,
       items(50).map((x) => x + 1),
@@ -211,8 +202,8 @@ describe("an item that takes its agent process down", () => {
   });
 
   test('under errors "raise" the map fails naming the item, that it took the agent down, and the nodes', async () => {
-    await waitForAgents(backend, 2);
-    await assert.rejects(backend.run(items(20), killer, { chunk: 2 }), (e: Error) => {
+    await waitForAgents(ctx.backend, 2);
+    await assert.rejects(ctx.backend.run(items(20), killer, { chunk: 2 }), (e: Error) => {
       assert.equal(e.name, "MapItemError");
       assert.match(
         e.message,
@@ -220,8 +211,8 @@ describe("an item that takes its agent process down", () => {
       );
       return true;
     });
-    await waitForAgents(backend, 2);
-    const next = await backend.run(items(10), fn("(x) => x * 3"));
+    await waitForAgents(ctx.backend, 2);
+    const next = await ctx.backend.run(items(10), fn("(x) => x * 3"));
     assert.deepEqual(
       next.results,
       items(10).map((x) => x * 3),

@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { WorkerPool } from "../../kernel/pool";
 import { share } from "../../kernel/share";
-import { ClusterBackend, connect, fn, rssOfPid, startCluster, waitForAgents, type LocalCluster } from "./helpers";
+import {
+  ClusterBackend,
+  connect,
+  fn,
+  rssOfPid,
+  startCluster,
+  waitForAgents,
+  type LocalCluster,
+  useCluster,
+} from "./helpers";
 
 /** kNN top-10 by dot product over a shared matrix: the map the cluster exists for. */
 const knn = fn(
@@ -279,17 +288,7 @@ describe("a map on a 2-agent cluster", () => {
 });
 
 describe("the workers option on a cluster", () => {
-  let cluster: LocalCluster;
-  let backend: ClusterBackend;
-  before(async () => {
-    cluster = await startCluster({ agents: 1, workers: 3 });
-    backend = await connect(cluster);
-    await waitForAgents(backend, 1);
-  });
-  after(async () => {
-    await backend?.close();
-    await cluster?.stop();
-  });
+  const ctx = useCluster({ agents: 1, workers: 3 });
 
   /** Each item is ~15 ms of CPU and returns when it ran; the most items running at one moment. */
   const timed = fn("(x) => { const s = Date.now(); while (Date.now() - s < 15) {} return [s, Date.now()]; }");
@@ -308,7 +307,7 @@ describe("the workers option on a cluster", () => {
 
   for (const workers of [1, 2]) {
     test(`workers: ${workers} runs the map on at most ${workers} of an agent's 3 workers at once`, async () => {
-      const r = await backend.run(
+      const r = await ctx.backend.run(
         Array.from({ length: 60 }, (_, i) => i),
         timed,
         { workers, chunk: 3 },
