@@ -5,6 +5,7 @@
  * only, so this thread stays free for heartbeats, progress signals and cancels.
  */
 import os from "node:os";
+import v8 from "node:v8";
 import { randomBytes } from "node:crypto";
 import { NoRespondersError, type Msg, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
@@ -42,6 +43,7 @@ import {
 } from "../cluster/wire";
 import { previewItem } from "../cluster/preview";
 import { BatchGate, type GateTicket } from "./batch-gate";
+import { MAIN_THREAD_SEMI_SPACE_FLAG, WORKER_SEMI_SPACE_MB } from "./supervisor";
 
 export interface AgentOptions {
   cluster: string;
@@ -128,6 +130,8 @@ export class Agent {
       const functions = await FunctionStore.open(nc);
       const models = await ModelCache.open(nc, o.modelCacheBytes ?? Math.floor(os.totalmem() / 2));
       if (o.workers !== undefined) threadpool.setParallelConfig({ source: "api", workers: o.workers });
+      if (process.execArgv.includes(MAIN_THREAD_SEMI_SPACE_FLAG))
+        v8.setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
       const pool = new WorkerPool({
         size: threadpool.config().workers.value,
         workerSetup: {

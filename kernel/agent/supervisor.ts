@@ -18,6 +18,16 @@ export const RESTART = {
   healthyAfterMs: 60_000,
 };
 
+/**
+ * The agent process's main thread starts with a 1 MB semi-space: it only moves messages, and under their churn
+ * V8's default (16 MB) let its young generation grow by 4–6 MB over the first maps, most of what put an agent
+ * over one model + 10 MB per worker (bench/README.md). V8 reads the flag when an isolate is created, so the agent
+ * sets it back to `WORKER_SEMI_SPACE_MB` before it starts its worker threads, which allocate as user code does.
+ */
+export const MAIN_THREAD_SEMI_SPACE_FLAG = "--max-semi-space-size=1";
+/** V8's default on 64-bit systems (Node's documentation of --max-semi-space-size). */
+export const WORKER_SEMI_SPACE_MB = 16;
+
 /** A child's message to its supervisor once it is connected and pulling work. */
 export interface ReadyMessage {
   t: "ready";
@@ -40,7 +50,13 @@ export function superviseAgent(args: string[], name: string): void {
   const start = () => {
     const startedAt = Date.now();
     let ready = false;
-    const c = fork(BIN, ["agent", ...args], { env: { ...process.env, [SUPERVISED_ENV]: "1" }, stdio: "inherit" });
+    // A user's own --max-semi-space-size (in NODE_OPTIONS or on the command line) wins over ours.
+    const own = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`.includes("--max-semi-space-size");
+    const c = fork(BIN, ["agent", ...args], {
+      env: { ...process.env, [SUPERVISED_ENV]: "1" },
+      execArgv: own ? process.execArgv : [...process.execArgv, MAIN_THREAD_SEMI_SPACE_FLAG],
+      stdio: "inherit",
+    });
     child = c;
     c.on("message", (m: ReadyMessage) => {
       if (m?.t === "ready") ready = true;
