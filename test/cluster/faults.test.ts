@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { jetstream } from "@nats-io/jetstream";
+import { connectCluster, parseClusterUrl } from "../../kernel/cluster/connection";
+import { FunctionStore } from "../../kernel/cluster/function-store";
+import { subjects } from "../../kernel/cluster/subjects";
+import { encode, WIRE_VERSION, type BatchMessage } from "../../kernel/cluster/wire";
 import {
   ClusterBackend,
   connect,
@@ -86,6 +91,43 @@ describe("agent failures", () => {
       items(50).map((x) => x + 1),
     );
   });
+  test("a result on its way when its map is cancelled does not keep the node busy", async () => {
+    // A kernel that got the result request but dropped it (it had just unsubscribed, ending the map): the agent's
+    // request would wait out its 5 s timeout. The cancel that follows must free the node at once.
+    const nc = await connectCluster(parseClusterUrl(cluster.url), "dropping kernel");
+    try {
+      const map = `dropped-${Date.now()}`;
+      let requests = 0;
+      nc.subscribe(subjects.result(map), { callback: () => void requests++ });
+      const hash = await (await FunctionStore.open(nc)).put(fn("(x) => x"));
+      const batch: BatchMessage = {
+        v: WIRE_VERSION,
+        map,
+        batch: 0,
+        start: 0,
+        count: 3,
+        items: { kind: "array", data: [1, 2, 3] },
+        fn: hash,
+        model: null,
+        name: "dropped",
+      };
+      await jetstream(nc).publish(subjects.batch(map), encode(batch));
+      for (let i = 0; i < 100 && requests === 0; i++) await sleep(50);
+      assert.ok(requests > 0, "the agent sent its result");
+      nc.publish(subjects.cancel, encode({ v: WIRE_VERSION, map }));
+      const t0 = Date.now();
+      let busy = Infinity;
+      while (Date.now() - t0 < 4000) {
+        busy = (await backend.status()).nodes.reduce((n, x) => n + x.busy, 0);
+        if (busy === 0) break;
+      }
+      assert.equal(busy, 0, "no node still holds the cancelled map's batch");
+      assert.ok(Date.now() - t0 < 2000, `idle within 2 s, took ${Date.now() - t0} ms`);
+    } finally {
+      await nc.close();
+    }
+  });
+
   test("SIGTERM stops an agent cleanly mid-map: it finishes its batches and the map completes", async () => {
     const run = backend.run(items(200), busy(10), { chunk: 5 });
     await sleep(500);
