@@ -9,7 +9,7 @@ import { connectCluster, parseClusterUrl } from "../../kernel/cluster/connection
 import { ModelPublisher } from "../../kernel/cluster/model-store";
 import { MODEL_BUCKET } from "../../kernel/cluster/subjects";
 import { share } from "../../kernel/share";
-import { fn, fmt, loadAverage, report, startCluster } from "./common";
+import { fn, fmt, loadAverage, report, startCluster, runBench } from "./common";
 
 const MB = Number(process.env.MB ?? 1024);
 
@@ -82,7 +82,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

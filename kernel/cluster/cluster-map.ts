@@ -3,6 +3,7 @@
  * bounded number in flight, accepts each item's result once (JetStream delivers at least once), and ends with
  * the same report as a local map — or a clear error, never a silent wait.
  */
+import { completedReport } from "../pool/map-job";
 import { progressState } from "../pool/progress-state";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
@@ -448,17 +449,18 @@ export class ClusterMap {
       return;
     }
     if (this.opts.progress) this.emitProgress();
-    if (this.failures.length) this.failures.sort((a, b) => a.index - b.index);
-    this.resolve({
-      mapId: this.id,
-      name: this.opts.name,
-      results: this.results,
-      failures: this.failures,
-      items: this.done,
-      wallMs: performance.now() - this.startedAt,
-      workers: [...this.perNode.values()].reduce((n, x) => n + x.workers, 0),
-      chunkSize: this.largestBatch,
-    });
+    this.resolve(
+      completedReport({
+        mapId: this.id,
+        name: this.opts.name,
+        results: this.results,
+        failures: this.failures,
+        items: this.done,
+        startedAt: this.startedAt,
+        workers: [...this.perNode.values()].reduce((n, x) => n + x.workers, 0),
+        chunkSize: this.largestBatch,
+      }),
+    );
   }
 
   progress(): ProgressState & { nodes: NodeProgress[] } {

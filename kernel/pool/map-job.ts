@@ -36,6 +36,21 @@ export interface MapReport {
   chunkSize: number;
 }
 
+/** The report of a map that completed: failures in item order. One for the local pool's maps and the cluster's. */
+export function completedReport(r: Omit<MapReport, "wallMs"> & { startedAt: number }): MapReport {
+  if (r.failures.length) r.failures.sort((a, b) => a.index - b.index);
+  return {
+    mapId: r.mapId,
+    name: r.name,
+    results: r.results,
+    failures: r.failures,
+    items: r.items,
+    wallMs: performance.now() - r.startedAt,
+    workers: r.workers,
+    chunkSize: r.chunkSize,
+  };
+}
+
 /** What a map job needs from its pool. */
 export interface MapJobHost {
   wake(): void;
@@ -224,17 +239,18 @@ export class MapJob {
       return;
     }
     if (this.opts.progress) this.emitProgress();
-    if (this.failures.length) this.failures.sort((a, b) => a.index - b.index);
-    this.resolve({
-      mapId: this.id,
-      name: this.opts.name,
-      results: this.results,
-      failures: this.failures,
-      items: this.done,
-      wallMs: performance.now() - this.startedAt,
-      workers: this.workersUsed.size,
-      chunkSize: this.lastChunk,
-    });
+    this.resolve(
+      completedReport({
+        mapId: this.id,
+        name: this.opts.name,
+        results: this.results,
+        failures: this.failures,
+        items: this.done,
+        startedAt: this.startedAt,
+        workers: this.workersUsed.size,
+        chunkSize: this.lastChunk,
+      }),
+    );
   }
 
   progress(): ProgressState {
