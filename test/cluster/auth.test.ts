@@ -88,16 +88,8 @@ describe("connecting with bad addresses or credentials", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /refused the credentials/);
   });
-});
 
-describe("the agent's supervisor", () => {
-  let cluster: LocalCluster;
-  before(async () => {
-    cluster = await startCluster({ agents: 0 });
-  });
-  after(() => cluster?.stop());
-
-  test("runs the agent in a child process by default, and in the process started with --no-supervisor", async () => {
+  test("the agent runs in a child process of a supervisor by default, and in the process started with --no-supervisor", async () => {
     const backend = await ClusterBackend.connect(cluster.url);
     try {
       for (const supervised of [true, false]) {
