@@ -87,19 +87,19 @@ export class ClusterMap {
   readonly promise: Promise<MapReport>;
   private resolve!: (r: MapReport) => void;
   private reject!: (e: Error) => void;
-  private readonly opts: ResolvedMapOptions;
+  readonly opts: ResolvedMapOptions;
   private readonly source: ItemSource;
-  private readonly results: unknown[];
-  private readonly failures: ItemFailureReport[] = [];
+  readonly results: unknown[];
+  readonly failures: ItemFailureReport[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly perNode = new Map<string, { done: number; busyMs: number; workers: number }>();
   private readonly subs: Subscription[] = [];
-  private readonly startedAt = performance.now();
-  private finished = false;
+  readonly startedAt = performance.now();
+  finished = false;
   private exhausted = false;
   private filling = false;
   private batches = 0;
-  private done = 0;
+  done = 0;
   private written = 0;
   private largestBatch = 0;
   private msPerItem: number | undefined;
@@ -450,28 +450,17 @@ export class ClusterMap {
     }
     if (this.opts.progress) this.emitProgress();
     this.resolve(
-      completedReport({
-        mapId: this.id,
-        name: this.opts.name,
-        results: this.results,
-        failures: this.failures,
-        items: this.done,
-        startedAt: this.startedAt,
-        workers: [...this.perNode.values()].reduce((n, x) => n + x.workers, 0),
-        chunkSize: this.largestBatch,
-      }),
+      completedReport(
+        this,
+        [...this.perNode.values()].reduce((n, x) => n + x.workers, 0),
+        this.largestBatch,
+      ),
     );
   }
 
   progress(): ProgressState & { nodes: NodeProgress[] } {
-    const p = progressState({
-      done: this.done,
-      total: this.source.total,
-      failed: this.failures.length,
-      startedAt: this.startedAt,
-      busyWorkers: this.d.nodes.list().reduce((n, x) => n + Math.min(x.busy, x.workers), 0),
-      finished: this.finished,
-    });
+    const busy = this.d.nodes.list().reduce((n, x) => n + Math.min(x.busy, x.workers), 0);
+    const p = progressState(this, this.source.total, busy);
     return {
       ...p,
       nodes: [...this.perNode].map(([name, n]) => ({

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from "node:v8";
-import { progressState } from "./progress-state";
+import { progressState, type MapTally } from "./progress-state";
 import type { ShippedFunction } from "../ship/types";
 import { ChunkSizer } from "./chunk-size";
 import { AbortError, MapItemError, rebuildError } from "./errors";
@@ -36,18 +36,22 @@ export interface MapReport {
   chunkSize: number;
 }
 
-/** The report of a map that completed: failures in item order. One for the local pool's maps and the cluster's. */
-export function completedReport(r: Omit<MapReport, "wallMs"> & { startedAt: number }): MapReport {
-  if (r.failures.length) r.failures.sort((a, b) => a.index - b.index);
+/** The report of a map that completed (failures sorted into item order): one for every backend. */
+export function completedReport(
+  m: MapTally & { readonly failures: ItemFailureReport[] },
+  workers: number,
+  chunkSize: number,
+): MapReport {
+  if (m.failures.length) m.failures.sort((a, b) => a.index - b.index);
   return {
-    mapId: r.mapId,
-    name: r.name,
-    results: r.results,
-    failures: r.failures,
-    items: r.items,
-    wallMs: performance.now() - r.startedAt,
-    workers: r.workers,
-    chunkSize: r.chunkSize,
+    mapId: m.id,
+    name: m.opts.name,
+    results: m.results,
+    failures: m.failures,
+    items: m.done,
+    wallMs: performance.now() - m.startedAt,
+    workers,
+    chunkSize,
   };
 }
 
@@ -85,7 +89,7 @@ export class MapJob {
   private written = 0;
   private lastChunk = 0;
   private readonly sizer: ChunkSizer;
-  private readonly startedAt = performance.now();
+  readonly startedAt = performance.now();
   private progressTimer: NodeJS.Timeout | undefined;
   private resolve!: (r: MapReport) => void;
   private reject!: (e: Error) => void;
@@ -239,29 +243,11 @@ export class MapJob {
       return;
     }
     if (this.opts.progress) this.emitProgress();
-    this.resolve(
-      completedReport({
-        mapId: this.id,
-        name: this.opts.name,
-        results: this.results,
-        failures: this.failures,
-        items: this.done,
-        startedAt: this.startedAt,
-        workers: this.workersUsed.size,
-        chunkSize: this.lastChunk,
-      }),
-    );
+    this.resolve(completedReport(this, this.workersUsed.size, this.lastChunk));
   }
 
   progress(): ProgressState {
-    return progressState({
-      done: this.done,
-      total: this.source.total,
-      failed: this.failures.length,
-      startedAt: this.startedAt,
-      busyWorkers: this.host.busyWorkers(),
-      finished: this.finished,
-    });
+    return progressState(this, this.source.total, this.host.busyWorkers());
   }
 
   private emitProgress(): void {

@@ -1,27 +1,31 @@
 import type { ProgressState } from "./options";
 
 /**
- * The figures of a map's progress from its counts, the one computation for the local pool's maps and the
- * cluster's: items/s since the start, and the time left at that rate.
+ * What a running map counts, whichever backend runs it (MapJob, ClusterMap): its progress and its final report
+ * are computed from this, once.
  */
-export function progressState(o: {
-  done: number;
-  total: number | null;
-  failed: number;
-  startedAt: number;
-  busyWorkers: number;
-  finished: boolean;
-}): ProgressState {
-  const elapsedMs = performance.now() - o.startedAt;
-  const rate = elapsedMs > 0 ? (o.done * 1000) / elapsedMs : 0;
+export interface MapTally {
+  readonly id: number;
+  readonly opts: { readonly name: string };
+  readonly results: unknown[];
+  readonly failures: readonly unknown[];
+  readonly done: number;
+  readonly startedAt: number;
+  readonly finished: boolean;
+}
+
+/** A map's progress figures: items/s since the start, and the time left at that rate. */
+export function progressState(m: MapTally, total: number | null, busyWorkers: number): ProgressState {
+  const elapsedMs = performance.now() - m.startedAt;
+  const rate = elapsedMs > 0 ? (m.done * 1000) / elapsedMs : 0;
   return {
-    done: o.done,
-    total: o.total,
-    failed: o.failed,
+    done: m.done,
+    total,
+    failed: m.failures.length,
     rate,
-    etaMs: o.total !== null && rate > 0 ? ((o.total - o.done) / rate) * 1000 : null,
-    busyWorkers: o.busyWorkers,
+    etaMs: total !== null && rate > 0 ? ((total - m.done) / rate) * 1000 : null,
+    busyWorkers,
     elapsedMs,
-    finished: o.finished,
+    finished: m.finished,
   };
 }
