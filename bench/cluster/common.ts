@@ -2,7 +2,7 @@
 import { ClusterBackend } from "../../kernel/cluster/backend";
 import { LocalCluster } from "../../kernel/cluster/local";
 
-export { fn, fmt, report } from "../parallel/common";
+export { fn, fmt, median, report } from "../parallel/common";
 
 export async function startCluster(
   agents: number,
@@ -30,4 +30,12 @@ export function loadAverage(): string {
     .loadavg()
     .map((x) => x.toFixed(1))
     .join(" ");
+}
+
+/** Runs a benchmark's main, exiting non-zero with its error. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

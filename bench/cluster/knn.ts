@@ -5,7 +5,7 @@
 import { range, WorkerPool } from "../../kernel/pool";
 import { share } from "../../kernel/share";
 import { KNN_TOP10, knnModel } from "../parallel/knn";
-import { fn, fmt, loadAverage, report, startCluster } from "./common";
+import { fn, fmt, loadAverage, report, startCluster, runBench, median } from "./common";
 
 const USERS = Number(process.env.USERS ?? 400);
 const REPS = 3;
@@ -30,11 +30,10 @@ async function main() {
       await c.backend.run(range(USERS), score, { model });
       r.push(performance.now() - t);
     }
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const lt = (USERS * 1000) / med(l);
-    const rt = (USERS * 1000) / med(r);
+    const lt = (USERS * 1000) / median(l);
+    const rt = (USERS * 1000) / median(r);
     console.log(
-      `load average ${loadAverage()}; ${USERS} users, median of ${REPS}: local ${fmt(med(l))} ms, cluster ${fmt(med(r))} ms`,
+      `load average ${loadAverage()}; ${USERS} users, median of ${REPS}: local ${fmt(median(l))} ms, cluster ${fmt(median(r))} ms`,
     );
     report("kNN top-10 throughput", "local 2-worker pool", lt, rt, "users/s", { ratio: 0.9, lowerIsBetter: false });
   } finally {
@@ -43,7 +42,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

@@ -9,7 +9,7 @@ import { connectCluster, parseClusterUrl } from "../../kernel/cluster/connection
 import { ModelPublisher } from "../../kernel/cluster/model-store";
 import { MODEL_BUCKET } from "../../kernel/cluster/subjects";
 import { share } from "../../kernel/share";
-import { fn, fmt, loadAverage, report, startCluster } from "./common";
+import { fn, fmt, loadAverage, report, startCluster, runBench } from "./common";
 
 const MB = Number(process.env.MB ?? 1024);
 
@@ -50,7 +50,9 @@ async function main() {
     await nc.close();
     await nc2.close();
     global.gc?.();
-    const rssBefore = c.cluster.agents.map((a) => rssOf(a.process.pid!));
+    // The agents' work processes (status pid), not their supervisors: they hold the model.
+    const pids = (await c.backend.status()).nodes.map((n) => n.pid);
+    const rssBefore = pids.map(rssOf);
     t = performance.now();
     // Many one-item batches, so both agents take some and each needs the model.
     const run = c.backend.run(
@@ -66,7 +68,7 @@ async function main() {
       else await new Promise((r) => setTimeout(r, 20));
     }
     await run;
-    const grown = c.cluster.agents.map((a, i) => (rssOf(a.process.pid!) - rssBefore[i]) / 2 ** 20);
+    const grown = pids.map((pid, i) => (rssOf(pid) - rssBefore[i]) / 2 ** 20);
     report(`time until both agents hold a ${MB} MB model`, "bare get, 2 clients at once", two, both, "ms", {
       ratio: 1.3,
       lowerIsBetter: true,
@@ -80,7 +82,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

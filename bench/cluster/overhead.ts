@@ -4,7 +4,7 @@
  * run here: Python only): Ray ≈ 124 µs per task with tasks in flight, Dask 200 µs–1 ms per task.
  */
 import { range, WorkerPool } from "../../kernel/pool";
-import { fn, fmt, loadAverage, report, startCluster } from "./common";
+import { fn, fmt, loadAverage, report, startCluster, runBench, median } from "./common";
 
 const N = Number(process.env.ITEMS ?? 100_000);
 const REPS = 5;
@@ -29,11 +29,10 @@ async function main() {
       check((await c.backend.run(range(N), inc)).results);
       cluster.push(performance.now() - t);
     }
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const usLocal = (med(local) * 1000) / N;
-    const usCluster = (med(cluster) * 1000) / N;
+    const usLocal = (median(local) * 1000) / N;
+    const usCluster = (median(cluster) * 1000) / N;
     console.log(
-      `load average ${loadAverage()}; ${N} items, median of ${REPS}: local ${fmt(med(local))} ms, cluster ${fmt(med(cluster))} ms`,
+      `load average ${loadAverage()}; ${N} items, median of ${REPS}: local ${fmt(median(local))} ms, cluster ${fmt(median(cluster))} ms`,
     );
     report("per-item overhead, trivial map", "local 2-worker pool", usLocal, usCluster, "µs/item");
     console.log(
@@ -45,7 +44,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

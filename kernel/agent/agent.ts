@@ -5,9 +5,10 @@
  * only, so this thread stays free for heartbeats, progress signals and cancels.
  */
 import os from "node:os";
+import v8 from "node:v8";
 import { randomBytes } from "node:crypto";
 import { NoRespondersError, type Msg, type NatsConnection } from "@nats-io/nats-core";
-import { jetstream, type Consumer, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import { AbortError, PoisonItemError, range, WorkerPool, type MapItems } from "../pool";
 import type { ChunkItems } from "../pool/worker-messages";
 import { modelIdOf } from "../share";
@@ -31,6 +32,7 @@ import {
   decode,
   encode,
   WIRE_VERSION,
+  sliceItems,
   wireError,
   type AgentStatus,
   type BatchMessage,
@@ -41,7 +43,9 @@ import {
 } from "../cluster/wire";
 import { previewItem } from "../cluster/preview";
 import { epochMs } from "../pool/stats";
+import { BatchGate, type GateTicket } from "./batch-gate";
 import { BatchChunkReport } from "./chunk-report";
+import { MAIN_THREAD_SEMI_SPACE_FLAG, WORKER_SEMI_SPACE_MB } from "./supervisor";
 
 export interface AgentOptions {
   cluster: string;
@@ -67,6 +71,15 @@ const EXTRA_BATCHES = 1;
 /** How long an agent keeps retrying to hand a result to a kernel it cannot reach, before returning the batch. */
 const RESULT_RETRY_MS = 60_000;
 const CANCELLED_KEPT = 1024;
+/**
+ * How many times a single item is delivered, each time taking its agent process down, before it is reported as
+ * the cause instead of run again. Not 2: one redelivery is often not the item's doing (an agent killed by its
+ * operator or the OOM killer, a machine rebooting, a SIGTERM returning its batches); the same single item
+ * taking down two agent processes in a row is.
+ */
+export const CRASH_DELIVERIES = 3;
+/** A batch this agent could not split goes back to the queue for this long. */
+const SPLIT_RETRY_MS = 2000;
 
 interface Running {
   readonly map: string;
@@ -86,12 +99,14 @@ export class Agent {
   private readonly startedAt = Date.now();
   private readonly prepared = new Map<string, ShippedFunction>();
   private readonly chunkReport: BatchChunkReport;
+  private readonly gate = new BatchGate(() => this.slotWaiters.shift()?.());
 
   private constructor(
     readonly name: string,
     readonly target: ClusterTarget,
     private readonly nc: NatsConnection,
     private readonly consumer: Consumer,
+    private readonly js: JetStreamClient,
     private readonly ackWaitMs: number,
     private readonly pool: WorkerPool,
     private readonly functions: FunctionStore,
@@ -115,10 +130,13 @@ export class Agent {
       const jsm = await ensureBatchStream(nc, target.display);
       await ensureAgentConsumer(jsm, { ackWaitMs: o.ackWaitMs });
       const info = await jsm.consumers.info(BATCH_STREAM, AGENT_CONSUMER);
-      const consumer = await jetstream(nc).consumers.get(BATCH_STREAM, AGENT_CONSUMER);
+      const js = jetstream(nc);
+      const consumer = await js.consumers.get(BATCH_STREAM, AGENT_CONSUMER);
       const functions = await FunctionStore.open(nc);
       const models = await ModelCache.open(nc, o.modelCacheBytes ?? Math.floor(os.totalmem() / 2));
       if (o.workers !== undefined) threadpool.setParallelConfig({ source: "api", workers: o.workers });
+      if (process.execArgv.includes(MAIN_THREAD_SEMI_SPACE_FLAG))
+        v8.setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
       const pool = new WorkerPool({
         size: threadpool.config().workers.value,
         workerSetup: {
@@ -133,6 +151,7 @@ export class Agent {
         target,
         nc,
         consumer,
+        js,
         (info.config.ack_wait ?? 30e9) / 1e6,
         pool,
         functions,
@@ -213,7 +232,7 @@ export class Agent {
   /** Pulls only what this node can start soon: batches wait in the queue, where another agent can take them. */
   private async pull(): Promise<void> {
     while (this.running) {
-      if (this.capacity <= 0) {
+      if (this.capacity <= 0 || this.gate.closed) {
         await new Promise<void>((r) => this.slotWaiters.push(r));
         continue;
       }
@@ -248,12 +267,24 @@ export class Agent {
       msg.term();
       return;
     }
+    const deliveries = msg.info.deliveryCount;
+    // Delivered before and never answered: the agent process that had it most likely died running it (a crash
+    // of a worker thread is the pool's to handle, see execute). Halves instead of the whole, down to the item.
+    if (deliveries > 1 && b.count > 1) {
+      await this.split(b, msg, deliveries);
+      return;
+    }
     const r: Running = { map: b.map, abort: new AbortController(), msg };
     this.inflight.add(r);
     // A batch longer than the ack wait is still ours: tell the server so it is not redelivered.
     const working = setInterval(() => msg.working(), Math.max(100, this.ackWaitMs / 3));
     const pinned: string[] = [];
+    let ticket: GateTicket | null = null;
     try {
+      if (deliveries >= CRASH_DELIVERIES) {
+        await this.deliver(b, agentDeathsResult(b, this.name, deliveries), msg, r.abort.signal);
+        return;
+      }
       let result: Omit<ResultMessage, "offset" | "count"> & { count: number };
       try {
         const fn = await this.prepare(b, pinned);
@@ -262,6 +293,11 @@ export class Agent {
           model = await this.models.acquire(b.model);
           pinned.push(b.model);
         }
+        const alone = deliveries > 1 || b.offset !== undefined;
+        const mapLimit = b.workers !== undefined && b.workers < this.pool.size ? b.workers : undefined;
+        ticket = await this.gate.enter(b.map, { alone, mapLimit }, r.abort.signal);
+        if (!ticket) throw r.abort.signal.reason;
+        await this.announceStart(b, alone);
         result = await this.execute(b, fn, model, r.abort.signal);
       } catch (e) {
         if (r.abort.signal.aborted || e instanceof AbortError) {
@@ -283,10 +319,57 @@ export class Agent {
       await this.deliver(b, result, msg, r.abort.signal);
     } finally {
       clearInterval(working);
+      if (ticket) this.gate.leave(ticket);
       for (const d of pinned) this.models.release(d);
       this.inflight.delete(r);
       this.slotWaiters.shift()?.();
     }
+  }
+
+  /**
+   * Publishes a redelivered batch again as two halves (parts of the same kernel batch) and acks it. The message
+   * ids carry the batch's stream sequence: if this agent dies before its ack, the next split lands once.
+   */
+  private async split(b: BatchMessage, msg: JsMsg, deliveries: number): Promise<void> {
+    const at = b.offset ?? 0;
+    const mid = Math.ceil(b.count / 2);
+    try {
+      for (const [from, to] of [
+        [0, mid],
+        [mid, b.count],
+      ]) {
+        const half: BatchMessage = { ...b, offset: at + from, count: to - from, items: sliceItems(b.items, from, to) };
+        await this.js.publish(subjects.batch(b.map), encode(half), {
+          msgID: `${b.map}.${b.batch}.${msg.seq}.${from}`,
+          timeout: 5000,
+        });
+      }
+      msg.ack();
+      this.log(
+        `items ${at}–${at + b.count - 1} of batch ${b.batch} (map ${b.map}) were delivered ${deliveries} times: split in two`,
+      );
+    } catch (e) {
+      // It comes back (and is split) again; not at once, or a refusal (e.g. a permission) would spin.
+      this.log(`could not split a redelivered batch: ${(e as Error).message}`);
+      msg.nak(SPLIT_RETRY_MS);
+    }
+  }
+
+  /**
+   * Tells the kernel which items this node is about to run, so that if they take this process down the kernel
+   * can name the node, and tell an item that ran alone each time it was delivered from one that died beside
+   * another. Flushed for suspects: their items may kill the process before the client's buffer would go out.
+   */
+  private async announceStart(b: BatchMessage, suspect: boolean): Promise<void> {
+    this.publish(b.map, {
+      v: WIRE_VERSION,
+      t: "start",
+      node: this.name,
+      batch: b.batch,
+      offset: b.offset ?? 0,
+      count: b.count,
+    });
+    if (suspect) await this.nc.flush().catch(() => {});
   }
 
   /** The batch's function with its model references turned into this node's shared models. */
@@ -329,7 +412,7 @@ export class Agent {
         errors: "collect",
         signal,
         name: fn.name,
-        workers: Math.min(b.workers ?? this.pool.size, this.pool.size),
+        workers: b.workers !== undefined && b.workers < this.pool.size ? 1 : this.pool.size,
         maxHeapMB: b.maxHeapMB,
         progress: true,
         onProgress: (p) => {
@@ -406,7 +489,7 @@ export class Agent {
     signal: AbortSignal,
   ): Promise<void> {
     const encodedAt = epochMs();
-    const parts = splitResult(result, (this.nc.info?.max_payload ?? 1 << 20) - 4096);
+    const parts = splitResult(result, (this.nc.info?.max_payload ?? 1 << 20) - 4096, b.offset ?? 0);
     const deadline = Date.now() + RESULT_RETRY_MS;
     for (let i = 0; i < parts.length; i++) {
       let part = parts[i];
@@ -418,7 +501,15 @@ export class Agent {
           return;
         }
         try {
-          await this.nc.request(subjects.result(b.map), part, { timeout: 5000 });
+          // A map cancelled while its result is on the way: the kernel may have dropped the request with the
+          // map's subscription, and waiting out the timeout would keep this node busy with a cancelled map for
+          // 5 s (the interrupt test's "every node idle within 2 s" failed once in CI).
+          if (
+            (await unlessAborted(this.nc.request(subjects.result(b.map), part, { timeout: 5000 }), signal)) === ABORTED
+          ) {
+            msg.term();
+            return;
+          }
           break;
         } catch (e) {
           if (
@@ -459,6 +550,33 @@ export class Agent {
   }
 }
 
+const ABORTED = Symbol("aborted");
+
+/** The promise's value, or ABORTED as soon as `signal` aborts (the promise then settles unobserved). */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) {
+    p.catch(() => {});
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      p.catch(() => {});
+      resolve(ABORTED);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** An agent must not serve a server that anyone can reach without credentials: they could run code here. */
 async function refuseOpenServer(target: ClusterTarget, name: string): Promise<void> {
   let nc: NatsConnection | undefined;
@@ -485,6 +603,30 @@ function itemsOf(items: ChunkItems, from: number, to: number): MapItems {
     case "array":
       return from === 0 && to === items.data.length ? items.data : items.data.slice(from, to);
   }
+}
+
+/** The answer for a single item that took down the agent process each time it ran: a failure, not a retry. */
+function agentDeathsResult(b: BatchMessage, node: string, deliveries: number) {
+  return {
+    v: WIRE_VERSION,
+    map: b.map,
+    batch: b.batch,
+    node,
+    count: 1,
+    results: [null],
+    failures: [
+      {
+        offset: 0,
+        error: {
+          name: "AgentCrashError",
+          message: `it took down the threadlab agent process that ran it (delivered ${deliveries} times on its own, never answered)`,
+        },
+        preview: previewItem(itemAt(b.items, 0)),
+        agentDeaths: deliveries - 1,
+      },
+    ],
+    busyMs: 0,
+  };
 }
 
 function itemAt(items: ChunkItems, i: number): unknown {

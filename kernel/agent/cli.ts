@@ -1,5 +1,7 @@
 /** `threadlab agent` and `threadlab cluster local` as processes: signals, logs, exit codes. */
-import { Agent, type AgentOptions } from "./agent";
+import os from "node:os";
+import type { AgentOptions } from "./agent";
+import { superviseAgent, SUPERVISED_ENV, type ReadyMessage } from "./supervisor";
 
 export interface AgentCliOptions {
   cluster?: string;
@@ -15,6 +17,8 @@ export interface AgentCliOptions {
   insecure?: boolean;
   modelCacheMb?: string;
   ackWait?: string;
+  /** false with --no-supervisor: run the agent in this process (a supervisor such as systemd restarts it). */
+  supervisor?: boolean;
 }
 
 function positiveInt(v: string | undefined, what: string): number | undefined {
@@ -46,7 +50,18 @@ export async function runAgent(o: AgentCliOptions): Promise<void> {
       o.modelCacheMb === undefined ? undefined : positiveInt(o.modelCacheMb, "--model-cache-mb")! * 2 ** 20,
     ackWaitMs: positiveInt(o.ackWait, "--ack-wait"),
   };
+  // Options are checked above, once, in the supervisor too: a typo fails at once instead of in a restart loop.
+  if (o.supervisor !== false && !process.env[SUPERVISED_ENV]) {
+    superviseAgent(process.argv.slice(3), options.name ?? os.hostname());
+    return;
+  }
+  if (process.env[SUPERVISED_ENV]) {
+    // The supervisor is gone (killed with -9): nobody would restart or stop this process; end like it did.
+    process.on("disconnect", () => process.exit(1));
+  }
+  const { Agent } = await import("./agent");
   const agent = await Agent.start(options);
+  process.send?.({ t: "ready" } satisfies ReadyMessage);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

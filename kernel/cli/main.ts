@@ -95,6 +95,10 @@ export function main(argv: string[]): void {
     .option("--insecure", "serve a server that needs no credentials (anyone reaching it can run code here)")
     .option("--model-cache-mb <mb>", "models kept for later maps (default: half the memory)")
     .option("--ack-wait <ms>", "redelivery timeout of batches, when this agent creates the queue")
+    .option(
+      "--no-supervisor",
+      "run the agent in this process, without a supervisor that restarts it when an item takes it down (for systemd's Restart=always)",
+    )
     .action(async (opts) => (await import("../agent/cli")).runAgent(opts));
 
   program

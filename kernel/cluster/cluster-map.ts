@@ -3,6 +3,8 @@
  * bounded number in flight, accepts each item's result once (JetStream delivers at least once), and ends with
  * the same report as a local map — or a clear error, never a silent wait.
  */
+import { completedReport } from "../pool/map-job";
+import { progressState } from "../pool/progress-state";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { AbortError, type ItemFailureReport, type MapReport, type ProgressState } from "../pool";
@@ -21,7 +23,16 @@ import type { MapSubmission, NodeProgress } from "./map-backend";
 import type { ModelPublisher } from "./model-store";
 import type { NodeRegistry } from "./nodes";
 import { BATCH_STREAM, subjects } from "./subjects";
-import { decode, encode, WIRE_VERSION, type BatchMessage, type OutputMessage, type ResultMessage } from "./wire";
+import {
+  decode,
+  encode,
+  WIRE_VERSION,
+  type BatchMessage,
+  type ItemFailureWire,
+  type OutputMessage,
+  type ResultMessage,
+  sliceItems,
+} from "./wire";
 
 export interface ClusterTuning {
   /** How long a map waits for a first agent before failing. */
@@ -56,8 +67,13 @@ interface Pending {
   readonly received: Uint8Array;
   got: number;
   publishedAt: number;
-  /** Its chunks are in the timeline (once per batch, though results may come more than once). */
-  chunksLogged?: boolean;
+  /**
+   * Offsets of the results whose chunks are in the timeline: once per batch or half of one (a redelivered batch
+   * is split), though a result may come more than once.
+   */
+  chunksLogged?: Set<number>;
+  /** Which node started which items (agents' `start` messages): the nodes to name if items kill agents. */
+  readonly takers: { node: string; offset: number; count: number }[];
 }
 
 export interface ClusterMapDeps {
@@ -77,19 +93,19 @@ export class ClusterMap {
   readonly promise: Promise<MapReport>;
   private resolve!: (r: MapReport) => void;
   private reject!: (e: Error) => void;
-  private readonly opts: ResolvedMapOptions;
+  readonly opts: ResolvedMapOptions;
   private readonly source: ItemSource;
-  private readonly results: unknown[];
-  private readonly failures: ItemFailureReport[] = [];
+  readonly results: unknown[];
+  readonly failures: ItemFailureReport[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly perNode = new Map<string, { done: number; busyMs: number; workers: number }>();
   private readonly subs: Subscription[] = [];
-  private readonly startedAt = performance.now();
-  private finished = false;
+  readonly startedAt = performance.now();
+  finished = false;
   private exhausted = false;
   private filling = false;
   private batches = 0;
-  private done = 0;
+  done = 0;
   private written = 0;
   private largestBatch = 0;
   private msPerItem: number | undefined;
@@ -180,13 +196,13 @@ export class ClusterMap {
     }
     this.watchdog = setInterval(() => this.check(), 250);
     this.watchdog.unref();
-    if (this.d.nodes.liveWorkers() === 0) await this.d.nodes.refresh(300);
+    if (this.d.nodes.liveWorkers(this.opts.workers) === 0) await this.d.nodes.refresh(300);
     this.fill();
   }
 
   private get maxInFlight(): number {
     // Every agent's workers busy plus one batch queued behind each, so no node waits for the kernel.
-    return Math.max(2, 2 * this.d.nodes.liveWorkers() + 2);
+    return Math.max(2, 2 * this.d.nodes.liveWorkers(this.opts.workers) + 2);
   }
 
   private batchSize(): number {
@@ -196,7 +212,7 @@ export class ClusterMap {
       CLUSTER_TUNING.maxBatchItems,
       total === null
         ? CLUSTER_TUNING.maxBatchItems
-        : Math.max(1, Math.ceil(total / (4 * Math.max(1, this.d.nodes.liveWorkers())))),
+        : Math.max(1, Math.ceil(total / (4 * Math.max(1, this.d.nodes.liveWorkers(this.opts.workers))))),
     );
     if (this.msPerItem === undefined) return Math.min(cap, this.d.tuning.batchProbe);
     return Math.max(1, Math.min(cap, Math.round(this.d.tuning.batchTargetMs / Math.max(this.msPerItem, 1e-4))));
@@ -247,6 +263,7 @@ export class ClusterMap {
       model: this.modelDigest,
       name: this.opts.name,
       maxHeapMB: this.opts.maxHeapMB,
+      workers: this.opts.workers,
     };
     const p: Pending = {
       batch,
@@ -255,6 +272,7 @@ export class ClusterMap {
       received: new Uint8Array(slice.count),
       got: 0,
       publishedAt: Date.now(),
+      takers: [],
     };
     this.pending.set(batch, p);
     if (slice.count > this.largestBatch) this.largestBatch = slice.count;
@@ -296,13 +314,19 @@ export class ClusterMap {
       );
       return;
     }
+    // An item reported for taking agents down that did not run alone each time died beside another: run it again.
+    const bystanders = r.failures.filter((f) => f.agentDeaths && startsAlone(p, f.offset) < f.agentDeaths);
+    if (bystanders.length) {
+      for (const f of bystanders) void this.republishItem(p, f.offset);
+      return;
+    }
     const node = this.nodeStats(r.node);
     const failed = new Map(r.failures.map((f) => [f.offset, f]));
     if (this.opts.errors === "raise") {
       for (const f of r.failures) {
         if (p.received[f.offset]) continue;
         const index = p.slice.start + f.offset;
-        this.fail(new ClusterItemError(this.opts.name, index, f.preview, rebuildError(f.error), r.node));
+        this.fail(new ClusterItemError(this.opts.name, index, f.preview, rebuildError(f.error), blamed(p, f, r.node)));
         return;
       }
     }
@@ -316,7 +340,7 @@ export class ClusterMap {
       const f = failed.get(off);
       if (f) {
         const error = rebuildError(f.error);
-        this.failures.push({ index: p.slice.start + off, error, node: r.node });
+        this.failures.push({ index: p.slice.start + off, error, node: blamed(p, f, r.node) });
         this.results[at] = error;
       } else this.results[at] = r.results[i];
     }
@@ -336,21 +360,41 @@ export class ClusterMap {
 
   /** The timeline: a batch's chunks come with the result part that brought its first items, logged once. */
   private logChunks(r: ResultMessage, p: Pending, fresh: number): void {
-    if (!r.chunks || fresh === 0 || p.chunksLogged || !this.s.chunkLog) return;
-    p.chunksLogged = true;
+    if (!r.chunks || fresh === 0 || !this.s.chunkLog) return;
+    p.chunksLogged ??= new Set();
+    if (p.chunksLogged.has(r.offset)) return;
+    p.chunksLogged.add(r.offset);
     logBatchChunks(this.s.chunkLog, r.node, this.id, r.chunks);
+  }
+
+  /** One item of a batch as a fresh message (delivered once so far), for an item wrongly suspected. */
+  private async republishItem(p: Pending, offset: number): Promise<void> {
+    const b = decode<BatchMessage>(p.body, "batch");
+    const one: BatchMessage = { ...b, offset, count: 1, items: sliceItems(b.items, offset, offset + 1) };
+    try {
+      await this.d.js.publish(subjects.batch(this.key), encode(one), { timeout: 5000 });
+    } catch (e) {
+      this.fail(
+        new ClusterMapError(`${this.opts.name}: publishing item ${p.slice.start + offset} again failed`, { cause: e }),
+      );
+    }
   }
 
   private nodeStats(name: string) {
     let n = this.perNode.get(name);
     if (!n) {
-      const workers = this.d.nodes.list().find((x) => x.name === name)?.workers ?? 0;
+      const all = this.d.nodes.list().find((x) => x.name === name)?.workers ?? 0;
+      const workers = Math.min(all, this.opts.workers ?? all);
       this.perNode.set(name, (n = { done: 0, busyMs: 0, workers }));
     }
     return n;
   }
 
   private onOutput(m: OutputMessage): void {
+    if (m.t === "start") {
+      this.pending.get(m.batch)?.takers.push({ node: m.node, offset: m.offset, count: m.count });
+      return;
+    }
     if (m.t !== "out") return;
     if (this.s.onOutput) this.s.onOutput(m.stream, m.text);
     else process[m.stream].write(m.text);
@@ -370,7 +414,7 @@ export class ClusterMap {
       );
       return;
     }
-    if (lost === null && this.d.nodes.liveWorkers() === 0) {
+    if (lost === null && this.d.nodes.liveWorkers(this.opts.workers) === 0) {
       this.noAgentsSince ??= now;
       if (now - this.noAgentsSince > this.d.tuning.noAgentsMs) {
         this.fail(
@@ -422,37 +466,24 @@ export class ClusterMap {
       return;
     }
     if (this.opts.progress) this.emitProgress();
-    if (this.failures.length) this.failures.sort((a, b) => a.index - b.index);
-    this.resolve({
-      mapId: this.id,
-      name: this.opts.name,
-      results: this.results,
-      failures: this.failures,
-      items: this.done,
-      wallMs: performance.now() - this.startedAt,
-      workers: [...this.perNode.values()].reduce((n, x) => n + x.workers, 0),
-      chunkSize: this.largestBatch,
-    });
+    this.resolve(
+      completedReport(
+        this,
+        [...this.perNode.values()].reduce((n, x) => n + x.workers, 0),
+        this.largestBatch,
+      ),
+    );
   }
 
   progress(): ProgressState & { nodes: NodeProgress[] } {
-    const elapsedMs = performance.now() - this.startedAt;
-    const rate = elapsedMs > 0 ? (this.done * 1000) / elapsedMs : 0;
-    const total = this.source.total;
-    const live = this.d.nodes.list();
+    const busy = this.d.nodes.list().reduce((n, x) => n + Math.min(x.busy, x.workers), 0);
+    const p = progressState(this, this.source.total, busy);
     return {
-      done: this.done,
-      total,
-      failed: this.failures.length,
-      rate,
-      etaMs: total !== null && rate > 0 ? ((total - this.done) / rate) * 1000 : null,
-      busyWorkers: live.reduce((n, x) => n + Math.min(x.busy, x.workers), 0),
-      elapsedMs,
-      finished: this.finished,
+      ...p,
       nodes: [...this.perNode].map(([name, n]) => ({
         name,
         done: n.done,
-        rate: elapsedMs > 0 ? (n.done * 1000) / elapsedMs : 0,
+        rate: p.elapsedMs > 0 ? (n.done * 1000) / p.elapsedMs : 0,
         workers: n.workers,
       })),
     };
@@ -465,6 +496,23 @@ export class ClusterMap {
       // A broken progress display must not break the map.
     }
   }
+}
+
+/** How many times the item at `offset` was started on its own (each such start that never answered killed its agent). */
+function startsAlone(p: Pending, offset: number): number {
+  return p.takers.filter((t) => t.count === 1 && t.offset === offset).length;
+}
+
+/**
+ * The node a failure is reported on: the one that ran the item, or for an item that took agent processes down,
+ * those that started it (they died; the node reporting it did not run it).
+ */
+function blamed(p: Pending, f: ItemFailureWire, reporter: string): string {
+  if (!f.agentDeaths) return reporter;
+  const nodes = new Set(
+    p.takers.filter((t) => f.offset >= t.offset && f.offset < t.offset + t.count).map((t) => t.node),
+  );
+  return nodes.size ? [...nodes].join(", ") : "unknown";
 }
 
 /** A slice's items as they travel in a batch; typed arrays over shared memory are copied (v8 cannot serialize those). */

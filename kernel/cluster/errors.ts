@@ -12,7 +12,8 @@ export class ClusterItemError extends MapItemError {
   ) {
     super(mapName, index, itemPreview, workerError);
     const [first, ...rest] = this.message.split("\n");
-    this.message = [`${first} (on node ${node})`, ...rest].join("\n");
+    // Several nodes: an item that took down the agent process on each node that ran it.
+    this.message = [`${first} (on ${node.includes(", ") ? "nodes" : "node"} ${node})`, ...rest].join("\n");
     this.stack = `${this.name}: ${this.message}\n${(workerError.stack ?? "")
       .split("\n")
       .filter((l) => /^\s+at /.test(l))

@@ -8,7 +8,7 @@ import { Objm, type ObjectStore } from "@nats-io/obj";
 import { digestOf, encodeModel, isModelFileSource, loadModel, loadModelSource } from "../share/model-file";
 import { modelIdOf, modelRegistry } from "../share";
 import { MODEL_BUCKET } from "./subjects";
-import { mallocTrim } from "./malloc-trim";
+import { collectGarbage, mallocTrim } from "./malloc-trim";
 
 async function openBucket(nc: NatsConnection): Promise<ObjectStore> {
   return new Objm(nc).create(MODEL_BUCKET);
@@ -145,6 +145,7 @@ export class ModelCache {
     const err = await r.error;
     if (err) throw new Error(`fetching model ${digest.slice(0, 12)} failed: ${err.message}`, { cause: err });
     if (at !== bytes.length) throw new Error(`model ${digest.slice(0, 12)}: got ${at} of ${bytes.length} bytes`);
+    collectGarbage();
     mallocTrim();
     const root = loadModel(bytes, info.description || `model ${digest.slice(0, 12)}`);
     const m: CachedModel = { digest, root, bytes: info.size, name: info.description || digest.slice(0, 12), pins: 0 };

@@ -19,6 +19,8 @@ export interface NodeStatus {
   id: string;
   name: string;
   host: string;
+  /** Of the agent's process that runs the work (under `threadlab agent`'s supervisor). */
+  pid: number;
   workers: number;
   cpus: number;
   busy: number;
@@ -88,6 +90,7 @@ export class NodeRegistry {
         id: s.id,
         name: s.name,
         host: s.host,
+        pid: s.pid,
         workers: s.workers,
         cpus: s.cpus,
         busy: s.busy,
@@ -119,10 +122,11 @@ export class NodeRegistry {
     return this.list();
   }
 
-  liveWorkers(): number {
+  /** Workers of the live agents; `perNode`: a map's `workers` option, which caps what it gets of each agent. */
+  liveWorkers(perNode = Infinity): number {
     this.prune();
     let n = 0;
-    for (const { status } of this.nodes.values()) n += status.workers;
+    for (const { status } of this.nodes.values()) n += Math.min(status.workers, perNode);
     return n;
   }
 

@@ -15,6 +15,12 @@ export interface BatchMessage {
   batch: number;
   /** Index of the batch's first item in the map. */
   start: number;
+  /**
+   * First item of this message within the batch the kernel published: an agent that got a batch redelivered
+   * (its agent process died running it) publishes it again as two halves, each a part of the same batch.
+   * Absent: 0 (the whole batch).
+   */
+  offset?: number;
   count: number;
   items: ChunkItems;
   /** Content hash of the ShippedFunction in the function bucket. */
@@ -23,7 +29,7 @@ export interface BatchMessage {
   model: string | null;
   name: string;
   maxHeapMB?: number;
-  /** Most workers of one agent this map may use. */
+  /** Most workers of one agent that run this map's batches at once (the map's `workers` option). */
   workers?: number;
 }
 
@@ -34,6 +40,11 @@ export interface ItemFailureWire {
   preview: string;
   /** The item killed its worker every time (found by bisecting), rather than throwing. */
   poison?: boolean;
+  /**
+   * The item took the agent process down every time it ran (found by splitting redelivered batches): how many
+   * times it was delivered alone. The kernel names the nodes, from the batch's `start` messages.
+   */
+  agentDeaths?: number;
 }
 
 /** An agent's answer for a batch: results (failed items null), or a fatal error that stops the map. */
@@ -69,7 +80,9 @@ export const MAX_BATCH_CHUNKS = 64;
 /** Worker output or progress inside a batch, on `subjects.output(map)` (core NATS: lossy, never blocks). */
 export type OutputMessage =
   | { v: number; t: "out"; node: string; stream: "stdout" | "stderr"; text: string }
-  | { v: number; t: "progress"; node: string; batch: number; done: number };
+  | { v: number; t: "progress"; node: string; batch: number; done: number }
+  /** An agent starts running items `offset … offset + count - 1` of a batch: who ran what, if the agent dies. */
+  | { v: number; t: "start"; node: string; batch: number; offset: number; count: number };
 
 export interface CancelMessage {
   v: number;
@@ -124,6 +137,21 @@ export function decode<T extends { v: number }>(data: Uint8Array, what: string):
       `a ${what} message has wire version ${(m as { v?: unknown })?.v}, this threadlab speaks ${WIRE_VERSION}; run the same threadlab version on kernel and agents`,
     );
   return m as T;
+}
+
+/** Items `from … to - 1` as they travel in a batch (typed arrays copied: a view would carry its whole buffer). */
+export function sliceItems(items: ChunkItems, from: number, to: number): ChunkItems {
+  switch (items.kind) {
+    case "range":
+      return { kind: "range", first: items.first + from * items.step, step: items.step };
+    case "typed":
+      return {
+        kind: "typed",
+        data: (items.data as unknown as { slice(a: number, b: number): ArrayLike<unknown> }).slice(from, to),
+      };
+    case "array":
+      return { kind: "array", data: items.data.slice(from, to) };
+  }
 }
 
 export function wireError(e: unknown): WireError {

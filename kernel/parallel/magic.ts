@@ -20,7 +20,11 @@ const options: MagicOption[] = [
     description:
       "TypeScript expression: the model passed as fn's second argument (shared zero-copy; a plain object is shared for you)",
   },
-  { name: "workers", type: "number", description: "most workers this map uses (the pool grows to it)" },
+  {
+    name: "workers",
+    type: "number",
+    description: "most workers this map uses (the pool grows to it); with --cluster, most of each agent's workers",
+  },
   {
     name: "chunk",
     type: "string",

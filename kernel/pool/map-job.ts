@@ -1,4 +1,5 @@
 import { getHeapStatistics } from "node:v8";
+import { progressState, type MapTally } from "./progress-state";
 import type { ShippedFunction } from "../ship/types";
 import { ChunkSizer } from "./chunk-size";
 import { AbortError, MapItemError, rebuildError } from "./errors";
@@ -35,6 +36,25 @@ export interface MapReport {
   chunkSize: number;
 }
 
+/** The report of a map that completed (failures sorted into item order): one for every backend. */
+export function completedReport(
+  m: MapTally & { readonly failures: ItemFailureReport[] },
+  workers: number,
+  chunkSize: number,
+): MapReport {
+  if (m.failures.length) m.failures.sort((a, b) => a.index - b.index);
+  return {
+    mapId: m.id,
+    name: m.opts.name,
+    results: m.results,
+    failures: m.failures,
+    items: m.done,
+    wallMs: performance.now() - m.startedAt,
+    workers,
+    chunkSize,
+  };
+}
+
 /** What a map job needs from its pool. */
 export interface MapJobHost {
   wake(): void;
@@ -69,7 +89,7 @@ export class MapJob {
   private written = 0;
   private lastChunk = 0;
   private readonly sizer: ChunkSizer;
-  private readonly startedAt = performance.now();
+  readonly startedAt = performance.now();
   private progressTimer: NodeJS.Timeout | undefined;
   private resolve!: (r: MapReport) => void;
   private reject!: (e: Error) => void;
@@ -223,33 +243,11 @@ export class MapJob {
       return;
     }
     if (this.opts.progress) this.emitProgress();
-    if (this.failures.length) this.failures.sort((a, b) => a.index - b.index);
-    this.resolve({
-      mapId: this.id,
-      name: this.opts.name,
-      results: this.results,
-      failures: this.failures,
-      items: this.done,
-      wallMs: performance.now() - this.startedAt,
-      workers: this.workersUsed.size,
-      chunkSize: this.lastChunk,
-    });
+    this.resolve(completedReport(this, this.workersUsed.size, this.lastChunk));
   }
 
   progress(): ProgressState {
-    const elapsedMs = performance.now() - this.startedAt;
-    const rate = elapsedMs > 0 ? (this.done * 1000) / elapsedMs : 0;
-    const total = this.source.total;
-    return {
-      done: this.done,
-      total,
-      failed: this.failures.length,
-      rate,
-      etaMs: total !== null && rate > 0 ? ((total - this.done) / rate) * 1000 : null,
-      busyWorkers: this.host.busyWorkers(),
-      elapsedMs,
-      finished: this.finished,
-    };
+    return progressState(this, this.source.total, this.host.busyWorkers());
   }
 
   private emitProgress(): void {

@@ -8,7 +8,10 @@ import type { ChunkLog } from "./chunk-log";
  * into this shape and the API takes it as is, so every option is documented and defaulted here only.
  */
 export interface MapOptions {
-  /** Most workers this map uses; the pool grows to it if smaller. Default: the pool's size. */
+  /**
+   * Most workers this map uses; the pool grows to it if smaller. Default: the pool's size. On a cluster: most
+   * workers of each agent (agents size their own pools).
+   */
   workers?: number;
   /** Items per message. "auto" sizes chunks to ~10 ms of work from the measured time per item. */
   chunk?: number | "auto";

@@ -88,6 +88,32 @@ describe("connecting with bad addresses or credentials", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /refused the credentials/);
   });
+
+  test("the agent runs in a child process of a supervisor by default, and in the process started with --no-supervisor", async () => {
+    const backend = await ClusterBackend.connect(cluster.url);
+    try {
+      for (const supervised of [true, false]) {
+        const name = supervised ? "supervised" : "alone";
+        const args = ["agent", "--cluster", cluster.url, "--name", name, "--workers", "1"];
+        const p = spawn(process.execPath, [BIN, ...args, ...(supervised ? [] : ["--no-supervisor"])], {
+          stdio: "ignore",
+        });
+        const exited = new Promise((r) => p.once("exit", (code) => r(code)));
+        let pid: number | undefined;
+        for (let i = 0; i < 100 && pid === undefined; i++) {
+          pid = (await backend.status()).nodes.find((n) => n.name === name)?.pid;
+          if (pid === undefined) await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.ok(pid, `agent ${name} came up`);
+        if (supervised) assert.notEqual(pid, p.pid, "the work runs in a child of the process started");
+        else assert.equal(pid, p.pid, "the work runs in the process started");
+        p.kill("SIGTERM");
+        assert.equal(await exited, 0, "SIGTERM stops it cleanly");
+      }
+    } finally {
+      await backend.close();
+    }
+  });
 });
 
 describe("a server that needs no credentials", () => {

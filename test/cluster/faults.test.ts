@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { jetstream } from "@nats-io/jetstream";
+import { connectCluster, parseClusterUrl } from "../../kernel/cluster/connection";
+import { FunctionStore } from "../../kernel/cluster/function-store";
+import { subjects } from "../../kernel/cluster/subjects";
+import { encode, WIRE_VERSION, type BatchMessage } from "../../kernel/cluster/wire";
 import {
   ClusterBackend,
   connect,
@@ -9,6 +14,7 @@ import {
   startCluster,
   waitForAgents,
   type LocalCluster,
+  useCluster,
 } from "./helpers";
 
 /** Busy for `ms` of CPU per item (a worker thread, not a timer: it holds the worker like real work does). */
@@ -62,7 +68,7 @@ describe("agent failures", () => {
     assert.ok(mine && mine.done > 0, `the joining agent did work: ${JSON.stringify(last.nodes)}`);
   });
 
-  test("an interrupt stops the map on every node within 2 s, and the next map works", async () => {
+  test("an interrupt stops the map on every node within 2 s, and the next map works", async (t) => {
     const ac = new AbortController();
     const run = backend.run(items(400), busy(50), { chunk: 4, signal: ac.signal });
     await sleep(800);
@@ -76,6 +82,7 @@ describe("agent failures", () => {
       await sleep(50);
     }
     const stoppedMs = Date.now() - t0;
+    t.diagnostic(`every node idle ${stoppedMs} ms after the interrupt`);
     assert.equal(busyNodes, 0, "no node still runs the cancelled map");
     assert.ok(stoppedMs < 2000, `nodes stopped within 2 s, took ${stoppedMs} ms`);
     const next = await backend.run(items(50), fn("(x) => x + 1"));
@@ -84,6 +91,43 @@ describe("agent failures", () => {
       items(50).map((x) => x + 1),
     );
   });
+  test("a result on its way when its map is cancelled does not keep the node busy", async () => {
+    // A kernel that got the result request but dropped it (it had just unsubscribed, ending the map): the agent's
+    // request would wait out its 5 s timeout. The cancel that follows must free the node at once.
+    const nc = await connectCluster(parseClusterUrl(cluster.url), "dropping kernel");
+    try {
+      const map = `dropped-${Date.now()}`;
+      let requests = 0;
+      nc.subscribe(subjects.result(map), { callback: () => void requests++ });
+      const hash = await (await FunctionStore.open(nc)).put(fn("(x) => x"));
+      const batch: BatchMessage = {
+        v: WIRE_VERSION,
+        map,
+        batch: 0,
+        start: 0,
+        count: 3,
+        items: { kind: "array", data: [1, 2, 3] },
+        fn: hash,
+        model: null,
+        name: "dropped",
+      };
+      await jetstream(nc).publish(subjects.batch(map), encode(batch));
+      for (let i = 0; i < 100 && requests === 0; i++) await sleep(50);
+      assert.ok(requests > 0, "the agent sent its result");
+      nc.publish(subjects.cancel, encode({ v: WIRE_VERSION, map }));
+      const t0 = Date.now();
+      let busy = Infinity;
+      while (Date.now() - t0 < 4000) {
+        busy = (await backend.status()).nodes.reduce((n, x) => n + x.busy, 0);
+        if (busy === 0) break;
+      }
+      assert.equal(busy, 0, "no node still holds the cancelled map's batch");
+      assert.ok(Date.now() - t0 < 2000, `idle within 2 s, took ${Date.now() - t0} ms`);
+    } finally {
+      await nc.close();
+    }
+  });
+
   test("SIGTERM stops an agent cleanly mid-map: it finishes its batches and the map completes", async () => {
     const run = backend.run(items(200), busy(10), { chunk: 5 });
     await sleep(500);
@@ -127,10 +171,8 @@ describe("server and cluster failures", () => {
   test("200 consecutive maps keep kernel and agent memory flat", async () => {
     const inc = fn("(x) => x + 1");
     const small = items(20);
-    const rss = () => [
-      process.memoryUsage.rss(),
-      ...cluster.agents.filter((a) => a.process.exitCode === null).map((a) => rssOfPid(a.process.pid!)),
-    ];
+    const pids = (await backend.status()).nodes.map((n) => n.pid);
+    const rss = () => [process.memoryUsage.rss(), ...pids.map(rssOfPid)];
     for (let i = 0; i < 50; i++) await backend.run(small, inc);
     const before = rss();
     for (let i = 0; i < 200; i++) {
@@ -157,5 +199,66 @@ describe("server and cluster failures", () => {
       /no threadlab agents are connected to nats:\/\/threadlab:\*\*\*@127\.0\.0\.1:\d+ .*threadlab agent --cluster/,
     );
     assert.ok(Date.now() - t0 < 8000, "failed within the timeout, not a silent wait");
+  });
+});
+
+describe("an item that takes its agent process down", () => {
+  // A short redelivery timeout: every death of an agent costs one ack wait before its batch comes back.
+  const ctx = useCluster({ agents: 2, workers: 1, agentArgs: ["--ack-wait", "1500"] });
+
+  /** SIGKILLs the whole agent process from a worker thread when it meets item 13: no pool can catch that. */
+  const killer = fn(`(x) => { if (x === 13) process.kill(process.pid, "SIGKILL"); return x * 2; }`, {}, "killer");
+  const agentNames = /^agent-\d(, agent-\d)*$/;
+
+  test("is split out of its redelivered batch and named with the nodes it took down; the rest once each", async () => {
+    const pidsBefore = (await ctx.backend.status()).nodes.map((n) => n.pid);
+    const r = await ctx.backend.run(items(40), killer, { chunk: 10, errors: "collect" });
+    assert.deepEqual(
+      r.failures.map((f) => f.index),
+      [13],
+    );
+    const f = r.failures[0];
+    assert.equal(f.error.name, "AgentCrashError");
+    assert.match(f.error.message, /took down the threadlab agent process that ran it \(delivered 3 times/);
+    assert.match(f.node!, agentNames);
+    assert.equal(r.items, 40, "each item accepted once");
+    assert.deepEqual(
+      r.results.filter((_, i) => i !== 13),
+      items(40)
+        .filter((i) => i !== 13)
+        .map((x) => x * 2),
+    );
+    assert.ok(
+      ctx.cluster.agents.every((a) => a.process.exitCode === null && a.process.signalCode === null),
+      "the agents users started are still up: their supervisors restarted the processes that died",
+    );
+    const nodes = await waitForAgents(ctx.backend, 2);
+    assert.ok(
+      nodes.some((n) => !pidsBefore.includes(n.pid)),
+      "at least one agent runs in a new process",
+    );
+    const next = await ctx.backend.run(items(50), fn("(x) => x + 1"));
+    assert.deepEqual(
+      next.results,
+      items(50).map((x) => x + 1),
+    );
+  });
+
+  test('under errors "raise" the map fails naming the item, that it took the agent down, and the nodes', async () => {
+    await waitForAgents(ctx.backend, 2);
+    await assert.rejects(ctx.backend.run(items(20), killer, { chunk: 2 }), (e: Error) => {
+      assert.equal(e.name, "MapItemError");
+      assert.match(
+        e.message,
+        /^killer: item 13 failed: AgentCrashError: it took down the threadlab agent process that ran it .* \(on nodes? agent-\d(, agent-\d)*\)\n {2}item 13: 13/,
+      );
+      return true;
+    });
+    await waitForAgents(ctx.backend, 2);
+    const next = await ctx.backend.run(items(10), fn("(x) => x * 3"));
+    assert.deepEqual(
+      next.results,
+      items(10).map((x) => x * 3),
+    );
   });
 });

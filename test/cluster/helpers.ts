@@ -40,3 +40,25 @@ export function rssOfPid(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(m![1]) * 1024;
 }
+
+/**
+ * A cluster and a connected backend for one describe block: started before its tests (with `agents` agents
+ * heard from), stopped after. Read `.cluster` and `.backend` inside tests.
+ */
+export function useCluster(
+  o: LocalClusterOptions & { agents: number },
+  backendOptions: ClusterBackendOptions = {},
+): { cluster: LocalCluster; backend: ClusterBackend } {
+  const { before, after } = require("node:test") as typeof import("node:test");
+  const ctx = {} as { cluster: LocalCluster; backend: ClusterBackend };
+  before(async () => {
+    ctx.cluster = await startCluster(o);
+    ctx.backend = await connect(ctx.cluster, backendOptions);
+    await waitForAgents(ctx.backend, o.agents);
+  });
+  after(async () => {
+    await ctx.backend?.close();
+    await ctx.cluster?.stop();
+  });
+  return ctx;
+}

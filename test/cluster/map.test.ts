@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { WorkerPool } from "../../kernel/pool";
 import { share } from "../../kernel/share";
-import { ClusterBackend, connect, fn, rssOfPid, startCluster, waitForAgents, type LocalCluster } from "./helpers";
+import {
+  ClusterBackend,
+  connect,
+  fn,
+  rssOfPid,
+  startCluster,
+  waitForAgents,
+  type LocalCluster,
+  useCluster,
+} from "./helpers";
 
 /** kNN top-10 by dot product over a shared matrix: the map the cluster exists for. */
 const knn = fn(
@@ -74,7 +83,8 @@ describe("a map on a 2-agent cluster", () => {
     const mb = 48;
     const model = share({ data: new Float64Array((mb * 2 ** 20) / 8).fill(1.5), label: "big" });
     const before = (await backend.status()).nodes;
-    const rssBefore = new Map(cluster.agents.map((a) => [a.name, rssOfPid(a.process.pid!)]));
+    // The processes that hold the model: each agent's child, not its supervisor.
+    const rssBefore = new Map(before.map((n) => [n.name, rssOfPid(n.pid)]));
     const sum = fn("(i, m) => m.data[i] + m.data[m.data.length - 1 - i] + m.label.length", {}, "sum");
     for (let k = 0; k < 3; k++) {
       const out = await backend.run(
@@ -91,8 +101,7 @@ describe("a map on a 2-agent cluster", () => {
     for (const n of nodes) {
       const was = before.find((b) => b.id === n.id)!;
       assert.equal(n.modelFetches - was.modelFetches, 1, `${n.name} fetched the model once`);
-      const grew =
-        (rssOfPid(cluster.agents.find((a) => a.name === n.name)!.process.pid!) - rssBefore.get(n.name)!) / 2 ** 20;
+      const grew = (rssOfPid(n.pid) - rssBefore.get(n.name)!) / 2 ** 20;
       // One copy, plus the fetch's buffers and the workers' heaps: a second copy would be ≥ 2×.
       assert.ok(grew < mb * 2, `${n.name} holds one copy: RSS grew ${grew.toFixed(1)} MB for a ${mb} MB model`);
     }
@@ -276,4 +285,36 @@ describe("a map on a 2-agent cluster", () => {
     );
     assert.equal(last.nodes!.length, 2, "both nodes in the progress");
   });
+});
+
+describe("the workers option on a cluster", () => {
+  const ctx = useCluster({ agents: 1, workers: 3 });
+
+  /** Each item is ~15 ms of CPU and returns when it ran; the most items running at one moment. */
+  const timed = fn("(x) => { const s = Date.now(); while (Date.now() - s < 15) {} return [s, Date.now()]; }");
+  function mostAtOnce(spans: [number, number][]): number {
+    const edges = spans.flatMap(([s, e]) => [
+      [s, 1],
+      [e, -1],
+    ]);
+    // Ends before starts at the same millisecond: back-to-back items on one worker do not overlap.
+    edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let n = 0;
+    let most = 0;
+    for (const [, d] of edges) most = Math.max(most, (n += d));
+    return most;
+  }
+
+  for (const workers of [1, 2]) {
+    test(`workers: ${workers} runs the map on at most ${workers} of an agent's 3 workers at once`, async () => {
+      const r = await ctx.backend.run(
+        Array.from({ length: 60 }, (_, i) => i),
+        timed,
+        { workers, chunk: 3 },
+      );
+      const most = mostAtOnce(r.results as [number, number][]);
+      assert.ok(most <= workers, `at most ${workers} items ran at once, saw ${most}`);
+      assert.equal(r.workers, workers, "the report counts the workers the map could use");
+    });
+  }
 });
