@@ -15,23 +15,18 @@ const MISSED_BEATS = 3;
  */
 const RATE_WINDOW_MS = 2000;
 
-export interface NodeStatus {
-  id: string;
-  name: string;
-  host: string;
-  /** Of the agent's process that runs the work (under `threadlab agent`'s supervisor). */
-  pid: number;
-  workers: number;
-  cpus: number;
-  busy: number;
-  itemsDone: number;
+/**
+ * A node as the kernel shows it: the agent's own status (wire.ts, the one definition of those fields) and what
+ * the kernel measures from its heartbeats.
+ */
+export interface NodeStatus extends Pick<
+  AgentStatus,
+  "id" | "name" | "host" | "pid" | "workers" | "cpus" | "busy" | "itemsDone" | "models" | "modelFetches" | "rssBytes"
+> {
   /** Items finished per second over the last ~2 s of heartbeats. */
   itemsPerSec: number;
   /** Busy % of each worker since the agent's previous status; empty when the agent does not report it. */
   util: number[];
-  models: { digest: string; bytes: number; name: string }[];
-  modelFetches: number;
-  rssBytes: number;
   /** Milliseconds since its last heartbeat. */
   lastSeenMs: number;
 }
