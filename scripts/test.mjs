@@ -6,7 +6,7 @@
 // Then the galata UI tests (test/ui/, scripts/test-ui.mjs): a real JupyterLab from .venv driven through
 // Debian's Chromium; their Playwright summary is added to the closing line.
 //
-// Source checks (ESLint, Prettier, import cycles) run with the whole suite, each counted as one test.
+// Source checks (ESLint, Prettier, import cycles, doc links) run with the whole suite, each counted as one test.
 //
 // Filters: `npm test -- kernel pool` runs only the Node test areas named (folders under test/), and
 // `--no-python` / `--only-python` pick a side; `--no-ui` skips the browser tests.
@@ -63,8 +63,8 @@ let passed = 0,
   failed = 0,
   skipped = 0;
 
-// Source checks, each counted as one test: ESLint, Prettier and import cycles. Run with the whole suite (or
-// `--checks`), not when areas are picked.
+// Source checks, each counted as one test: ESLint, Prettier, import cycles and the docs' relative links. Run
+// with the whole suite (or `--checks`), not when areas are picked.
 if ((areas.length === 0 && !onlyPython) || args.includes("--checks")) {
   console.log("\n=== source checks");
   const bin = (pkg, file) => join(root, "node_modules", pkg, file);
@@ -72,6 +72,7 @@ if ((areas.length === 0 && !onlyPython) || args.includes("--checks")) {
     ["eslint", process.execPath, [bin("eslint", "bin/eslint.js"), "--max-warnings=0", "."]],
     ["prettier --check", process.execPath, [bin("prettier", "bin/prettier.cjs"), "--check", "--log-level=warn", "."]],
     ["import cycles", "npm", ["run", "-s", "check:cycles"]],
+    ["doc links", process.execPath, [join(root, "scripts", "check-doc-links.mjs")]],
   ];
   for (const [title, cmd, argv] of checks) {
     const r = run(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
