@@ -36,6 +36,7 @@ export function historyMagic(store: HistoryStore): Magic {
     line(args, _raw, ctx) {
       const current = store.session;
       const rows: HistoryEntry[] = [];
+      let last: number | undefined;
       const add = (r: ReturnType<HistoryStore["query"]>) =>
         r.forEach((row) =>
           rows.push(
@@ -57,7 +58,9 @@ export function historyMagic(store: HistoryStore): Magic {
         const n = args.l === "" ? 10 : Number(args.l);
         if (!Number.isInteger(n) || n < 1)
           throw new MagicError(`%history: -l needs a whole number ≥ 1, got ${JSON.stringify(args.l)}`);
-        add(store.query({ hist_access_type: "tail", n, output: true }));
+        // One more than asked: the tail includes this %history line, which is left out below (as IPython does).
+        add(store.query({ hist_access_type: "tail", n: n + 1, output: true }));
+        last = n;
       } else if (args._.length === 0) {
         add(store.query({ hist_access_type: "range", session: 0, start: 1, output: true }));
       } else {
@@ -77,6 +80,7 @@ export function historyMagic(store: HistoryStore): Magic {
       const shown = rows.filter(
         (e) => !(e.session === current && e.line === ctx.cell && /^\s*%history\b/.test(e.input)),
       );
+      if (last !== undefined) shown.splice(0, Math.max(0, shown.length - last));
       ctx.write("stdout", shown.map((e) => formatEntry(e, current, Boolean(args.n), Boolean(args.o))).join(""));
     },
   };

@@ -52,6 +52,12 @@ describe("history across sessions", () => {
         "const after = 1\n%history -n ~1/1-2\n",
         "this session only, without the running %history line",
       );
+      const last = await second.execute("%history -l 2");
+      assert.equal(
+        streamText(last.outputs),
+        "%history -n ~1/1-2\n%history\n",
+        "the last 2 inputs before the running %history line, as IPython's -l",
+      );
     } finally {
       await second.close();
     }
