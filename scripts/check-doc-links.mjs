@@ -1,6 +1,7 @@
 // Relative links in the Markdown we write (README, docs/, bench/, the tutorials' markdown cells) must reach a
 // file, and a `#fragment` a heading of it: a file moved or a heading renamed otherwise leaves a dead link that
-// nothing reports. Hand-written rather than a link-checker package because those fetch web URLs too (no network
+// nothing reports. Likewise a repository path in backticks (`kernel/pool/options.ts`): the docs' "where to
+// change what" tables are such paths, and files move between folders. Hand-written rather than a link-checker package because those fetch web URLs too (no network
 // here) and none reads notebooks' markdown cells; this is one regex over files git knows, well under a second.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -62,8 +63,30 @@ for (const file of tracked) {
   }
 }
 
+/** Build output (`extension/lib/`) is named in the docs but exists only after a build. */
+function gitIgnored(path) {
+  try {
+    execFileSync("git", ["check-ignore", "-q", path], { cwd: root });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Paths from the repository root only: a folder-relative name (`pool/map-job.ts` under "kernel/") is read in
+// its context, which a regex cannot know.
+const ROOT_PATH = /`((?:kernel|extension|schema|test|scripts|bench|binder|docs|tutorials|style|bin)\/[\w./-]*)`/g;
+for (const file of tracked) {
+  for (const m of withoutFences(markdownOf(file)).matchAll(ROOT_PATH)) {
+    if (!existsSync(join(root, m[1])) && !gitIgnored(m[1]))
+      problems.push(`${file}: \`${m[1]}\`: no such file or folder`);
+  }
+}
+
 if (problems.length > 0) {
-  console.error(`Dead links in the docs (fix the path or the heading it points to):\n  ${problems.join("\n  ")}`);
+  console.error(
+    `Dead links or paths in the docs (fix the path or the heading it points to):\n  ${problems.join("\n  ")}`,
+  );
   process.exit(1);
 }
-console.log(`doc links: ${tracked.length} files, no dead relative links`);
+console.log(`doc links: ${tracked.length} files, no dead relative links or repository paths`);
