@@ -7,21 +7,22 @@
  */
 import type { ChunkLog } from "../pool/chunk-log";
 import { epochMs } from "../pool/stats";
-import { MAX_BATCH_CHUNKS, type ChunkWire } from "./wire";
+import { MAX_BATCH_CHUNKS, type ChunkWire, type ResultMessage } from "./wire";
 
 /**
- * Logs `chunks` of cluster map `map` run by node `node`. What comes from the cluster is data only, and checked:
+ * Logs `chunks` of cluster map `map` run by the agent that sent `from` (its lane is the agent's id, its label
+ * the agent's name). What comes from the cluster is data only, and checked:
  * an entry that is not six finite numbers is skipped, and no batch logs more than MAX_BATCH_CHUNKS.
  */
 export function logBatchChunks(
   log: ChunkLog,
-  node: string,
+  from: Pick<ResultMessage, "node" | "agent">,
   map: number,
   chunks: readonly ChunkWire[],
   receivedAt = epochMs(),
 ): void {
   if (!Array.isArray(chunks)) return;
-  const lane = log.node(node);
+  const lane = log.node(from.node, from.agent);
   for (const c of chunks.slice(0, MAX_BATCH_CHUNKS)) {
     if (!Array.isArray(c) || c.length !== 6 || !c.every((x) => typeof x === "number" && Number.isFinite(x))) continue;
     const [slot, ago, ms, items, failed, crashed] = c;

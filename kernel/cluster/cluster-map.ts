@@ -364,7 +364,7 @@ export class ClusterMap {
     p.chunksLogged ??= new Set();
     if (p.chunksLogged.has(r.offset)) return;
     p.chunksLogged.add(r.offset);
-    logBatchChunks(this.s.chunkLog, r.node, this.id, r.chunks);
+    logBatchChunks(this.s.chunkLog, r, this.id, r.chunks);
   }
 
   /** One item of a batch as a fresh message (delivered once so far), for an item wrongly suspected. */

@@ -34,9 +34,12 @@ export class ChunkLog {
   private readonly failed = new Int32Array(CAPACITY);
   private readonly crashed = new Uint8Array(CAPACITY);
   private readonly nodeOf = new Int32Array(CAPACITY);
-  // Names of the cluster nodes seen, by number - 1: agents are few and long-lived, so this stays small.
+  // Labels of the cluster nodes seen, by number - 1, and their numbers by agent id: agents are few and
+  // long-lived, so this stays small. Lanes are an agent's, not a name's: two agents started with the same
+  // `--name` get a lane each, the second labelled "name (2)" — the label is what the sidebar keys lanes by.
   private readonly nodeNames: string[] = [];
   private readonly nodeNumbers = new Map<string, number>();
+  private readonly nameUses = new Map<string, number>();
   // Cluster maps are named here (a local map is named by the pool's status); the newest few are enough for a
   // timeline of the last minute.
   private readonly clusterMaps = new Map<number, string>();
@@ -73,12 +76,17 @@ export class ChunkLog {
     this.next++;
   }
 
-  /** The log's number for the cluster node `name` (an agent), for `record`'s `node`. */
-  node(name: string): number {
-    let n = this.nodeNumbers.get(name);
+  /**
+   * The log's number for the cluster node (an agent) with unique id `id` and name `name`, for `record`'s
+   * `node`. Without an id (an agent older than ids on results) the name stands for one.
+   */
+  node(name: string, id = `name:${name}`): number {
+    let n = this.nodeNumbers.get(id);
     if (n === undefined) {
-      this.nodeNames.push(name);
-      this.nodeNumbers.set(name, (n = this.nodeNames.length));
+      const uses = (this.nameUses.get(name) ?? 0) + 1;
+      this.nameUses.set(name, uses);
+      this.nodeNames.push(uses === 1 ? name : `${name} (${uses})`);
+      this.nodeNumbers.set(id, (n = this.nodeNames.length));
     }
     return n;
   }

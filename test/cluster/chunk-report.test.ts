@@ -84,7 +84,7 @@ describe("chunks on the wire", () => {
   test("the kernel places them by the receipt time on the node's lanes, once each, skipping malformed ones", () => {
     const log = new ChunkLog(16);
     const bad = [[0, 1, 2], [0, Number.NaN, 1, 1, 0, 0], "x"] as unknown as ChunkWire[];
-    logBatchChunks(log, "agent-1", 7, [...chunks, ...bad], 10_000);
+    logBatchChunks(log, { node: "agent-1" }, 7, [...chunks, ...bad], 10_000);
     assert.deepEqual(
       log.since(0).records.map((r) => [r.node, r.slot, r.map, r.t0, r.t1, r.items, r.failed]),
       [

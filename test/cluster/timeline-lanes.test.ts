@@ -1,0 +1,49 @@
+/**
+ * Lanes of a cluster map in the notebook's chunk log, with real agents on a real nats-server: a lane is an
+ * agent's (its unique id), labelled by its name, so agents started with the same `--name` do not share lanes.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ChunkLog } from "../../kernel/pool/chunk-log";
+import { resolveMapOptions } from "../../kernel/pool/options";
+import { connect, fn, startCluster, waitForAgents, type ClusterBackend, type LocalCluster } from "./helpers";
+
+describe("cluster lanes in the chunk log (real agents)", () => {
+  let cluster: LocalCluster;
+  let backend: ClusterBackend;
+
+  before(async () => {
+    cluster = await startCluster({ agents: 0, workers: 1 });
+    cluster.addAgent("twin");
+    cluster.addAgent("twin");
+    await Promise.all(cluster.agents.map((a) => a.ready));
+    backend = await connect(cluster);
+    await waitForAgents(backend, 2);
+  });
+  after(async () => {
+    await backend?.close();
+    await cluster?.stop();
+  });
+
+  test("two agents started with the same --name get a lane each, the second labelled apart", async () => {
+    const log = new ChunkLog();
+    // ~1.5 s of 5 ms items in small batches, so both agents take some.
+    const spin = fn("(x) => { const e = Date.now() + 5; while (Date.now() < e); return x; }", {}, "spin");
+    const items = Array.from({ length: 300 }, (_, i) => i);
+    const r = await backend.submit({
+      items,
+      fn: spin,
+      options: resolveMapOptions({ name: "spin", chunk: 10 }),
+      chunkLog: log,
+    }).done;
+    assert.equal(r.results.length, 300);
+    const byNode = new Map<string, number>();
+    for (const c of log.since(0).records) byNode.set(c.node!, (byNode.get(c.node!) ?? 0) + c.items);
+    assert.deepEqual([...byNode.keys()].sort(), ["twin", "twin (2)"], `lanes: ${JSON.stringify([...byNode])}`);
+    assert.equal(
+      [...byNode.values()].reduce((a, b) => a + b, 0),
+      300,
+      "each item once across the two lanes",
+    );
+  });
+});
