@@ -26,6 +26,7 @@ import { CONFIG_SOURCES, WORKER_STATES } from "./vocabulary";
 //    (Still 3:) an optional `cluster` part; an older panel ignores it, an older kernel never sends it.
 // 4: the timeline's chunks moved from `pool.c` to the update's `c` (a cluster map's chunks arrive without a local
 //    pool), a chunk tuple may name its cluster node (a 9th field), and `legend` names those nodes and maps.
+//    (Still 4:) an optional `r`, running cluster batches; an older panel ignores it.
 export const PROTOCOL_VERSION = 4 as const;
 export const COMM_TARGET = "threadlab";
 
@@ -235,6 +236,15 @@ export const ChunkLegendSchema = z.object({
 });
 export type ChunkLegend = z.infer<typeof ChunkLegendSchema>;
 
+/**
+ * What cluster nodes are running at the update's `t`, for running bars (the local pool's are in its worker
+ * tuples): [node: 1 + its index in `legend.nodes`, cluster map id, ms since the node started the earliest of its
+ * unanswered batches of that map]. One per (node, map): an agent says which batch it starts, not which worker
+ * runs it, so a node's running bar is the node's, not a worker's.
+ */
+export const RunningTupleSchema = z.tuple([z.number().int().min(1), z.number(), z.number()]);
+export type RunningTuple = z.infer<typeof RunningTupleSchema>;
+
 /** A chunk record as a tuple relative to the update time `t`; `node` is its 1-based index in the legend (0: local). */
 export function encodeChunk(r: ChunkRecord, t: number, node = 0): ChunkTuple {
   // `t - t0` may be negative: a shared update's `t` can be a few ms older than a chunk that just ended.
@@ -357,7 +367,9 @@ export const UpdateSchema = z.object({
    * and, for cluster maps, the agents' — with or without a local pool.
    */
   c: z.array(ChunkTupleSchema),
-  /** Names of the nodes and cluster maps that `c` refers to; absent when `c` has only local chunks. */
+  /** Running cluster batches (at most MAX_CHUNK_TUPLES); absent when none run. */
+  r: z.array(RunningTupleSchema).optional(),
+  /** Names of the nodes and cluster maps that `c` and `r` refer to; absent when `c` has only local chunks. */
   legend: ChunkLegendSchema.optional(),
   rss: z.number(),
   /** What the sidebar itself set (so the panel can show and reset it). */

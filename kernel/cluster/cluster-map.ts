@@ -5,6 +5,7 @@
  */
 import { completedReport } from "../pool/map-job";
 import { progressState } from "../pool/progress-state";
+import { epochMs } from "../pool/stats";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { AbortError, type ItemFailureReport, type MapReport, type ProgressState } from "../pool";
@@ -303,6 +304,8 @@ export class ClusterMap {
 
   private onResult(r: ResultMessage): void {
     if (this.finished) return;
+    const log = this.s.chunkLog;
+    log?.batchAnswered(this.id, log.node(r.node, r.agent), r.batch, r.offset, r.count);
     const p = this.pending.get(r.batch);
     if (!p) return;
     if (r.fatal) {
@@ -392,7 +395,12 @@ export class ClusterMap {
 
   private onOutput(m: OutputMessage): void {
     if (m.t === "start") {
-      this.pending.get(m.batch)?.takers.push({ node: m.node, offset: m.offset, count: m.count });
+      const p = this.pending.get(m.batch);
+      p?.takers.push({ node: m.node, offset: m.offset, count: m.count });
+      // Drawn as running until answered; a start that comes after its answer (another subject) is not.
+      const log = this.s.chunkLog;
+      if (p && !p.received[m.offset] && !this.finished)
+        log?.batchStarted(this.id, log.node(m.node, m.agent), m.batch, m.offset, epochMs());
       return;
     }
     if (m.t !== "out") return;
@@ -449,6 +457,7 @@ export class ClusterMap {
   private finish(error: Error | undefined): void {
     if (this.finished) return;
     this.finished = true;
+    this.s.chunkLog?.clusterMapEnded(this.id);
     clearInterval(this.progressTimer);
     clearInterval(this.watchdog);
     this.opts.signal?.removeEventListener("abort", this.onAbort);

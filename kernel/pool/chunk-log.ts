@@ -17,6 +17,13 @@ import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar-mess
 /** A chunk of the log: one chunk (`chunks` 1), with its place in the log. */
 export type LoggedChunk = ChunkRecord & { seq: number };
 
+/** Cluster batches a node is running for a map, as one running bar: since the earliest started. */
+export interface RunningOnNode {
+  node: string;
+  map: number;
+  t0: number;
+}
+
 /** A map's last figures, and how it ended: what the sidebar shows of it. */
 export type EndedMap = MapProgress & { end: MapEnd };
 
@@ -43,6 +50,9 @@ export class ChunkLog {
   // Cluster maps are named here (a local map is named by the pool's status); the newest few are enough for a
   // timeline of the last minute.
   private readonly clusterMaps = new Map<number, string>();
+  // Cluster batches announced (an agent's "start") and not yet answered: few (each node runs a handful), so an
+  // array. Local chunks need none: the pool's status says what each worker runs.
+  private runningBatches: { map: number; node: number; batch: number; offset: number; t0: number }[] = [];
   private next = 0;
   private ended: EndedMap | undefined;
 
@@ -89,6 +99,35 @@ export class ChunkLog {
       this.nodeNumbers.set(id, (n = this.nodeNames.length));
     }
     return n;
+  }
+
+  /** Cluster node `node` (a `node(…)` number) started items from `offset` of batch `batch` of cluster map `map`. */
+  batchStarted(map: number, node: number, batch: number, offset: number, t0: number): void {
+    this.runningBatches.push({ map, node, batch, offset, t0 });
+  }
+
+  /** Node `node` answered items `offset … offset + count - 1` of a batch: what it started there no longer runs. */
+  batchAnswered(map: number, node: number, batch: number, offset: number, count: number): void {
+    this.runningBatches = this.runningBatches.filter(
+      (r) =>
+        !(r.map === map && r.node === node && r.batch === batch && r.offset >= offset && r.offset < offset + count),
+    );
+  }
+
+  /** A cluster map ended: nothing of it runs any more (a node that died on a batch never answers it). */
+  clusterMapEnded(map: number): void {
+    this.runningBatches = this.runningBatches.filter((r) => r.map !== map);
+  }
+
+  /** What cluster nodes are running: one entry per (node, map), since the earliest of its batches started. */
+  running(): RunningOnNode[] {
+    const out = new Map<string, RunningOnNode>();
+    for (const r of this.runningBatches) {
+      const key = `${r.node}/${r.map}`;
+      const had = out.get(key);
+      if (!had || r.t0 < had.t0) out.set(key, { node: this.nodeNames[r.node - 1], map: r.map, t0: r.t0 });
+    }
+    return [...out.values()];
   }
 
   /** Names a cluster map (by the cluster backend's map id) for the timeline. */

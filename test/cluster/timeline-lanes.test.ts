@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ChunkLog } from "../../kernel/pool/chunk-log";
 import { resolveMapOptions } from "../../kernel/pool/options";
-import { connect, fn, startCluster, waitForAgents, type ClusterBackend, type LocalCluster } from "./helpers";
+import { connect, fn, sleep, startCluster, waitForAgents, type ClusterBackend, type LocalCluster } from "./helpers";
 
 describe("cluster lanes in the chunk log (real agents)", () => {
   let cluster: LocalCluster;
@@ -45,5 +45,31 @@ describe("cluster lanes in the chunk log (real agents)", () => {
       300,
       "each item once across the two lanes",
     );
+  });
+
+  test("while a slow map runs, each node has a running entry until its batches are answered", async () => {
+    const log = new ChunkLog();
+    // Batches of one 400 ms item: each node is running one for most of the map's ~1.6 s.
+    const slow = fn("(x) => { const e = Date.now() + 400; while (Date.now() < e); return x; }", {}, "slow");
+    const job = backend.submit({
+      items: Array.from({ length: 8 }, (_, i) => i),
+      fn: slow,
+      options: resolveMapOptions({ name: "slow", chunk: 1 }),
+      chunkLog: log,
+    });
+    const seen = new Set<string>();
+    let ended = false;
+    void job.done.finally(() => (ended = true));
+    while (!ended) {
+      for (const r of log.running()) {
+        assert.equal(r.map, job.id);
+        assert.ok(r.t0 <= Date.now() + 1, "started in the past");
+        seen.add(r.node);
+      }
+      await sleep(50);
+    }
+    await job.done;
+    assert.deepEqual([...seen].sort(), ["twin", "twin (2)"], "a running entry for each node");
+    assert.deepEqual(log.running(), [], "nothing runs once the map is done");
   });
 });

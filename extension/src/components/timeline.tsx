@@ -1,5 +1,5 @@
 import * as React from "react";
-import type { ChunkBar, Lane, UpdateHistory } from "../history";
+import { NODE_LANE, type ChunkBar, type Lane, type UpdateHistory } from "../history";
 import { count } from "./format";
 import { groupLanes } from "./timeline-groups";
 
@@ -55,7 +55,7 @@ export function Timeline(props: { history: UpdateHistory }): JSX.Element {
                 >
                   <span aria-hidden="true">{open ? "▾" : "▸"}</span> <span className="tl-name">{g.node}</span>{" "}
                   <span className="tl-muted">
-                    {g.lanes.length} worker{g.lanes.length === 1 ? "" : "s"} · {count(g.items)} items
+                    {g.workers} worker{g.workers === 1 ? "" : "s"} · {count(g.items)} items
                   </span>
                 </button>
                 {open ? (
@@ -125,8 +125,12 @@ function LaneChart(props: {
     <div className="tl-lane-rows">
       <div className="tl-lane-labels" style={{ gridTemplateRows: `repeat(${lanes.length}, ${laneH + 2}px)` }}>
         {lanes.map((l) => (
-          <span key={l.slot} className="tl-muted">
-            #{l.slot}
+          <span
+            key={l.slot}
+            className="tl-muted"
+            title={l.slot === NODE_LANE ? "batches running on this node" : undefined}
+          >
+            {l.slot === NODE_LANE ? "▶" : `#${l.slot}`}
           </span>
         ))}
       </div>
@@ -176,8 +180,10 @@ function ChunkRect(props: {
 
 function describeBar(b: ChunkBar, name: string | undefined): string {
   const map = name ? `${name} (map ${b.map})` : `map ${b.map}`;
-  const who = b.node !== undefined ? `${b.node}, worker #${b.slot}` : `worker #${b.slot}`;
+  const who =
+    b.node === undefined ? `worker #${b.slot}` : b.slot === NODE_LANE ? b.node : `${b.node}, worker #${b.slot}`;
   const ms = Math.round(b.t1 - b.t0);
+  if (b.running && b.slot === NODE_LANE) return `${who}: ${map}, batches running for ${ms} ms`;
   if (b.running) return `${who}: ${map}, chunk running for ${ms} ms`;
   const what = b.chunks === 1 ? "chunk" : `${b.chunks} chunks`;
   const failed = b.crashed ? " · the worker crashed in it" : b.failed ? ` · ${b.failed} failed` : "";
