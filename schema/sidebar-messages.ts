@@ -198,13 +198,20 @@ export interface ChunkRecord {
   crashed: boolean;
   /** The cluster node (agent name) that ran it; absent for this kernel's own pool. A cluster map's id is the cluster's. */
   node?: string;
+  /**
+   * It re-ran items another run already answered (a cluster batch run twice, e.g. split after an agent died
+   * while its first taker was only slow). `items` then counts only the items it answered first, so a lane's
+   * items add up to the map's.
+   */
+  rerun?: boolean;
 }
 
 /**
  * Finished chunks for the task timeline, sent once each (the kernel keeps a cursor per panel):
  * [worker slot, map id, ms before the update's `t` the chunk started, duration ms, items, chunks, failed
  * items, 1 if the worker crashed in it, and — for a chunk an agent ran — its node: 1 + its index in the update's
- * `legend.nodes`]. Local chunks leave the ninth field out, so a local timeline costs what it did. Each tuple is
+ * `legend.nodes`, and 1 if it is a re-run (`ChunkRecord.rerun`)]. Local chunks leave the ninth field out, so a
+ * local timeline costs what it did. Each tuple is
  * one chunk (`chunks` = 1) unless there were more than an update can carry; then neighbours on the same lane
  * and map are merged, closest first, and `chunks` says how many a bar holds.
  */
@@ -218,6 +225,7 @@ export const ChunkTupleSchema = z.tuple([
   z.number(),
   z.union([z.literal(0), z.literal(1)]),
   z.number().int().min(1).optional(),
+  z.literal(1).optional(),
 ]);
 export type ChunkTuple = z.infer<typeof ChunkTupleSchema>;
 /**
@@ -259,15 +267,18 @@ export function encodeChunk(r: ChunkRecord, t: number, node = 0): ChunkTuple {
     r.crashed ? 1 : 0,
   ];
   if (node > 0) c.push(node);
+  // Only cluster chunks re-run, so the node field is there before it.
+  if (node > 0 && r.rerun) c.push(1);
   return c;
 }
 
 /** The chunk record a tuple of the update at time `t` stands for; `nodes` is that update's `legend.nodes`. */
 export function decodeChunk(c: ChunkTuple, t: number, nodes: readonly string[] = []): ChunkRecord {
-  const [slot, map, ago, ms, items, chunks, failed, crashed, node] = c;
+  const [slot, map, ago, ms, items, chunks, failed, crashed, node, rerun] = c;
   const r: ChunkRecord = { slot, map, t0: t - ago, t1: t - ago + ms, items, chunks, failed, crashed: crashed === 1 };
   // A tuple naming a node the legend lacks is still a cluster chunk: it must not land in a local lane.
   if (node !== undefined) r.node = nodes[node - 1] ?? `node ${node}`;
+  if (rerun === 1) r.rerun = true;
   return r;
 }
 

@@ -367,7 +367,8 @@ export class ClusterMap {
     p.chunksLogged ??= new Set();
     if (p.chunksLogged.has(r.offset)) return;
     p.chunksLogged.add(r.offset);
-    logBatchChunks(this.s.chunkLog, r, this.id, r.chunks);
+    // A part some of whose items were answered already (its batch ran twice): logged as a re-run, each item once.
+    logBatchChunks(this.s.chunkLog, r, this.id, r.chunks, undefined, fresh < r.count ? fresh : undefined);
   }
 
   /** One item of a batch as a fresh message (delivered once so far), for an item wrongly suspected. */

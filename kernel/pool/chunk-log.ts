@@ -40,6 +40,7 @@ export class ChunkLog {
   private readonly items = new Int32Array(CAPACITY);
   private readonly failed = new Int32Array(CAPACITY);
   private readonly crashed = new Uint8Array(CAPACITY);
+  private readonly rerun = new Uint8Array(CAPACITY);
   private readonly nodeOf = new Int32Array(CAPACITY);
   // Labels of the cluster nodes seen, by number - 1, and their numbers by agent id: agents are few and
   // long-lived, so this stays small. Lanes are an agent's, not a name's: two agents started with the same
@@ -63,7 +64,10 @@ export class ChunkLog {
     return this.next;
   }
 
-  /** Records a finished chunk; `node` is 0 for this kernel's pool, else a cluster node's `node(name)`. */
+  /**
+   * Records a finished chunk; `node` is 0 for this kernel's pool, else a cluster node's `node(name)`; `rerun`
+   * marks a cluster chunk that re-ran items already answered (`ChunkRecord.rerun`).
+   */
   record(
     slot: number,
     map: number,
@@ -73,6 +77,7 @@ export class ChunkLog {
     failed = 0,
     crashed = false,
     node = 0,
+    rerun = false,
   ): void {
     const i = this.next % this.capacity;
     this.nodeOf[i] = node;
@@ -83,6 +88,7 @@ export class ChunkLog {
     this.items[i] = items;
     this.failed[i] = failed;
     this.crashed[i] = crashed ? 1 : 0;
+    this.rerun[i] = rerun ? 1 : 0;
     this.next++;
   }
 
@@ -164,6 +170,7 @@ export class ChunkLog {
         failed: this.failed[i],
         crashed: this.crashed[i] === 1,
         ...(this.nodeOf[i] > 0 ? { node: this.nodeNames[this.nodeOf[i] - 1] } : {}),
+        ...(this.rerun[i] === 1 ? { rerun: true } : {}),
       });
     }
     return { records, seq: this.next, lost: from - Math.min(seq, from) };
@@ -197,7 +204,9 @@ export function mergeNeighbours(bars: ChunkRecord[], quota: number): ChunkRecord
   if (bars.length <= quota) return bars;
   const gaps = [];
   for (let i = 0; i + 1 < bars.length; i++) {
-    gaps.push({ i, gap: bars[i + 1].map !== bars[i].map ? Infinity : bars[i + 1].t0 - bars[i].t1 });
+    // A re-run is never merged into a first run: it is drawn apart.
+    const apart = bars[i + 1].map !== bars[i].map || !bars[i + 1].rerun !== !bars[i].rerun;
+    gaps.push({ i, gap: apart ? Infinity : bars[i + 1].t0 - bars[i].t1 });
   }
   gaps.sort((a, b) => b.gap - a.gap);
   const cut = new Set<number>();

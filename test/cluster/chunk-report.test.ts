@@ -93,4 +93,20 @@ describe("chunks on the wire", () => {
       ],
     );
   });
+
+  test("a part whose items were partly answered before is a re-run: marked, and counting only its fresh items", () => {
+    const log = new ChunkLog(16);
+    // The part ran 16 items (10 + 6); 7 of them were answered here first.
+    logBatchChunks(log, { node: "agent-1" }, 7, chunks, 10_000, 7);
+    logBatchChunks(log, { node: "agent-2" }, 7, chunks, 10_000);
+    assert.deepEqual(
+      log.since(0).records.map((r) => [r.node, r.items, r.rerun ?? false]),
+      [
+        ["agent-1", 7, true],
+        ["agent-1", 0, true],
+        ["agent-2", 10, false],
+        ["agent-2", 6, false],
+      ],
+    );
+  });
 });

@@ -115,3 +115,20 @@ test("running cluster batches go as `r`, one per (node, map), their nodes in the
   assert.deepEqual(out.legend, { nodes: running.slice(0, 16).map((r) => r.node), maps: [[2, "slow"]] });
   assert.equal(encodeChunks([], 10_000, 16).r, undefined, "absent when nothing runs");
 });
+
+test("a re-run is never merged into first runs, and its mark survives encoding", () => {
+  const bars: ChunkRecord[] = [
+    { slot: 0, map: 1, t0: 0, t1: 10, items: 5, chunks: 1, failed: 0, crashed: false, node: "a" },
+    { slot: 0, map: 1, t0: 11, t1: 20, items: 0, chunks: 1, failed: 0, crashed: false, node: "a", rerun: true },
+    { slot: 0, map: 1, t0: 21, t1: 30, items: 5, chunks: 1, failed: 0, crashed: false, node: "a" },
+  ];
+  const out = encodeChunks(bars, 100, 1);
+  assert.deepEqual(
+    out.c.map((c) => [c[4], c[9] ?? 0]),
+    [
+      [5, 0],
+      [0, 1],
+      [5, 0],
+    ],
+  );
+});

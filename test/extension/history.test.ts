@@ -183,3 +183,31 @@ test("a node's running batches are a running bar on the node's own lane, until a
     "answered: no running bar left",
   );
 });
+
+test("a re-run chunk keeps its mark through the tuple, and the node's header counts each item once", () => {
+  const h = new UpdateHistory();
+  // agent-1 ran items 0–9 (10); agent-2 re-ran all 10 after a split, 0 of them fresh.
+  const u = snap(
+    20_000,
+    [],
+    [
+      [0, 4, 900, 300, 10, 1, 0, 0, 1],
+      [0, 4, 500, 300, 0, 1, 0, 0, 2, 1],
+    ],
+  );
+  h.add({ ...u, pool: null, legend: { nodes: ["agent-1", "agent-2"], maps: [[4, "score"]] } });
+  const bars = h.timeline().flatMap((l) => l.bars);
+  assert.deepEqual(
+    bars.map((b) => [b.node, b.rerun ?? false]),
+    [
+      ["agent-1", false],
+      ["agent-2", true],
+    ],
+  );
+  const g = groupLanes(h.timeline()).nodes;
+  assert.equal(
+    g.reduce((n, x) => n + x.items, 0),
+    10,
+    "the map's 10 items, once",
+  );
+});

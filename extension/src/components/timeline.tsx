@@ -154,6 +154,7 @@ function ChunkRect(props: {
   const w = Math.max(0.6, ((b.t1 - Math.max(b.t0, range.t0)) / span) * WIDTH - 0.3);
   const cls =
     `tl-chunk${b.running ? " tl-chunk-running" : ""}${b.failed || b.crashed ? " tl-chunk-failed" : ""}` +
+    (b.rerun ? " tl-chunk-rerun" : "") +
     (props.overlaid ? " tl-chunk-overlaid" : "");
   // Cluster maps are numbered apart from local ones: their hues are turned so map 1 here and there differ.
   const hue = (b.map * 67 + (b.node !== undefined ? 31 : 0)) % 360;
@@ -171,6 +172,7 @@ function ChunkRect(props: {
       data-chunks={b.chunks}
       data-items={b.items}
       data-running={b.running ? "true" : "false"}
+      data-rerun={b.rerun ? "true" : "false"}
       style={{ fill: `hsl(${hue} 60% 50%)` }}
     >
       <title>{describeBar(b, props.name)}</title>
@@ -187,5 +189,6 @@ function describeBar(b: ChunkBar, name: string | undefined): string {
   if (b.running) return `${who}: ${map}, chunk running for ${ms} ms`;
   const what = b.chunks === 1 ? "chunk" : `${b.chunks} chunks`;
   const failed = b.crashed ? " · the worker crashed in it" : b.failed ? ` · ${b.failed} failed` : "";
-  return `${who}: ${map}, ${what} of ${b.items} item${b.items === 1 ? "" : "s"} in ${ms} ms${failed}`;
+  const rerun = b.rerun ? " · a re-run: items answered before by another run are not counted" : "";
+  return `${who}: ${map}, ${what} of ${b.items} item${b.items === 1 ? "" : "s"} in ${ms} ms${failed}${rerun}`;
 }
