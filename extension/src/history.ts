@@ -50,6 +50,13 @@ export interface Lane {
   bars: ChunkBar[];
 }
 
+/** A bar for work still running at `t1` (nothing of it counted yet). */
+function runningBar(node: string | undefined, slot: number, map: number, t0: number, t1: number): ChunkBar {
+  const bar: ChunkBar = { slot, map, t0, t1, items: 0, chunks: 1, failed: 0, crashed: false, running: true };
+  if (node !== undefined) bar.node = node;
+  return bar;
+}
+
 const laneKey = (node: string | undefined, slot: number) => `${node ?? ""}\0${slot}`;
 const byName = new Intl.Collator(undefined, { numeric: true });
 
@@ -169,35 +176,14 @@ export class UpdateHistory {
     }
     for (const w of latest?.w ?? []) {
       if (w[6] > 0) {
-        lanes.get(laneKey(undefined, w[0]))!.bars.push({
-          slot: w[0],
-          map: w[5],
-          t0: latest!.t - w[6],
-          t1: latest!.t,
-          items: 0,
-          chunks: 1,
-          failed: 0,
-          crashed: false,
-          running: true,
-        });
+        lanes.get(laneKey(undefined, w[0]))!.bars.push(runningBar(undefined, w[0], w[5], latest!.t - w[6], latest!.t));
       }
     }
     for (const r of latest?.r ?? []) {
       const key = laneKey(r.node, NODE_LANE);
       let lane = lanes.get(key);
       if (!lane) lanes.set(key, (lane = { node: r.node, slot: NODE_LANE, bars: [] }));
-      lane.bars.push({
-        node: r.node,
-        slot: NODE_LANE,
-        map: r.map,
-        t0: latest!.t - r.ms,
-        t1: latest!.t,
-        items: 0,
-        chunks: 1,
-        failed: 0,
-        crashed: false,
-        running: true,
-      });
+      lane.bars.push(runningBar(r.node, NODE_LANE, r.map, latest!.t - r.ms, latest!.t));
     }
     for (const lane of lanes.values()) lane.bars.sort((a, b) => a.t0 - b.t0);
     return [...lanes.values()].sort(

@@ -3,34 +3,20 @@
  * agent's (its unique id), labelled by its name, so agents started with the same `--name` do not share lanes.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { ChunkLog } from "../../kernel/pool/chunk-log";
 import { resolveMapOptions } from "../../kernel/pool/options";
-import { connect, fn, sleep, startCluster, waitForAgents, type ClusterBackend, type LocalCluster } from "./helpers";
+import { fn, sleep, useCluster } from "./helpers";
 
 describe("cluster lanes in the chunk log (real agents)", () => {
-  let cluster: LocalCluster;
-  let backend: ClusterBackend;
-
-  before(async () => {
-    cluster = await startCluster({ agents: 0, workers: 1 });
-    cluster.addAgent("twin");
-    cluster.addAgent("twin");
-    await Promise.all(cluster.agents.map((a) => a.ready));
-    backend = await connect(cluster);
-    await waitForAgents(backend, 2);
-  });
-  after(async () => {
-    await backend?.close();
-    await cluster?.stop();
-  });
+  const ctx = useCluster({ agents: 2, workers: 1, names: ["twin", "twin"] });
 
   test("two agents started with the same --name get a lane each, the second labelled apart", async () => {
     const log = new ChunkLog();
     // ~1.5 s of 5 ms items in small batches, so both agents take some.
     const spin = fn("(x) => { const e = Date.now() + 5; while (Date.now() < e); return x; }", {}, "spin");
     const items = Array.from({ length: 300 }, (_, i) => i);
-    const r = await backend.submit({
+    const r = await ctx.backend.submit({
       items,
       fn: spin,
       options: resolveMapOptions({ name: "spin", chunk: 10 }),
@@ -51,7 +37,7 @@ describe("cluster lanes in the chunk log (real agents)", () => {
     const log = new ChunkLog();
     // Batches of one 400 ms item: each node is running one for most of the map's ~1.6 s.
     const slow = fn("(x) => { const e = Date.now() + 400; while (Date.now() < e); return x; }", {}, "slow");
-    const job = backend.submit({
+    const job = ctx.backend.submit({
       items: Array.from({ length: 8 }, (_, i) => i),
       fn: slow,
       options: resolveMapOptions({ name: "slow", chunk: 1 }),

@@ -1,6 +1,7 @@
 import * as React from "react";
 import { NODE_LANE, type ChunkBar, type Lane, type UpdateHistory } from "../history";
 import { count } from "./format";
+import { StretchedSvg } from "./stretched-svg";
 import { groupLanes } from "./timeline-groups";
 
 const WIDTH = 240;
@@ -95,14 +96,7 @@ function LaneChart(props: {
   const { lanes, range, history, laneH } = props;
   const height = lanes.length * (laneH + 2);
   const svg = (
-    <svg
-      className="tl-timeline"
-      width="100%"
-      height={height}
-      viewBox={`0 0 ${WIDTH} ${height}`}
-      preserveAspectRatio="none"
-      data-testid={props.testId}
-    >
+    <StretchedSvg className="tl-timeline" w={WIDTH} h={height} data-testid={props.testId}>
       {lanes.map((lane, i) =>
         lane.bars
           .filter((b) => b.t1 >= range.t0)
@@ -118,7 +112,7 @@ function LaneChart(props: {
             />
           )),
       )}
-    </svg>
+    </StretchedSvg>
   );
   if (!props.labels) return svg;
   return (
