@@ -26,8 +26,9 @@ import { CONFIG_SOURCES, WORKER_STATES } from "./vocabulary";
 //    (Still 3:) an optional `cluster` part; an older panel ignores it, an older kernel never sends it.
 // 4: the timeline's chunks moved from `pool.c` to the update's `c` (a cluster map's chunks arrive without a local
 //    pool), a chunk tuple may name its cluster node (a 9th field), and `legend` names those nodes and maps.
-//    (Still 4:) an optional `r`, running cluster batches; an older panel ignores it.
-export const PROTOCOL_VERSION = 4 as const;
+// 5: a cluster chunk tuple may have a tenth field (a re-run), which a v4 panel's validation rejects; and an
+//    optional `r`, the cluster's running batches.
+export const PROTOCOL_VERSION = 5 as const;
 export const COMM_TARGET = "threadlab";
 
 /** Update rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */
