@@ -26,7 +26,9 @@ import { CONFIG_SOURCES, WORKER_STATES } from "./vocabulary";
 //    (Still 3:) an optional `cluster` part; an older panel ignores it, an older kernel never sends it.
 // 4: the timeline's chunks moved from `pool.c` to the update's `c` (a cluster map's chunks arrive without a local
 //    pool), a chunk tuple may name its cluster node (a 9th field), and `legend` names those nodes and maps.
-export const PROTOCOL_VERSION = 4 as const;
+// 5: a cluster chunk tuple may have a tenth field (a re-run), which a v4 panel's validation rejects; and an
+//    optional `r`, the cluster's running batches.
+export const PROTOCOL_VERSION = 5 as const;
 export const COMM_TARGET = "threadlab";
 
 /** Update rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */
@@ -197,13 +199,20 @@ export interface ChunkRecord {
   crashed: boolean;
   /** The cluster node (agent name) that ran it; absent for this kernel's own pool. A cluster map's id is the cluster's. */
   node?: string;
+  /**
+   * It re-ran items another run already answered (a cluster batch run twice, e.g. split after an agent died
+   * while its first taker was only slow). `items` then counts only the items it answered first, so a lane's
+   * items add up to the map's.
+   */
+  rerun?: boolean;
 }
 
 /**
  * Finished chunks for the task timeline, sent once each (the kernel keeps a cursor per panel):
  * [worker slot, map id, ms before the update's `t` the chunk started, duration ms, items, chunks, failed
  * items, 1 if the worker crashed in it, and — for a chunk an agent ran — its node: 1 + its index in the update's
- * `legend.nodes`]. Local chunks leave the ninth field out, so a local timeline costs what it did. Each tuple is
+ * `legend.nodes`, and 1 if it is a re-run (`ChunkRecord.rerun`)]. Local chunks leave the ninth field out, so a
+ * local timeline costs what it did. Each tuple is
  * one chunk (`chunks` = 1) unless there were more than an update can carry; then neighbours on the same lane
  * and map are merged, closest first, and `chunks` says how many a bar holds.
  */
@@ -217,6 +226,7 @@ export const ChunkTupleSchema = z.tuple([
   z.number(),
   z.union([z.literal(0), z.literal(1)]),
   z.number().int().min(1).optional(),
+  z.literal(1).optional(),
 ]);
 export type ChunkTuple = z.infer<typeof ChunkTupleSchema>;
 /**
@@ -235,6 +245,15 @@ export const ChunkLegendSchema = z.object({
 });
 export type ChunkLegend = z.infer<typeof ChunkLegendSchema>;
 
+/**
+ * What cluster nodes are running at the update's `t`, for running bars (the local pool's are in its worker
+ * tuples): [node: 1 + its index in `legend.nodes`, cluster map id, ms since the node started the earliest of its
+ * unanswered batches of that map]. One per (node, map): an agent says which batch it starts, not which worker
+ * runs it, so a node's running bar is the node's, not a worker's.
+ */
+export const RunningTupleSchema = z.tuple([z.number().int().min(1), z.number(), z.number()]);
+export type RunningTuple = z.infer<typeof RunningTupleSchema>;
+
 /** A chunk record as a tuple relative to the update time `t`; `node` is its 1-based index in the legend (0: local). */
 export function encodeChunk(r: ChunkRecord, t: number, node = 0): ChunkTuple {
   // `t - t0` may be negative: a shared update's `t` can be a few ms older than a chunk that just ended.
@@ -249,15 +268,18 @@ export function encodeChunk(r: ChunkRecord, t: number, node = 0): ChunkTuple {
     r.crashed ? 1 : 0,
   ];
   if (node > 0) c.push(node);
+  // Only cluster chunks re-run, so the node field is there before it.
+  if (node > 0 && r.rerun) c.push(1);
   return c;
 }
 
 /** The chunk record a tuple of the update at time `t` stands for; `nodes` is that update's `legend.nodes`. */
 export function decodeChunk(c: ChunkTuple, t: number, nodes: readonly string[] = []): ChunkRecord {
-  const [slot, map, ago, ms, items, chunks, failed, crashed, node] = c;
+  const [slot, map, ago, ms, items, chunks, failed, crashed, node, rerun] = c;
   const r: ChunkRecord = { slot, map, t0: t - ago, t1: t - ago + ms, items, chunks, failed, crashed: crashed === 1 };
   // A tuple naming a node the legend lacks is still a cluster chunk: it must not land in a local lane.
   if (node !== undefined) r.node = nodes[node - 1] ?? `node ${node}`;
+  if (rerun === 1) r.rerun = true;
   return r;
 }
 
@@ -357,7 +379,9 @@ export const UpdateSchema = z.object({
    * and, for cluster maps, the agents' — with or without a local pool.
    */
   c: z.array(ChunkTupleSchema),
-  /** Names of the nodes and cluster maps that `c` refers to; absent when `c` has only local chunks. */
+  /** Running cluster batches (at most MAX_CHUNK_TUPLES); absent when none run. */
+  r: z.array(RunningTupleSchema).optional(),
+  /** Names of the nodes and cluster maps that `c` and `r` refer to; absent when `c` has only local chunks. */
   legend: ChunkLegendSchema.optional(),
   rss: z.number(),
   /** What the sidebar itself set (so the panel can show and reset it). */

@@ -7,7 +7,8 @@
  * of neighbouring chunks when more finished between two snapshots than one can carry (a bar then says how many
  * it holds). A lane is a worker of the kernel's pool, or (node, worker) for a cluster map's chunks, which their
  * agents report with each batch. Local chunks still running are drawn from the workers' running time in the
- * latest update.
+ * latest update; a cluster node's running batches from the latest update's `r`, on the node's own lane
+ * (slot NODE_LANE: an agent says which batch it starts, not which of its workers runs it).
  *
  * @module
  */
@@ -20,10 +21,20 @@ import {
 } from "../../schema/sidebar-messages";
 
 export const WINDOW_MS = 60_000;
+/** The slot of a cluster node's own lane, where its running batches are drawn until their chunks arrive. */
+export const NODE_LANE = -1;
 
 interface Sample {
   t: number;
   w: WorkerTuple[];
+  /** Cluster nodes' running batches at `t`. */
+  r: RunningOnNode[];
+}
+
+interface RunningOnNode {
+  node: string;
+  map: number;
+  ms: number;
 }
 
 /** A bar in a worker's lane: one chunk, or `chunks` neighbouring ones merged by the kernel. */
@@ -37,6 +48,13 @@ export interface Lane {
   node?: string;
   slot: number;
   bars: ChunkBar[];
+}
+
+/** A bar for work still running at `t1` (nothing of it counted yet). */
+function runningBar(node: string | undefined, slot: number, map: number, t0: number, t1: number): ChunkBar {
+  const bar: ChunkBar = { slot, map, t0, t1, items: 0, chunks: 1, failed: 0, crashed: false, running: true };
+  if (node !== undefined) bar.node = node;
+  return bar;
 }
 
 const laneKey = (node: string | undefined, slot: number) => `${node ?? ""}\0${slot}`;
@@ -62,7 +80,12 @@ export class UpdateHistory {
 
   add(s: Update): void {
     // A sample without a pool too: a cluster map's chunks come without one, and the time span is the samples'.
-    this.samples.push({ t: s.t, w: s.pool?.w ?? [] });
+    const nodes = s.legend?.nodes ?? [];
+    this.samples.push({
+      t: s.t,
+      w: s.pool?.w ?? [],
+      r: (s.r ?? []).map(([n, map, ms]) => ({ node: nodes[n - 1] ?? `node ${n}`, map, ms })),
+    });
     for (const c of s.c) this.bars.push({ ...decodeChunk(c, s.t, s.legend?.nodes), running: false });
     for (const [id, name] of s.legend?.maps ?? []) this.clusterMapNames.set(id, name);
     if (s.pool) {
@@ -153,18 +176,14 @@ export class UpdateHistory {
     }
     for (const w of latest?.w ?? []) {
       if (w[6] > 0) {
-        lanes.get(laneKey(undefined, w[0]))!.bars.push({
-          slot: w[0],
-          map: w[5],
-          t0: latest!.t - w[6],
-          t1: latest!.t,
-          items: 0,
-          chunks: 1,
-          failed: 0,
-          crashed: false,
-          running: true,
-        });
+        lanes.get(laneKey(undefined, w[0]))!.bars.push(runningBar(undefined, w[0], w[5], latest!.t - w[6], latest!.t));
       }
+    }
+    for (const r of latest?.r ?? []) {
+      const key = laneKey(r.node, NODE_LANE);
+      let lane = lanes.get(key);
+      if (!lane) lanes.set(key, (lane = { node: r.node, slot: NODE_LANE, bars: [] }));
+      lane.bars.push(runningBar(r.node, NODE_LANE, r.map, latest!.t - r.ms, latest!.t));
     }
     for (const lane of lanes.values()) lane.bars.sort((a, b) => a.t0 - b.t0);
     return [...lanes.values()].sort(

@@ -365,6 +365,7 @@ export class Agent {
       v: WIRE_VERSION,
       t: "start",
       node: this.name,
+      agent: this.id,
       batch: b.batch,
       offset: b.offset ?? 0,
       count: b.count,
@@ -489,7 +490,12 @@ export class Agent {
     signal: AbortSignal,
   ): Promise<void> {
     const encodedAt = epochMs();
-    const parts = splitResult(result, (this.nc.info?.max_payload ?? 1 << 20) - 4096, b.offset ?? 0);
+    // Every answer names its agent by id too: the kernel's timeline keys lanes by it (wire.ts, `agent`).
+    const parts = splitResult(
+      { ...result, agent: this.id },
+      (this.nc.info?.max_payload ?? 1 << 20) - 4096,
+      b.offset ?? 0,
+    );
     const deadline = Date.now() + RESULT_RETRY_MS;
     for (let i = 0; i < parts.length; i++) {
       let part = parts[i];

@@ -5,6 +5,7 @@
  */
 import { completedReport } from "../pool/map-job";
 import { progressState } from "../pool/progress-state";
+import { epochMs } from "../pool/stats";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { AbortError, type ItemFailureReport, type MapReport, type ProgressState } from "../pool";
@@ -303,6 +304,8 @@ export class ClusterMap {
 
   private onResult(r: ResultMessage): void {
     if (this.finished) return;
+    const log = this.s.chunkLog;
+    log?.batchAnswered(this.id, log.node(r.node, r.agent), r.batch, r.offset, r.count);
     const p = this.pending.get(r.batch);
     if (!p) return;
     if (r.fatal) {
@@ -364,7 +367,8 @@ export class ClusterMap {
     p.chunksLogged ??= new Set();
     if (p.chunksLogged.has(r.offset)) return;
     p.chunksLogged.add(r.offset);
-    logBatchChunks(this.s.chunkLog, r.node, this.id, r.chunks);
+    // A part some of whose items were answered already (its batch ran twice): logged as a re-run, each item once.
+    logBatchChunks(this.s.chunkLog, r, this.id, r.chunks, undefined, fresh < r.count ? fresh : undefined);
   }
 
   /** One item of a batch as a fresh message (delivered once so far), for an item wrongly suspected. */
@@ -392,7 +396,12 @@ export class ClusterMap {
 
   private onOutput(m: OutputMessage): void {
     if (m.t === "start") {
-      this.pending.get(m.batch)?.takers.push({ node: m.node, offset: m.offset, count: m.count });
+      const p = this.pending.get(m.batch);
+      p?.takers.push({ node: m.node, offset: m.offset, count: m.count });
+      // Drawn as running until answered; a start that comes after its answer (another subject) is not.
+      const log = this.s.chunkLog;
+      if (p && !p.received[m.offset] && !this.finished)
+        log?.batchStarted(this.id, log.node(m.node, m.agent), m.batch, m.offset, epochMs());
       return;
     }
     if (m.t !== "out") return;
@@ -449,6 +458,7 @@ export class ClusterMap {
   private finish(error: Error | undefined): void {
     if (this.finished) return;
     this.finished = true;
+    this.s.chunkLog?.clusterMapEnded(this.id);
     clearInterval(this.progressTimer);
     clearInterval(this.watchdog);
     this.opts.signal?.removeEventListener("abort", this.onAbort);

@@ -13,6 +13,8 @@ export interface LocalClusterOptions {
   agents?: number;
   /** Workers per agent. */
   workers?: number;
+  /** The agents' `--name`s, in order (default agent-1, agent-2, …); equal names are allowed, as with real agents. */
+  names?: string[];
   /** Extra arguments for every agent (e.g. ["--ack-wait", "3000"]). */
   agentArgs?: string[];
   /** Environment of the agents. */
@@ -71,7 +73,7 @@ export class LocalCluster {
     const c = new LocalCluster(o);
     try {
       await c.startServer();
-      for (let i = 0; i < (o.agents ?? 2); i++) c.addAgent();
+      for (let i = 0; i < (o.agents ?? 2); i++) c.addAgent(o.names?.[i]);
       await Promise.all(c.agents.map((a) => a.ready));
     } catch (e) {
       await c.stop();

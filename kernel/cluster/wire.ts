@@ -53,6 +53,11 @@ export interface ResultMessage {
   map: string;
   batch: number;
   node: string;
+  /**
+   * The sending agent's unique id (`AgentStatus.id`): names are the user's (`--name`) and two agents may share
+   * one. Absent from agents older than this field; those are told apart by name only.
+   */
+  agent?: string;
   /** First item of this part within the batch, and how many: big results are split into parts. */
   offset: number;
   count: number;
@@ -82,7 +87,7 @@ export type OutputMessage =
   | { v: number; t: "out"; node: string; stream: "stdout" | "stderr"; text: string }
   | { v: number; t: "progress"; node: string; batch: number; done: number }
   /** An agent starts running items `offset … offset + count - 1` of a batch: who ran what, if the agent dies. */
-  | { v: number; t: "start"; node: string; batch: number; offset: number; count: number };
+  | { v: number; t: "start"; node: string; agent?: string; batch: number; offset: number; count: number };
 
 export interface CancelMessage {
   v: number;

@@ -17,6 +17,13 @@ import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar-mess
 /** A chunk of the log: one chunk (`chunks` 1), with its place in the log. */
 export type LoggedChunk = ChunkRecord & { seq: number };
 
+/** Cluster batches a node is running for a map, as one running bar: since the earliest started. */
+export interface RunningOnNode {
+  node: string;
+  map: number;
+  t0: number;
+}
+
 /** A map's last figures, and how it ended: what the sidebar shows of it. */
 export type EndedMap = MapProgress & { end: MapEnd };
 
@@ -33,13 +40,20 @@ export class ChunkLog {
   private readonly items = new Int32Array(CAPACITY);
   private readonly failed = new Int32Array(CAPACITY);
   private readonly crashed = new Uint8Array(CAPACITY);
+  private readonly rerun = new Uint8Array(CAPACITY);
   private readonly nodeOf = new Int32Array(CAPACITY);
-  // Names of the cluster nodes seen, by number - 1: agents are few and long-lived, so this stays small.
+  // Labels of the cluster nodes seen, by number - 1, and their numbers by agent id: agents are few and
+  // long-lived, so this stays small. Lanes are an agent's, not a name's: two agents started with the same
+  // `--name` get a lane each, the second labelled "name (2)" — the label is what the sidebar keys lanes by.
   private readonly nodeNames: string[] = [];
   private readonly nodeNumbers = new Map<string, number>();
+  private readonly nameUses = new Map<string, number>();
   // Cluster maps are named here (a local map is named by the pool's status); the newest few are enough for a
   // timeline of the last minute.
   private readonly clusterMaps = new Map<number, string>();
+  // Cluster batches announced (an agent's "start") and not yet answered: few (each node runs a handful), so an
+  // array. Local chunks need none: the pool's status says what each worker runs.
+  private runningBatches: { map: number; node: number; batch: number; offset: number; t0: number }[] = [];
   private next = 0;
   private ended: EndedMap | undefined;
 
@@ -50,7 +64,10 @@ export class ChunkLog {
     return this.next;
   }
 
-  /** Records a finished chunk; `node` is 0 for this kernel's pool, else a cluster node's `node(name)`. */
+  /**
+   * Records a finished chunk; `node` is 0 for this kernel's pool, else a cluster node's `node(name)`; `rerun`
+   * marks a cluster chunk that re-ran items already answered (`ChunkRecord.rerun`).
+   */
   record(
     slot: number,
     map: number,
@@ -60,6 +77,7 @@ export class ChunkLog {
     failed = 0,
     crashed = false,
     node = 0,
+    rerun = false,
   ): void {
     const i = this.next % this.capacity;
     this.nodeOf[i] = node;
@@ -70,17 +88,52 @@ export class ChunkLog {
     this.items[i] = items;
     this.failed[i] = failed;
     this.crashed[i] = crashed ? 1 : 0;
+    this.rerun[i] = rerun ? 1 : 0;
     this.next++;
   }
 
-  /** The log's number for the cluster node `name` (an agent), for `record`'s `node`. */
-  node(name: string): number {
-    let n = this.nodeNumbers.get(name);
+  /**
+   * The log's number for the cluster node (an agent) with unique id `id` and name `name`, for `record`'s
+   * `node`. Without an id (an agent older than ids on results) the name stands for one.
+   */
+  node(name: string, id = `name:${name}`): number {
+    let n = this.nodeNumbers.get(id);
     if (n === undefined) {
-      this.nodeNames.push(name);
-      this.nodeNumbers.set(name, (n = this.nodeNames.length));
+      const uses = (this.nameUses.get(name) ?? 0) + 1;
+      this.nameUses.set(name, uses);
+      this.nodeNames.push(uses === 1 ? name : `${name} (${uses})`);
+      this.nodeNumbers.set(id, (n = this.nodeNames.length));
     }
     return n;
+  }
+
+  /** Cluster node `node` (a `node(…)` number) started items from `offset` of batch `batch` of cluster map `map`. */
+  batchStarted(map: number, node: number, batch: number, offset: number, t0: number): void {
+    this.runningBatches.push({ map, node, batch, offset, t0 });
+  }
+
+  /** Node `node` answered items `offset … offset + count - 1` of a batch: what it started there no longer runs. */
+  batchAnswered(map: number, node: number, batch: number, offset: number, count: number): void {
+    this.runningBatches = this.runningBatches.filter(
+      (r) =>
+        !(r.map === map && r.node === node && r.batch === batch && r.offset >= offset && r.offset < offset + count),
+    );
+  }
+
+  /** A cluster map ended: nothing of it runs any more (a node that died on a batch never answers it). */
+  clusterMapEnded(map: number): void {
+    this.runningBatches = this.runningBatches.filter((r) => r.map !== map);
+  }
+
+  /** What cluster nodes are running: one entry per (node, map), since the earliest of its batches started. */
+  running(): RunningOnNode[] {
+    const out = new Map<string, RunningOnNode>();
+    for (const r of this.runningBatches) {
+      const key = `${r.node}/${r.map}`;
+      const had = out.get(key);
+      if (!had || r.t0 < had.t0) out.set(key, { node: this.nodeNames[r.node - 1], map: r.map, t0: r.t0 });
+    }
+    return [...out.values()];
   }
 
   /** Names a cluster map (by the cluster backend's map id) for the timeline. */
@@ -117,6 +170,7 @@ export class ChunkLog {
         failed: this.failed[i],
         crashed: this.crashed[i] === 1,
         ...(this.nodeOf[i] > 0 ? { node: this.nodeNames[this.nodeOf[i] - 1] } : {}),
+        ...(this.rerun[i] === 1 ? { rerun: true } : {}),
       });
     }
     return { records, seq: this.next, lost: from - Math.min(seq, from) };
@@ -150,7 +204,9 @@ export function mergeNeighbours(bars: ChunkRecord[], quota: number): ChunkRecord
   if (bars.length <= quota) return bars;
   const gaps = [];
   for (let i = 0; i + 1 < bars.length; i++) {
-    gaps.push({ i, gap: bars[i + 1].map !== bars[i].map ? Infinity : bars[i + 1].t0 - bars[i].t1 });
+    // A re-run is never merged into a first run: it is drawn apart.
+    const apart = bars[i + 1].map !== bars[i].map || !bars[i + 1].rerun !== !bars[i].rerun;
+    gaps.push({ i, gap: apart ? Infinity : bars[i + 1].t0 - bars[i].t1 });
   }
   gaps.sort((a, b) => b.gap - a.gap);
   const cut = new Set<number>();

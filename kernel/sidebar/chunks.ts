@@ -9,11 +9,19 @@
  *
  * @module
  */
-import { encodeChunk, type ChunkLegend, type ChunkRecord, type ChunkTuple } from "../../schema/sidebar-messages";
-import { mergeNeighbours } from "../pool/chunk-log";
+import {
+  encodeChunk,
+  type ChunkLegend,
+  type ChunkRecord,
+  type ChunkTuple,
+  type RunningTuple,
+} from "../../schema/sidebar-messages";
+import { mergeNeighbours, type RunningOnNode } from "../pool/chunk-log";
 
 export interface EncodedChunks {
   c: ChunkTuple[];
+  /** Running cluster batches, when any (at most `budget`). */
+  r?: RunningTuple[];
   /** Present when a tuple ran on a cluster node. */
   legend?: ChunkLegend;
   /** Records of lanes that did not fit this update: pass them to the next (already merged to a bounded size). */
@@ -21,14 +29,15 @@ export interface EncodedChunks {
 }
 
 /**
- * Encodes `records` relative to the update time `t`, in at most about `budget` tuples; `clusterMapName` names
- * the cluster maps in the legend.
+ * Encodes `records` relative to the update time `t`, in at most about `budget` tuples, and what cluster nodes are
+ * `running` (at most `budget` more); `clusterMapName` names the cluster maps in the legend.
  */
 export function encodeChunks(
   records: readonly ChunkRecord[],
   t: number,
   budget: number,
   clusterMapName: (id: number) => string | undefined = () => undefined,
+  running: readonly RunningOnNode[] = [],
 ): EncodedChunks {
   const byLane = new Map<string, ChunkRecord[]>();
   for (const r of records) {
@@ -53,15 +62,21 @@ export function encodeChunks(
   }
   const nodes: string[] = [];
   const maps = new Map<number, string>();
+  const legendIndex = (node: string, map: number) => {
+    let n = nodes.indexOf(node);
+    if (n < 0) n = nodes.push(node) - 1;
+    const name = clusterMapName(map);
+    if (name !== undefined) maps.set(map, name);
+    return n + 1;
+  };
   const c = lanes.flatMap((bars) =>
-    bars.map((b) => {
-      if (b.node === undefined) return encodeChunk(b, t);
-      let n = nodes.indexOf(b.node);
-      if (n < 0) n = nodes.push(b.node) - 1;
-      const name = clusterMapName(b.map);
-      if (name !== undefined) maps.set(b.map, name);
-      return encodeChunk(b, t, n + 1);
-    }),
+    bars.map((b) => (b.node === undefined ? encodeChunk(b, t) : encodeChunk(b, t, legendIndex(b.node, b.map)))),
   );
-  return nodes.length ? { c, legend: { nodes, maps: [...maps] }, rest } : { c, rest };
+  const r = running
+    .slice(0, budget)
+    .map((x): RunningTuple => [legendIndex(x.node, x.map), x.map, Math.max(0, Math.round(t - x.t0))]);
+  const out: EncodedChunks = { c, rest };
+  if (r.length) out.r = r;
+  if (nodes.length) out.legend = { nodes, maps: [...maps] };
+  return out;
 }

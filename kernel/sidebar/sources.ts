@@ -8,7 +8,7 @@ import type { ChunkRecord } from "../../schema/sidebar-messages";
 import type { ConfigSource } from "../../schema/vocabulary";
 import type { ClusterStatus } from "../cluster/backend";
 import type { NodeStatus } from "../cluster/nodes";
-import type { EndedMap } from "../pool/chunk-log";
+import type { EndedMap, RunningOnNode } from "../pool/chunk-log";
 import { POOL_TUNING } from "../pool/options";
 import type { ControllerInfo, CpuReport, LimitEntry, LimitSpec, ParallelConfig, ThreadpoolLimits } from "../threadpool";
 
@@ -49,6 +49,8 @@ export interface ChunkLogLike {
   readonly lastEnded?: EndedMap;
   /** A cluster map's name, for the legend of its chunks. */
   clusterMapName?(id: number): string | undefined;
+  /** What cluster nodes are running now, for running bars. */
+  running?(): RunningOnNode[];
 }
 
 /** The `%parallel` pool's snapshot, as far as the sidebar reads it. */

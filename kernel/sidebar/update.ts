@@ -132,8 +132,9 @@ export class UpdateBuilder {
     }
     const update: UpdateMessage = { ...this.last, seq };
     if (cursor) {
-      const { c, legend } = this.chunksFor(cursor, update.t);
+      const { c, r, legend } = this.chunksFor(cursor, update.t);
       update.c = c;
+      if (r) update.r = r;
       if (legend) update.legend = legend;
       if (cursor.slow === this.slow) for (const f of SLOW_UPDATE_FIELDS) delete update[f];
       cursor.slow = this.slow;
@@ -157,7 +158,7 @@ export class UpdateBuilder {
     return s ? toClusterState(s) : null;
   }
 
-  private chunksFor(cursor: ChunkCursor, t: number): Pick<UpdateMessage, "c" | "legend"> {
+  private chunksFor(cursor: ChunkCursor, t: number): Pick<UpdateMessage, "c" | "r" | "legend"> {
     // The log as of the update being sent: looked up once per built update, not per panel.
     const log = this.lastLog;
     if (!log) return { c: [] };
@@ -171,11 +172,16 @@ export class UpdateBuilder {
     const { records, seq } = log.since(cursor.seq, notBefore);
     cursor.seq = seq;
     const waiting = cursor.rest?.filter((r) => r.t1 >= notBefore) ?? [];
-    const out = encodeChunks(waiting.length ? [...waiting, ...records] : records, t, MAX_CHUNK_TUPLES, (id) =>
-      log.clusterMapName?.(id),
+    const out = encodeChunks(
+      waiting.length ? [...waiting, ...records] : records,
+      t,
+      MAX_CHUNK_TUPLES,
+      (id) => log.clusterMapName?.(id),
+      log.running?.() ?? [],
     );
     cursor.rest = out.rest.length ? out.rest : undefined;
-    return out.legend ? { c: out.c, legend: out.legend } : { c: out.c };
+    const { c, r, legend } = out;
+    return { c, ...(r ? { r } : {}), ...(legend ? { legend } : {}) };
   }
 
   private readThreadpools(): Slow {

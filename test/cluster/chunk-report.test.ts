@@ -84,12 +84,28 @@ describe("chunks on the wire", () => {
   test("the kernel places them by the receipt time on the node's lanes, once each, skipping malformed ones", () => {
     const log = new ChunkLog(16);
     const bad = [[0, 1, 2], [0, Number.NaN, 1, 1, 0, 0], "x"] as unknown as ChunkWire[];
-    logBatchChunks(log, "agent-1", 7, [...chunks, ...bad], 10_000);
+    logBatchChunks(log, { node: "agent-1" }, 7, [...chunks, ...bad], 10_000);
     assert.deepEqual(
       log.since(0).records.map((r) => [r.node, r.slot, r.map, r.t0, r.t1, r.items, r.failed]),
       [
         ["agent-1", 0, 7, 9880, 9920, 10, 0],
         ["agent-1", 1, 7, 9910, 9940, 6, 1],
+      ],
+    );
+  });
+
+  test("a part whose items were partly answered before is a re-run: marked, and counting only its fresh items", () => {
+    const log = new ChunkLog(16);
+    // The part ran 16 items (10 + 6); 7 of them were answered here first.
+    logBatchChunks(log, { node: "agent-1" }, 7, chunks, 10_000, 7);
+    logBatchChunks(log, { node: "agent-2" }, 7, chunks, 10_000);
+    assert.deepEqual(
+      log.since(0).records.map((r) => [r.node, r.items, r.rerun ?? false]),
+      [
+        ["agent-1", 7, true],
+        ["agent-1", 0, true],
+        ["agent-2", 10, false],
+        ["agent-2", 6, false],
       ],
     );
   });

@@ -102,6 +102,11 @@ describe("the task timeline of a cluster map (real kernel, nats-server and agent
       ["agent-1/0", "agent-1/1", "agent-2/0", "agent-2/1"],
       `a lane for every node's workers (items per lane: ${JSON.stringify([...lanes])})`,
     );
+    const runningOn = new Set(
+      all.flatMap((u) => (u.r ?? []).filter(([, map]) => map === mapId).map(([n]) => u.legend!.nodes[n - 1])),
+    );
+    assert.deepEqual([...runningOn].sort(), ["agent-1", "agent-2"], "while it ran, each node had a running bar");
+    assert.equal(all.at(-1)!.r, undefined, "none once the map is done");
     for (const r of ofMap) {
       // On the kernel's clock: inside the map's run (give or take the one-way latency and rounding).
       assert.ok(r.t0 >= t0 - 50 && r.t1 <= t1 + 50, `chunk ${JSON.stringify(r)} lies outside the map's run`);

@@ -104,3 +104,31 @@ test("cluster chunks name their node through the legend, with the cluster map's 
   assert.deepEqual(lanes, ["agent-1/0:12", "agent-2/0:10", "agent-2/1:3", "local/0:4"]);
   assert.equal(out.c.find((c) => c[8] === undefined)!.length, 8, "a local tuple keeps its eight fields");
 });
+
+test("running cluster batches go as `r`, one per (node, map), their nodes in the legend, at most the budget", () => {
+  const running = Array.from({ length: 20 }, (_, i) => ({ node: `agent-${i + 1}`, map: 2, t0: 9_000 - i }));
+  const out = encodeChunks([], 10_000, 16, (id) => (id === 2 ? "slow" : undefined), running);
+  assert.equal(out.c.length, 0);
+  assert.equal(out.r!.length, 16, "no more than the budget");
+  assert.deepEqual(out.r![0], [1, 2, 1000]);
+  assert.deepEqual(out.r![15], [16, 2, 1015]);
+  assert.deepEqual(out.legend, { nodes: running.slice(0, 16).map((r) => r.node), maps: [[2, "slow"]] });
+  assert.equal(encodeChunks([], 10_000, 16).r, undefined, "absent when nothing runs");
+});
+
+test("a re-run is never merged into first runs, and its mark survives encoding", () => {
+  const bars: ChunkRecord[] = [
+    { slot: 0, map: 1, t0: 0, t1: 10, items: 5, chunks: 1, failed: 0, crashed: false, node: "a" },
+    { slot: 0, map: 1, t0: 11, t1: 20, items: 0, chunks: 1, failed: 0, crashed: false, node: "a", rerun: true },
+    { slot: 0, map: 1, t0: 21, t1: 30, items: 5, chunks: 1, failed: 0, crashed: false, node: "a" },
+  ];
+  const out = encodeChunks(bars, 100, 1);
+  assert.deepEqual(
+    out.c.map((c) => [c[4], c[9] ?? 0]),
+    [
+      [5, 0],
+      [0, 1],
+      [5, 0],
+    ],
+  );
+});

@@ -1,7 +1,7 @@
 /** The panel's history: chunk tuples become bars on the kernel's clock; running chunks; the 60 s window. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UpdateHistory } from "../../extension/src/history";
+import { NODE_LANE, UpdateHistory } from "../../extension/src/history";
 import { groupLanes } from "../../extension/src/components/timeline-groups";
 import type { ChunkTuple, Update, WorkerTuple } from "../../schema/sidebar-messages";
 import { sampleUpdate } from "./sample-messages";
@@ -157,4 +157,57 @@ test("the timeline groups cluster lanes by node: expanded for 2 nodes × 2 worke
   assert.equal(b.expand, false, "64 worker lanes start as one lane per node");
   assert.equal(b.nodes.length, 8);
   assert.ok(b.nodes.every((g) => g.lanes.length === 8 && g.bars.length === 8 && g.items === 80));
+});
+
+test("a node's running batches are a running bar on the node's own lane, until an update no longer has them", () => {
+  const h = new UpdateHistory();
+  const legend = { nodes: ["agent-1", "agent-2"], maps: [[4, "score"]] as [number, string][] };
+  h.add({ ...snap(20_000, [], [[0, 4, 300, 100, 8, 1, 0, 0, 1]]), pool: null, r: [[2, 4, 700]], legend });
+  const lanes = h.timeline();
+  const node2 = lanes.find((l) => l.node === "agent-2")!;
+  assert.equal(node2.slot, NODE_LANE);
+  assert.deepEqual(
+    node2.bars.map((b) => [b.running, b.map, b.t0, b.t1]),
+    [[true, 4, 19_300, 20_000]],
+  );
+  const g = groupLanes(lanes).nodes.find((x) => x.node === "agent-2")!;
+  assert.equal(g.workers, 0, "the node's lane is not a worker");
+  assert.equal(g.bars.length, 1, "the collapsed lane shows it too");
+  h.add({
+    ...snap(20_500, [], [[0, 4, 200, 150, 3, 1, 0, 0, 1]]),
+    pool: null,
+    legend: { nodes: ["agent-2"], maps: [] },
+  });
+  assert.ok(
+    h.timeline().every((l) => l.bars.every((b) => !b.running)),
+    "answered: no running bar left",
+  );
+});
+
+test("a re-run chunk keeps its mark through the tuple, and the node's header counts each item once", () => {
+  const h = new UpdateHistory();
+  // agent-1 ran items 0–9 (10); agent-2 re-ran all 10 after a split, 0 of them fresh.
+  const u = snap(
+    20_000,
+    [],
+    [
+      [0, 4, 900, 300, 10, 1, 0, 0, 1],
+      [0, 4, 500, 300, 0, 1, 0, 0, 2, 1],
+    ],
+  );
+  h.add({ ...u, pool: null, legend: { nodes: ["agent-1", "agent-2"], maps: [[4, "score"]] } });
+  const bars = h.timeline().flatMap((l) => l.bars);
+  assert.deepEqual(
+    bars.map((b) => [b.node, b.rerun ?? false]),
+    [
+      ["agent-1", false],
+      ["agent-2", true],
+    ],
+  );
+  const g = groupLanes(h.timeline()).nodes;
+  assert.equal(
+    g.reduce((n, x) => n + x.items, 0),
+    10,
+    "the map's 10 items, once",
+  );
 });

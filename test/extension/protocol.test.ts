@@ -176,13 +176,14 @@ describe("sidebar protocol: kernel → panel", () => {
     }
   });
 
-  test("a chunk tuple must have its eight fields (a ninth names a node from 1), and the crash flag is 0 or 1", () => {
+  test("a chunk tuple must have its eight fields (a ninth names a node from 1, a tenth is 1: a re-run), and the crash flag is 0 or 1", () => {
     for (const c of [
       [0, 1, 300, 120, 5, 1, 0],
       [0, 1, 300, 120, 5, 1, 0, 2],
       [0, 1, "300", 120, 5, 1, 0, 0],
       [0, 1, 300, 120, 5, 1, 0, 0, 0],
-      [0, 1, 300, 120, 5, 1, 0, 0, 1, 1],
+      [0, 1, 300, 120, 5, 1, 0, 0, 1, 0],
+      [0, 1, 300, 120, 5, 1, 0, 0, 1, 1, 1],
     ]) {
       const r = validateKernelMessage({ ...update, c: [c] });
       assert.equal(r.ok, false, JSON.stringify(c));

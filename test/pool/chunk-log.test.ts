@@ -108,6 +108,23 @@ describe("the pool records its chunks", () => {
 });
 
 describe("lanes of cluster nodes in the log", () => {
+  test("a lane per agent id: agents sharing a name are labelled apart, an agent without an id by its name", () => {
+    const log = new ChunkLog(8);
+    const a = log.node("gpu-box", "id-a");
+    const b = log.node("gpu-box", "id-b");
+    assert.notEqual(a, b);
+    assert.equal(log.node("gpu-box", "id-a"), a, "one number per id");
+    const old = log.node("cpu-box");
+    assert.equal(log.node("cpu-box"), old, "without an id the name is the key");
+    log.record(0, 1, 0, 10, 1, 0, false, a);
+    log.record(0, 1, 0, 10, 2, 0, false, b);
+    log.record(0, 1, 0, 10, 3, 0, false, old);
+    assert.deepEqual(
+      log.since(0).records.map((r) => r.node),
+      ["gpu-box", "gpu-box (2)", "cpu-box"],
+    );
+  });
+
   test("a cluster node's chunks carry its name; the pool's carry none; cluster maps are named", () => {
     const log = new ChunkLog(8);
     const a = log.node("agent-1");

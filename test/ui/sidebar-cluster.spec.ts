@@ -107,6 +107,10 @@ const spin = (x: number, m: { v: Float64Array }) => { const end = Date.now() + 2
     await run(page, `%parallel map spin "Array.from({ length: 600 }, (_, i) => i)" --model w --cluster`, false);
     await expect(section.locator(".tl-wstate-busy").first()).toBeVisible({ timeout: 30000 });
     await expect(section.getByTestId("tl-cluster-headline")).toContainText("1 map running");
+    // While batches run, a node's own lane (slot -1) has an open running bar, before any of its chunks finish.
+    await expect(
+      panel(page).locator('[data-section=timeline] [data-testid=tl-chunk][data-running=true][data-slot="-1"]').first(),
+    ).toBeAttached({ timeout: 30000 });
     await expect(section.locator(".tl-node-models").first()).toContainText("weights", { timeout: 30000 });
     await page.sidebar.setWidth(300, "right");
     // At the panel's default width nothing in a node's line is cut off: every line fits the section.

@@ -2,6 +2,7 @@ import * as React from "react";
 import type { MapProgress, Update } from "../../../schema/sidebar-messages";
 import type { UpdateHistory } from "../history";
 import { bytes, count, rate } from "./format";
+import { StretchedSvg } from "./stretched-svg";
 import { windowStart } from "./timeline";
 
 const W = 120;
@@ -14,16 +15,9 @@ function Sparkline(props: { points: Array<[number, number]>; t0: number; t1: num
     .join(" ");
   return (
     // As wide as its cell (the numbers beside it keep their room at any panel width).
-    <svg
-      className="tl-spark"
-      width="100%"
-      height={H}
-      viewBox={`0 0 ${W} ${H}`}
-      preserveAspectRatio="none"
-      aria-hidden="true"
-    >
+    <StretchedSvg className="tl-spark" w={W} h={H} aria-hidden="true">
       <polyline points={pts} fill="none" />
-    </svg>
+    </StretchedSvg>
   );
 }
 

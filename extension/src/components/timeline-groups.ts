@@ -9,15 +9,17 @@
  *
  * @module
  */
-import type { ChunkBar, Lane } from "../history";
+import { NODE_LANE, type ChunkBar, type Lane } from "../history";
 
 /** Cluster worker lanes shown expanded by default: 2 nodes × 8 workers, 4 × 4, … */
 export const EXPANDED_LANES = 16;
 
 export interface NodeLanes {
   node: string;
-  /** One per worker that ran something in the window, by slot. */
+  /** One per worker that ran something in the window, by slot; first the node's running batches, if any. */
   lanes: Lane[];
+  /** Workers among `lanes`. */
+  workers: number;
   /** Items in its bars. */
   items: number;
   /** All its workers' bars, by start: the node's lane while collapsed. */
@@ -42,9 +44,12 @@ export function groupLanes(lanes: readonly Lane[]): TimelineGroups {
       continue;
     }
     let g = nodes.get(lane.node);
-    if (!g) nodes.set(lane.node, (g = { node: lane.node, lanes: [], items: 0, bars: [] }));
+    if (!g) nodes.set(lane.node, (g = { node: lane.node, lanes: [], workers: 0, items: 0, bars: [] }));
     g.lanes.push(lane);
-    clusterLanes++;
+    if (lane.slot !== NODE_LANE) {
+      g.workers++;
+      clusterLanes++;
+    }
     for (const b of lane.bars) {
       g.items += b.items;
       g.bars.push(b);

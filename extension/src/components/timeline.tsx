@@ -1,6 +1,7 @@
 import * as React from "react";
-import type { ChunkBar, Lane, UpdateHistory } from "../history";
+import { NODE_LANE, type ChunkBar, type Lane, type UpdateHistory } from "../history";
 import { count } from "./format";
+import { StretchedSvg } from "./stretched-svg";
 import { groupLanes } from "./timeline-groups";
 
 const WIDTH = 240;
@@ -55,7 +56,7 @@ export function Timeline(props: { history: UpdateHistory }): JSX.Element {
                 >
                   <span aria-hidden="true">{open ? "▾" : "▸"}</span> <span className="tl-name">{g.node}</span>{" "}
                   <span className="tl-muted">
-                    {g.lanes.length} worker{g.lanes.length === 1 ? "" : "s"} · {count(g.items)} items
+                    {g.workers} worker{g.workers === 1 ? "" : "s"} · {count(g.items)} items
                   </span>
                 </button>
                 {open ? (
@@ -95,14 +96,7 @@ function LaneChart(props: {
   const { lanes, range, history, laneH } = props;
   const height = lanes.length * (laneH + 2);
   const svg = (
-    <svg
-      className="tl-timeline"
-      width="100%"
-      height={height}
-      viewBox={`0 0 ${WIDTH} ${height}`}
-      preserveAspectRatio="none"
-      data-testid={props.testId}
-    >
+    <StretchedSvg className="tl-timeline" w={WIDTH} h={height} data-testid={props.testId}>
       {lanes.map((lane, i) =>
         lane.bars
           .filter((b) => b.t1 >= range.t0)
@@ -118,15 +112,19 @@ function LaneChart(props: {
             />
           )),
       )}
-    </svg>
+    </StretchedSvg>
   );
   if (!props.labels) return svg;
   return (
     <div className="tl-lane-rows">
       <div className="tl-lane-labels" style={{ gridTemplateRows: `repeat(${lanes.length}, ${laneH + 2}px)` }}>
         {lanes.map((l) => (
-          <span key={l.slot} className="tl-muted">
-            #{l.slot}
+          <span
+            key={l.slot}
+            className="tl-muted"
+            title={l.slot === NODE_LANE ? "batches running on this node" : undefined}
+          >
+            {l.slot === NODE_LANE ? "▶" : `#${l.slot}`}
           </span>
         ))}
       </div>
@@ -150,6 +148,7 @@ function ChunkRect(props: {
   const w = Math.max(0.6, ((b.t1 - Math.max(b.t0, range.t0)) / span) * WIDTH - 0.3);
   const cls =
     `tl-chunk${b.running ? " tl-chunk-running" : ""}${b.failed || b.crashed ? " tl-chunk-failed" : ""}` +
+    (b.rerun ? " tl-chunk-rerun" : "") +
     (props.overlaid ? " tl-chunk-overlaid" : "");
   // Cluster maps are numbered apart from local ones: their hues are turned so map 1 here and there differ.
   const hue = (b.map * 67 + (b.node !== undefined ? 31 : 0)) % 360;
@@ -167,6 +166,7 @@ function ChunkRect(props: {
       data-chunks={b.chunks}
       data-items={b.items}
       data-running={b.running ? "true" : "false"}
+      data-rerun={b.rerun ? "true" : "false"}
       style={{ fill: `hsl(${hue} 60% 50%)` }}
     >
       <title>{describeBar(b, props.name)}</title>
@@ -176,10 +176,13 @@ function ChunkRect(props: {
 
 function describeBar(b: ChunkBar, name: string | undefined): string {
   const map = name ? `${name} (map ${b.map})` : `map ${b.map}`;
-  const who = b.node !== undefined ? `${b.node}, worker #${b.slot}` : `worker #${b.slot}`;
+  const who =
+    b.node === undefined ? `worker #${b.slot}` : b.slot === NODE_LANE ? b.node : `${b.node}, worker #${b.slot}`;
   const ms = Math.round(b.t1 - b.t0);
+  if (b.running && b.slot === NODE_LANE) return `${who}: ${map}, batches running for ${ms} ms`;
   if (b.running) return `${who}: ${map}, chunk running for ${ms} ms`;
   const what = b.chunks === 1 ? "chunk" : `${b.chunks} chunks`;
   const failed = b.crashed ? " · the worker crashed in it" : b.failed ? ` · ${b.failed} failed` : "";
-  return `${who}: ${map}, ${what} of ${b.items} item${b.items === 1 ? "" : "s"} in ${ms} ms${failed}`;
+  const rerun = b.rerun ? " · a re-run: items answered before by another run are not counted" : "";
+  return `${who}: ${map}, ${what} of ${b.items} item${b.items === 1 ? "" : "s"} in ${ms} ms${failed}${rerun}`;
 }
