@@ -60,10 +60,19 @@ export function main(argv: string[]): void {
       const report = threadpool.doctor();
       const { checkKernelspecs, formatKernelspecs } = await import("./kernelspec-check");
       const kernelspecs = checkKernelspecs();
+      const { checkNode, formatNodeCheck } = await import("./node-lines");
+      const node = checkNode();
+      const { snapshotStatus } = await import("../snapshot/launch");
+      const snapshot = snapshotStatus();
       console.log(
         opts.json
-          ? JSON.stringify({ ...report, kernelspecs }, null, 2)
-          : `${threadpool.formatDoctor(report)}\n\n${formatKernelspecs(kernelspecs)}`,
+          ? JSON.stringify({ ...report, kernelspecs, node, snapshot }, null, 2)
+          : [
+              formatNodeCheck(node),
+              `Startup snapshot: ${snapshot.text}`,
+              threadpool.formatDoctor(report),
+              formatKernelspecs(kernelspecs),
+            ].join("\n\n"),
       );
     });
 

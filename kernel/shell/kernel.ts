@@ -21,7 +21,7 @@ import { renderNote, renderValue } from "../execution/mime";
 import { threadpoolMagic } from "../threadpool/magic";
 import { parallelMagic } from "../parallel/magic";
 import { buildSnapshotInBackground } from "../snapshot/launch";
-import { snapshotInfo } from "../snapshot/active";
+import { snapshotInfo, snapshotKernelReady } from "../snapshot/active";
 import { runCellSegments, type CellRunnerHost } from "./cell-runner";
 import { ExecutionQueue } from "./execution-queue";
 import { exitKernel, guardProcessExit, reportStrayErrors } from "./process-guards";
@@ -170,10 +170,12 @@ export class Kernel {
       this.output.log(`TypeScript warm-up failed: ${(e as Error)?.stack ?? e}`);
     }
     const snapshot = snapshotInfo();
-    if (snapshot)
+    if (snapshot) {
       this.output.log(
         `started from the startup snapshot: ${snapshot.hits} of its ${snapshot.files} declaration files reused`,
       );
+      snapshotKernelReady();
+    }
     // The next kernel starts from a snapshot; this one has paid the full start already.
     else buildSnapshotInBackground(Number(process.env.THREADLAB_SNAPSHOT_BUILD_DELAY_MS ?? 10_000));
   }

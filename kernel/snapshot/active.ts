@@ -10,9 +10,21 @@ export interface SnapshotState {
 }
 
 let active: SnapshotState | undefined;
+let onReady: (() => void) | undefined;
 
-export function setActiveSnapshot(state: SnapshotState): void {
+export function setActiveSnapshot(state: SnapshotState, ready: () => void): void {
   active = state;
+  onReady = ready;
+}
+
+/**
+ * The kernel calls this once it is up (sockets bound, TypeScript warmed). Until then a kernel started from a
+ * snapshot that dies is started again without it (launch.ts); a no-op in a kernel started without one.
+ */
+export function snapshotKernelReady(): void {
+  const ready = onReady;
+  onReady = undefined;
+  ready?.();
 }
 
 /** The startup snapshot this process was deserialized from, if any (for the kernel's log and tests). */

@@ -72,13 +72,48 @@
     throw new Error(`cannot resolve ${request} from ${fromDir}`);
   }
 
+  /**
+   * `node:crypto` must not be in the snapshot's heap. On Node 24 (seen on 24.19.0 and 24.22.3; 22.23.5 and
+   * 26.12.1 are fine) a process started from a user-land snapshot that holds `node:crypto` aborts as soon as
+   * a worker thread loads crypto: the worker's environment finds the key-object class template already set
+   * (`Assertion failed: env->crypto_key_object_constructor_template().IsEmpty()` in
+   * `NativeKeyObject::CreateNativeKeyObjectClass`), a native abort no JavaScript can catch. Reproduced
+   * without threadlab by a builder script that only does `require("node:crypto")` and a deserialized main
+   * that starts a `Worker` requiring it; no upstream report of it was found. The one user here is
+   * TypeScript's `sys`, which keeps the module it gets when it loads and hashes file texts with
+   * `createHash("sha256")` to version them in watch mode: it gets an object whose `createHash` loads crypto
+   * on first use in the running kernel, where that is safe, and hashes with TypeScript's own djb2 while the
+   * snapshot is built (the warm-up's versions are not kept: the kernel's watch program versions every file
+   * again). test/kernel/snapshot.test.ts checks that the snapshot's heap holds no crypto, on every Node.
+   */
+  type CreateHash = typeof import("node:crypto").createHash;
+  let crypto: typeof import("node:crypto") | undefined;
+  function deferredCrypto(): { createHash: CreateHash } {
+    const buildTimeHash = () => {
+      let text = "";
+      const hash = {
+        update: (data: string) => ((text += data), hash),
+        digest: () => String(realTs.generateDjb2Hash(text)),
+      };
+      return hash;
+    };
+    return {
+      createHash: ((algorithm: string) =>
+        v8.startupSnapshot.isBuildingSnapshot()
+          ? buildTimeHash()
+          : (crypto ??= process.getBuiltinModule("node:crypto")).createHash(algorithm)) as unknown as CreateHash,
+    };
+  }
+
   /** A CommonJS loader just good enough for TypeScript and threadlab's converter (pure JavaScript). */
   function load(request: string, fromDir: string): unknown {
     if (!request.startsWith(".") && !request.startsWith("/")) {
       // Built-ins first, as Node's loader does. The builder's require knows nothing else and throws (and its
       // node:module has no list); outside the builder (a diagnostic run) the list tells them apart.
       const list = (builtinRequire("node:module") as { builtinModules?: string[] }).builtinModules;
-      if (!list || list.includes(request.replace(/^node:/, ""))) {
+      const bare = request.replace(/^node:/, "");
+      if (bare === "crypto") return deferredCrypto();
+      if (!list || list.includes(bare)) {
         try {
           return builtinRequire(request);
         } catch {

@@ -4,9 +4,16 @@
  *
  * The kernelspec cannot carry `--snapshot-blob` itself: Node aborts on a missing, corrupt or foreign blob,
  * and the kernel must start regardless. So bin/threadlab.js stays the kernelspec's entry and re-executes
- * Node with the blob (~50 ms), keeping a channel on fd 3: the child writes a byte once deserialized. A
- * child that dies before that byte falls back to the plain in-process kernel, and the blob is deleted (the
- * kernel then rebuilds it). This module is loaded before anything else at kernel start: builtins only.
+ * Node with the blob (~50 ms), keeping a channel on fd 3: the child writes `d` once deserialized and `r`
+ * once the kernel is ready (sockets bound, TypeScript warmed, a worker thread started: runtime.ts). A child
+ * that dies before `r` is started again here as the plain in-process kernel, in the same start, so a snapshot
+ * can never be the reason a kernel does not start:
+ * - died before `d`: V8 refused the file (truncated, foreign): it is deleted and rebuilt in the background;
+ *   refused a second time in a row, it is marked bad as below;
+ * - died between `d` and `r`: the snapshot itself breaks this Node (as Node 24 did with crypto, build.ts):
+ *   it is deleted and marked bad (`<blob>.bad`, with the reason), so no later kernel of this Node and this
+ *   threadlab tries or rebuilds it; `threadlab doctor` says so and what to do.
+ * This module is loaded before anything else at kernel start: builtins only.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -84,9 +91,57 @@ function blobPrefix(): string {
   return `kernel-${process.version}-${createHash("sha256").update(root).digest("hex").slice(0, 8)}-`;
 }
 
+/** Why the blob of this key is not used, if it was marked bad (see the module's comment). */
+export interface BadSnapshot {
+  blob: string;
+  reason: string;
+  node: string;
+  at: string;
+}
+
+export function badSnapshot(blob: string = snapshotPath()): BadSnapshot | undefined {
+  try {
+    return { blob, ...(JSON.parse(readFileSync(`${blob}.bad`, "utf8")) as Omit<BadSnapshot, "blob">) };
+  } catch {
+    return undefined;
+  }
+}
+
+function markBad(blob: string, reason: string): void {
+  try {
+    mkdirSync(dirname(blob), { recursive: true });
+    writeFileSync(`${blob}.bad`, JSON.stringify({ reason, node: process.version, at: new Date().toISOString() }));
+  } catch {
+    // A read-only cache: this start still falls back; the next one tries the blob again.
+  }
+}
+
+/** What `threadlab doctor` says of the startup snapshot for this Node and this installation. */
+export function snapshotStatus(): { state: "disabled" | "ready" | "missing" | "bad"; text: string } {
+  if (snapshotDisabled())
+    return { state: "disabled", text: "disabled by THREADLAB_SNAPSHOT=0 (a kernel's first result waits ~1–2 s more)" };
+  let blob: string;
+  try {
+    blob = snapshotPath();
+  } catch (e) {
+    return { state: "missing", text: `cannot be keyed here (${(e as Error).message}); kernels start without it` };
+  }
+  const bad = badSnapshot(blob);
+  if (bad)
+    return {
+      state: "bad",
+      text:
+        `marked bad on ${bad.at} (Node.js ${bad.node}: ${bad.reason}); kernels start without it, ~1–2 s slower to ` +
+        `their first result. A new threadlab or Node.js tries a new one; to try this one again, delete ${blob}.bad`,
+    };
+  if (existsSync(blob)) return { state: "ready", text: `ready: ${blob}` };
+  return { state: "missing", text: "not built yet: the next kernel builds it in the background" };
+}
+
 /**
  * Starts the kernel from the snapshot when there is one; returns false (the caller starts the kernel in this
- * process) when there is none or it is disabled. `fallback` runs the plain kernel if the blob is refused.
+ * process) when there is none, it is disabled or marked bad. `fallback` runs the plain kernel when the child
+ * dies before it is ready.
  */
 export function launchFromSnapshot(args: string[], fallback: () => void): boolean {
   if (snapshotDisabled()) return false;
@@ -96,36 +151,63 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
   } catch {
     return false;
   }
-  if (!existsSync(blob)) return false;
+  if (!existsSync(blob) || existsSync(`${blob}.bad`)) return false;
   const child = spawn(process.execPath, ["--snapshot-blob", blob, ...args], {
     stdio: ["inherit", "inherit", "inherit", "pipe"],
     env: { ...process.env, THREADLAB_SNAPSHOT_CHANNEL: "3" },
   });
-  let started = false;
+  let phase: "starting" | "deserialized" | "ready" = "starting";
   const channel = child.stdio[3] as NodeJS.ReadableStream;
-  channel.on("data", () => (started = true));
+  channel.on("data", (d: Buffer) => {
+    if (d.includes("r")) {
+      phase = "ready";
+      rmSync(`${blob}.refused`, { force: true });
+    } else if (d.includes("d")) phase = "deserialized";
+  });
   channel.on("error", () => undefined);
-  const relay = (signal: NodeJS.Signals) => () => child.kill(signal);
+  let relayed = false;
+  const relay = (signal: NodeJS.Signals) => () => {
+    relayed = true;
+    child.kill(signal);
+  };
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
   const handlers = signals.map((s) => [s, relay(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
   child.on("error", () => undefined);
   child.on("exit", (code, signal) => {
     for (const [s, h] of handlers) process.off(s, h);
-    if (!started) {
-      process.stderr.write(
-        `threadlab: the startup snapshot ${blob} was refused (${signal ?? `exit ${code}`}); starting without it\n`,
-      );
-      try {
-        unlinkSync(blob);
-      } catch {
-        // Already gone: another kernel got there first.
-      }
-      fallback();
+    // A kernel stopped before it was ready (a signal relayed from Jupyter, a shutdown_request: exit 0) is not
+    // the snapshot's fault, and must not come back as a plain kernel: only a death of its own counts.
+    if (phase === "ready" || relayed || code === 0) {
+      if (signal) process.kill(process.pid, signal);
+      else process.exit(code ?? 0);
       return;
     }
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 0);
+    const how = signal ?? `exit ${code}`;
+    const refusedBefore = existsSync(`${blob}.refused`);
+    if (phase === "starting" && !refusedBefore) {
+      process.stderr.write(
+        `threadlab: the startup snapshot ${blob} was refused (${how}); starting without it, and a new one is built in the background\n`,
+      );
+      try {
+        writeFileSync(`${blob}.refused`, how);
+      } catch {
+        // read-only cache
+      }
+    } else {
+      const reason =
+        phase === "starting"
+          ? `refused twice in a row (${how})`
+          : `the kernel started from it died before it was ready (${how})`;
+      markBad(blob, reason);
+      process.stderr.write(
+        `threadlab: the startup snapshot ${blob}: ${reason}. Starting the kernel without it; the snapshot is marked bad ` +
+          `(${blob}.bad) and not used or rebuilt for Node.js ${process.version} and this threadlab. ` +
+          `Nothing to do: kernels work without it, ~1–2 s slower to their first result; \`threadlab doctor\` tells more\n`,
+      );
+    }
+    rmSync(blob, { force: true });
+    fallback();
   });
   return true;
 }
@@ -136,6 +218,8 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
  */
 export function buildSnapshot(opts: { blob?: string } = {}): { ok: boolean; blob: string; message: string } {
   const blob = opts.blob ?? snapshotPath();
+  const bad = badSnapshot(blob);
+  if (bad) return { ok: false, blob, message: `it was marked bad (${bad.reason}); delete ${blob}.bad to try again` };
   mkdirSync(dirname(blob), { recursive: true });
   const lock = `${blob}.lock`;
   try {
@@ -191,7 +275,9 @@ const ORPHAN_AGE_MS = 14 * 24 * 3600_000;
 function pruneBlobs(current: string): void {
   const dir = dirname(current);
   const ours = blobPrefix();
-  for (const name of readdirSync(dir)) {
+  for (const file of readdirSync(dir)) {
+    // A blob marked bad is deleted and leaves its marker, which goes with its installation's older blobs.
+    const name = file.replace(/\.bad$/, "");
     if (!name.startsWith("kernel-") || !name.endsWith(".blob")) continue;
     const f = join(dir, name);
     if (f === current) continue;
@@ -203,7 +289,7 @@ function pruneBlobs(current: string): void {
     } catch {
       continue;
     }
-    if (gone) for (const x of [f, `${f}.root`]) rmSync(x, { force: true });
+    if (gone) for (const x of [f, `${f}.root`, `${f}.bad`, `${f}.refused`]) rmSync(x, { force: true });
   }
 }
 
@@ -219,7 +305,7 @@ export function buildSnapshotInBackground(delayMs: number): void {
   } catch {
     return;
   }
-  if (existsSync(blob)) return;
+  if (existsSync(blob) || existsSync(`${blob}.bad`)) return;
   const timer = setTimeout(() => {
     try {
       const child = spawn(process.execPath, [__filename, "--build"], {

@@ -2,6 +2,7 @@ import { writeSync } from "node:fs";
 import Module from "node:module";
 import { Socket } from "node:net";
 import { dirname, join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { setActiveSnapshot, type SnapshotState } from "./active";
 
 /**
@@ -9,19 +10,35 @@ import { setActiveSnapshot, type SnapshotState } from "./active";
  * from bin/threadlab.js, hands the snapshot's modules to Node's loader, and starts the CLI.
  */
 export function main(state: SnapshotState): void {
-  setActiveSnapshot(state);
   delete (globalThis as { __threadlabSnapshot?: unknown }).__threadlabSnapshot;
   const realExit = process.exit.bind(process);
+  let ready = () => undefined as void;
   if (process.env.THREADLAB_SNAPSHOT_CHANNEL === "3") {
     delete process.env.THREADLAB_SNAPSHOT_CHANNEL;
-    // Tells launch.ts that the blob was accepted; until then a failed start falls back to the plain kernel.
-    writeSync(3, "1");
+    // Tells launch.ts that the blob was accepted; until `r` (ready) a death falls back to the plain kernel.
+    writeSync(3, "d");
+    ready = () => {
+      // A worker thread is part of being ready: a kernel runs its maps on them, and a snapshot that breaks
+      // workers (Node 24 and crypto, build.ts) must fail here, while launch.ts can still start a plain kernel.
+      // It loads what workers load first; its start (~20 ms) is off the path of kernel_info and cells.
+      const worker = new Worker('require("node:crypto"); require("node:zlib");', { eval: true, stdout: true });
+      worker.on("error", () => undefined);
+      worker.once("exit", () => {
+        try {
+          writeSync(3, "r");
+        } catch {
+          // The launcher is gone; the channel's close ends this process.
+        }
+      });
+      worker.unref();
+    };
     // The launcher only relays signals: if it dies (SIGKILL of its pid alone), the kernel must not outlive it.
     const channel = new Socket({ fd: 3, readable: true, writable: false });
     channel.on("data", () => undefined);
     channel.on("close", () => realExit(0));
     channel.unref();
   }
+  setActiveSnapshot(state, ready);
   const M = Module as unknown as { _cache: Record<string, unknown>; _nodeModulePaths(d: string): string[] };
   for (const m of state.modules) {
     const mod = new Module(m.file);

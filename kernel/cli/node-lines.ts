@@ -1,0 +1,62 @@
+/**
+ * The Node.js lines threadlab is tested on, and what `threadlab doctor` says of the one it runs on. The one
+ * owner of these dates: `engines` in package.json states the lowest line, .ci/run fetches the others.
+ * Dates from Node.js's release schedule (end of maintenance is the end of life).
+ */
+export interface NodeLine {
+  major: number;
+  /** Last day of security fixes. */
+  endOfLife: string;
+  note?: string;
+}
+
+export const TESTED_NODE_LINES: readonly NodeLine[] = [
+  { major: 20, endOfLife: "2026-04-30", note: "kept while Debian's nodejs package is 20" },
+  { major: 22, endOfLife: "2027-04-30" },
+  { major: 24, endOfLife: "2028-04-30" },
+  { major: 26, endOfLife: "2029-04-30" },
+];
+
+/** The newest LTS line: what an end-of-life warning tells users to install. */
+export const NEWEST_LTS = 26;
+
+export interface NodeCheck {
+  version: string;
+  tested: boolean;
+  endOfLife?: string;
+  warning?: string;
+}
+
+export function checkNode(version = process.version, today = new Date()): NodeCheck {
+  const major = Number(version.replace(/^v/, "").split(".")[0]);
+  const line = TESTED_NODE_LINES.find((l) => l.major === major);
+  const upgrade = `upgrade to Node.js ${NEWEST_LTS} (the active LTS: nvm install ${NEWEST_LTS}, or the official builds), then run \`threadlab install\` again so the kernelspec records it`;
+  if (!line) {
+    const newer = major > NEWEST_LTS;
+    return {
+      version,
+      tested: false,
+      warning: newer
+        ? `Node.js ${major} is newer than the lines threadlab is tested on (${testedList()}): it may work; report what does not`
+        : `Node.js ${major} is not a line threadlab is tested on (${testedList()}): ${upgrade}`,
+    };
+  }
+  const eol = new Date(`${line.endOfLife}T23:59:59Z`) < today;
+  return {
+    version,
+    tested: true,
+    endOfLife: line.endOfLife,
+    warning: eol
+      ? `Node.js ${major} reached end of life on ${line.endOfLife} (no more security fixes)${line.note ? `; ${line.note}` : ""}: ${upgrade}`
+      : undefined,
+  };
+}
+
+export function testedList(): string {
+  return TESTED_NODE_LINES.map((l) => l.major).join(", ");
+}
+
+export function formatNodeCheck(c: NodeCheck): string {
+  const head = `Node.js: ${c.version}${c.tested ? ` (tested lines: ${testedList()})` : ""}`;
+  return c.warning ? `${head}\n  warning: ${c.warning}` : head;
+}
