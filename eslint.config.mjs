@@ -16,6 +16,7 @@ export default tseslint.config(
       "extension/lib/",
       "bench/results/",
       "test-results/",
+      ".nodes/",
     ],
   },
   js.configs.recommended,

@@ -28,7 +28,9 @@ import { CONFIG_SOURCES, WORKER_STATES } from "./vocabulary";
 //    pool), a chunk tuple may name its cluster node (a 9th field), and `legend` names those nodes and maps.
 // 5: a cluster chunk tuple may have a tenth field (a re-run), which a v4 panel's validation rejects; and an
 //    optional `r`, the cluster's running batches.
-export const PROTOCOL_VERSION = 5 as const;
+// 6: a worker tuple may have an eighth and ninth field (CPU % and heap MiB, null where the kernel's Node has
+//    no per-worker figures), which a v5 panel's validation rejects.
+export const PROTOCOL_VERSION = 6 as const;
 export const COMM_TARGET = "threadlab";
 
 /** Update rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */
@@ -168,7 +170,9 @@ export type PoolEntry = z.infer<typeof PoolEntrySchema>;
 
 /**
  * One worker as a tuple, to keep a 16-worker update well under 2 KB:
- * [slot, state, busy %, items, chunks, map id, ms the running chunk has run (0 when idle)].
+ * [slot, state, busy %, items, chunks, map id, ms the running chunk has run (0 when idle), CPU % of one core
+ * (null: this Node has no worker.cpuUsage()), V8 heap in use in MiB (null: no worker.getHeapStatistics())].
+ * Busy is holding a chunk, CPU is computing it: busy far above CPU is a starved or waiting worker.
  */
 export const WorkerTupleSchema = z.tuple([
   z.number(),
@@ -178,6 +182,8 @@ export const WorkerTupleSchema = z.tuple([
   z.number(),
   z.number(),
   z.number(),
+  z.number().nullable().optional(),
+  z.number().nullable().optional(),
 ]);
 export type WorkerTuple = z.infer<typeof WorkerTupleSchema>;
 

@@ -8,6 +8,11 @@
 //
 // Source checks (ESLint, Prettier, import cycles, doc links) run with the whole suite, each counted as one test.
 //
+// Other Node.js lines: THREADLAB_TEST_NODES, a colon-separated list of node binaries (.ci/run fetches the
+// official builds from the npm registry), runs the areas users meet first on each of them too (the kernel,
+// pool, cluster and packaging tests, and the conformance suite against a kernelspec installed with
+// that Node), counted in the same closing line. This process's Node runs everything.
+//
 // Filters: `npm test -- kernel pool` runs only the Node test areas named (folders under test/), and
 // `--no-python` / `--only-python` pick a side; `--no-ui` skips the browser tests.
 import { spawnSync } from "node:child_process";
@@ -90,9 +95,47 @@ if (!onlyPython) {
   const files = findFiles(testRoot, (p) => p.endsWith(".test.js") && !p.includes(`${join("test", "ui")}/`))
     .filter((p) => areas.length === 0 || areas.includes(relative(testRoot, p).split("/")[0]))
     .sort();
-  console.log(`\n=== node tests (${files.length} files)`);
-  // Tap output is streamed to the console and its summary lines read for the closing count.
-  const r = run(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], {
+  console.log(`\n=== node tests on Node.js ${process.version} (${files.length} files)`);
+  nodeTests(process.execPath, files);
+}
+
+const otherNodes = (process.env.THREADLAB_TEST_NODES ?? "").split(":").filter(Boolean);
+const otherLineAreas = ["kernel", "pool", "cluster", "packaging"];
+if (otherNodes.length && !onlyPython && !areas.length) {
+  const testRoot = join(root, "dist", "test");
+  const files = findFiles(testRoot, (p) => p.endsWith(".test.js"))
+    .filter((p) => otherLineAreas.includes(relative(testRoot, p).split("/")[0]))
+    .sort();
+  for (const node of otherNodes) {
+    const version = run(node, ["--version"]).stdout.trim();
+    const major = version.replace(/^v/, "").split(".")[0];
+    console.log(`\n=== node tests on Node.js ${version} (${otherLineAreas.join(", ")}: ${files.length} files)`);
+    nodeTests(node, files);
+    if (noPython) continue;
+    // The conformance suite against a kernelspec installed with this Node, from its own startup snapshot.
+    const name = `threadlab-node${major}`;
+    const inst = run(node, [
+      join(root, "bin/threadlab.js"),
+      "install",
+      "--sys-prefix",
+      "--python",
+      venvPython,
+      "--name",
+      name,
+    ]);
+    if (inst.status !== 0) {
+      console.log(`not ok - install kernelspec ${name}\n${inst.stdout}${inst.stderr}`);
+      failed++;
+      continue;
+    }
+    console.log(`\n=== conformance on Node.js ${version} (kernelspec ${name})`);
+    pytest(["test/conformance"], { ...env, THREADLAB_KERNEL_NAME: name });
+  }
+}
+
+/** node:test over `files` with `node`; its TAP is streamed and its summary lines read for the closing count. */
+function nodeTests(node, files) {
+  const r = run(node, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], {
     env,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -103,10 +146,9 @@ if (!onlyPython) {
   if (r.status !== 0 && count(r.stdout, /^# fail (\d+)/m) === 0) failed += 1;
 }
 
-if (!noPython && areas.length === 0) {
-  console.log("\n=== python-driven tests (pytest)");
-  const r = run(venvPython, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "test"], {
-    env,
+function pytest(paths, pyEnv = env) {
+  const r = run(venvPython, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", ...paths], {
+    env: pyEnv,
     stdio: ["ignore", "pipe", "inherit"],
   });
   process.stdout.write(r.stdout);
@@ -115,6 +157,11 @@ if (!noPython && areas.length === 0) {
   failed += count(line, /(\d+) failed/) + count(line, /(\d+) error/);
   skipped += count(line, /(\d+) skipped/);
   if (r.status !== 0 && r.status !== 5 && !/(failed|error)/.test(line)) failed += 1;
+}
+
+if (!noPython && areas.length === 0) {
+  console.log("\n=== python-driven tests (pytest)");
+  pytest(["test"]);
 }
 
 if (!noUi && !onlyPython && areas.length === 0) {

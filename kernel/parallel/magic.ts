@@ -2,6 +2,7 @@ import type { CellOutcome, ErrorInfo } from "../execution/executor";
 import { CellError } from "../magics/outcome";
 import { formatUsage, parseArgs, splitExpressionWords } from "../magics/parse";
 import { Magic, MagicContext, MagicError, MagicOption, ParsedArgs } from "../magics/types";
+import { WORKER_CPU_AVAILABLE, WORKER_CPU_UNAVAILABLE } from "../pool";
 import { MapOptionError, type MapOptions } from "../pool/options";
 import { modelRegistry } from "../share/registry";
 import * as threadpool from "../threadpool";
@@ -134,8 +135,12 @@ function formatStatus(): string {
   const lines = [head, `queue: ${s.queue} chunks waiting, ${s.inflight} in flight`];
   for (const w of s.workers)
     lines.push(
-      `  worker ${w.slot}: ${w.state}, busy ${(w.busy * 100).toFixed(0)}%, ${w.items} items, ${w.chunks} chunks`,
+      `  worker ${w.slot}: ${w.state}, busy ${(w.busy * 100).toFixed(0)}%, cpu ${w.cpu === null ? "n/a" : `${(w.cpu * 100).toFixed(0)}%`}, ` +
+        `heap ${w.heapMB === null ? "n/a" : `${w.heapMB} MiB`}, ${w.items} items, ${w.chunks} chunks`,
     );
+  // Busy is holding a chunk; cpu is computing it. Busy well above cpu: starved (too many compute threads for
+  // the CPUs) or waiting (I/O, await).
+  if (!WORKER_CPU_AVAILABLE) lines.push(`  (cpu: ${WORKER_CPU_UNAVAILABLE})`);
   for (const m of s.maps)
     lines.push(
       `  map ${m.id} ${m.name}: ${m.done}/${m.total ?? "?"} done, ${m.failed} failed, ${m.rate.toFixed(1)} items/s`,

@@ -3,9 +3,11 @@
  * the sidebar, read from shared counters without messaging workers. Kept small (short
  * keys, rounded numbers): it is streamed at 4 Hz and must stay under 2 KB for 16 workers.
  */
+import type { Worker } from "node:worker_threads";
 import { modelRegistry } from "../share/registry";
 import type { MapJob } from "./map-job";
 import { F, LIFECYCLE, type WorkerLifecycle } from "./stats";
+import { workerGauges } from "./worker-gauges";
 
 export interface WorkerStatus {
   /** Stats slot: stable for the worker's life, reused after it exits. */
@@ -19,6 +21,10 @@ export interface WorkerStatus {
   map: number;
   /** When the running chunk started (epoch ms), 0 when idle. */
   since: number;
+  /** CPU time as a fraction of one core since the previous reading; null where Node has no worker.cpuUsage(). */
+  cpu: number | null;
+  /** V8 heap in use (MiB, one decimal); null where Node has no worker.getHeapStatistics(). */
+  heapMB: number | null;
 }
 
 export interface MapStatus {
@@ -45,6 +51,7 @@ export interface PoolStatus {
 }
 
 interface StatusWorker {
+  readonly worker: Worker;
   readonly slot: number;
   readonly state: WorkerLifecycle;
   readonly stats: Float64Array;
@@ -79,6 +86,7 @@ export function buildStatus(
       chunks: s[F.chunks],
       map: s[F.mapId],
       since: s[F.chunkStart],
+      ...workerGauges(h.worker),
     };
   });
   return {

@@ -40,6 +40,9 @@ export interface PoolWorkerLike {
   map: number;
   /** When the running chunk started (epoch ms), 0 when idle. */
   since?: number;
+  /** Fraction of one core; null where the Node has no per-worker CPU time. */
+  cpu?: number | null;
+  heapMB?: number | null;
 }
 
 /** The record of finished chunks and of the last local map to end (kernel/pool/chunk-log.ts). */

@@ -300,6 +300,8 @@ function toPoolState(s: PoolStatusLike, ended: MapProgress | undefined, now: num
       w.chunks,
       w.map,
       w.since ? Math.max(0, Math.round(now - w.since)) : 0,
+      w.cpu === undefined || w.cpu === null ? null : Math.round(w.cpu * 100),
+      w.heapMB ?? null,
     ]),
     maps: [...s.maps, ...(ended ? [ended] : [])].map((m) => ({
       ...m,

@@ -2,11 +2,13 @@
 
 Every sample is filled so that no test is skipped; `npm test` fails if any test is skipped here.
 """
+import os
 import unittest
 
 import jupyter_kernel_test as jkt
 
-KERNEL = "threadlab"
+# THREADLAB_KERNEL_NAME: scripts/test.mjs runs the suite again against kernelspecs installed with other Node lines.
+KERNEL = os.environ.get("THREADLAB_KERNEL_NAME", "threadlab")
 
 
 class ThreadlabKernelTests(jkt.KernelTests):

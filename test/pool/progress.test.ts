@@ -36,7 +36,8 @@ test("the end summary is one line: wall time, items/s, workers, chunk size", () 
 const pool = new WorkerPool({ size: 2 });
 after(() => pool.close());
 
-test("the status of 16 busy workers is under 2 KB and reads counters without messaging", async () => {
+// 2 KB, plus the two per-worker figures (CPU and heap, ~25 bytes a worker) that Node 22.19 / 24.6 made possible.
+test("the status of 16 busy workers is under 2.4 KB and reads counters without messaging", async () => {
   pool.resize(16);
   await pool.ready();
   const done = pool.map(range(64), fn("(x) => { const e = Date.now() + 100; while (Date.now() < e); return x; }"), {
@@ -46,7 +47,7 @@ test("the status of 16 busy workers is under 2 KB and reads counters without mes
   const s = pool.status();
   await done;
   assert.equal(s.workers.length, 16);
-  assert.ok(JSON.stringify(s).length <= 2048, `${JSON.stringify(s).length} bytes`);
+  assert.ok(JSON.stringify(s).length <= 2048 + 16 * 25, `${JSON.stringify(s).length} bytes`);
   assert.equal(s.maps.length, 1);
   assert.equal(s.maps[0].total, 64);
   assert.ok(s.workers.some((w) => w.state === "busy"));

@@ -22,8 +22,9 @@ function Sparkline(props: { points: Array<[number, number]>; t0: number; t1: num
 }
 
 /** Per-worker busy % (last 60 s), items/s, map progress, queue, shared models, RSS. */
-export function Utilization(props: { update: Update; history: UpdateHistory }): JSX.Element {
+export function Utilization(props: { update: Update; history: UpdateHistory; node?: string }): JSX.Element {
   const { update: s, history } = props;
+  const node = props.node ?? "this kernel's version";
   const pool = s.pool;
   const span = history.span;
   const t1 = span?.t1 ?? s.t;
@@ -54,7 +55,20 @@ export function Utilization(props: { update: Update; history: UpdateHistory }): 
                   <td className="tl-spark-cell">
                     <Sparkline points={history.busySeries(w[0])} t0={t0} t1={t1} />
                   </td>
-                  <td className="tl-num">{w[2]}%</td>
+                  <td className="tl-num" title="busy: holding a chunk">
+                    {w[2]}%
+                  </td>
+                  <td
+                    className="tl-num tl-muted"
+                    data-testid="tl-worker-cpu"
+                    title={
+                      w[7] === null || w[7] === undefined
+                        ? `CPU: not available on Node.js ${node} (worker CPU time needs 22.19 / 24.6 or newer)`
+                        : `CPU ${w[7]}% of a core${w[8] !== null && w[8] !== undefined ? ` · heap ${w[8]} MiB` : ""}; busy well above CPU: starved (too many compute threads) or waiting (I/O, await)`
+                    }
+                  >
+                    {w[7] === null || w[7] === undefined ? "cpu n/a" : `cpu ${w[7]}%`}
+                  </td>
                   <td className={`tl-wstate tl-wstate-${w[1]}`}>{w[1]}</td>
                   <td
                     className="tl-num tl-muted"

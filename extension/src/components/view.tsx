@@ -44,7 +44,7 @@ export function SidebarView(props: { model: SidebarModel }): JSX.Element {
         <>
           <MachineSection update={update} />
           <PoolsTree update={update} />
-          <Utilization update={update} history={model.history} />
+          <Utilization update={update} history={model.history} node={hello?.versions.node} />
           <Timeline history={model.history} />
           {update.cluster ? <ClusterSection cluster={update.cluster} /> : null}
           <Controls
