@@ -112,7 +112,11 @@ export function tableText(t: Table, what: string): string {
   const shown = t.rows.slice(0, TEXT_ROWS).map((r) => r.map((v) => clip(v === null ? "NULL" : cellText(v))));
   const head = t.columns.map(clip);
   const widths = head.map((h, i) => Math.max(h.length, ...shown.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ");
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const out = [`${what}: ${t.total.toLocaleString("en-US")} rows × ${t.columns.length} columns`, line(head)];
   out.push(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of shown) out.push(line(r));

@@ -33,7 +33,7 @@ function watchPackages(): void {
   if (watching) return;
   watching = true;
   watchDuckDB(() => void refreshBackendLimits());
-  watchModule(/^onnxruntime-node$/, () => void refreshBackendLimits());
+  watchModule(/^onnxruntime-node$|[\\/]onnxruntime-node[\\/]dist[\\/]index\.js$/, () => void refreshBackendLimits());
 }
 
 export interface BackendLimitsReport {

@@ -202,7 +202,8 @@ const NATIVE_FILE = /[\\/](libduckdb\.so|duckdb\.node)$/;
  */
 export function watchDuckDB(onLoad: () => void): void {
   watchModule(
-    /^@duckdb\/node-api$/,
+    // The package name, or a path to its entry (require.resolve'd, as benchmarks and bundled code pass it).
+    /^@duckdb\/node-api$|[\\/]@duckdb[\\/]node-api[\\/]lib[\\/]index\.js$/,
     (api) => {
       if (trackerFor(api)) onLoad();
     },
