@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { completeUpdate, PROTOCOL_VERSION, type KernelMessage, type Update } from "../../schema/sidebar-messages";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
 import { kernelForSuite } from "../kernel/suite-kernel";
 
@@ -101,6 +102,20 @@ describe("DuckDB in the kernel", () => {
     assert.doesNotMatch(streamText(outputs, "stderr"), /Oversubscribed/);
   });
 
+  test("the sidebar lists DuckDB as settable, and set_limit duckdb=1 reaches the live instance", async () => {
+    const { update, reply } = await sidebarAfter(k, { type: "set_limit", controller: "duckdb", value: 1 });
+    assert.equal(reply?.type, "ack", JSON.stringify(reply));
+    const duck = update.pools.find((p) => p.id === "duckdb");
+    assert.ok(duck, "duckdb should be in the sidebar's pools");
+    assert.equal(duck.set, true);
+    assert.equal(duck.n, 1);
+    assert.equal(duck.src, "sidebar");
+    assert.equal(await value(k, "await duckThreads(db)"), "1");
+    const reset = await sidebarAfter(k, { type: "reset" });
+    assert.equal(reset.reply?.type, "ack");
+    assert.equal(await value(k, "await duckThreads(db)"), String(cpus));
+  });
+
   test("doctor counts DuckDB per worker and names it when a limit oversubscribes", async () => {
     await value(k, "%threadpool limit duckdb=-1");
     try {
@@ -121,6 +136,44 @@ describe("DuckDB in the kernel", () => {
     }
   });
 });
+
+/** The sidebar's view (its comm, raw): the latest whole update, and a request answered by ack or error. */
+async function sidebarAfter(
+  k: RawClient,
+  request?: Record<string, unknown>,
+): Promise<{ update: Update; reply?: KernelMessage }> {
+  const comm = `data-tools-${Math.random().toString(36).slice(2)}`;
+  const received = () =>
+    k.iopubMessages
+      .filter((m) => m.header.msg_type === "comm_msg" && m.content.comm_id === comm)
+      .map((m) => m.content.data as KernelMessage);
+  const waitFor = async <T>(what: string, f: () => T | undefined): Promise<T> => {
+    for (const deadline = Date.now() + 8000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      const v = f();
+      if (v !== undefined) return v;
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  const send = (data: Record<string, unknown>) =>
+    k.send("shell", k.message("comm_msg", { comm_id: comm, data: { v: PROTOCOL_VERSION, ...data } }));
+  await k.send("shell", k.message("comm_open", { comm_id: comm, target_name: "threadlab", data: {} }));
+  await waitFor("hello", () => received().find((m) => m.type === "hello"));
+  let reply: KernelMessage | undefined;
+  if (request) {
+    await send({ id: "r1", ...request });
+    reply = await waitFor("the reply", () =>
+      received().find((m) => (m.type === "ack" || m.type === "error") && m.id === "r1"),
+    );
+  }
+  await send({ id: "s1", type: "subscribe", rate: 10 });
+  const update = await waitFor("an update", () => {
+    let prev: Update | null = null;
+    for (const m of received()) if (m.type === "update") prev = completeUpdate(m, prev);
+    return prev ?? undefined;
+  });
+  await k.send("shell", k.message("comm_close", { comm_id: comm, data: {} }));
+  return { update, reply };
+}
 
 describe("Polars in the kernel", () => {
   let k: RawClient;
@@ -150,6 +203,10 @@ describe("Polars in the kernel", () => {
     const limit = await k.execute("%threadpool limit polars=1");
     assert.match(streamText(limit.outputs), /polars: not changed \(process-wide pool of \d+ threads, fixed/);
     await value(k, "%threadpool reset");
+    const { update } = await sidebarAfter(k);
+    const inSidebar = update.pools.find((p) => p.id === "polars");
+    assert.equal(inSidebar?.set, false);
+    assert.match(inSidebar?.ro ?? "", /process-wide pool/);
   });
 
   test("a child process gets POLARS_MAX_THREADS from childEnv() and starts its pool with it", async () => {
