@@ -115,10 +115,15 @@ export class DuckDBInstances {
       let c: ConnectionLike | undefined;
       try {
         c = await this.connect(inst);
+      } catch {
+        // A closed instance refuses connections: nothing left to limit.
+        this.forget(inst);
+        return;
+      }
+      try {
         await work(c);
       } catch (err) {
-        // A closed instance refuses connections: forget it. Anything else is reported by info().
-        this.forget(inst);
+        // Reported by info(), never thrown: the notebook's own query must not fail over our SET.
         this.errors = [...this.errors.slice(-4), `duckdb: ${(err as Error)?.message ?? err}`];
       } finally {
         try {
