@@ -1,8 +1,7 @@
 /**
  * `threadpool`: threadpoolctl for Node. Inspect and limit every thread pool in the kernel process — native
  * BLAS/OpenMP libraries already loaded, the threadlab worker pool, libuv, V8, sharp, onnxruntime, DuckDB,
- * Polars — resolve
- * nested parallelism (workers × backend threads ≤ CPUs), and explain it all with `doctor()`.
+ * Polars — resolve nested parallelism (workers × backend threads ≤ CPUs), and explain it all with `doctor()`.
  *
  * The `%threadpool` magic, `threadlab doctor` and the public `threadlab` module are thin layers over this API.
  * See docs/threadpool.md for the design.
