@@ -60,7 +60,8 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
-function cellText(v: unknown): string {
+/** A cell as text: dates in ISO form, bigints with their `n` (as JavaScript prints them). */
+export function cellText(v: unknown): string {
   if (v === undefined) return "";
   if (v instanceof Date) return v.toISOString();
   if (typeof v === "bigint") return `${v}n`;

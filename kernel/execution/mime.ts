@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import type { MimeBundle } from "../protocol/messages";
 import { detectImage } from "../display/image";
+import { asDataToolTable, dataToolName, tableText } from "../display/data-tables";
 import { asTable, tableHtml } from "../display/table";
 
 /**
@@ -23,7 +24,8 @@ export interface Rendered {
  * A value as Jupyter shows it (execute_result, `display(value)`): `text/plain` is always Node's
  * util.inspect (what the REPL shows); richer forms come from, in order, the value's own
  * `[Symbol.for("Jupyter.display")]()`, image bytes (PNG, JPEG, GIF, SVG), and tabular data (an array of
- * plain row objects, or an object of equal-length columns) as an HTML table. Synchronous unless the
+ * plain row objects, or an object of equal-length columns; a DuckDB result; an Arrow Table) as an HTML
+ * table. Synchronous unless the
  * value's display method returns a promise, so output keeps its order.
  */
 export function renderValue(value: unknown): Rendered | Promise<Rendered> {
@@ -46,6 +48,11 @@ export function renderValue(value: unknown): Rendered | Promise<Rendered> {
   if (image) return { data: { [image.mime]: image.data, "text/plain": `<${image.description}>` } };
   const table = asTable(value);
   if (table) return { data: { "text/html": tableHtml(table), "text/plain": plain(value) } };
+  const dataTable = asDataToolTable(value);
+  if (dataTable)
+    return {
+      data: { "text/html": tableHtml(dataTable), "text/plain": tableText(dataTable, dataToolName(value as object)) },
+    };
   return { data: { "text/plain": plain(value) } };
 }
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-export { info, limits, withLimits, register, config, doctor, childEnv } from "../threadpool";
+export { info, limits, withLimits, register, config, doctor, childEnv, settled } from "../threadpool";
 export type {
   ControllerInfo,
   ControllerProvider,

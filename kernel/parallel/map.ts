@@ -10,6 +10,7 @@ import {
 } from "../pool";
 import { shipFunction, type ShippedFunction } from "../ship";
 import { sourceLabel } from "../ship/materialize";
+import * as threadpool from "../threadpool";
 import { stackToCells, type Locate } from "../ship/source-lines";
 import { notebookChunkLog } from "./notebook-pool";
 import { selectBackend } from "./select-backend";
@@ -66,7 +67,17 @@ export async function mapInNotebook<T = unknown>(
   const displayId = randomBytes(8).toString("hex");
   let shown = false;
   let lastDraw = 0;
-  const { done } = selectBackend(resolved, door).submit({
+  const backend = selectBackend(resolved, door);
+  // Said once, on stderr so it stays when the bar redraws: at the first progress line, and at the end if a
+  // library the workers loaded during the map (Polars, DuckDB) made it true only then.
+  let warned = backend.kind !== "local" || !showProgress;
+  const warnOversubscribed = () => {
+    if (warned || !door) return;
+    const ws = threadpool.mapWarnings();
+    if (ws.length) door.write("stderr", ws.map((w) => `⚠ ${w}\n`).join(""), parent);
+    warned = ws.length > 0;
+  };
+  const { done } = backend.submit({
     items,
     fn: shipped,
     options: {
@@ -78,6 +89,7 @@ export async function mapInNotebook<T = unknown>(
         // ≤ 10 Hz: the pool calls every 100 ms, but a burst at the end must not flood the frontend.
         if (!p.finished && now - lastDraw < 100) return;
         lastDraw = now;
+        if (!shown) warnOversubscribed();
         door.display({ ...renderProgress(p, shipped.name) }, { displayId, update: shown });
         shown = true;
       },
@@ -90,6 +102,7 @@ export async function mapInNotebook<T = unknown>(
   try {
     const report = await done;
     if (toCells) for (const f of report.failures) toCells(f.error);
+    warnOversubscribed();
     if (showProgress && door) door.display({ ...renderSummary(report) }, { displayId, update: shown });
     return report;
   } catch (e) {

@@ -18,6 +18,7 @@ import { readConnectionFile } from "../protocol/connection";
 import { ConnectionInfo, Message, MimeBundle } from "../protocol/messages";
 import { KernelSockets } from "../protocol/sockets";
 import { renderNote, renderValue } from "../execution/mime";
+import { watchPackageLoads } from "../threadpool";
 import { threadpoolMagic } from "../threadpool/magic";
 import { parallelMagic } from "../parallel/magic";
 import { buildSnapshotInBackground } from "../snapshot/launch";
@@ -102,6 +103,7 @@ export class Kernel {
     );
     registerBuiltinMagics(this.magics, { cwd, history: this.history });
     this.magics.register(threadpoolMagic);
+    watchPackageLoads(); // before the first cell can open a DuckDB instance (kernel/threadpool/runtime/duckdb.ts)
     this.magics.register(parallelMagic);
     registerEchoTarget(this.comms);
     registerLazySidebarTarget(this.comms);

@@ -17,6 +17,8 @@ export const CHILD_THREAD_VARS: Readonly<Record<string, { userApi: string; inter
   VECLIB_MAXIMUM_THREADS: { userApi: "blas", internalApi: "veclib", prefix: "libBLAS" },
   NUMEXPR_NUM_THREADS: { userApi: "numexpr", internalApi: "numexpr", prefix: "numexpr" },
   NUMBA_NUM_THREADS: { userApi: "numba", internalApi: "numba", prefix: "numba" },
+  // Polars in a child (nodejs-polars, or Python's polars) sizes its one pool from this at first use.
+  POLARS_MAX_THREADS: { userApi: "polars", internalApi: "rayon", prefix: "nodejs-polars" },
 };
 
 /**

@@ -43,7 +43,7 @@ export interface DoctorReport {
 }
 
 const ENV_PATTERN =
-  /^(THREADLAB_|OMP_|OPENBLAS_|MKL_|GOMP_|KMP_|BLIS_|VECLIB_|NUMEXPR_|NUMBA_NUM_THREADS$|UV_THREADPOOL_SIZE$|NODE_OPTIONS$|VIPS_CONCURRENCY$)/;
+  /^(THREADLAB_|OMP_|OPENBLAS_|MKL_|GOMP_|KMP_|BLIS_|VECLIB_|NUMEXPR_|NUMBA_NUM_THREADS$|UV_THREADPOOL_SIZE$|NODE_OPTIONS$|VIPS_CONCURRENCY$|POLARS_MAX_THREADS$)/;
 
 function packageVersion(name: string, from = __dirname): string | null {
   // Read package.json files instead of requiring the packages: the doctor must not load TypeScript or tslab.

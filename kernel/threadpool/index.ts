@@ -1,7 +1,7 @@
 /**
  * `threadpool`: threadpoolctl for Node. Inspect and limit every thread pool in the kernel process — native
- * BLAS/OpenMP libraries already loaded, the threadlab worker pool, libuv, V8, sharp, onnxruntime — resolve
- * nested parallelism (workers × backend threads ≤ CPUs), and explain it all with `doctor()`.
+ * BLAS/OpenMP libraries already loaded, the threadlab worker pool, libuv, V8, sharp, onnxruntime, DuckDB,
+ * Polars — resolve nested parallelism (workers × backend threads ≤ CPUs), and explain it all with `doctor()`.
  *
  * The `%threadpool` magic, `threadlab doctor` and the public `threadlab` module are thin layers over this API.
  * See docs/threadpool.md for the design.
@@ -17,10 +17,11 @@
  * @module
  */
 import type { ControllerInfo } from "./controller";
-import { backendLimitsForWorkers, config } from "./limits";
+import { backendLimitsForWorkers, config, refreshLimits } from "./limits";
 import { openmpWarnings } from "./native/openmp";
 import { checkOversubscription } from "./oversubscription";
 import { detectControllers } from "./registry";
+import { DuckDBController, watchDuckDB } from "./runtime/duckdb";
 
 export type { ControllerInfo, ControllerProvider, DetectContext, Scope, ThreadpoolController } from "./controller";
 export type { ConfigSource, Knob, ParallelConfig, ParallelSettings, Resolved } from "./config";
@@ -79,4 +80,35 @@ export function warnings(infos: readonly ControllerInfo[] = info()): string[] {
     out.push((err as Error).message);
   }
   return out;
+}
+
+/**
+ * The oversubscription warnings a running local map shows on its first progress line (workers × backends,
+ * DuckDB, Polars' process-wide pool); empty when they fit the CPUs. Never throws: a map must not fail over it.
+ */
+export function mapWarnings(): string[] {
+  try {
+    return checkOversubscription(info(), config(), backendLimitsForWorkers().entries).warnings;
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Starts watching this thread's `require` for packages whose pools live in objects the notebook creates
+ * (DuckDB instances), so that instances made before the first `%threadpool` call are known too. The kernel
+ * calls it once at start; pool workers do the same from worker-side.ts. Never loads a package.
+ */
+export function watchPackageLoads(): void {
+  watchDuckDB(() => void refreshLimits());
+}
+
+/**
+ * Resolves when limit changes that are applied asynchronously (DuckDB's `SET threads` on live instances) have
+ * reached them. `limits()` returns at once; await this before reading `current_setting('threads')` on a
+ * connection opened earlier. Connections opened after a limit wait by themselves.
+ */
+export async function settled(): Promise<void> {
+  const duck = detectControllers().controllers.filter((c): c is DuckDBController => c instanceof DuckDBController);
+  await Promise.all(duck.map((c) => c.settled()));
 }

@@ -17,6 +17,7 @@ import type { ThreadpoolController } from "./controller";
 import { cpuReport } from "./cpus";
 import { LimitState, winningEntry, type LimitEntry } from "./limit-state";
 import { detectControllers } from "./registry";
+import { syncPolarsStartEnv } from "./polars-env";
 import { getWorkerPool, setWorkerPoolLookup as setLookup, type ResizablePool } from "./runtime/worker-pool";
 
 /**
@@ -76,6 +77,11 @@ const KNOWN_SELECTORS = new Set([
   "libblis",
   "libflexiblas",
   "onnxruntime-node",
+  "duckdb",
+  "@duckdb/node-api",
+  "polars",
+  "rayon",
+  "nodejs-polars",
 ]);
 
 interface ActiveRecord {
@@ -111,7 +117,7 @@ function entriesOf(spec: LimitSpec, source: LimitSource, controllers: readonly T
     if (!names.has(selector)) {
       throw new Error(
         `No thread pool is called "${selector}". Use a user_api (blas, openmp, threadlab, sharp, ` +
-          `onnxruntime), an internal_api (openblas, mkl, blis, flexiblas), a library prefix (libgomp, libopenblas) ` +
+          `onnxruntime, duckdb, polars), an internal_api (openblas, mkl, blis, flexiblas), a library prefix (libgomp, libopenblas) ` +
           `or a controller id from info().`,
       );
     }
@@ -148,7 +154,9 @@ function defaultBackendEntry(config: ParallelConfig): LimitEntry {
 export function refreshLimits(): string[] {
   const { controllers } = detectControllers();
   const pool = getWorkerPool();
-  const errors = mainState.reconcile(controllers, mainEntriesFor(pool ? defaultBackendEntry(config()) : undefined));
+  const defaultEntry = pool ? defaultBackendEntry(config()) : undefined;
+  const errors = mainState.reconcile(controllers, mainEntriesFor(defaultEntry));
+  syncPolarsStartEnv(defaultEntry ? [defaultEntry, ...allEntries()] : allEntries());
   notify();
   return errors;
 }
@@ -184,15 +192,19 @@ export function limits(spec: LimitSpec, options: { source?: LimitSource } = {}):
   const record: ActiveRecord = { entries: entriesOf(spec, source, controllers) };
   active.push(record);
   const previous = new Map(controllers.map((c) => [c.id, mainState.baselineOf(c.id) ?? safeGet(c)]));
-  const errors = mainState.reconcile(
-    controllers,
-    mainEntriesFor(getWorkerPool() ? defaultBackendEntry(config()) : undefined),
-  );
+  const defaultEntry = getWorkerPool() ? defaultBackendEntry(config()) : undefined;
+  const errors = mainState.reconcile(controllers, mainEntriesFor(defaultEntry));
+  syncPolarsStartEnv(defaultEntry ? [defaultEntry, ...allEntries()] : allEntries());
   const applied: { id: string; threads: number; previous: number | null }[] = [];
   const skipped: { id: string; reason: string }[] = errors.map((e) => ({ id: e.slice(0, e.indexOf(": ")), reason: e }));
   const all = allEntries();
   for (const c of controllers) {
-    if (!c.settable || !winningEntry(c, record.entries)) continue;
+    const mine = winningEntry(c, record.entries);
+    if (!c.settable && mine && mine.selector !== "*") {
+      // Named on purpose (polars=1): say why nothing changed rather than pass in silence.
+      skipped.push({ id: c.id, reason: c.info().notes?.[0] ?? "read-only" });
+    }
+    if (!c.settable || !mine) continue;
     const win = winningEntry(c, all)!;
     if (record.entries.includes(win))
       applied.push({ id: c.id, threads: win.threads, previous: previous.get(c.id) ?? null });

@@ -62,7 +62,8 @@ export const threadpoolMagic: Magic = {
   options,
   complete(words) {
     if (words.length === 0) return [...SUBCOMMANDS];
-    if (words[0] === "limit") return ["blas=", "openmp=", "threadlab=", "sequential_blas_under_openmp"];
+    if (words[0] === "limit")
+      return ["blas=", "openmp=", "threadlab=", "duckdb=", "polars=", "sequential_blas_under_openmp"];
     return [];
   },
   line(args, _raw, ctx) {
@@ -109,7 +110,14 @@ export const threadpoolMagic: Magic = {
       throw new MagicError(
         `%%threadpool: only \`%%threadpool limit SPEC\` is a cell magic (got ${JSON.stringify(sub ?? "")})`,
       );
-    const outcome = await threadpool.withLimits(parseSpec(rest), () => ctx.evaluate(body), { source: "cell" });
+    const outcome = await threadpool.withLimits(
+      parseSpec(rest),
+      async () => {
+        await threadpool.settled(); // DuckDB's SET threads is asynchronous: the body must see it
+        return ctx.evaluate(body);
+      },
+      { source: "cell" },
+    );
     if (outcome.status === "error") throw errorFromOutcome(outcome);
     return outcome.hasValue ? { hasValue: true, value: outcome.value } : { hasValue: false };
   },

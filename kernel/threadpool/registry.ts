@@ -10,8 +10,10 @@ import { mappedLibraries } from "./controller/maps";
 import { openblasProvider } from "./native/openblas";
 import { openmpProvider } from "./native/openmp";
 import { blisProvider, flexiblasProvider, mklProvider } from "./native/others";
+import { duckdbProvider } from "./runtime/duckdb";
 import { libuvProvider, v8Provider } from "./runtime/node-pools";
 import { onnxruntimeProvider, sharpProvider } from "./runtime/packages";
+import { polarsProvider } from "./runtime/polars";
 import { workerPoolProvider } from "./runtime/worker-pool";
 
 /** Providers of native libraries: these are the ones a pool worker re-detects inside its own thread. */
@@ -23,6 +25,16 @@ export const NATIVE_PROVIDERS: readonly ControllerProvider[] = [
   openmpProvider,
 ];
 
+/**
+ * Providers a pool worker applies its limits to in its own thread: native per-thread pools, and packages
+ * whose limit lives in the objects this thread creates (DuckDB instances, onnxruntime sessions).
+ */
+export const WORKER_PROVIDERS: readonly ControllerProvider[] = [
+  ...NATIVE_PROVIDERS,
+  duckdbProvider,
+  onnxruntimeProvider,
+];
+
 const BUILT_IN: readonly ControllerProvider[] = [
   workerPoolProvider,
   ...NATIVE_PROVIDERS,
@@ -30,6 +42,8 @@ const BUILT_IN: readonly ControllerProvider[] = [
   v8Provider,
   sharpProvider,
   onnxruntimeProvider,
+  duckdbProvider,
+  polarsProvider,
 ];
 
 const thirdParty: ControllerProvider[] = [];

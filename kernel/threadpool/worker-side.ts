@@ -7,19 +7,37 @@
  * owns their baseline and restores it when the pool goes away; a worker setting them would race its
  * siblings and could not know when the last one exits.
  *
+ * Objects a worker creates carry their own limit: DuckDB instances (`threads`) and onnxruntime sessions
+ * (intra-op threads) get the worker's backend threads too. The body usually requires those packages after the
+ * worker started, so their loads are watched (`runtime/module-hooks.ts`) and limits re-applied on load —
+ * before the body can open its first database or session.
+ *
  * Kept small on purpose: a worker imports this module and nothing of the kernel side.
  *
  * @module
  */
 import { LimitState, winningEntry } from "./limit-state";
 import type { BackendLimits } from "./limits";
-import { detectControllers, NATIVE_PROVIDERS } from "./registry";
+import { detectControllers, WORKER_PROVIDERS } from "./registry";
+import { watchDuckDB } from "./runtime/duckdb";
+import { watchModule } from "./runtime/module-hooks";
 
 const state = new LimitState();
 let current: BackendLimits | undefined;
+let watching = false;
+
+/** Scopes a worker sets in its own thread: per-thread pools, and objects this thread creates. */
+const OWN_SCOPES = new Set(["thread", "session"]);
+
+function watchPackages(): void {
+  if (watching) return;
+  watching = true;
+  watchDuckDB(() => void refreshBackendLimits());
+  watchModule(/^onnxruntime-node$|[\\/]onnxruntime-node[\\/]dist[\\/]index\.js$/, () => void refreshBackendLimits());
+}
 
 export interface BackendLimitsReport {
-  /** Per-thread pools of this worker and the value each has now. */
+  /** Per-thread pools (and per-object defaults: DuckDB, onnxruntime) of this worker and the value each has now. */
   applied: { id: string; threads: number }[];
   /** Process-wide pools this worker can see; the kernel thread sets them (see `refreshLimits`). */
   processWide: string[];
@@ -42,9 +60,10 @@ function checkLimits(limits: BackendLimits): void {
 export function applyBackendLimits(limits: BackendLimits): BackendLimitsReport {
   checkLimits(limits);
   current = limits;
-  const { controllers, errors } = detectControllers({ providers: NATIVE_PROVIDERS });
-  const perThread = controllers.filter((c) => c.scope === "thread");
-  errors.push(...state.reconcile(perThread, (c) => (c.scope === "thread" ? limits.entries : [])));
+  watchPackages();
+  const { controllers, errors } = detectControllers({ providers: WORKER_PROVIDERS });
+  const perThread = controllers.filter((c) => OWN_SCOPES.has(c.scope));
+  errors.push(...state.reconcile(perThread, (c) => (OWN_SCOPES.has(c.scope) ? limits.entries : [])));
   const applied = perThread
     .filter((c) => winningEntry(c, limits.entries))
     .map((c) => ({ id: c.id, threads: c.get() ?? 0 }));

@@ -144,6 +144,19 @@ test("sharp is controlled only once it is loaded, through its concurrency()", ()
   delete require.cache[file];
 });
 
+test("sharp 0.35 (entry dist/index.cjs) is found too", () => {
+  // 0.35 moved its CommonJS entry; a stand-in at that path, as the package is not installed in CI.
+  const file = writePackage(
+    "sharp/dist/index.cjs",
+    "let n = 1; module.exports = () => {}; module.exports.concurrency = (v) => { if (v !== undefined) n = v; return n; };",
+  );
+  const sharp = require(file) as { concurrency(n?: number): number };
+  assert.equal(threadpool.info().find((i) => i.userApi === "sharp")?.numThreads, 1);
+  threadpool.withLimits({ sharp: 2 }, () => assert.equal(sharp.concurrency(), 2));
+  assert.equal(sharp.concurrency(), 1);
+  delete require.cache[file];
+});
+
 test("onnxruntime: a limit injects thread options into sessions created afterwards, unless given", async () => {
   const file = writePackage(
     "onnxruntime-node/dist/index.js",

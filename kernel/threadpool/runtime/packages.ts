@@ -55,7 +55,8 @@ export class SharpController implements ThreadpoolController {
   }
 }
 
-const SHARP_PATH = /[\\/]sharp[\\/]lib[\\/]index\.js$/;
+// sharp ≤ 0.34 loads lib/index.js; 0.35 moved its CommonJS entry to dist/index.cjs.
+const SHARP_PATH = /[\\/]sharp[\\/](lib[\\/]index\.js|dist[\\/]index\.cjs)$/;
 const ORT_PATH = /[\\/]onnxruntime-node[\\/]dist[\\/]index\.js$/;
 
 export const sharpProvider: ControllerProvider = {
