@@ -11,15 +11,16 @@ import { setActiveSnapshot, type SnapshotState } from "./active";
 export function main(state: SnapshotState): void {
   setActiveSnapshot(state);
   delete (globalThis as { __threadlabSnapshot?: unknown }).__threadlabSnapshot;
-  const realExit = process.exit.bind(process);
   if (process.env.THREADLAB_SNAPSHOT_CHANNEL === "3") {
     delete process.env.THREADLAB_SNAPSHOT_CHANNEL;
     // Tells launch.ts that the blob was accepted; until then a failed start falls back to the plain kernel.
     writeSync(3, "1");
     // The launcher only relays signals: if it dies (SIGKILL of its pid alone), the kernel must not outlive it.
+    // SIGTERM, not exit: the kernel's handler shuts down cleanly (history written); before the kernel has
+    // one, SIGTERM ends the process as exit did.
     const channel = new Socket({ fd: 3, readable: true, writable: false });
     channel.on("data", () => undefined);
-    channel.on("close", () => realExit(0));
+    channel.on("close", () => process.kill(process.pid, "SIGTERM"));
     channel.unref();
   }
   const M = Module as unknown as { _cache: Record<string, unknown>; _nodeModulePaths(d: string): string[] };
