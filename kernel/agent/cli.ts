@@ -1,5 +1,6 @@
 /** `threadlab agent` and `threadlab cluster local` as processes: signals, logs, exit codes. */
 import os from "node:os";
+import { terminateWithParentFromEnv } from "../process/parent-watch";
 import type { AgentOptions } from "./agent";
 import { superviseAgent, SUPERVISED_ENV, type ReadyMessage } from "./supervisor";
 
@@ -30,6 +31,9 @@ function positiveInt(v: string | undefined, what: string): number | undefined {
 }
 
 export async function runAgent(o: AgentCliOptions): Promise<void> {
+  // Started by `threadlab cluster local` (LocalCluster): end with it. The supervised child follows the
+  // supervisor through its IPC channel instead (below), so the variable is consumed here.
+  terminateWithParentFromEnv();
   const cluster = o.cluster ?? process.env.THREADLAB_CLUSTER;
   if (!cluster) throw new Error("no cluster: pass --cluster nats://user:pass@host:port or set THREADLAB_CLUSTER");
   const options: AgentOptions = {
@@ -91,4 +95,6 @@ export async function runLocalCluster(o: { agents?: string; workers?: string }):
   const stop = () => void cluster.stop().then(() => process.exit(0));
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // A closed terminal: stop as on Ctrl-C (a kill -9 is covered by the server's tether and the agents' watch).
+  process.on("SIGHUP", stop);
 }

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PARENT_PID_ENV } from "../process/parent-watch";
 
 export interface LocalClusterOptions {
   agents?: number;
@@ -35,6 +36,7 @@ export interface LocalAgent {
 }
 
 const BIN = path.join(__dirname, "..", "..", "..", "bin", "threadlab.js");
+const TETHER = path.join(__dirname, "..", "process", "tether.js");
 
 /** The nats-server binary: NATS_SERVER, then PATH, then Debian's /usr/sbin (not on a user's PATH). */
 export function natsServerBinary(): string {
@@ -55,7 +57,9 @@ export function natsServerBinary(): string {
 
 export class LocalCluster {
   readonly agents: LocalAgent[] = [];
+  /** The tether running nats-server (kernel/process/tether.ts), and nats-server's own pid once it logged it. */
   private server!: ChildProcess;
+  private serverPid: number | undefined;
   private serverExited!: Promise<unknown>;
   private port = -1;
   private agentSeq = 0;
@@ -104,8 +108,12 @@ export class LocalCluster {
         "",
       ].join("\n"),
     );
-    const server = spawn(natsServerBinary(), ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+    // Through the tether: nats-server ends (and a store of ours is removed) when this process dies, even by
+    // kill -9, which leaves no chance to stop it from here.
+    const tether = [TETHER, ...(this.ownDir ? ["--remove", this.dir] : []), "--", natsServerBinary(), "-c", conf];
+    const server = spawn(process.execPath, tether, { stdio: ["ignore", "ignore", "pipe"] });
     this.server = server;
+    this.serverPid = undefined;
     this.serverExited = new Promise((r) => server.once("exit", r));
     const port = await new Promise<number>((resolve, reject) => {
       let log = "";
@@ -114,6 +122,8 @@ export class LocalCluster {
       server.stderr!.on("data", (s: string) => {
         log += s;
         const m = /Listening for client connections on [\d.]+:(\d+)/.exec(log);
+        // nats-server prefixes its log lines with its pid: signals go to it, not to the tether.
+        this.serverPid ??= Number(/^\[(\d+)\]/m.exec(log)?.[1]) || undefined;
         if (m && /Server is ready/.test(log)) {
           clearTimeout(timer);
           resolve(Number(m[1]));
@@ -129,17 +139,19 @@ export class LocalCluster {
 
   async stopServer(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     if (this.server.exitCode !== null || this.server.signalCode !== null) return;
-    this.server.kill(signal);
+    // SIGKILL of the tether alone would orphan the server; the tether exits when the server does.
+    if (this.serverPid) process.kill(this.serverPid, signal);
+    else this.server.kill(signal);
     await this.serverExited;
   }
 
   /** Starts one more agent process. */
   addAgent(name = `agent-${++this.agentSeq}`, extraArgs: string[] = []): LocalAgent {
+    // The URL (with the password) in the environment, not the command line, which every local user can read
+    // (`ps -eo args`); PARENT_PID_ENV: the agent exits when this process does, however it dies.
     const args = [
       BIN,
       "agent",
-      "--cluster",
-      this.url,
       "--name",
       name,
       "--workers",
@@ -149,7 +161,7 @@ export class LocalCluster {
     ];
     const child = spawn(process.execPath, args, {
       stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, ...this.o.env },
+      env: { ...process.env, ...this.o.env, THREADLAB_CLUSTER: this.url, [PARENT_PID_ENV]: String(process.pid) },
     });
     child.stderr!.setEncoding("utf8");
     let buf = "";

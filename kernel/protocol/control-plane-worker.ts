@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
+import { END_GRACE_MS, watchParent } from "../process/parent-watch";
 import { ConnectionInfo } from "./messages";
 import { SendQueue } from "./send-queue";
 import { connectionUrl, decode, encode, makeMessage, Signer, WireError } from "./wire";
@@ -17,14 +18,16 @@ export type FromControlPlane =
   | { type: "sent"; ack: number }
   | { type: "log"; text: string };
 
-interface Data {
+export interface ControlPlaneData {
   info: ConnectionInfo;
   session: string;
   shutdownGraceMs: number;
+  /** The kernel process's parent (see process/parent-watch.ts). */
+  parentPid: number;
 }
 
 async function main(): Promise<void> {
-  const { info, session, shutdownGraceMs } = workerData as Data;
+  const { info, session, shutdownGraceMs, parentPid } = workerData as ControlPlaneData;
   const port = parentPort!;
   const signer = new Signer(info.key, info.signature_scheme);
   const control = new zmq.Router();
@@ -34,6 +37,15 @@ async function main(): Promise<void> {
   await control.bind(connectionUrl(info, info.control_port));
   await hb.bind(connectionUrl(info, info.hb_port));
   let shutdownTimer: NodeJS.Timeout | undefined;
+  // The main thread shuts the kernel down when its parent exits (shell/kernel.ts), unless it is stuck in a
+  // synchronous cell and never sees its timer fire; this thread always can, and ends the process then, as
+  // ipykernel's poller thread does. A clean shutdown closes this thread first, which stops the watch.
+  watchParent(
+    () => {
+      shutdownTimer = setTimeout(() => process.kill(process.pid, "SIGKILL"), END_GRACE_MS);
+    },
+    { parentPid },
+  );
 
   port.on("message", (m: ToControlPlane) => {
     if (m.type === "send") {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
-import type { FromControlPlane, ToControlPlane } from "./control-plane-worker";
+import type { ControlPlaneData, FromControlPlane, ToControlPlane } from "./control-plane-worker";
 import { Channel, ConnectionInfo, Message } from "./messages";
 import { SendQueue } from "./send-queue";
 import { connectionUrl, decode, encode, makeMessage, MessageSpec, Signer, WireError } from "./wire";
@@ -32,6 +32,8 @@ export class KernelSockets {
     private readonly info: ConnectionInfo,
     readonly session: string,
     private readonly log: (text: string) => void,
+    /** The kernel's parent: the control plane ends the process if it exits and the main thread cannot. */
+    private readonly parentPid = process.ppid,
   ) {
     this.signer = new Signer(info.key, info.signature_scheme);
     const err = (name: string) => (e: unknown) => this.closed || log(`${name} send failed: ${e}`);
@@ -63,7 +65,12 @@ export class KernelSockets {
 
   private startControlPlane(handler: RequestHandler): Promise<Worker> {
     const worker = new Worker(join(__dirname, "control-plane-worker.js"), {
-      workerData: { info: this.info, session: this.session, shutdownGraceMs: 1500 },
+      workerData: {
+        info: this.info,
+        session: this.session,
+        shutdownGraceMs: 1500,
+        parentPid: this.parentPid,
+      } satisfies ControlPlaneData,
       // The control plane must not keep the process alive on its own, nor count as a user thread.
       stdout: false,
       stderr: false,

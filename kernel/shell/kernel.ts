@@ -25,6 +25,7 @@ import { buildSnapshotInBackground } from "../snapshot/launch";
 import { snapshotInfo, snapshotKernelReady } from "../snapshot/active";
 import { runCellSegments, type CellRunnerHost } from "./cell-runner";
 import { ExecutionQueue } from "./execution-queue";
+import { terminateWithParent } from "../process/parent-watch";
 import { exitKernel, guardProcessExit, reportStrayErrors } from "./process-guards";
 import { replyTo } from "./replies";
 
@@ -60,6 +61,9 @@ export class Kernel {
   private payload: Array<Record<string, unknown>> = [];
   private warmTimer?: NodeJS.Timeout;
   private readonly shutdownHooks: Array<() => unknown> = [];
+  private shuttingDown = false;
+  /** The process that started this one, read once at start: the parent that `terminateWithParent` watches. */
+  private readonly parentPid = process.ppid;
   private moduleForCells: unknown;
 
   constructor(
@@ -67,7 +71,7 @@ export class Kernel {
     readonly cwd: string = process.cwd(),
   ) {
     this.output = new OutputRouter((type, content, parent) => this.emit(type, content, parent));
-    this.sockets = new KernelSockets(info, this.session, (t) => this.output.log(t));
+    this.sockets = new KernelSockets(info, this.session, (t) => this.output.log(t), this.parentPid);
     this.stdin = new StdinChannel(
       async (content, parent) => {
         const msg = this.sockets.make({ msg_type: "input_request", content, parent });
@@ -141,6 +145,14 @@ export class Kernel {
     this.output.install();
     guardProcessExit();
     process.on("SIGINT", () => this.interrupt());
+    // SIGTERM is a shutdown (jupyter_client sends it when a shutdown request goes unanswered; `docker stop`
+    // sends it): the same clean path, so history is written and workers are stopped.
+    process.on("SIGTERM", () => void this.shutdown(false, "terminated"));
+    // Whoever started the kernel owns its connection file and its lifetime: when that process dies, the kernel
+    // ends too (as ipykernel does with JPY_PARENT_PID) instead of keeping its workers and models resident.
+    // Every front-end is watched, not only jupyter_client's (which sets JPY_PARENT_PID): ppid changes only
+    // when the parent exits. The control-plane thread kills the process if this thread is stuck in a cell.
+    terminateWithParent({ parentPid: this.parentPid });
     reportStrayErrors((text) => this.output.write("stderr", text));
     installInputGlobals(createInput(this.door()));
     await this.sockets.start(
@@ -376,7 +388,10 @@ export class Kernel {
     return this.sockets.publish({ msg_type: "status", content: { execution_state: state }, parent });
   }
 
-  private async shutdown(restart: boolean): Promise<void> {
+  private async shutdown(restart: boolean, why?: string): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (why) this.output.log(`${why}: shutting down`);
     for (const hook of this.shutdownHooks) {
       try {
         await Promise.race([hook(), new Promise((r) => setTimeout(r, 500))]);

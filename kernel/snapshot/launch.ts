@@ -32,6 +32,7 @@ import {
 } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { endChildWithParent } from "../process/parent-watch";
 
 const root = resolve(__dirname, "..", "..", "..");
 const BUILD_SCRIPT = join(__dirname, "build.js");
@@ -174,6 +175,7 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
   const handlers = signals.map((s) => [s, relay(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
   child.on("error", () => undefined);
+  endChildWithParent(child);
   child.on("exit", (code, signal) => {
     for (const [s, h] of handlers) process.off(s, h);
     // A kernel stopped before it was ready (a signal relayed from Jupyter, a shutdown_request: exit 0) is not

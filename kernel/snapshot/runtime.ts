@@ -11,7 +11,6 @@ import { setActiveSnapshot, type SnapshotState } from "./active";
  */
 export function main(state: SnapshotState): void {
   delete (globalThis as { __threadlabSnapshot?: unknown }).__threadlabSnapshot;
-  const realExit = process.exit.bind(process);
   let ready = () => undefined as void;
   if (process.env.THREADLAB_SNAPSHOT_CHANNEL === "3") {
     delete process.env.THREADLAB_SNAPSHOT_CHANNEL;
@@ -33,9 +32,11 @@ export function main(state: SnapshotState): void {
       worker.unref();
     };
     // The launcher only relays signals: if it dies (SIGKILL of its pid alone), the kernel must not outlive it.
+    // SIGTERM, not exit: the kernel's handler shuts down cleanly (history written); before the kernel has
+    // one, SIGTERM ends the process as exit did.
     const channel = new Socket({ fd: 3, readable: true, writable: false });
     channel.on("data", () => undefined);
-    channel.on("close", () => realExit(0));
+    channel.on("close", () => process.kill(process.pid, "SIGTERM"));
     channel.unref();
   }
   setActiveSnapshot(state, ready);
