@@ -2,7 +2,7 @@ import type { CellOutcome, ErrorInfo } from "../execution/executor";
 import { CellError } from "../magics/outcome";
 import { formatUsage, parseArgs, splitExpressionWords } from "../magics/parse";
 import { Magic, MagicContext, MagicError, MagicOption, ParsedArgs } from "../magics/types";
-import { MapOptionError, type MapOptions } from "../pool/options";
+import { MapOptionError, type MapOptions } from "../map";
 import { modelRegistry } from "../share/registry";
 import * as threadpool from "../threadpool";
 import { existingPool, notebookPool, setPoolSize, shutdownPool } from "./notebook-pool";

@@ -4,6 +4,7 @@
  * keys, rounded numbers): it is streamed at 4 Hz and must stay under 2 KB for 16 workers.
  */
 import { modelRegistry } from "../share/registry";
+import type { MapCounts } from "../map";
 import type { MapJob } from "./map-job";
 import { F, LIFECYCLE, type WorkerLifecycle } from "./stats";
 
@@ -21,13 +22,10 @@ export interface WorkerStatus {
   since: number;
 }
 
-export interface MapStatus {
+/** A running map in the status: its numbers are those of every view of a map (map/progress.ts). */
+export interface MapStatus extends MapCounts {
   id: number;
   name: string;
-  done: number;
-  total: number | null;
-  failed: number;
-  rate: number;
 }
 
 export interface PoolStatus {

@@ -10,7 +10,7 @@ import { createThreadlab } from "../../kernel/module/create";
 import * as threadlab from "../../kernel/module/index";
 import { localBackend } from "../../kernel/parallel/local-backend";
 import { shutdownPool } from "../../kernel/parallel/notebook-pool";
-import { resolveMapOptions } from "../../kernel/pool/options";
+import { resolveMapOptions } from "../../kernel/map/options";
 import { fn } from "../pool/helpers";
 
 after(() => shutdownPool());
