@@ -122,9 +122,6 @@ describe("the threadlab module and the map backend", () => {
       threadlab.parallel.map([1], fn("(x) => x"), { workers: 0 }),
       /workers must be a positive integer, got 0/,
     );
-    assert.throws(
-      () => threadlab.parallel.setWorkers(1000, "api"),
-      /size must be a whole number from 1 to 256, got 1000/,
-    );
+    assert.throws(() => threadlab.parallel.setWorkers(1000), /size must be a whole number from 1 to 256, got 1000/);
   });
 });
