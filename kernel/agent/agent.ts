@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { NoRespondersError, type Msg, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import { AbortError, PoisonItemError, range, WorkerPool, type MapItems } from "../pool";
-import type { ChunkItems } from "../pool/worker-messages";
+import type { ChunkItems } from "../map";
 import { modelIdOf } from "../share";
 import type { ShippedFunction } from "../ship/types";
 import * as threadpool from "../threadpool";
@@ -42,7 +42,7 @@ import {
   type ResultMessage,
 } from "../cluster/wire";
 import { previewItem } from "../cluster/preview";
-import { epochMs } from "../pool/stats";
+import { epochMs } from "../map";
 import { BatchGate, type GateTicket } from "./batch-gate";
 import { BatchChunkReport } from "./chunk-report";
 import { MAIN_THREAD_SEMI_SPACE_FLAG, WORKER_SEMI_SPACE_MB } from "./supervisor";

@@ -7,8 +7,8 @@
  * @module
  */
 import type { ChunkRecord } from "../../schema/sidebar-messages";
-import { mergeNeighbours, type ChunkLog } from "../pool/chunk-log";
-import { epochMs } from "../pool/stats";
+import { mergeNeighbours, type ChunkLog } from "../pool";
+import { epochMs } from "../map";
 import { MAX_BATCH_CHUNKS, type ChunkWire } from "../cluster/wire";
 
 export class BatchChunkReport {

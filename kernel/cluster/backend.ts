@@ -5,14 +5,12 @@
 import { randomBytes } from "node:crypto";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import type { MapReport } from "../pool";
-import { resolveMapOptions, type MapOptions } from "../pool/options";
+import { resolveMapOptions, type MapItems, type MapOptions, type MapReport } from "../map";
 import type { ShippedFunction } from "../ship/types";
-import type { MapItems } from "../pool";
 import { CLUSTER_TUNING, ClusterMap, type ClusterTuning } from "./cluster-map";
 import { connectCluster, ensureBatchStream, parseClusterUrl, type ClusterAuth, type ClusterTarget } from "./connection";
 import { FunctionStore } from "./function-store";
-import type { MapBackend, MapSubmission } from "./map-backend";
+import type { ClusterSubmission, MapBackend } from "./map-backend";
 import { ModelPublisher } from "./model-store";
 import { NodeRegistry, type NodeStatus } from "./nodes";
 
@@ -29,7 +27,7 @@ export interface ClusterStatus {
   maps: number;
 }
 
-export class ClusterBackend implements MapBackend {
+export class ClusterBackend implements MapBackend<ShippedFunction> {
   readonly kind = "cluster" as const;
   private readonly session = randomBytes(4).toString("hex");
   private mapIds = 0;
@@ -76,7 +74,7 @@ export class ClusterBackend implements MapBackend {
     }
   }
 
-  submit(s: MapSubmission): { id: number; done: Promise<MapReport> } {
+  submit(s: ClusterSubmission): { id: number; done: Promise<MapReport> } {
     if (this.closed)
       throw new Error(`the connection to the cluster at ${this.target.display} was closed; connect again`);
     const id = ++this.mapIds;
@@ -100,7 +98,7 @@ export class ClusterBackend implements MapBackend {
   run(
     items: MapItems,
     fn: ShippedFunction,
-    options: MapOptions & { onOutput?: MapSubmission["onOutput"] } = {},
+    options: MapOptions & { onOutput?: ClusterSubmission["onOutput"] } = {},
   ): Promise<MapReport> {
     return this.submit({
       items,

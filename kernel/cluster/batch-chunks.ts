@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ChunkLog } from "../pool/chunk-log";
-import { epochMs } from "../pool/stats";
+import type { ChunkLog } from "../pool";
+import { epochMs } from "../map";
 import { MAX_BATCH_CHUNKS, type ChunkWire, type ResultMessage } from "./wire";
 
 /**

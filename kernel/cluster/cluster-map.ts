@@ -3,24 +3,33 @@
  * bounded number in flight, accepts each item's result once (JetStream delivers at least once), and ends with
  * the same report as a local map — or a clear error, never a silent wait.
  */
-import { completedReport } from "../pool/map-job";
-import { progressState } from "../pool/progress-state";
-import { epochMs } from "../pool/stats";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { AbortError, type ItemFailureReport, type MapReport, type ProgressState } from "../pool";
-import { rebuildError } from "../pool/errors";
-import { itemSource, type ItemSource, type Slice } from "../pool/items";
-import type { ChunkItems } from "../pool/worker-messages";
-import type { ResolvedMapOptions } from "../pool/options";
+import {
+  AbortError,
+  ChunkSizer,
+  completedReport,
+  epochMs,
+  isModelFileSource,
+  itemSource,
+  progressState,
+  rebuildError,
+  type ChunkItems,
+  type ItemFailureReport,
+  type ItemSource,
+  type MapReport,
+  type ProgressState,
+  type ResolvedMapOptions,
+  type Slice,
+  type SizerTuning,
+} from "../map";
 import type { ShippedFunction } from "../ship/types";
 import { modelRegistry } from "../share";
 import { share } from "../share/share";
-import { isModelFileSource } from "../share/model-file";
 import { logBatchChunks } from "./batch-chunks";
 import { ClusterItemError, ClusterMapError } from "./errors";
 import type { FunctionStore } from "./function-store";
-import type { MapSubmission, NodeProgress } from "./map-backend";
+import type { ClusterSubmission, NodeProgress } from "./map-backend";
 import type { ModelPublisher } from "./model-store";
 import type { NodeRegistry } from "./nodes";
 import { BATCH_STREAM, subjects } from "./subjects";
@@ -60,6 +69,11 @@ export const CLUSTER_TUNING: ClusterTuning = {
   maxBatchItems: 50_000,
   republishMs: 60_000,
 };
+
+/** The cluster's batches as the shared chunk sizer sees them. */
+function batchSizing(t: ClusterTuning): SizerTuning {
+  return { probe: t.batchProbe, targetMs: t.batchTargetMs, maxItems: t.maxBatchItems, maxUnknown: t.maxBatchItems };
+}
 
 interface Pending {
   readonly batch: number;
@@ -109,7 +123,7 @@ export class ClusterMap {
   done = 0;
   private written = 0;
   private largestBatch = 0;
-  private msPerItem: number | undefined;
+  private readonly sizer: ChunkSizer;
   private progressTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private noAgentsSince: number | null = null;
@@ -124,7 +138,7 @@ export class ClusterMap {
     readonly id: number,
     /** Unique across kernels: subjects and stream filters are per map. */
     readonly key: string,
-    private readonly s: MapSubmission,
+    private readonly s: ClusterSubmission,
     private readonly d: ClusterMapDeps,
   ) {
     this.opts = s.options;
@@ -134,6 +148,8 @@ export class ClusterMap {
     });
     this.source = itemSource(s.items as never);
     this.results = this.source.total !== null ? new Array(this.source.total) : [];
+    // The map's own sizer with the cluster's tuning (the deps' copy, so an override of it holds).
+    this.sizer = new ChunkSizer(this.opts.chunk, this.source.total, batchSizing(d.tuning));
   }
 
   start(): Promise<MapReport> {
@@ -207,16 +223,7 @@ export class ClusterMap {
   }
 
   private batchSize(): number {
-    if (this.opts.chunk !== "auto") return this.opts.chunk;
-    const total = this.source.total;
-    const cap = Math.min(
-      CLUSTER_TUNING.maxBatchItems,
-      total === null
-        ? CLUSTER_TUNING.maxBatchItems
-        : Math.max(1, Math.ceil(total / (4 * Math.max(1, this.d.nodes.liveWorkers(this.opts.workers))))),
-    );
-    if (this.msPerItem === undefined) return Math.min(cap, this.d.tuning.batchProbe);
-    return Math.max(1, Math.min(cap, Math.round(this.d.tuning.batchTargetMs / Math.max(this.msPerItem, 1e-4))));
+    return this.sizer.next(this.d.nodes.liveWorkers(this.opts.workers));
   }
 
   /** Publishes batches until the in-flight bound; called again as results come back. */
@@ -354,8 +361,7 @@ export class ClusterMap {
     if (p.got === p.slice.count) {
       this.pending.delete(r.batch);
       node.busyMs += r.busyMs;
-      const sample = r.busyMs / Math.max(1, p.slice.count);
-      this.msPerItem = this.msPerItem === undefined ? sample : 0.5 * this.msPerItem + 0.5 * sample;
+      this.sizer.record(p.slice.count, r.busyMs);
       this.fill();
     }
     this.checkComplete();
@@ -487,7 +493,11 @@ export class ClusterMap {
 
   progress(): ProgressState & { nodes: NodeProgress[] } {
     const busy = this.d.nodes.list().reduce((n, x) => n + Math.min(x.busy, x.workers), 0);
-    const p = progressState(this, this.source.total, busy);
+    const p = progressState(
+      { done: this.done, failed: this.failures.length, startedAt: this.startedAt, finished: this.finished },
+      this.source.total,
+      busy,
+    );
     return {
       ...p,
       nodes: [...this.perNode].map(([name, n]) => ({

@@ -1,7 +1,17 @@
-/** The map backend seam as the cluster implements it: one definition, in kernel/pool/map-backend.ts. */
-import type { ProgressState } from "../pool";
+/** The map backend seam as the cluster implements it: one definition, in kernel/map/backend.ts. */
+import type { MapBackend, MapSubmission, ProgressState } from "../map";
+import type { ChunkLog } from "../pool";
+import type { ShippedFunction } from "../ship/types";
 
-export type { MapBackend, MapSubmission } from "../pool/map-backend";
+/**
+ * A map submitted to the cluster: the seam's submission plus the notebook's task timeline, where a cluster map
+ * logs the chunks its agents ran (the notebook's pool was given the same log, kernel/parallel/notebook-pool.ts).
+ */
+export interface ClusterSubmission extends MapSubmission<ShippedFunction> {
+  chunkLog?: ChunkLog;
+}
+
+export type { MapBackend, MapSubmission };
 
 /** Per-node figures of a cluster map's progress (`ProgressState.nodes`). */
 export type NodeProgress = NonNullable<ProgressState["nodes"]>[number];

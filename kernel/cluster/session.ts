@@ -3,7 +3,9 @@
  * first `--cluster URL` map, or from THREADLAB_CLUSTER, and reused by later maps. `clusterStatus()` is the plain
  * function `%parallel cluster status` and the sidebar read.
  */
-import type { MapReport } from "../pool";
+import type { MapReport } from "../map";
+import type { ChunkLog } from "../pool";
+import type { ShippedFunction } from "../ship/types";
 import { ClusterBackend, type ClusterStatus } from "./backend";
 import { parseClusterUrl } from "./connection";
 import type { MapBackend, MapSubmission } from "./map-backend";
@@ -81,14 +83,15 @@ export function openClusterStatus(): ClusterStatus | null {
  * A MapBackend for a cluster URL whose connection may still be opening: `submit` must return at once, so the map
  * waits for the connection inside `done` (a connection error fails that map).
  */
-export function clusterBackendFor(option: string | true): MapBackend {
+export function clusterBackendFor(option: string | true, chunkLog?: ChunkLog): MapBackend<ShippedFunction> {
   const url = resolveClusterUrl(option);
   const backend = connectClusterSession(url);
   let ids = 0;
   return {
     kind: "cluster",
-    submit(s: MapSubmission): { id: number; done: Promise<MapReport> } {
-      return { id: ++ids, done: backend.then((b) => b.submit(s).done) };
+    submit(s: MapSubmission<ShippedFunction>): { id: number; done: Promise<MapReport> } {
+      // The notebook's timeline, where its agents' chunks are drawn beside the local pool's.
+      return { id: ++ids, done: backend.then((b) => b.submit({ ...s, chunkLog }).done) };
     },
   };
 }

@@ -4,7 +4,7 @@
  * evaluates anything that comes from the cluster.
  */
 import v8 from "node:v8";
-import type { ChunkItems, WireError } from "../pool/worker-messages";
+import type { ChunkItems, WireError } from "../map";
 
 export const WIRE_VERSION = 1;
 

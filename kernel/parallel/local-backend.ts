@@ -1,10 +1,10 @@
 import type { KernelDoor } from "../door";
-import type { MapItems } from "../pool";
-import type { MapBackend } from "../pool/map-backend";
+import type { MapBackend, MapItems } from "../map";
+import type { ShippedFunction } from "../ship/types";
 import { notebookPool } from "./notebook-pool";
 
 /** The notebook's worker pool as a map backend. */
-export function localBackend(door: KernelDoor | undefined): MapBackend {
+export function localBackend(door: KernelDoor | undefined): MapBackend<ShippedFunction> {
   return {
     kind: "local",
     submit: (s) => notebookPool(door).submitResolved(s.items as MapItems, s.fn, s.options, s.onOutput),

@@ -12,7 +12,6 @@ import { shipFunction, type ShippedFunction } from "../ship";
 import { sourceLabel } from "../ship/materialize";
 import * as threadpool from "../threadpool";
 import { stackToCells, type Locate } from "../ship/source-lines";
-import { notebookChunkLog } from "./notebook-pool";
 import { selectBackend } from "./select-backend";
 
 export interface ParallelMapOptions extends MapOptions {
@@ -96,7 +95,6 @@ export async function mapInNotebook<T = unknown>(
     },
     // Worker console output goes to the cell that started the map, even if another cell runs meanwhile.
     onOutput: door ? (stream, text) => door.write(stream, text, parent) : undefined,
-    chunkLog: notebookChunkLog(),
   });
   const toCells = stackMapper(shipped, door?.locate, options.cell);
   try {

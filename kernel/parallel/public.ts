@@ -5,10 +5,9 @@
  */
 import type { MapItems, MapReport } from "../pool";
 import { mapInNotebook, type MapFunction, type ParallelMapOptions } from "./map";
-import { existingPool } from "./notebook-pool";
+import { existingPool, setPoolSize } from "./notebook-pool";
 
 export { range } from "../pool";
-export { setPoolSize as setWorkers } from "./notebook-pool";
 export type { ParallelMapOptions } from "./map";
 export type { MapReport, ProgressState } from "../pool";
 
@@ -33,6 +32,15 @@ export function run<T = unknown>(
   options: ParallelMapOptions = {},
 ): Promise<MapReport> {
   return mapInNotebook(undefined, items, fn, options);
+}
+
+/**
+ * Sets the notebook pool's size to `n` workers (1…256) and resizes a running pool. The setting is recorded as the
+ * API's (`%threadpool doctor` and the sidebar say where the size came from): provenance is the library's
+ * bookkeeping, so the caller does not pass it.
+ */
+export function setWorkers(n: number): void {
+  setPoolSize(n, "api");
 }
 
 /** The pool's status (workers, queue, running maps, shared models, RSS), or undefined before the first map. */

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { MapCounts } from "../map";
 import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar-messages";
 
 /** A chunk of the log: one chunk (`chunks` 1), with its place in the log. */
@@ -177,12 +178,7 @@ export class ChunkLog {
   }
 
   /** Records how a map ended; `error` is why it stopped early (an AbortError: it was cancelled). */
-  endMap(
-    id: number,
-    name: string,
-    p: { done: number; total: number | null; failed: number; rate: number },
-    error?: Error,
-  ): void {
+  endMap(id: number, name: string, p: MapCounts, error?: Error): void {
     // By name, as the pool's AbortError and a signal's DOMException both say it (and so that this log, which
     // PoolOptions names, does not import the pool's errors: an import cycle through options.ts).
     const end: MapEnd = !error ? "done" : error.name === "AbortError" ? "cancelled" : "failed";

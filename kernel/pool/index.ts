@@ -1,9 +1,24 @@
 export { WorkerPool, type OutputSink } from "./pool";
-export { range, type MapItems, type RangeItems } from "./items";
-export type { MapOptions, PoolOptions, ProgressState, ResolvedMapOptions, WorkerSetup } from "./options";
-export { POOL_TUNING, checkPoolSize, defaultPoolSize, MapOptionError, resolveMapOptions } from "./options";
-export type { MapReport, ItemFailureReport } from "./map-job";
+export type { PoolOptions, WorkerSetup } from "./options";
+export { POOL_TUNING, checkPoolSize, defaultPoolSize } from "./options";
 export type { PoolStatus, WorkerStatus, MapStatus } from "./status";
 export { WORKER_CPU_AVAILABLE, WORKER_CPU_UNAVAILABLE } from "./worker-gauges";
-export { MapItemError, PoisonItemError, WorkerStartError, AbortError } from "./errors";
 export { renderProgress, renderSummary } from "./progress";
+export { ChunkLog, mergeNeighbours, type EndedMap, type RunningOnNode } from "./chunk-log";
+// What a map is lives in kernel/map/; re-exported so the pool's users need one import for both.
+export {
+  AbortError,
+  MapItemError,
+  MapOptionError,
+  PoisonItemError,
+  range,
+  resolveMapOptions,
+  WorkerStartError,
+  type ItemFailureReport,
+  type MapItems,
+  type MapOptions,
+  type MapReport,
+  type ProgressState,
+  type RangeItems,
+  type ResolvedMapOptions,
+} from "../map";

@@ -1,13 +1,28 @@
 import { getHeapStatistics } from "node:v8";
-import { progressState, type MapTally } from "./progress-state";
 import type { ShippedFunction } from "../ship/types";
-import { ChunkSizer } from "./chunk-size";
-import { AbortError, MapItemError, rebuildError } from "./errors";
-import { itemSource, type ItemSource, type MapItems, type Slice } from "./items";
-import { POOL_TUNING, type ProgressState, type ResolvedMapOptions } from "./options";
-import type { FromWorker, WireError } from "./worker-messages";
+import {
+  AbortError,
+  ChunkSizer,
+  completedReport,
+  itemSource,
+  MapItemError,
+  MAP_TUNING,
+  progressState,
+  rebuildError,
+  type ItemFailureReport,
+  type ItemSource,
+  type MapItems,
+  type MapReport,
+  type ProgressState,
+  type ResolvedMapOptions,
+  type Slice,
+  type WireError,
+} from "../map";
+import type { FromWorker } from "./worker-messages";
 import { Queue } from "./queue";
 import type { Shipping } from "./function-cache";
+
+export type { ItemFailureReport, MapReport } from "../map";
 
 export interface Chunk {
   readonly id: number;
@@ -15,44 +30,6 @@ export interface Chunk {
   readonly slice: Slice;
   /** 0: first try. 1: re-run once after its worker died (runs alone). ≥2: a bisected part (runs alone). */
   attempts: number;
-}
-
-export interface ItemFailureReport {
-  index: number;
-  error: Error;
-  /** The cluster node that ran the item (cluster backend only). */
-  node?: string;
-}
-
-export interface MapReport {
-  mapId: number;
-  name: string;
-  /** In item order unless `unordered`; with errors "collect", failed items hold their Error. */
-  results: unknown[];
-  failures: ItemFailureReport[];
-  items: number;
-  wallMs: number;
-  workers: number;
-  chunkSize: number;
-}
-
-/** The report of a map that completed (failures sorted into item order): one for every backend. */
-export function completedReport(
-  m: MapTally & { readonly failures: ItemFailureReport[] },
-  workers: number,
-  chunkSize: number,
-): MapReport {
-  if (m.failures.length) m.failures.sort((a, b) => a.index - b.index);
-  return {
-    mapId: m.id,
-    name: m.opts.name,
-    results: m.results,
-    failures: m.failures,
-    items: m.done,
-    wallMs: performance.now() - m.startedAt,
-    workers,
-    chunkSize,
-  };
 }
 
 /** What a map job needs from its pool. */
@@ -118,14 +95,14 @@ export class MapJob {
     // Small maps cannot exhaust the heap; skipping the heap statistics call keeps them cheap.
     if (total !== null && total > SMALL_MAP) checkResultsFit(total, opts.name);
     this.results = total !== null ? new Array(total) : [];
-    this.sizer = new ChunkSizer(opts.chunk, total, workerLimit);
+    this.sizer = new ChunkSizer(opts.chunk, total);
   }
 
   start(): void {
     if (this.opts.signal?.aborted) return this.onAbort();
     this.opts.signal?.addEventListener("abort", this.onAbort, { once: true });
     if (this.opts.progress && this.opts.onProgress) {
-      this.progressTimer = setInterval(() => this.emitProgress(), POOL_TUNING.progressIntervalMs);
+      this.progressTimer = setInterval(() => this.emitProgress(), MAP_TUNING.progressIntervalMs);
       this.progressTimer.unref();
     }
     this.checkComplete();
@@ -144,7 +121,7 @@ export class MapJob {
     this.buffered = undefined;
     if (!slice) {
       if (this.exhausted || this.takePending) return null;
-      const size = this.sizer.next();
+      const size = this.sizer.next(this.workerLimit);
       const r = this.source.take(size);
       if (r instanceof Promise) {
         this.takePending = true;
@@ -247,7 +224,11 @@ export class MapJob {
   }
 
   progress(): ProgressState {
-    return progressState(this, this.source.total, this.host.busyWorkers());
+    return progressState(
+      { done: this.done, failed: this.failures.length, startedAt: this.startedAt, finished: this.finished },
+      this.source.total,
+      this.host.busyWorkers(),
+    );
   }
 
   private emitProgress(): void {

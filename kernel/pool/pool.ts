@@ -1,18 +1,17 @@
 import type { ShippedFunction } from "../ship/types";
 import { ChunkLog } from "./chunk-log";
-import { AbortError } from "./errors";
-import { beginFor, FunctionCache } from "./function-cache";
-import type { MapItems } from "./items";
-import { MapJob, type Chunk, type MapReport } from "./map-job";
-import { modelsOfMap, ModelDelivery, sharedRootOf } from "./model-delivery";
 import {
-  defaultPoolSize,
-  POOL_TUNING,
+  AbortError,
   resolveMapOptions,
+  type MapItems,
   type MapOptions,
-  type PoolOptions,
+  type MapReport,
   type ResolvedMapOptions,
-} from "./options";
+} from "../map";
+import { beginFor, FunctionCache } from "./function-cache";
+import { MapJob, type Chunk } from "./map-job";
+import { modelsOfMap, ModelDelivery, sharedRootOf } from "./model-delivery";
+import { defaultPoolSize, POOL_TUNING, type PoolOptions } from "./options";
 import { buildStatus, type PoolStatus } from "./status";
 import { CANCEL_SLOTS, epochMs } from "./stats";
 import { WorkerSupervisor } from "./supervisor";

@@ -2,8 +2,7 @@
  * Renders map progress as a Jupyter display bundle (HTML and a text/plain fallback). Pure functions: the
  * kernel sends them with display_data / update_display_data at most every 100 ms.
  */
-import type { MapReport } from "./map-job";
-import type { ProgressState } from "./options";
+import type { MapReport, ProgressState } from "../map";
 
 export interface Rendered {
   "text/html": string;

@@ -32,6 +32,4 @@ export function slotView(stats: SharedArrayBuffer, slot: number): Float64Array {
 /** Cancel flags: slot `mapId % CANCEL_SLOTS` holds `mapId` once that map is cancelled. */
 export const CANCEL_SLOTS = 64;
 
-export function epochMs(): number {
-  return performance.timeOrigin + performance.now();
-}
+export { epochMs } from "../map";

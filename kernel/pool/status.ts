@@ -5,6 +5,7 @@
  */
 import type { Worker } from "node:worker_threads";
 import { modelRegistry } from "../share/registry";
+import type { MapCounts } from "../map";
 import type { MapJob } from "./map-job";
 import { F, LIFECYCLE, type WorkerLifecycle } from "./stats";
 import { workerGauges } from "./worker-gauges";
@@ -27,13 +28,10 @@ export interface WorkerStatus {
   heapMB: number | null;
 }
 
-export interface MapStatus {
+/** A running map in the status: its numbers are those of every view of a map (map/progress.ts). */
+export interface MapStatus extends MapCounts {
   id: number;
   name: string;
-  done: number;
-  total: number | null;
-  failed: number;
-  rate: number;
 }
 
 export interface PoolStatus {

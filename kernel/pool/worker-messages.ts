@@ -5,7 +5,10 @@
  */
 import type { ShippedFunction } from "../ship/types";
 import type { ModelPayload } from "../share/model-payload";
+import type { ChunkItems, WireError } from "../map";
 import type { WorkerSetup } from "./options";
+
+export type { ChunkItems, WireError } from "../map";
 
 export interface WorkerData {
   slot: number;
@@ -13,12 +16,6 @@ export interface WorkerData {
   cancel: SharedArrayBuffer;
   setup?: WorkerSetup;
 }
-
-/** How a chunk's items travel: by structured clone, as a typed array (shared view or transferred copy), or not at all. */
-export type ChunkItems =
-  | { readonly kind: "array"; readonly data: readonly unknown[] }
-  | { readonly kind: "typed"; readonly data: ArrayLike<unknown> }
-  | { readonly kind: "range"; readonly first: number; readonly step: number };
 
 export type ToWorker =
   | { t: "model"; payload: ModelPayload }
@@ -52,12 +49,6 @@ export interface Begin {
   values?: unknown[];
   modelId: string | null;
   collect: boolean;
-}
-
-export interface WireError {
-  name: string;
-  message: string;
-  stack?: string;
 }
 
 export interface ItemFailure {

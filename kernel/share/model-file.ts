@@ -9,6 +9,7 @@
  *   bytes 12..    header: v8-serialized ModelFileHeader (structure with placeholders, views, buffers, classes)
  *   then          each buffer's bytes at its `at` offset (a multiple of PAGE)
  */
+import type { ModelFileSource } from "../map";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import v8 from "node:v8";
@@ -307,11 +308,7 @@ export function loadModel(bytes: Uint8Array, name: string): object {
 }
 
 /** A model source naming a model file a node can read: `file:/shared/models/m.tlm` (a shared filesystem). */
-export type ModelFileSource = `file:${string}`;
-
-export function isModelFileSource(x: unknown): x is ModelFileSource {
-  return typeof x === "string" && x.startsWith("file:") && x.length > 5;
-}
+export { isModelFileSource, type ModelFileSource } from "../map";
 
 const loaded = new Map<string, { size: number; mtimeMs: number; root: WeakRef<object> }>();
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { MapOptionError } from "../pool/options";
+import { MapOptionError } from "../map";
 import type { ThreadpoolLimits } from "../threadpool";
 import type { SidebarSettings } from "./update";
 import type { SidebarSources } from "./sources";

@@ -9,7 +9,7 @@ import type { ConfigSource } from "../../schema/vocabulary";
 import type { ClusterStatus } from "../cluster/backend";
 import type { NodeStatus } from "../cluster/nodes";
 import type { EndedMap, RunningOnNode } from "../pool/chunk-log";
-import { POOL_TUNING } from "../pool/options";
+import { POOL_TUNING } from "../pool";
 import type { ControllerInfo, CpuReport, LimitEntry, LimitSpec, ParallelConfig, ThreadpoolLimits } from "../threadpool";
 
 /** The `%threadpool` API, as far as the sidebar uses it. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { resolveMapOptions } from "../../kernel/pool/options";
+import { resolveMapOptions } from "../../kernel/map/options";
 import {
   clusterBackendFor,
   clusterStatus,

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChunkLog } from "../../kernel/pool/chunk-log";
-import { resolveMapOptions } from "../../kernel/pool/options";
+import { resolveMapOptions } from "../../kernel/map/options";
 import { fn, sleep, useCluster } from "./helpers";
 
 describe("cluster lanes in the chunk log (real agents)", () => {

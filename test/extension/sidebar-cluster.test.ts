@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { resolveMapOptions } from "../../kernel/pool/options";
+import { resolveMapOptions } from "../../kernel/map/options";
 import { share } from "../../kernel/share";
 import { clusterBackendFor, connectClusterSession, disconnectClusterSession } from "../../kernel/cluster/session";
 import { defaultSources } from "../../kernel/sidebar/sources";

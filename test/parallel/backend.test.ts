@@ -10,7 +10,7 @@ import { createThreadlab } from "../../kernel/module/create";
 import * as threadlab from "../../kernel/module/index";
 import { localBackend } from "../../kernel/parallel/local-backend";
 import { shutdownPool } from "../../kernel/parallel/notebook-pool";
-import { resolveMapOptions } from "../../kernel/pool/options";
+import { resolveMapOptions } from "../../kernel/map/options";
 import { fn } from "../pool/helpers";
 
 after(() => shutdownPool());
@@ -122,9 +122,6 @@ describe("the threadlab module and the map backend", () => {
       threadlab.parallel.map([1], fn("(x) => x"), { workers: 0 }),
       /workers must be a positive integer, got 0/,
     );
-    assert.throws(
-      () => threadlab.parallel.setWorkers(1000, "api"),
-      /size must be a whole number from 1 to 256, got 1000/,
-    );
+    assert.throws(() => threadlab.parallel.setWorkers(1000), /size must be a whole number from 1 to 256, got 1000/);
   });
 });

@@ -12,7 +12,8 @@ import {
   setPoolSize,
   shutdownPool,
 } from "../../kernel/parallel/notebook-pool";
-import { MapOptionError, POOL_TUNING } from "../../kernel/pool/options";
+import { MapOptionError } from "../../kernel/map/options";
+import { POOL_TUNING } from "../../kernel/pool/options";
 import * as threadpool from "../../kernel/threadpool";
 
 after(async () => {

@@ -3,7 +3,12 @@
  * (typed arrays as sub-views or one memcpy per chunk), ranges as two numbers, iterables pulled a chunk at a time.
  */
 import type { TransferListItem } from "node:worker_threads";
-import type { ChunkItems } from "./worker-messages";
+
+/** How a chunk's items travel: by structured clone, as a typed array (shared view or transferred copy), or not at all. */
+export type ChunkItems =
+  | { readonly kind: "array"; readonly data: readonly unknown[] }
+  | { readonly kind: "typed"; readonly data: ArrayLike<unknown> }
+  | { readonly kind: "range"; readonly first: number; readonly step: number };
 
 const RANGE = Symbol.for("threadlab.range");
 const PACK_MIN = 16;

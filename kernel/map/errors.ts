@@ -1,4 +1,11 @@
-import type { WireError } from "./worker-messages";
+/** The errors a map can end with, whichever backend ran it, and an error as it travels between threads or hosts. */
+
+/** An Error as data: what a worker thread or an agent sends back for a failed item. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+}
 
 /** An Error rebuilt from a worker, keeping the worker's stack (the kernel maps its lines to the cell later). */
 export function rebuildError(w: WireError): Error {

@@ -1,0 +1,31 @@
+/**
+ * A map, whichever backend runs it (docs/pool.md): options and their one
+ * validation, items, errors, progress, the chunk sizer, the report and the backend seam. Imports no other kernel
+ * folder.
+ */
+export type { MapBackend, MapSubmission } from "./backend";
+export { ChunkSizer, LOCAL_SIZING, type SizerTuning } from "./chunk-sizer";
+export { epochMs } from "./clock";
+export { AbortError, MapItemError, PoisonItemError, rebuildError, WorkerStartError, type WireError } from "./errors";
+export {
+  isRange,
+  itemSource,
+  range,
+  splitSlice,
+  type ChunkItems,
+  type ItemSource,
+  type MapItems,
+  type RangeItems,
+  type Slice,
+} from "./items";
+export {
+  isModelFileSource,
+  MAP_TUNING,
+  MapOptionError,
+  resolveMapOptions,
+  type MapOptions,
+  type ModelFileSource,
+  type ResolvedMapOptions,
+} from "./options";
+export { progressState, type MapCounts, type ProgressState } from "./progress";
+export { completedReport, type ItemFailureReport, type MapReport, type MapTally } from "./report";
