@@ -24,6 +24,9 @@ kc = km.client()
 kc.start_channels()
 kc.wait_for_ready(timeout=120)
 code, wait_for = sys.argv[1], sys.argv[2]
+# A first cell waits for the TypeScript warm-up (synchronous, seconds on a loaded machine): idle means idle.
+reply = kc.execute("1 + 1", reply=True, timeout=120)
+assert reply["content"]["status"] == "ok", reply["content"]
 if code:
     msg_id = kc.execute(code)
     # Until the cell runs: its output shows it (a map item printed), or for a cell that never yields (whose
