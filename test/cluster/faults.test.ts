@@ -55,7 +55,9 @@ describe("agent failures", () => {
 
   test("an agent joining mid-map gets work", async () => {
     const progress: { nodes?: { name: string; done: number }[] }[] = [];
-    const run = backend.run(items(300), busy(10), { chunk: 5, onProgress: (p) => progress.push(p as never) });
+    // ~4 s of work on the first agents: a joining agent takes ~1.6 s to start, more under load, and with 10 ms
+    // items the map could end before it had connected.
+    const run = backend.run(items(300), busy(25), { chunk: 5, onProgress: (p) => progress.push(p as never) });
     await sleep(300);
     const joiner = cluster.addAgent("joiner");
     const r = await run;
