@@ -78,7 +78,7 @@ export async function mapInNotebook<T = unknown>(
         // ≤ 10 Hz: the pool calls every 100 ms, but a burst at the end must not flood the frontend.
         if (!p.finished && now - lastDraw < 100) return;
         lastDraw = now;
-        door.display({ ...renderProgress(p, shipped.name) }, { displayId, update: shown });
+        door.display({ ...renderProgress(p, shipped.name) }, { displayId, update: shown, parent });
         shown = true;
       },
     },
