@@ -175,7 +175,8 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
   const handlers = signals.map((s) => [s, relay(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
   child.on("error", () => undefined);
-  endChildWithParent(child);
+  // Ended because Jupyter is gone: a stop like a relayed signal, never a reason to start a plain kernel.
+  endChildWithParent(child, { onGone: () => (relayed = true) });
   child.on("exit", (code, signal) => {
     for (const [s, h] of handlers) process.off(s, h);
     // A kernel stopped before it was ready (a signal relayed from Jupyter, a shutdown_request: exit 0) is not

@@ -64,8 +64,17 @@ describe("nothing outlives `threadlab cluster local`", { timeout: 120_000 }, () 
   });
 
   test("kill -9 of an agent's supervisor ends its child; kill -9 of the child gets it restarted", async () => {
-    const cluster = await startCluster({ agents: 1, workers: 1 });
+    // A child that dies before it connects is a start failure its supervisor does not retry (bad credentials
+    // must not loop): kill it only once it is connected, which under load can be seconds after the start.
+    let connected = false;
+    const cluster = await startCluster({
+      agents: 1,
+      workers: 1,
+      onAgentLog: (_n, line) => (connected ||= /connected to /.test(line)),
+    });
     try {
+      for (const end = Date.now() + 20_000; !connected && Date.now() < end;) await sleep(100);
+      assert.ok(connected, "the agent did not connect");
       const supervisor = cluster.agents[0].process.pid!;
       const [child] = descendants(supervisor);
       assert.ok(child, "the agent runs in a child of its supervisor");
