@@ -21,6 +21,9 @@ function buildIndex(workerGlobals: ReadonlySet<string>): Map<unknown, string> {
   const namespaces: [string, object][] = [];
   for (const name of workerGlobals) {
     if (name === "globalThis" || name === "global" || name === "self" || !(name in g)) continue;
+    // Node 25+ prints an ExperimentalWarning into the cell on the first read of these getters without
+    // --localstorage-file; they hold no functions a shipped function could name.
+    if (name === "localStorage" || name === "sessionStorage") continue;
     let v: unknown;
     try {
       v = g[name];
