@@ -89,8 +89,8 @@ if ((areas.length === 0 && !onlyPython) || args.includes("--checks")) {
   }
 }
 
+const testRoot = join(root, "dist", "test");
 if (!onlyPython) {
-  const testRoot = join(root, "dist", "test");
   // test/ui holds Playwright specs, run below in a browser, not by node:test.
   const files = findFiles(testRoot, (p) => p.endsWith(".test.js") && !p.includes(`${join("test", "ui")}/`))
     .filter((p) => areas.length === 0 || areas.includes(relative(testRoot, p).split("/")[0]))
@@ -102,7 +102,6 @@ if (!onlyPython) {
 const otherNodes = (process.env.THREADLAB_TEST_NODES ?? "").split(":").filter(Boolean);
 const otherLineAreas = ["kernel", "pool", "cluster", "packaging"];
 if (otherNodes.length && !onlyPython && !areas.length) {
-  const testRoot = join(root, "dist", "test");
   const files = findFiles(testRoot, (p) => p.endsWith(".test.js"))
     .filter((p) => otherLineAreas.includes(relative(testRoot, p).split("/")[0]))
     .sort();

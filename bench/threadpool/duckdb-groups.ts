@@ -8,7 +8,7 @@
  *
  * Run: npx tsc -p tsconfig.node.json && node dist/bench/threadpool/duckdb-groups.js [origins=24] [rounds=6]
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { ticksByThread } from "./thread-ticks";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as threadpool from "../../kernel/threadpool";
@@ -35,20 +35,6 @@ parentPort.on("message", async (sqls) => {
   parentPort.postMessage(threads);
 });
 parentPort.postMessage("ready");`;
-
-function ticksByThread(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync("/proc/self/task")) {
-    try {
-      const s = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, Number(f[11]) + Number(f[12]));
-    } catch {
-      // thread gone
-    }
-  }
-  return out;
-}
 
 async function startWorkers(count: number, limits: unknown): Promise<Worker[]> {
   const workerData = {

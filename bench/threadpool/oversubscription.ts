@@ -7,7 +7,7 @@
  * Run: npx tsc -p tsconfig.node.json && node dist/bench/threadpool/oversubscription.js [n=1024] [reps=12] [rounds=6]
  * Needs Debian's libopenblas0-pthread.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { ticksByThread } from "./thread-ticks";
 import { Worker } from "node:worker_threads";
 import koffi = require("koffi");
 import * as threadpool from "../../kernel/threadpool";
@@ -31,20 +31,6 @@ parentPort.on("message", (reps) => {
   parentPort.postMessage("done");
 });
 parentPort.postMessage("ready");`;
-
-function ticksByThread(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync("/proc/self/task")) {
-    try {
-      const s = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, Number(f[11]) + Number(f[12]));
-    } catch {
-      // thread gone
-    }
-  }
-  return out;
-}
 
 async function startWorkers(count: number): Promise<Worker[]> {
   const ws = Array.from({ length: count }, () => new Worker(WORKER, { eval: true, workerData: { path: OPENBLAS, n } }));

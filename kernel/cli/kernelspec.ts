@@ -8,9 +8,10 @@
  */
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { TESTED_NODE_LINES } from "./node-lines";
 
-/** Node majors the kernel runs on; package.json's `engines` says the same to npm. */
-export const MIN_NODE_MAJOR = 20;
+/** The lowest Node.js major the launcher accepts: the oldest line tested; `engines` says the same to npm. */
+export const MIN_NODE_MAJOR = TESTED_NODE_LINES[0].major;
 
 /** What install recorded, kept in kernel.json's metadata so `threadlab doctor` can check it later. */
 export interface KernelspecRecord {

@@ -1,7 +1,8 @@
 /**
- * The Node.js lines threadlab is tested on, and what `threadlab doctor` says of the one it runs on. The one
- * owner of these dates: `engines` in package.json states the lowest line, .ci/run fetches the others.
- * Dates from Node.js's release schedule (end of maintenance is the end of life).
+ * The Node.js lines threadlab is tested on, and what `threadlab doctor` says of the one it runs on; the
+ * kernelspec's launcher takes its lowest major from here (kernelspec.ts). Outside TypeScript the same lines
+ * are in `engines` (package.json, with the minor getBuiltinModule needs) and in .ci/run's fetch: change them
+ * together. Dates from Node.js's release schedule (end of maintenance is the end of life).
  */
 export interface NodeLine {
   major: number;
@@ -17,8 +18,8 @@ export const TESTED_NODE_LINES: readonly NodeLine[] = [
   { major: 26, endOfLife: "2029-04-30" },
 ];
 
-/** The newest LTS line: what an end-of-life warning tells users to install. */
-export const NEWEST_LTS = 26;
+/** The newest LTS line (the last tested): what an end-of-life warning tells users to install. */
+export const NEWEST_LTS = TESTED_NODE_LINES[TESTED_NODE_LINES.length - 1].major;
 
 export interface NodeCheck {
   version: string;

@@ -84,7 +84,8 @@
    * `createHash("sha256")` to version them in watch mode: it gets an object whose `createHash` loads crypto
    * on first use in the running kernel, where that is safe, and hashes with TypeScript's own djb2 while the
    * snapshot is built (the warm-up's versions are not kept: the kernel's watch program versions every file
-   * again). test/kernel/snapshot.test.ts checks that the snapshot's heap holds no crypto, on every Node.
+   * again). test/kernel/snapshot.test.ts runs a crypto cell and a map whose workers load crypto in a kernel
+   * started from the snapshot, on every Node line CI runs.
    */
   type CreateHash = typeof import("node:crypto").createHash;
   let crypto: typeof import("node:crypto") | undefined;

@@ -100,18 +100,30 @@ export interface BadSnapshot {
   at: string;
 }
 
+/** The files kept beside a blob: its installation's root, the mark of a bad one, a first refusal. */
+function marker(blob: string, kind: "root" | "bad" | "refused"): string {
+  return `${blob}.${kind}`;
+}
+
 export function badSnapshot(blob: string = snapshotPath()): BadSnapshot | undefined {
+  let text: string;
   try {
-    return { blob, ...(JSON.parse(readFileSync(`${blob}.bad`, "utf8")) as Omit<BadSnapshot, "blob">) };
+    text = readFileSync(marker(blob, "bad"), "utf8");
   } catch {
     return undefined;
+  }
+  try {
+    return { blob, ...(JSON.parse(text) as Omit<BadSnapshot, "blob">) };
+  } catch {
+    // A marker cut short (a full disk) still marks the blob bad.
+    return { blob, reason: "marked bad (the marker is unreadable)", node: "?", at: "?" };
   }
 }
 
 function markBad(blob: string, reason: string): void {
   try {
     mkdirSync(dirname(blob), { recursive: true });
-    writeFileSync(`${blob}.bad`, JSON.stringify({ reason, node: process.version, at: new Date().toISOString() }));
+    writeFileSync(marker(blob, "bad"), JSON.stringify({ reason, node: process.version, at: new Date().toISOString() }));
   } catch {
     // A read-only cache: this start still falls back; the next one tries the blob again.
   }
@@ -133,7 +145,7 @@ export function snapshotStatus(): { state: "disabled" | "ready" | "missing" | "b
       state: "bad",
       text:
         `marked bad on ${bad.at} (Node.js ${bad.node}: ${bad.reason}); kernels start without it, ~1–2 s slower to ` +
-        `their first result. A new threadlab or Node.js tries a new one; to try this one again, delete ${blob}.bad`,
+        `their first result. A new threadlab or Node.js tries a new one; to try this one again, delete ${marker(blob, "bad")}`,
     };
   if (existsSync(blob)) return { state: "ready", text: `ready: ${blob}` };
   return { state: "missing", text: "not built yet: the next kernel builds it in the background" };
@@ -152,7 +164,7 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
   } catch {
     return false;
   }
-  if (!existsSync(blob) || existsSync(`${blob}.bad`)) return false;
+  if (!existsSync(blob) || badSnapshot(blob)) return false;
   const child = spawn(process.execPath, ["--snapshot-blob", blob, ...args], {
     stdio: ["inherit", "inherit", "inherit", "pipe"],
     env: { ...process.env, THREADLAB_SNAPSHOT_CHANNEL: "3" },
@@ -162,7 +174,7 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
   channel.on("data", (d: Buffer) => {
     if (d.includes("r")) {
       phase = "ready";
-      rmSync(`${blob}.refused`, { force: true });
+      rmSync(marker(blob, "refused"), { force: true });
     } else if (d.includes("d")) phase = "deserialized";
   });
   channel.on("error", () => undefined);
@@ -187,13 +199,13 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
       return;
     }
     const how = signal ?? `exit ${code}`;
-    const refusedBefore = existsSync(`${blob}.refused`);
+    const refusedBefore = existsSync(marker(blob, "refused"));
     if (phase === "starting" && !refusedBefore) {
       process.stderr.write(
         `threadlab: the startup snapshot ${blob} was refused (${how}); starting without it, and a new one is built in the background\n`,
       );
       try {
-        writeFileSync(`${blob}.refused`, how);
+        writeFileSync(marker(blob, "refused"), how);
       } catch {
         // read-only cache
       }
@@ -205,7 +217,7 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
       markBad(blob, reason);
       process.stderr.write(
         `threadlab: the startup snapshot ${blob}: ${reason}. Starting the kernel without it; the snapshot is marked bad ` +
-          `(${blob}.bad) and not used or rebuilt for Node.js ${process.version} and this threadlab. ` +
+          `(${marker(blob, "bad")}) and not used or rebuilt for Node.js ${process.version} and this threadlab. ` +
           `Nothing to do: kernels work without it, ~1–2 s slower to their first result; \`threadlab doctor\` tells more\n`,
       );
     }
@@ -222,7 +234,12 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
 export function buildSnapshot(opts: { blob?: string } = {}): { ok: boolean; blob: string; message: string } {
   const blob = opts.blob ?? snapshotPath();
   const bad = badSnapshot(blob);
-  if (bad) return { ok: false, blob, message: `it was marked bad (${bad.reason}); delete ${blob}.bad to try again` };
+  if (bad)
+    return {
+      ok: false,
+      blob,
+      message: `it was marked bad (${bad.reason}); delete ${marker(blob, "bad")} to try again`,
+    };
   mkdirSync(dirname(blob), { recursive: true });
   const lock = `${blob}.lock`;
   try {
@@ -254,7 +271,7 @@ export function buildSnapshot(opts: { blob?: string } = {}): { ok: boolean; blob
       };
     }
     renameSync(tmp, blob);
-    writeFileSync(`${blob}.root`, root);
+    writeFileSync(marker(blob, "root"), root);
     pruneBlobs(blob);
     return { ok: true, blob, message: (r.stdout ?? "").trim() };
   } finally {
@@ -287,12 +304,14 @@ function pruneBlobs(current: string): void {
     let gone: boolean;
     try {
       if (name.startsWith(ours)) gone = true;
-      else if (existsSync(`${f}.root`)) gone = !existsSync(join(readFileSync(`${f}.root`, "utf8"), "package.json"));
+      else if (existsSync(marker(f, "root")))
+        gone = !existsSync(join(readFileSync(marker(f, "root"), "utf8"), "package.json"));
       else gone = Date.now() - statSync(f).mtimeMs > ORPHAN_AGE_MS;
     } catch {
       continue;
     }
-    if (gone) for (const x of [f, `${f}.root`, `${f}.bad`, `${f}.refused`]) rmSync(x, { force: true });
+    if (gone)
+      for (const x of [f, marker(f, "root"), marker(f, "bad"), marker(f, "refused")]) rmSync(x, { force: true });
   }
 }
 
@@ -308,7 +327,7 @@ export function buildSnapshotInBackground(delayMs: number): void {
   } catch {
     return;
   }
-  if (existsSync(blob) || existsSync(`${blob}.bad`)) return;
+  if (existsSync(blob) || badSnapshot(blob)) return;
   const timer = setTimeout(() => {
     try {
       const child = spawn(process.execPath, [__filename, "--build"], {
