@@ -32,13 +32,15 @@ export class RawClient {
   readonly signer: Signer;
   /** Shell and stdin share one routing id, as jupyter_client's do: the kernel routes input_request by it. */
   private readonly routingId = `test-${randomBytes(6).toString("hex")}`;
-  readonly shell = new zmq.Dealer({ routingId: this.routingId });
-  readonly stdin = new zmq.Dealer({ routingId: this.routingId });
+  // linger 0: a request queued to a kernel that died (a native crash) would otherwise keep the test process
+  // alive for ever after its tests end ("Waiting for queued ZeroMQ messages to be delivered"); CI would hang.
+  readonly shell = new zmq.Dealer({ routingId: this.routingId, linger: 0 });
+  readonly stdin = new zmq.Dealer({ routingId: this.routingId, linger: 0 });
   /** input_request messages received on stdin. */
   readonly inputRequests: Message[] = [];
-  readonly control = new zmq.Dealer();
-  readonly iopub = new zmq.Subscriber();
-  readonly hb = new zmq.Request();
+  readonly control = new zmq.Dealer({ linger: 0 });
+  readonly iopub = new zmq.Subscriber({ linger: 0 });
+  readonly hb = new zmq.Request({ linger: 0 });
   proc!: ChildProcess;
   stderr = "";
   readonly iopubMessages: Message[] = [];
