@@ -67,6 +67,8 @@ const env = { ...process.env, PATH: `${join(venv, "bin")}:${process.env.PATH}`, 
 let passed = 0,
   failed = 0,
   skipped = 0;
+// What failed, named again just above the closing line: a CI log is often read from its tail.
+const failures = [];
 
 // Source checks, each counted as one test: ESLint, Prettier, import cycles and the docs' relative links. Run
 // with the whole suite (or `--checks`), not when areas are picked.
@@ -84,6 +86,7 @@ if ((areas.length === 0 && !onlyPython) || args.includes("--checks")) {
     const ok = r.status === 0;
     console.log(`${ok ? "ok" : "not ok"} - ${title}`);
     if (!ok) process.stdout.write(`${r.stdout}${r.stderr}`);
+    if (!ok) failures.push(`source check: ${title}`);
     if (ok) passed++;
     else failed++;
   }
@@ -139,6 +142,9 @@ function nodeTests(node, files) {
     stdio: ["ignore", "pipe", "inherit"],
   });
   process.stdout.write(r.stdout);
+  const line = run(node, ["--version"]).stdout.trim();
+  // Leaf and parent test points alike: a failed file names its file, a failed test its title.
+  for (const m of r.stdout.matchAll(/^(\s*)not ok \d+ - (.*)$/gm)) failures.push(`node ${line}: ${m[1]}${m[2]}`);
   passed += count(r.stdout, /^# pass (\d+)/m);
   failed += count(r.stdout, /^# fail (\d+)/m) + count(r.stdout, /^# cancelled (\d+)/m);
   skipped += count(r.stdout, /^# skipped (\d+)/m) + count(r.stdout, /^# todo (\d+)/m);
@@ -146,12 +152,14 @@ function nodeTests(node, files) {
 }
 
 function pytest(paths, pyEnv = env) {
-  const r = run(venvPython, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", ...paths], {
+  const r = run(venvPython, ["-m", "pytest", "-q", "-rfEs", "-p", "no:cacheprovider", ...paths], {
     env: pyEnv,
     stdio: ["ignore", "pipe", "inherit"],
   });
   process.stdout.write(r.stdout);
   const line = r.stdout.trim().split("\n").pop() ?? "";
+  const kernel = pyEnv.THREADLAB_KERNEL_NAME ? ` (${pyEnv.THREADLAB_KERNEL_NAME})` : "";
+  for (const m of r.stdout.matchAll(/^(FAILED|ERROR) (.*)$/gm)) failures.push(`pytest${kernel}: ${m[1]} ${m[2]}`);
   passed += count(line, /(\d+) passed/);
   failed += count(line, /(\d+) failed/) + count(line, /(\d+) error/);
   skipped += count(line, /(\d+) skipped/);
@@ -168,6 +176,7 @@ if (!noUi && !onlyPython && areas.length === 0) {
   const ui = await runUiTests();
   passed += ui.passed;
   failed += ui.failed;
+  for (const t of ui.failures) failures.push(`ui: ${t}`);
   skipped += ui.skipped;
 }
 
@@ -176,5 +185,10 @@ function count(text, re) {
   return m ? Number(m[1]) : 0;
 }
 
+if (failures.length) {
+  console.log(`\n=== failed (${failures.length} test points; details above)`);
+  for (const f of failures.slice(0, 60)) console.log(f);
+  if (failures.length > 60) console.log(`… and ${failures.length - 60} more`);
+}
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -67,9 +67,11 @@ export async function mapInNotebook<T = unknown>(
   let shown = false;
   let lastDraw = 0;
   const backend = selectBackend(resolved, door);
-  // Said once, on stderr so it stays when the bar redraws: at the first progress line, and at the end if a
-  // library the workers loaded during the map (Polars, DuckDB) made it true only then.
-  let warned = backend.kind !== "local" || !showProgress;
+  // Said once, on stderr so it stays when the bar redraws (and is said with --no-progress too, as joblib warns
+  // whatever its verbosity): at the first progress line (at the start without progress), and at the end if a
+  // library the workers loaded during the map (Polars, DuckDB) made it true only then. Local maps only: the
+  // kernel does not know an agent's CPUs and pools; agents apply the workers' limits themselves.
+  let warned = backend.kind !== "local";
   const warnOversubscribed = () => {
     if (warned || !door) return;
     const ws = threadpool.mapWarnings();
@@ -96,6 +98,7 @@ export async function mapInNotebook<T = unknown>(
     // Worker console output goes to the cell that started the map, even if another cell runs meanwhile.
     onOutput: door ? (stream, text) => door.write(stream, text, parent) : undefined,
   });
+  if (!showProgress) warnOversubscribed();
   const toCells = stackMapper(shipped, door?.locate, options.cell);
   try {
     const report = await done;

@@ -236,6 +236,10 @@ describe("Polars in the kernel", () => {
     assert.ok(Number(polars.numThreads) >= 2, `this test needs ≥ 2 CPUs; Polars has ${polars.numThreads}`);
     const { outputs } = await k.execute("%%parallel map [1, 2] --workers 2\nitem");
     assert.match(streamText(outputs, "stderr"), /⚠ Oversubscribed by Polars[^\n]*POLARS_MAX_THREADS=\d/);
+    // Without progress the warning is still said, once.
+    const quiet = await k.execute("%%parallel map [1, 2] --workers 2 --no-progress\nitem");
+    assert.equal(resultText(quiet.outputs), "[ 1, 2 ]");
+    assert.equal(streamText(quiet.outputs, "stderr").match(/⚠ Oversubscribed by Polars/g)?.length, 1);
   });
 });
 
