@@ -22,7 +22,8 @@ function freePort() {
   });
 }
 
-export async function runUiTests(extraArgs = []) {
+/** `extraArgs` go to Playwright (spec files, `--grep`); `extraEnv` to the tests (THREADLAB_KERNEL_NAME: the kernelspec). */
+export async function runUiTests(extraArgs = [], extraEnv = {}) {
   const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
   if (!existsSync(chromium)) {
     console.log(`[ui] ${chromium} is missing: apt-get install -y chromium (the UI tests never download a browser)`);
@@ -47,6 +48,7 @@ export async function runUiTests(extraArgs = []) {
     THREADLAB_UI_ROOT: uiRoot,
     JUPYTER_PLATFORM_DIRS: "1",
     PATH: `${join(root, ".venv", "bin")}:${process.env.PATH}`,
+    ...extraEnv,
   };
   const cli = join(root, "node_modules", "@playwright", "test", "cli.js");
   const r = spawnSync(

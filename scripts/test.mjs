@@ -10,8 +10,9 @@
 //
 // Other Node.js lines: THREADLAB_TEST_NODES, a colon-separated list of node binaries (.ci/run fetches the
 // official builds from the npm registry), runs the areas users meet first on each of them too (the kernel,
-// pool, cluster and packaging tests, and the conformance suite against a kernelspec installed with
-// that Node), counted in the same closing line. This process's Node runs everything.
+// pool, cluster and packaging tests, the conformance suite against a kernelspec installed with that Node,
+// and the sidebar's UI tests against that kernelspec), counted in the same closing line. This process's Node
+// runs everything.
 //
 // Filters: `npm test -- kernel pool` runs only the Node test areas named (folders under test/), and
 // `--no-python` / `--only-python` pick a side; `--no-ui` skips the browser tests.
@@ -104,6 +105,9 @@ if (!onlyPython) {
 
 const otherNodes = (process.env.THREADLAB_TEST_NODES ?? "").split(":").filter(Boolean);
 const otherLineAreas = ["kernel", "pool", "cluster", "packaging"];
+// The sidebar tests run against each other line's kernel too (by title; the rest of the UI suite runs once).
+const OTHER_LINE_UI =
+  "attaches to a threadlab notebook|running %parallel map shows busy|pool size set in the panel|after a kernel restart";
 if (otherNodes.length && !onlyPython && !areas.length) {
   const files = findFiles(testRoot, (p) => p.endsWith(".test.js"))
     .filter((p) => otherLineAreas.includes(relative(testRoot, p).split("/")[0]))
@@ -132,6 +136,12 @@ if (otherNodes.length && !onlyPython && !areas.length) {
     }
     console.log(`\n=== conformance on Node.js ${version} (kernelspec ${name})`);
     pytest(["test/conformance"], { ...env, THREADLAB_KERNEL_NAME: name });
+    if (noUi) continue;
+    // The sidebar against that kernel in a real JupyterLab: attach, a live map (with the worker CPU column as
+    // this line has it), a setting the kernel obeys, and a restart. The rest of the UI suite runs once, below.
+    console.log(`\n=== sidebar UI tests on Node.js ${version} (kernelspec ${name})`);
+    const ui = await runUiTests(["test/ui/sidebar.spec.ts", "--grep", OTHER_LINE_UI], { THREADLAB_KERNEL_NAME: name });
+    tally(ui, `ui (${name})`);
   }
 }
 
@@ -173,11 +183,14 @@ if (!noPython && areas.length === 0) {
 
 if (!noUi && !onlyPython && areas.length === 0) {
   console.log("\n=== UI tests (galata, Chromium)");
-  const ui = await runUiTests();
+  tally(await runUiTests(), "ui");
+}
+
+function tally(ui, label) {
   passed += ui.passed;
   failed += ui.failed;
-  for (const t of ui.failures) failures.push(`ui: ${t}`);
   skipped += ui.skipped;
+  for (const t of ui.failures) failures.push(`${label}: ${t}`);
 }
 
 function count(text, re) {

@@ -81,7 +81,7 @@ def test_postbuild_in_a_fresh_venv_installs_kernel_and_extension(tmp_path):
     assert "threadlab" in ext.stdout + ext.stderr
     # A notebook in tutorials/ finds what the tutorials load, with the development node_modules gone.
     for name in json.loads((repo / "tutorials" / "package.json").read_text())["dependencies"]:
-        found = subprocess.run(["node", "-e", f"console.log(require.resolve({json.dumps(name + '/package.json')}))"],
+        found = subprocess.run(["node", "-e", f"console.log(require.resolve({json.dumps(name)}))"],
                                cwd=repo / "tutorials", env=env, capture_output=True, text=True)
         assert found.returncode == 0 and str(repo / "tutorials" / "node_modules") in found.stdout, found.stdout + found.stderr
 
