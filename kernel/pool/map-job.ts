@@ -5,10 +5,12 @@ import {
   ChunkSizer,
   completedReport,
   itemSource,
+  ItemTimeoutError,
   MapItemError,
   MAP_TUNING,
   progressState,
   rebuildError,
+  sliceAround,
   type ItemFailureReport,
   type ItemSource,
   type MapItems,
@@ -187,6 +189,23 @@ export class MapJob {
     if (m.failures) for (const f of m.failures) this.results[at + f.offset] = this.collect(start + f.offset, f.error);
     this.written += n;
     this.done += n;
+    this.checkComplete();
+  }
+
+  /**
+   * The item at `offset` of `chunk` ran past the timeout and its worker was terminated (supervisor.ts): it fails
+   * like any item ("raise" ends the map), and the chunk's other items, whose results died with the worker, run again.
+   */
+  itemTimedOut(chunk: Chunk, offset: number, itemPreview: string): void {
+    if (this.finished) return;
+    const index = chunk.slice.start + offset;
+    const error = new ItemTimeoutError(index, itemPreview, this.opts.timeout!);
+    if (this.opts.errors === "raise") return this.fail(new MapItemError(this.opts.name, index, itemPreview, error));
+    this.results[this.opts.unordered ? this.written++ : index] = error;
+    this.failures.push({ index, error });
+    this.done++;
+    const rest = sliceAround(chunk.slice, offset).filter((s) => s.count > 0);
+    this.requeue(...rest.map((slice) => ({ id: this.host.nextChunkId(), job: this, slice, attempts: chunk.attempts })));
     this.checkComplete();
   }
 

@@ -49,6 +49,8 @@ export interface Begin {
   values?: unknown[];
   modelId: string | null;
   collect: boolean;
+  /** The map has a per-item timeout: the worker writes each item's start to its stats slot (F.itemStart). */
+  timed?: boolean;
 }
 
 export interface ItemFailure {
