@@ -415,6 +415,9 @@ export class Agent {
         name: fn.name,
         workers: b.workers !== undefined && b.workers < this.pool.size ? 1 : this.pool.size,
         maxHeapMB: b.maxHeapMB,
+        // Enforced by this node's pool, which replaces the worker; the item comes back as a failure that the
+        // kernel reports through the map's errors mode (failures are collected here whatever that mode is).
+        timeout: b.timeout,
         progress: true,
         onProgress: (p) => {
           const now = Date.now();

@@ -14,6 +14,7 @@ import {
   itemSource,
   progressState,
   rebuildError,
+  rebuildItemError,
   type ChunkItems,
   type ItemFailureReport,
   type ItemSource,
@@ -272,6 +273,7 @@ export class ClusterMap {
       name: this.opts.name,
       maxHeapMB: this.opts.maxHeapMB,
       workers: this.opts.workers,
+      timeout: this.opts.timeout,
     };
     const p: Pending = {
       batch,
@@ -336,7 +338,8 @@ export class ClusterMap {
       for (const f of r.failures) {
         if (p.received[f.offset]) continue;
         const index = p.slice.start + f.offset;
-        this.fail(new ClusterItemError(this.opts.name, index, f.preview, rebuildError(f.error), blamed(p, f, r.node)));
+        const error = rebuildItemError(f.error, index, f.preview);
+        this.fail(new ClusterItemError(this.opts.name, index, f.preview, error, blamed(p, f, r.node)));
         return;
       }
     }
@@ -349,7 +352,7 @@ export class ClusterMap {
       const at = this.opts.unordered ? this.written++ : p.slice.start + off;
       const f = failed.get(off);
       if (f) {
-        const error = rebuildError(f.error);
+        const error = rebuildItemError(f.error, p.slice.start + off, f.preview);
         this.failures.push({ index: p.slice.start + off, error, node: blamed(p, f, r.node) });
         this.results[at] = error;
       } else this.results[at] = r.results[i];
