@@ -19,6 +19,7 @@ export {
   type RangeItems,
   type Slice,
 } from "./items";
+export { MapRun } from "./map-run";
 export {
   isModelFileSource,
   MAP_TUNING,
