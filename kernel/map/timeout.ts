@@ -1,9 +1,9 @@
 /**
  * The per-item timeout (`timeout` / `--timeout SECONDS`), whichever backend runs the map: what counts as timed
  * out, the error it ends with, and how that error crosses a thread or a host. A backend only enforces it: it
- * learns when each item starts (the worker pool's workers write it to shared memory as they go), asks
- * `isOverdue` every `timeoutCheckMs`, terminates the worker running an overdue item and replaces it, and reports
- * the item through the map's `errors` mode like any failure. Timed per item, not per chunk: a chunk of many fast
+ * learns which item each worker runs (the worker pool's workers write its index to shared memory as each item
+ * starts), asks `isOverdue` every `timeoutCheckMs`, terminates the worker running an overdue item and replaces
+ * it, and reports the item through the map's `errors` mode like any failure. Timed per item, not per chunk: a chunk of many fast
  * items may take far longer than the limit.
  */
 import type { WireError } from "./errors";

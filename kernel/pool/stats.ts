@@ -1,10 +1,10 @@
 /**
  * Per-worker counters in shared memory: workers write them as they go, the snapshot reads them without a
- * message round trip (a sidebar polls at 4 Hz; asking busy workers would stall). Two cache lines per worker so
+ * message round trip (a sidebar polls at 4 Hz; asking busy workers would stall). One cache line per worker so
  * workers never write the same line. Lifecycle state is written by the main thread only, counters by the worker
  * only, so no field has two writers.
  */
-export const STATS_STRIDE = 16;
+export const STATS_STRIDE = 8;
 export const F = {
   /** WorkerLifecycle, written by the pool. */
   state: 0,
@@ -18,11 +18,10 @@ export const F = {
   mapId: 5,
   spawnedAt: 6,
   /**
-   * Maps with a `timeout` only (map/timeout.ts): the index in its map of the item being run, and when it started
-   * (epoch ms, 0 between items and while it changes). The pool reads them to find an overdue item.
+   * Maps with a `timeout` only (map/timeout.ts): the index in its map of the item being run, -1 after a chunk.
+   * The pool clocks how long it stays the same (pool/item-timeouts.ts).
    */
   itemIndex: 7,
-  itemStart: 8,
 } as const;
 
 export { WORKER_LIFECYCLE as LIFECYCLE, type WorkerLifecycle } from "../../schema/vocabulary";

@@ -21,6 +21,7 @@ const port = parentPort!;
 const data = workerData as WorkerData;
 const stats = slotView(data.stats, data.slot);
 const cancel = new Int32Array(data.cancel);
+stats[F.itemIndex] = -1;
 const models = new Map<string, unknown>();
 const maps = new Map<number, MapState>();
 const fns = new Map<number, FnEntry>();
@@ -113,7 +114,7 @@ return function runSync(c) {
   let packed = c.packed, results = c.results, i = c.i, nextCheck = i, stride = 1, last = performance.now();
   const timed = c.map.timed;
   for (; i < n; i++) {
-    if (timed) mark(start + i);
+    if (timed) clock[${F.itemIndex}] = start + i;
     if (i === nextCheck) {
       if (cancel[slot] === id) break;
       const now = performance.now();
@@ -153,7 +154,7 @@ interface FnEntry {
   shipped: ShippedFunction;
   compiled?: CompiledShipped;
   /** The item loop compiled for this function only, so its call to the function stays monomorphic. */
-  runner?: (fn: Fn, cancel: Int32Array, mark: (index: number) => void) => Runner;
+  runner?: (fn: Fn, cancel: Int32Array, clock: Float64Array) => Runner;
   /** Kept only while they are all primitives: the pool then omits them when they have not changed. */
   values: readonly unknown[];
   /** For a stateless function, the one bound function and its loop that serve every map. */
@@ -166,7 +167,10 @@ interface MapState {
   fn: Fn;
   model: unknown;
   collect: boolean;
-  /** The map has a `timeout`: each item's start is written for the pool to watch (markItemStart). */
+  /**
+   * The map has a `timeout`: the index of each item is written to the stats slot as it starts (F.itemIndex), for
+   * the pool to clock (pool/item-timeouts.ts). One store per item; the worker reads no clock for it.
+   */
   timed: boolean;
   runSync: Runner;
 }
@@ -175,17 +179,6 @@ const isThenable = (r: unknown): r is PromiseLike<unknown> =>
   r !== null &&
   (typeof r === "object" || typeof r === "function") &&
   typeof (r as { then?: unknown }).then === "function";
-
-/**
- * Tells the pool which item runs since when, for the per-item timeout (map/timeout.ts). The start is zeroed
- * while the index changes, so the pool, which reads start, index, start, never pairs an index with another item's
- * start.
- */
-function markItemStart(index: number): void {
-  stats[F.itemStart] = 0;
-  stats[F.itemIndex] = index;
-  stats[F.itemStart] = epochMs();
-}
 
 /** After the first promise, items run one at a time with await; `pending` is item `c.i`'s promise. */
 async function runAsync(c: ChunkRun, pending: PromiseLike<unknown>): Promise<void> {
@@ -196,7 +189,7 @@ async function runAsync(c: ChunkRun, pending: PromiseLike<unknown>): Promise<voi
   for (; c.i < m.count; c.i++) {
     if (!has) {
       if (cancelled()) return;
-      if (map.timed) markItemStart(m.start + c.i);
+      if (map.timed) stats[F.itemIndex] = m.start + c.i;
       try {
         p = map.fn(itemAt(m, c.i), map.model, m.start + c.i);
       } catch (e) {
@@ -226,7 +219,7 @@ function finish(c: ChunkRun): void {
   stats[F.items] += c.i;
   stats[F.chunks] += 1;
   stats[F.chunkStart] = 0;
-  stats[F.itemStart] = 0;
+  stats[F.itemIndex] = -1;
   const base = {
     t: "done" as const,
     mapId: m.mapId,
@@ -347,8 +340,10 @@ function begin(mapId: number, b: Begin): void {
       const fn = compiled.bind({ require: requireFrom(e.shipped.resolveDir), model: modelById }, values);
       // A source of its own per function: V8 caches `new Function` by source text, and one loop shared by
       // all functions would see them all at its call site.
-      e.runner ??= new Function("fn", "cancel", "mark", `${RUNNER}\n// fn ${b.fnId}`) as NonNullable<FnEntry["runner"]>;
-      bound = { fn: fn as Fn, runSync: e.runner(fn as Fn, cancel, markItemStart) };
+      e.runner ??= new Function("fn", "cancel", "clock", `${RUNNER}\n// fn ${b.fnId}`) as NonNullable<
+        FnEntry["runner"]
+      >;
+      bound = { fn: fn as Fn, runSync: e.runner(fn as Fn, cancel, stats) };
       if (compiled.stateless) e.bound = bound;
     }
     maps.set(mapId, {
