@@ -48,6 +48,19 @@ describe("per-item timeout from a notebook", () => {
     assert.equal(resultText(outputs), "[ 50, 60 ]");
   });
 
+  test("%%parallel map --timeout: a cell body whose item sleeps fails that item only", async () => {
+    const { reply, outputs } = await k.execute(
+      "%%parallel map [0, 1, 2] --timeout 0.5 --errors collect --workers 1 --no-progress --out napped\n" +
+        "if (item === 1) await new Promise((r) => setTimeout(r, 1e6));\nreturn item + 100;",
+      {},
+      60_000,
+    );
+    assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
+    assert.match(streamText(outputs, "stderr"), /1 of 3 items failed/);
+    const { outputs: o2 } = await k.execute("[napped[0], napped[2], napped[1].name]", {}, 30_000);
+    assert.equal(resultText(o2), "[ 100, 102, 'ItemTimeoutError' ]");
+  });
+
   test("--timeout 0 is refused with the flag's name and its rule", async () => {
     const { reply } = await k.execute("%parallel map stuck [1] --timeout 0 --no-progress", {}, 30_000);
     assert.equal(reply.content.status, "error");
