@@ -41,6 +41,12 @@ const options: MagicOption[] = [
     description: "V8 heap limit per worker in MB; a worker over it is replaced and its chunk retried",
   },
   {
+    name: "timeout",
+    type: "number",
+    description:
+      "seconds one item may run: a longer one fails naming the item and the limit (--errors decides what that does) and the worker running it is replaced; timed per item, not per chunk",
+  },
+  {
     name: "cluster",
     type: "string",
     description:
@@ -67,6 +73,7 @@ const FLAG_OF: Partial<Record<keyof MapOptions, string>> = {
   chunk: "--chunk",
   errors: "--errors",
   maxHeapMB: "--max-heap",
+  timeout: "--timeout",
   model: "--model",
 };
 
@@ -86,6 +93,7 @@ async function mapOptions(args: ParsedArgs, ctx: MagicContext, name: string): Pr
   if (args.errors !== undefined) o.errors = args.errors as "raise" | "collect";
   if (args.progress === false) o.progress = false;
   if (args["max-heap"] !== undefined) o.maxHeapMB = args["max-heap"] as number;
+  if (args.timeout !== undefined) o.timeout = args.timeout as number;
   // A bare --cluster means the connected cluster (or THREADLAB_CLUSTER).
   if (args.cluster !== undefined) o.cluster = cluster().resolveClusterUrl(String(args.cluster) || true);
   if (args.out !== undefined && !IDENTIFIER.test(String(args.out))) {
