@@ -1,5 +1,5 @@
 import type { CellOutcome, ErrorInfo } from "../execution/executor";
-import { CellError } from "../magics/outcome";
+import { CellError } from "../execution/cell-error";
 import { formatUsage, parseArgs, splitExpressionWords } from "../magics/parse";
 import { Magic, MagicContext, MagicError, MagicOption, ParsedArgs } from "../magics/types";
 import { MapOptionError, type MapOptions } from "../map";

@@ -11,7 +11,8 @@ import {
 import { shipFunction, type ShippedFunction } from "../ship";
 import { sourceLabel } from "../ship/materialize";
 import * as threadpool from "../threadpool";
-import { stackToCells, type Locate } from "../ship/source-lines";
+import type { Locate } from "../execution/cell-lines";
+import { stackToCells } from "../ship/source-lines";
 import { selectBackend } from "./select-backend";
 
 export interface ParallelMapOptions extends MapOptions {
