@@ -7,7 +7,7 @@ import { WORKER_CPU_AVAILABLE, WORKER_CPU_UNAVAILABLE } from "../pool";
 import { modelRegistry } from "../share/registry";
 import * as threadpool from "../threadpool";
 import { existingPool, notebookPool, setPoolSize, shutdownPool } from "./notebook-pool";
-import type { ParallelMapOptions } from "./map";
+import type { MagicMapOptions, ParallelMapOptions } from "./map";
 
 // Function shipping loads the TypeScript compiler (~0.4 s): required on first use, not at kernel start,
 // so that kernel_info is answered at once.
@@ -110,13 +110,7 @@ function asUsageError(e: unknown, what: string, sizeFlag = "--workers"): unknown
   return new MagicError(`${what}: ${flag} must be ${e.rule}, got ${got}`, { cause: e });
 }
 
-async function mapAndReport(
-  items: unknown,
-  args: ParsedArgs,
-  ctx: MagicContext,
-  opts: ParallelMapOptions,
-  fn: unknown,
-) {
+async function mapAndReport(items: unknown, args: ParsedArgs, ctx: MagicContext, opts: MagicMapOptions, fn: unknown) {
   let report;
   try {
     report = await mapModule().mapInNotebook(ctx, items as never, fn as never, opts);

@@ -15,13 +15,21 @@ import type { Locate } from "../execution/cell-lines";
 import { stackToCells } from "../ship/source-lines";
 import { selectBackend } from "./select-backend";
 
-export interface ParallelMapOptions extends MapOptions {
-  /** Set by the magic when the function was already shipped (e.g. a %%parallel cell body). */
+/** The options of `parallel.map` / `parallel.run`: the map's own (`MapOptions`, documented there), no more. */
+export type ParallelMapOptions = MapOptions;
+
+/**
+ * What `%%parallel map` passes to `mapInNotebook` besides the map's options: the magic's plumbing, kept out of
+ * the public `ParallelMapOptions` so that users neither see nor pass it.
+ */
+export interface MagicMapOptions extends ParallelMapOptions {
+  /** The function, already shipped (a `%%parallel` cell body); `fn` is then ignored. */
   shipped?: ShippedFunction;
   /** The execution count of the `%%parallel` cell whose body `shipped` is: its frames say `Cell In[n]`. */
   cell?: number;
 }
 
+/** What `parallel.map` runs on each item: a function, or one shipped already (`shipFunction`). */
 export type MapFunction<T, R> = ((item: T, model: any, index: number) => R | Promise<R>) | ShippedFunction;
 
 function isShipped(fn: unknown): fn is ShippedFunction {
@@ -43,7 +51,7 @@ export async function mapInNotebook<T = unknown>(
   door: KernelDoor | undefined,
   items: MapItems | Iterable<T> | AsyncIterable<T>,
   fn: MapFunction<T, unknown>,
-  options: ParallelMapOptions = {},
+  options: MagicMapOptions = {},
 ): Promise<MapReport> {
   const shipped =
     options.shipped ??
