@@ -11,7 +11,7 @@
  * @module
  */
 import { Signal, type ISignal } from "@lumino/signaling";
-import { COMM_TARGET, validateKernelMessage, type Hello, type KernelMessage } from "../../schema/sidebar-messages";
+import { COMM_TARGET, validateKernelMessage, type Hello, type KernelMessage } from "../../schema/sidebar";
 import type { CommLike, KernelLike, SessionContextLike } from "./jupyterlab";
 import { kernelImplementation } from "./kernel-info";
 
