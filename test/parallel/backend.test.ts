@@ -119,6 +119,15 @@ describe("the threadlab module and the map backend", () => {
     }
   });
 
+  test("a blank THREADLAB_CLUSTER names no cluster: the map runs on the local pool", async () => {
+    process.env.THREADLAB_CLUSTER = "  ";
+    try {
+      assert.deepEqual(await threadlab.parallel.map([2, 3], fn("(x) => x + 1")), [3, 4]);
+    } finally {
+      delete process.env.THREADLAB_CLUSTER;
+    }
+  });
+
   test("map options break one rule set, wherever they come from", async () => {
     await assert.rejects(
       threadlab.parallel.map([1], fn("(x) => x"), { maxHeapMB: 8 }),
