@@ -3,7 +3,7 @@
  * JavaScript, and execution/cell-lines.ts knows where each compiled line was typed.
  */
 import type { Locate, SourceLocation } from "../execution/cell-lines";
-import { unparenthesized } from "./source-analysis";
+import { unparenthesized } from "./source-parse";
 
 /**
  * Rewrites a worker stack's `notebook:NAME:L:C` frames — shipped functions whose lines are still those of
