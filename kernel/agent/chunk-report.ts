@@ -1,13 +1,13 @@
 /**
  * An agent's report of the chunks its workers ran for each batch, for the kernel's task timeline: read from the
- * agent pool's own chunk log (kernel/pool/chunk-log.ts) with a cursor, sorted by the pool map each batch ran as,
+ * agent pool's own chunk log (kernel/timeline/chunk-log.ts) with a cursor, sorted by the pool map each batch ran as,
  * and handed over with the batch's result, merged to at most MAX_BATCH_CHUNKS. Nothing extra is sent: the
  * report rides on the result message the agent sends anyway.
  *
  * @module
  */
 import type { ChunkRecord } from "../../schema/sidebar";
-import { mergeNeighbours, type ChunkLog } from "../pool";
+import { mergeNeighbours, type ChunkLog } from "../timeline";
 import { epochMs } from "../map";
 import { MAX_BATCH_CHUNKS, type ChunkWire } from "../cluster/wire";
 

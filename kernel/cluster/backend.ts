@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { resolveMapOptions, type MapItems, type MapOptions, type MapReport } from "../map";
+import { ChunkLog } from "../timeline";
 import type { ShippedFunction } from "../ship/types";
 import { ClusterMap } from "./cluster-map";
 import { CLUSTER_TUNING, type ClusterTuning } from "./cluster-tuning";
@@ -31,7 +32,8 @@ export interface ClusterStatus {
 export class ClusterBackend implements MapBackend<ShippedFunction> {
   readonly kind = "cluster" as const;
   private readonly session = randomBytes(4).toString("hex");
-  private mapIds = 0;
+  // Ids and names of maps submitted without the notebook's timeline (tests, benchmarks): a log of its own.
+  private readonly ownLog = new ChunkLog();
   private readonly running = new Set<ClusterMap>();
   private disconnectedAt: number | null = null;
   private closed = false;
@@ -78,18 +80,24 @@ export class ClusterBackend implements MapBackend<ShippedFunction> {
   submit(s: ClusterSubmission): { id: number; done: Promise<MapReport> } {
     if (this.closed)
       throw new Error(`the connection to the cluster at ${this.target.display} was closed; connect again`);
-    const id = ++this.mapIds;
-    const map = new ClusterMap(id, `${this.session}-${id}`, s, {
-      nc: this.nc,
-      js: this.js,
-      jsm: this.jsm,
-      functions: this.functions,
-      models: this.models,
-      nodes: this.nodes,
-      display: this.target.display,
-      tuning: this.tuning,
-      disconnectedSince: () => (this.nc.isClosed() ? 0 : this.disconnectedAt),
-    });
+    const chunkLog = s.chunkLog ?? this.ownLog;
+    const id = s.mapId ?? chunkLog.openMap(s.options.name);
+    const map = new ClusterMap(
+      id,
+      `${this.session}-${id}`,
+      { ...s, chunkLog },
+      {
+        nc: this.nc,
+        js: this.js,
+        jsm: this.jsm,
+        functions: this.functions,
+        models: this.models,
+        nodes: this.nodes,
+        display: this.target.display,
+        tuning: this.tuning,
+        disconnectedSince: () => (this.nc.isClosed() ? 0 : this.disconnectedAt),
+      },
+    );
     this.running.add(map);
     const done = map.start().finally(() => this.running.delete(map));
     return { id, done };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ChunkLog } from "../pool";
+import type { ChunkLog } from "../timeline";
 import { epochMs } from "../map";
 import { MAX_BATCH_CHUNKS, type ChunkWire, type ResultMessage } from "./wire";
 

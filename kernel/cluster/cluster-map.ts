@@ -85,7 +85,6 @@ export class ClusterMap extends MapRun {
       this.d.functions,
       this.d.models,
     ));
-    this.s.chunkLog?.nameClusterMap(this.id, this.opts.name);
     if (this.finished) return;
     this.subs.push(
       this.d.nc.subscribe(subjects.result(this.key), {

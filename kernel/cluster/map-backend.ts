@@ -1,6 +1,6 @@
 /** The map backend seam as the cluster implements it: one definition, in kernel/map/backend.ts. */
 import type { MapBackend, MapSubmission, ProgressState } from "../map";
-import type { ChunkLog } from "../pool";
+import type { ChunkLog } from "../timeline";
 import type { ShippedFunction } from "../ship/types";
 
 /**
@@ -9,6 +9,11 @@ import type { ShippedFunction } from "../ship/types";
  */
 export interface ClusterSubmission extends MapSubmission<ShippedFunction> {
   chunkLog?: ChunkLog;
+  /**
+   * The id `chunkLog.openMap` already gave this map, when the caller had to return it before the connection
+   * opened (cluster/session.ts); without it the backend opens the map in the log itself.
+   */
+  mapId?: number;
 }
 
 export type { MapBackend, MapSubmission };

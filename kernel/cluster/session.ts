@@ -4,7 +4,7 @@
  * function `%parallel cluster status` and the sidebar read.
  */
 import type { MapReport } from "../map";
-import type { ChunkLog } from "../pool";
+import { ChunkLog } from "../timeline";
 import type { ShippedFunction } from "../ship/types";
 import { ClusterBackend, type ClusterStatus } from "./backend";
 import { parseClusterUrl } from "./connection";
@@ -87,12 +87,14 @@ export function openClusterStatus(): ClusterStatus | null {
 export function clusterBackendFor(option: string | true, chunkLog?: ChunkLog): MapBackend<ShippedFunction> {
   const url = resolveClusterUrl(option);
   const backend = connectClusterSession(url);
-  let ids = 0;
+  // The notebook's timeline, where its agents' chunks are drawn beside the local pool's: it hands out the id now,
+  // the one the map keeps once the connection is open.
+  const log = chunkLog ?? new ChunkLog();
   return {
     kind: "cluster",
     submit(s: MapSubmission<ShippedFunction>): { id: number; done: Promise<MapReport> } {
-      // The notebook's timeline, where its agents' chunks are drawn beside the local pool's.
-      return { id: ++ids, done: backend.then((b) => b.submit({ ...s, chunkLog }).done) };
+      const mapId = log.openMap(s.options.name);
+      return { id: mapId, done: backend.then((b) => b.submit({ ...s, chunkLog: log, mapId }).done) };
     },
   };
 }

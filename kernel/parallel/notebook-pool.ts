@@ -1,6 +1,6 @@
 import type { KernelDoor } from "../door";
 import { checkPoolSize, WorkerPool } from "../pool";
-import { ChunkLog } from "../pool";
+import { ChunkLog } from "../timeline";
 import * as threadpool from "../threadpool";
 import type { ConfigSource } from "../threadpool";
 

@@ -1,7 +1,7 @@
 /** The worker pool's own options and tunables; the options of a map are kernel/map/options.ts. */
 import os from "node:os";
 import { MAP_TUNING, MapOptionError } from "../map";
-import type { ChunkLog } from "./chunk-log";
+import type { ChunkLog } from "../timeline";
 
 export interface WorkerSetup {
   /** Absolute path or package name, required in each worker; its `applyBackendLimits(data)` is called if present. */

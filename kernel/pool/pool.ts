@@ -1,5 +1,5 @@
 import type { ShippedFunction } from "../ship/types";
-import { ChunkLog } from "./chunk-log";
+import { ChunkLog } from "../timeline";
 import {
   AbortError,
   resolveMapOptions,
@@ -38,7 +38,6 @@ export class WorkerPool {
   private readonly functions = new FunctionCache();
   private readonly timeouts: ItemTimeoutWatch;
   private closed = false;
-  private mapIds = 0;
   private chunkIds = 0;
   private readonly activeMapIds = new Set<number>();
   private readonly mapOutput = new Map<number, OutputSink>();
@@ -162,7 +161,8 @@ export class WorkerPool {
       shipping.modelIds,
       opts.name,
     );
-    const id = ++this.mapIds;
+    // The timeline hands out map ids (one counter for every pool and cluster map of the notebook).
+    const id = this.chunkLog.openMap(opts.name);
     Atomics.store(this.cancel, id % CANCEL_SLOTS, 0);
     const values: unknown[] = [];
     for (const name of shipping.valueNames) values.push((fn.scope[name] as { value: unknown }).value);

@@ -2,7 +2,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { preview } from "../ship/values";
 import { PoisonItemError, splitSlice, WorkerStartError } from "../map";
-import type { ChunkLog } from "./chunk-log";
+import type { ChunkLog } from "../timeline";
 import type { Chunk } from "./map-job";
 import { checkPoolSize, POOL_TUNING, type WorkerSetup } from "./options";
 import { createStats, epochMs, F, slotView } from "./stats";

@@ -16,7 +16,7 @@ import {
   type ChunkTuple,
   type RunningTuple,
 } from "../../schema/sidebar";
-import { mergeNeighbours, type RunningOnNode } from "../pool/chunk-log";
+import { mergeNeighbours, type RunningOnNode } from "../timeline";
 
 export interface EncodedChunks {
   c: ChunkTuple[];

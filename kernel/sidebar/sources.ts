@@ -8,7 +8,7 @@ import type { ChunkRecord } from "../../schema/sidebar";
 import type { ConfigSource } from "../../schema/vocabulary";
 import type { ClusterStatus } from "../cluster/backend";
 import type { NodeStatus } from "../cluster/nodes";
-import type { EndedMap, RunningOnNode } from "../pool/chunk-log";
+import type { EndedMap, RunningOnNode } from "../timeline";
 import { POOL_TUNING } from "../pool";
 import type { ControllerInfo, CpuReport, LimitEntry, LimitSpec, ParallelConfig, ThreadpoolLimits } from "../threadpool";
 
@@ -45,13 +45,13 @@ export interface PoolWorkerLike {
   heapMB?: number | null;
 }
 
-/** The record of finished chunks and of the last local map to end (kernel/pool/chunk-log.ts). */
+/** The record of finished chunks and of the last local map to end (kernel/timeline/chunk-log.ts). */
 export interface ChunkLogLike {
   readonly seq: number;
   since(seq: number, notBefore?: number): { records: ChunkRecord[]; seq: number };
   readonly lastEnded?: EndedMap;
-  /** A cluster map's name, for the legend of its chunks. */
-  clusterMapName?(id: number): string | undefined;
+  /** A map's name (the timeline names every map), for the legend of its cluster chunks. */
+  mapName?(id: number): string | undefined;
   /** What cluster nodes are running now, for running bars. */
   running?(): RunningOnNode[];
 }

@@ -176,7 +176,7 @@ export class UpdateBuilder {
       waiting.length ? [...waiting, ...records] : records,
       t,
       MAX_CHUNK_TUPLES,
-      (id) => log.clusterMapName?.(id),
+      (id) => log.mapName?.(id),
       log.running?.() ?? [],
     );
     cursor.rest = out.rest.length ? out.rest : undefined;

@@ -9,7 +9,7 @@ import { BatchChunkReport } from "../../kernel/agent/chunk-report";
 import { logBatchChunks } from "../../kernel/cluster/batch-chunks";
 import { restampChunks, splitResult } from "../../kernel/cluster/result-parts";
 import { decode, MAX_BATCH_CHUNKS, WIRE_VERSION, type ChunkWire, type ResultMessage } from "../../kernel/cluster/wire";
-import { ChunkLog } from "../../kernel/pool/chunk-log";
+import { ChunkLog } from "../../kernel/timeline/chunk-log";
 import { range, WorkerPool } from "../../kernel/pool";
 import { fn } from "./helpers";
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChunkLog } from "../../kernel/pool/chunk-log";
+import { ChunkLog } from "../../kernel/timeline/chunk-log";
 import { resolveMapOptions } from "../../kernel/map/options";
 import { fn, sleep, useCluster } from "./helpers";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChunkLog } from "../../kernel/pool/chunk-log";
+import { ChunkLog } from "../../kernel/timeline/chunk-log";
 import { PoisonItemError, range, WorkerPool } from "../../kernel/pool";
-import { fn } from "./helpers";
+import { fn } from "../pool/helpers";
 
 describe("chunk log", () => {
   test("a reader's cursor sees each record once, oldest first", () => {
@@ -125,14 +125,14 @@ describe("lanes of cluster nodes in the log", () => {
     );
   });
 
-  test("a cluster node's chunks carry its name; the pool's carry none; cluster maps are named", () => {
+  test("a cluster node's chunks carry its name; the pool's carry none; opened maps are named", () => {
     const log = new ChunkLog(8);
     const a = log.node("agent-1");
     assert.equal(log.node("agent-2"), a + 1);
     assert.equal(log.node("agent-1"), a, "one number per name");
     log.record(0, 1, 0, 10, 4);
     log.record(1, 1, 0, 10, 5, 0, false, a);
-    log.nameClusterMap(1, "score");
+    assert.equal(log.openMap("score"), 1);
     assert.deepEqual(
       log.since(0).records.map((r) => [r.node, r.slot, r.items]),
       [
@@ -140,7 +140,47 @@ describe("lanes of cluster nodes in the log", () => {
         ["agent-1", 1, 5],
       ],
     );
-    assert.equal(log.clusterMapName(1), "score");
-    assert.equal(log.clusterMapName(2), undefined);
+    assert.equal(log.mapName(1), "score");
+    assert.equal(log.mapName(2), undefined);
+  });
+
+  test("map ids count up for the log's life, and only the newest names are kept", () => {
+    const log = new ChunkLog(8);
+    const ids = Array.from({ length: 70 }, (_, i) => log.openMap(`m${i}`));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 70 }, (_, i) => i + 1),
+    );
+    assert.equal(log.mapName(70), "m69");
+    assert.equal(log.mapName(1), undefined, "the oldest names are dropped");
+  });
+});
+
+describe("one id space for the notebook's maps", () => {
+  test("a new pool on the same log goes on counting, and submit's id is the id its chunks are logged under", async () => {
+    const log = new ChunkLog();
+    const first = new WorkerPool({ size: 1, chunkLog: log });
+    let firstId: number;
+    try {
+      const m = first.submit(range(4), fn("(x) => x"), { name: "before" });
+      firstId = m.id;
+      await m.done;
+    } finally {
+      await first.close();
+    }
+    // A restarted pool (`%parallel workers`, a pool that was shut down) must not reuse the id of a map already
+    // drawn in the timeline.
+    const second = new WorkerPool({ size: 1, chunkLog: log });
+    try {
+      const seq = log.seq;
+      const m = second.submit(range(4), fn("(x) => x"), { name: "after" });
+      await m.done;
+      assert.ok(m.id > firstId, `second pool's map id ${m.id} after the first's ${firstId}`);
+      assert.equal(log.mapName(m.id), "after");
+      const maps = new Set(log.since(seq).records.map((r) => r.map));
+      assert.deepEqual([...maps], [m.id]);
+    } finally {
+      await second.close();
+    }
   });
 });

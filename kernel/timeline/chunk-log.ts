@@ -1,5 +1,6 @@
 /**
- * The pool's record of finished work for the sidebar: each finished chunk — which worker ran which map's
+ * The notebook's timeline: the one place map ids and names are handed out (`openMap`), for local and cluster maps
+ * alike, and the record of finished work for the sidebar: each finished chunk — which worker ran which map's
  * chunk, from when to when, how many items and failures — for the task timeline, and how the last map ended,
  * with its final figures (a map leaves the pool's status the moment it ends, so without this a panel would
  * keep the figures of its last update before the end). Chunks go into a fixed ring: recording is a few
@@ -8,7 +9,10 @@
  *
  * The notebook has one log (kernel/parallel/notebook-pool.ts) for its pool's chunks and its cluster maps'
  * (the agents report theirs with each batch's result, kernel/cluster/batch-chunks.ts): each chunk has its lane,
- * (node, worker slot), where node 0 is this kernel's pool and a cluster node is numbered by `node(name)`.
+ * (node, worker slot), where node 0 is this kernel's pool and a cluster node is numbered by `node(name)`. The
+ * log outlives pools and cluster connections, so ids from `openMap` never restart while the notebook runs:
+ * a map id in the timeline's `map` column names one map, whichever backend ran it and however many pools came
+ * and went (each pool or connection counting its own would restart at 1 and draw two maps as one).
  *
  * @module
  */
@@ -49,9 +53,9 @@ export class ChunkLog {
   private readonly nodeNames: string[] = [];
   private readonly nodeNumbers = new Map<string, number>();
   private readonly nameUses = new Map<string, number>();
-  // Cluster maps are named here (a local map is named by the pool's status); the newest few are enough for a
-  // timeline of the last minute.
-  private readonly clusterMaps = new Map<number, string>();
+  // Every map is named here when it opens; the newest few are enough for a timeline of the last minute.
+  private readonly mapNames = new Map<number, string>();
+  private mapIds = 0;
   // Cluster batches announced (an agent's "start") and not yet answered: few (each node runs a handful), so an
   // array. Local chunks need none: the pool's status says what each worker runs.
   private runningBatches: { map: number; node: number; batch: number; offset: number; t0: number }[] = [];
@@ -137,16 +141,20 @@ export class ChunkLog {
     return [...out.values()];
   }
 
-  /** Names a cluster map (by the cluster backend's map id) for the timeline. */
-  nameClusterMap(id: number, name: string): void {
-    this.clusterMaps.delete(id);
-    this.clusterMaps.set(id, name);
-    if (this.clusterMaps.size > MAP_NAMES_KEPT) this.clusterMaps.delete(this.clusterMaps.keys().next().value!);
+  /**
+   * A new map's id, named `name`: the id its backend's `submit` returns, its chunks are recorded under and the
+   * sidebar shows. Ids count up from 1 for the life of the log.
+   */
+  openMap(name: string): number {
+    const id = ++this.mapIds;
+    this.mapNames.set(id, name);
+    if (this.mapNames.size > MAP_NAMES_KEPT) this.mapNames.delete(this.mapNames.keys().next().value!);
+    return id;
   }
 
-  /** A cluster map's name, while it is among the newest named. */
-  clusterMapName(id: number): string | undefined {
-    return this.clusterMaps.get(id);
+  /** A map's name, while it is among the newest opened. */
+  mapName(id: number): string | undefined {
+    return this.mapNames.get(id);
   }
 
   /**
