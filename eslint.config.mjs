@@ -39,6 +39,34 @@ export default tseslint.config(
     },
   },
   {
+    // A kernel folder imports the map seam, the worker pool and the timeline through their index: their other
+    // files are free to move, and a second backend cannot grow into the first one's internals (the cluster
+    // once imported nine of the pool's modules). Files inside each of those folders import each other freely
+    // ("./x" never matches these patterns).
+    files: ["kernel/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "**/pool/*",
+                "**/map/*",
+                "**/timeline/*",
+                "!**/pool/index",
+                "!**/map/index",
+                "!**/timeline/index",
+              ],
+              message:
+                'import kernel/pool, kernel/map and kernel/timeline through their index ("../pool"), not a file inside',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["extension/src/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { "react-hooks": reactHooks },
