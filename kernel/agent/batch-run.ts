@@ -4,11 +4,11 @@
  * kernel that sent it, its chunks kept for the timeline. The pool also enforces the map's per-item timeout.
  */
 import { PoisonItemError, range, type MapItems, type WorkerPool } from "../pool";
-import type { ChunkItems } from "../map";
 import type { ShippedFunction } from "../ship/types";
 import { previewItem } from "../cluster/preview";
 import {
   WIRE_VERSION,
+  type BatchItemsWire,
   wireError,
   type BatchMessage,
   type ItemFailureWire,
@@ -110,7 +110,7 @@ export async function runBatchOnPool(
   };
 }
 
-function itemsOf(items: ChunkItems, from: number, to: number): MapItems {
+function itemsOf(items: BatchItemsWire, from: number, to: number): MapItems {
   switch (items.kind) {
     case "range":
       return range(items.first + from * items.step, items.first + to * items.step, items.step);
@@ -145,6 +145,6 @@ export function agentDeathsResult(b: BatchMessage, node: string, deliveries: num
   };
 }
 
-function itemAt(items: ChunkItems, i: number): unknown {
+function itemAt(items: BatchItemsWire, i: number): unknown {
   return items.kind === "range" ? items.first + i * items.step : items.data[i];
 }

@@ -1,6 +1,6 @@
 /** A batch a cluster map has published and not yet had every answer for, and who ran (or took down) its items. */
 import type { ChunkItems, ItemSource, Slice } from "../map";
-import type { ItemFailureWire } from "./wire";
+import type { BatchItemsWire, ItemFailureWire } from "./wire";
 
 export interface Pending {
   readonly batch: number;
@@ -36,12 +36,26 @@ export function blamed(p: Pending, f: ItemFailureWire, reporter: string): string
 }
 
 /** A slice's items as they travel in a batch; typed arrays over shared memory are copied (v8 cannot serialize those). */
-export function wireItems(source: ItemSource, slice: Slice): ChunkItems {
-  const { items } = source.payload(slice);
-  if (items.kind === "typed") {
-    const data = items.data as unknown as ArrayBufferView & { slice(): ArrayBufferView };
-    if (data.buffer instanceof SharedArrayBuffer)
-      return { kind: "typed", data: data.slice() as unknown as ArrayLike<unknown> };
+export function wireItems(source: ItemSource, slice: Slice): BatchItemsWire {
+  const items: ChunkItems = source.payload(slice).items;
+  // Kind by kind into the wire's own shape (cluster/wire.ts): a new way of passing items to threads does not
+  // reach the NATS protocol until it is added here, and to WIRE_VERSION.
+  switch (items.kind) {
+    case "range":
+      return { kind: "range", first: items.first, step: items.step };
+    case "array":
+      return { kind: "array", data: items.data };
+    case "typed": {
+      const data = items.data as unknown as ArrayBufferView & { slice(): ArrayBufferView };
+      if (data.buffer instanceof SharedArrayBuffer)
+        return { kind: "typed", data: data.slice() as unknown as ArrayLike<unknown> };
+      return { kind: "typed", data: items.data };
+    }
+    default:
+      return unknownKind(items);
   }
-  return items;
+}
+
+function unknownKind(items: never): never {
+  throw new Error(`items of kind ${(items as { kind: string }).kind} have no NATS wire form (cluster/wire.ts)`);
 }

@@ -2,11 +2,32 @@
  * Messages between the kernel and agents, one definition for both sides. Bodies are v8-serialized (typed arrays,
  * Maps, Dates and BigInts travel as they do between threads). Decoding yields plain data only: the kernel never
  * evaluates anything that comes from the cluster.
+ *
+ * Every shape on the NATS wire is declared in this file, beside WIRE_VERSION, and none is borrowed from the
+ * messages between the pool and its threads (kernel/map's ChunkItems and WireError, which may change with any
+ * release): a change here is a protocol change, made on purpose, and bumps the version (test/cluster/wire.test.ts
+ * pins the shapes). The thread shapes cross over in one place each way: `wireItems` (cluster/pending-batch.ts)
+ * and `wireError` below.
  */
 import v8 from "node:v8";
-import { itemErrorToWire, type ChunkItems, type TimeoutWire, type WireError } from "../map";
+import { itemErrorToWire } from "../map";
 
+/** Bump on any change to a shape below: an agent and a kernel of different versions refuse each other's messages. */
 export const WIRE_VERSION = 1;
+
+/** A batch's items on the wire: by value (an array or a typed array), or a range as its first item and step. */
+export type BatchItemsWire =
+  | { readonly kind: "array"; readonly data: readonly unknown[] }
+  | { readonly kind: "typed"; readonly data: ArrayLike<unknown> }
+  | { readonly kind: "range"; readonly first: number; readonly step: number };
+
+/** An item's error (or a batch's fatal error) on the wire; `timeoutSeconds` when it ran past the map's timeout. */
+export interface ErrorWire {
+  name: string;
+  message: string;
+  stack?: string;
+  timeoutSeconds?: number;
+}
 
 /** A batch of one map's items, a JetStream message on `subjects.batch(map)`. */
 export interface BatchMessage {
@@ -22,7 +43,7 @@ export interface BatchMessage {
    */
   offset?: number;
   count: number;
-  items: ChunkItems;
+  items: BatchItemsWire;
   /** Content hash of the ShippedFunction in the function bucket. */
   fn: string;
   /** Digest of the `--model` model in the Object Store, a `file:PATH` each node reads, or null. */
@@ -42,7 +63,7 @@ export interface ItemFailureWire {
   /** Offset within the batch. */
   offset: number;
   /** With `timeoutSeconds` when the item ran past the map's timeout. */
-  error: WireError & TimeoutWire;
+  error: ErrorWire;
   preview: string;
   /** The item killed its worker every time (found by bisecting), rather than throwing. */
   poison?: boolean;
@@ -71,7 +92,7 @@ export interface ResultMessage {
   failures: ItemFailureWire[];
   /** Worker-side time spent on the batch, for batch sizing and per-node throughput. */
   busyMs: number;
-  fatal?: WireError;
+  fatal?: ErrorWire;
   /** The chunks the agent's workers ran for the batch, for the task timeline: in the first part only. */
   chunks?: ChunkWire[];
 }
@@ -99,6 +120,12 @@ export interface CancelMessage {
   v: number;
   map: string;
 }
+
+/**
+ * How often an agent sends its status on `subjects.heartbeat` unless told otherwise (`AgentOptions.heartbeatMs`),
+ * and the period the kernel counts missed beats in (cluster/nodes.ts): one number, so the two cannot drift apart.
+ */
+export const HEARTBEAT_MS = 1000;
 
 /** What an agent tells about itself in heartbeats and status replies (`%parallel cluster status`). */
 export interface AgentStatus {
@@ -151,7 +178,7 @@ export function decode<T extends { v: number }>(data: Uint8Array, what: string):
 }
 
 /** Items `from … to - 1` as they travel in a batch (typed arrays copied: a view would carry its whole buffer). */
-export function sliceItems(items: ChunkItems, from: number, to: number): ChunkItems {
+export function sliceItems(items: BatchItemsWire, from: number, to: number): BatchItemsWire {
   switch (items.kind) {
     case "range":
       return { kind: "range", first: items.first + from * items.step, step: items.step };
@@ -165,7 +192,12 @@ export function sliceItems(items: ChunkItems, from: number, to: number): ChunkIt
   }
 }
 
-export function wireError(e: unknown): WireError & TimeoutWire {
-  if (e instanceof Error) return itemErrorToWire(e);
-  return { name: "Error", message: String(e) };
+/** Any thrown value as it travels to the kernel, field by field (so the thread shape cannot leak onto the wire). */
+export function wireError(e: unknown): ErrorWire {
+  if (!(e instanceof Error)) return { name: "Error", message: String(e) };
+  const w = itemErrorToWire(e);
+  const out: ErrorWire = { name: w.name, message: w.message };
+  if (w.stack !== undefined) out.stack = w.stack;
+  if (w.timeoutSeconds !== undefined) out.timeoutSeconds = w.timeoutSeconds;
+  return out;
 }
