@@ -27,6 +27,7 @@ import { AGENT_CONSUMER, BATCH_STREAM, subjects } from "../cluster/subjects";
 import {
   decode,
   encode,
+  HEARTBEAT_MS,
   WIRE_VERSION,
   wireError,
   type AgentStatus,
@@ -54,6 +55,7 @@ export interface AgentOptions {
   insecure?: boolean;
   /** Bytes of models kept for later maps (least recently used evicted). Default: half this node's memory. */
   modelCacheBytes?: number;
+  /** Default HEARTBEAT_MS (cluster/wire.ts), the period the kernel expects. */
   heartbeatMs?: number;
   /** Redelivery timeout of the consumer, when this agent is the one creating it. */
   ackWaitMs?: number;
@@ -215,7 +217,7 @@ export class Agent {
     });
     const beat = () => this.nc.publish(subjects.heartbeat, encode(this.status()));
     beat();
-    this.heartbeat = setInterval(beat, this.o.heartbeatMs ?? 1000);
+    this.heartbeat = setInterval(beat, this.o.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
     this.loop = this.pull();
     this.log(`connected to ${this.target.display} with ${this.pool.size} workers`);

@@ -5,7 +5,7 @@
  */
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { subjects } from "./subjects";
-import { decode, type AgentStatus } from "./wire";
+import { decode, HEARTBEAT_MS, type AgentStatus } from "./wire";
 
 /** Heartbeats missed before an agent counts as gone. */
 const MISSED_BEATS = 3;
@@ -41,7 +41,7 @@ export class NodeRegistry {
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly heartbeatMs = 1000,
+    private readonly heartbeatMs = HEARTBEAT_MS,
   ) {
     this.sub = nc.subscribe(subjects.heartbeat, {
       callback: (err, m) => {
