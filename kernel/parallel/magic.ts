@@ -83,11 +83,10 @@ async function mapOptions(args: ParsedArgs, ctx: MagicContext, name: string): Pr
   if (args.model !== undefined) o.model = (await evaluate(ctx, "--model", String(args.model))) as object;
   if (args.workers !== undefined) o.workers = args.workers as number;
   if (args.chunk !== undefined) {
-    // Text to number here (a flag's value is text); whether the number is allowed is resolveMapOptions' rule.
+    // Text to number here (a flag's value is text); whether the value is allowed is resolveMapOptions' one rule,
+    // worded with the flag by asUsageError. Text that is no number goes on as text, for that rule to refuse.
     const c = String(args.chunk);
-    if (c === "auto") o.chunk = "auto";
-    else if (/^\d+$/.test(c) && Number(c) >= 1) o.chunk = Number(c);
-    else throw new MagicError(`%parallel map: --chunk must be a whole number ≥ 1 or auto, got ${JSON.stringify(c)}`);
+    o.chunk = c === "auto" ? "auto" : c.trim() !== "" && Number.isFinite(Number(c)) ? Number(c) : (c as never);
   }
   if (args.unordered) o.unordered = true;
   if (args.errors !== undefined) o.errors = args.errors as "raise" | "collect";

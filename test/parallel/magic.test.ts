@@ -155,7 +155,8 @@ describe("%parallel in a notebook", () => {
 
   test("bad options are clear errors and the kernel keeps its state", async () => {
     const cases: Array<[string, RegExp]> = [
-      ["%parallel map sq [1] --chunk lots", /--chunk must be a whole number ≥ 1 or auto, got "lots"/],
+      ["%parallel map sq [1] --chunk lots", /%parallel map: --chunk must be a positive integer or "auto", got "lots"/],
+      ["%parallel map sq [1] --chunk 2.5", /%parallel map: --chunk must be a positive integer or "auto", got 2\.5/],
       ["%parallel map sq [1] --errors ignore", /--errors must be one of raise, collect/],
       ["%parallel map sq", /needs FN and ITEMS/],
       ["%parallel map nope [1]", /FN "nope"/],
