@@ -4,12 +4,13 @@
  *
  * @module
  */
-import type { ChunkRecord } from "../../schema/sidebar";
+import type { ChunkRecord, MapProgress } from "../../schema/sidebar";
 import type { ConfigSource } from "../../schema/vocabulary";
 import type { ClusterStatus } from "../cluster/backend";
 import type { NodeStatus } from "../cluster/nodes";
 import type { EndedMap, RunningOnNode } from "../timeline";
-import { POOL_TUNING } from "../pool";
+import { POOL_TUNING, type MapStatus } from "../pool";
+import type { MapCounts } from "../map";
 import type { ControllerInfo, CpuReport, LimitEntry, LimitSpec, ParallelConfig, ThreadpoolLimits } from "../threadpool";
 
 /** The `%threadpool` API, as far as the sidebar uses it. */
@@ -33,7 +34,7 @@ export interface ThreadpoolSource {
 export interface PoolWorkerLike {
   slot: number;
   state: string;
-  /** Busy fraction 0–1 since the previous snapshot. */
+  /** Busy fraction 0–1 since the previous status. */
   busy: number;
   items: number;
   chunks: number;
@@ -56,16 +57,24 @@ export interface ChunkLogLike {
   running?(): RunningOnNode[];
 }
 
-/** The `%parallel` pool's snapshot, as far as the sidebar reads it. */
+/** The `%parallel` pool's status, as far as the sidebar reads it. */
 export interface PoolStatusLike {
   size: number;
   workers: PoolWorkerLike[];
   queue: number;
   inflight: number;
-  maps: { id: number; name: string; done: number; total: number | null; failed: number; rate: number }[];
+  maps: MapStatus[];
   models: { bytes: number }[];
   rssBytes?: number;
 }
+
+// The sidebar schema declares a map's numbers again, in zod, because schema/ imports no kernel folder (the
+// extension imports it). This holds that declaration to the one in kernel/map/progress.ts, both ways, at compile
+// time: a field added, removed or retyped on either side fails the build here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const mapCountsMatchSchema: Same<MapCounts, Omit<MapProgress, "id" | "name" | "end">> &
+  Same<Pick<MapStatus, "id" | "name">, Pick<MapProgress, "id" | "name">> = true;
+void mapCountsMatchSchema;
 
 /** The `%parallel` worker pool: `WorkerPool` satisfies this. */
 export interface SidebarPool {
