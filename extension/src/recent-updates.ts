@@ -4,7 +4,7 @@
  *
  * The timeline is made of the notebook's chunk records (the update's `c`): the kernel sends each finished chunk
  * once, with its lane, map, start, duration, items and failures, so a lane shows one bar per chunk — or per run
- * of neighbouring chunks when more finished between two snapshots than one can carry (a bar then says how many
+ * of neighbouring chunks when more finished between two updates than one can carry (a bar then says how many
  * it holds). A lane is a worker of the kernel's pool, or (node, worker) for a cluster map's chunks, which their
  * agents report with each batch. Local chunks still running are drawn from the workers' running time in the
  * latest update; a cluster node's running batches from the latest update's `r`, on the node's own lane

@@ -1,5 +1,5 @@
 /**
- * Per-worker counters in shared memory: workers write them as they go, the snapshot reads them without a
+ * Per-worker counters in shared memory: workers write them as they go, the pool's status reads them without a
  * message round trip (a sidebar polls at 4 Hz; asking busy workers would stall). One cache line per worker so
  * workers never write the same line. Lifecycle state is written by the main thread only, counters by the worker
  * only, so no field has two writers.

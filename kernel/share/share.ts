@@ -10,7 +10,7 @@ export interface SharedModelRoot {
 }
 
 export interface ShareOptions {
-  /** Shown in snapshots and `%parallel models`. */
+  /** Shown in sidebar updates and `%parallel models`. */
   name?: string;
 }
 

@@ -87,7 +87,7 @@ export interface Detection {
 
 /**
  * Every pool present in this process right now. `providers` narrows the search (a worker only wants native
- * libraries); `context` lets tests pass a maps snapshot.
+ * libraries); `context` lets tests pass a copy of /proc/self/maps.
  */
 export function detectControllers(
   options: { providers?: readonly ControllerProvider[]; context?: DetectContext } = {},

@@ -1,5 +1,5 @@
 /**
- * The sidebar widget: lays out the React view and tells the model when it is visible, so snapshots stream
+ * The sidebar widget: lays out the React view and tells the model when it is visible, so updates stream
  * only while someone can see them (a hidden panel, a background browser tab).
  *
  * @module

@@ -39,7 +39,7 @@ export class NativeLibrary {
   static openMapped(path: string, mapped: readonly string[]): NativeLibrary | undefined {
     const cached = NativeLibrary.cache.get(path);
     if (cached) return cached;
-    // Check both the caller's snapshot and the live maps: the snapshot may be stale by the time we load.
+    // Check both the caller's copy of the maps and the live ones: the copy may be stale by the time we load.
     if (!mapped.includes(path) || !isMapped(path)) return undefined;
     let handle: LibraryHandle;
     try {
