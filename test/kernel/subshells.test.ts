@@ -109,16 +109,15 @@ describe("kernel subshells (JEP 91)", () => {
     await k.request("control", "delete_subshell_request", { subshell_id: id });
   });
 
-  // Fails at the 05:05 deadline (times out waiting for an output); not yet diagnosed, see the branch report.
-  test.todo("each request's execute_input, busy/idle, stream and display carry its own parent", async () => {
+  test("each request's execute_input, busy/idle, stream and display carry its own parent", async () => {
     const id = await createSubshell(k);
     const main = await submitOn(
       k,
       null,
-      `console.log("main before"); await new Promise((r) => setTimeout(r, 1500)); console.log("main after"); display.text("main display")`,
+      `import { display } from "threadlab"; console.log("main before"); await new Promise((r) => setTimeout(r, 1500)); console.log("main after"); display.text("main display")`,
     );
     await waitFor(() => k.iopubMessages.some((m) => isFor(m, main.msgId) && m.header.msg_type === "stream"));
-    const sub = await executeOn(k, id, `setTimeout(() => console.log("sub late"), 10); display.text("sub display"); 5`);
+    const sub = await executeOn(k, id, `import { display } from "threadlab"; setTimeout(() => console.log("sub late"), 10); display.text("sub display"); 5`);
     await main.reply;
     const mainOut = await k.outputsOf(main.msgId);
     // The subshell's timer fired while the main cell ran: its text is still the subshell's request's.
