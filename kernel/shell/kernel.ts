@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 
 import { CommManager } from "../comm/manager";
-import { registerEchoTarget } from "../comm/echo-target";
-import type { CommTarget } from "../comm/manager";
 import { CellExecutor } from "../execution/executor";
 import { OutputRouter } from "../execution/output";
 import { installTypeScriptForwarding } from "../execution/typescript-env";
@@ -28,16 +26,18 @@ import { ExecutionTracker } from "./execution-state";
 import { runExecuteRequest, type ExecuteHost } from "./execute-request";
 import { terminateWithParent } from "../process/parent-watch";
 import { exitKernel, guardProcessExit, reportStrayErrors } from "./process-guards";
-import { replyTo } from "./replies";
+import { registerKernelCommTargets } from "./comm-targets";
+import type { ReplyHost } from "./replies";
+import { routeRequest, type RequestHost } from "./requests";
 import { subshellIdOf, SubshellTable } from "./subshells";
 import { UsageMeter } from "./usage";
 
 /**
- * The kernel's composition root: wires sockets, output, the executor, magics, comms and history, routes
- * requests — execute_requests to the execution queue of their shell (the main shell or a JEP 91 subshell:
- * shell/subshells.ts), every other request to an immediate reply (shell/replies.ts) — runs one execution at
- * a time per shell, and builds the one door (door.ts) through which magics and the `threadlab` module reach
- * it. Which execution the running code belongs to is its async context (shell/execution-state.ts).
+ * The kernel's composition root: wires sockets, output, the executor, magics, comms and history, hands each
+ * request to its route (shell/requests.ts: execute_requests to the execution queue of their shell — the main
+ * shell or a JEP 91 subshell, shell/subshells.ts — every other request to an immediate reply), runs one
+ * execution at a time per shell, and builds the one door (door.ts) through which magics and the `threadlab`
+ * module reach it. Which execution the running code belongs to is its async context (shell/execution-state.ts).
  */
 export class Kernel {
   readonly session = randomUUID();
@@ -112,8 +112,7 @@ export class Kernel {
     this.magics.register(threadpoolMagic);
     watchPackageLoads(); // before the first cell can open a DuckDB instance (kernel/threadpool/runtime/duckdb.ts)
     this.magics.register(parallelMagic);
-    registerEchoTarget(this.comms);
-    registerLazySidebarTarget(this.comms);
+    registerKernelCommTargets(this.comms);
   }
 
   private get cellRunnerHost(): CellRunnerHost {
@@ -141,7 +140,21 @@ export class Kernel {
     };
   }
 
-  private get replyHost() {
+  private get requestHost(): RequestHost {
+    return {
+      shells: this.shells,
+      replies: this.replyHost,
+      stdin: this.stdin,
+      executionCount: () => this.executionCount,
+      status: (state, parent) => this.status(state, parent),
+      send: (channel, type, content, parent) =>
+        this.sockets.send(channel, this.sockets.make({ msg_type: type, content, parent })),
+      shutdown: (restart) => this.shutdown(restart),
+      log: (text) => this.output.log(text),
+    };
+  }
+
+  private get replyHost(): ReplyHost {
     return {
       subshells: this.shells,
       usage: () => this.usage.reply(),
@@ -178,7 +191,7 @@ export class Kernel {
     reportStrayErrors((text) => this.output.write("stderr", text));
     installInputGlobals(createInput(this.door()));
     await this.sockets.start(
-      (channel, msg) => this.handle(channel, msg),
+      (channel, msg) => routeRequest(this.requestHost, channel, msg),
       () =>
         void this.sockets.publish({
           msg_type: "status",
@@ -227,58 +240,6 @@ export class Kernel {
     if (!running) return;
     this.stdin.cancel(new Error("interrupted while waiting for input"), running.msg);
     running.abort.abort(new Error("interrupted"));
-  }
-
-  private handle(channel: "shell" | "control" | "stdin", msg: Message): void {
-    const type = msg.header.msg_type;
-    if (channel === "stdin") return this.stdin.handleReply(msg);
-    if (type === "execute_request" && channel === "shell") {
-      const queue = this.shells.queueFor(msg);
-      if (queue) queue.push(msg);
-      else void this.noSuchSubshell(msg);
-      return;
-    }
-    void this.answer(channel, msg).catch((e) => this.output.log(`${type} failed: ${(e as Error)?.stack ?? e}`));
-  }
-
-  private async answer(channel: "shell" | "control", msg: Message): Promise<void> {
-    const type = msg.header.msg_type;
-    // Busy/idle around a request only when no cell is running: a status message from a completion request
-    // would otherwise flip a frontend to "idle" in the middle of a running cell.
-    const bracket = !(channel === "control" ? this.shells.main : this.shells.queueFor(msg))?.running;
-    if (bracket) await this.status("busy", msg);
-    try {
-      const reply = await replyTo(this.replyHost, msg);
-      if (reply)
-        await this.sockets.send(
-          channel,
-          this.sockets.make({ msg_type: reply.type, content: reply.content, parent: msg }),
-        );
-      if (type === "shutdown_request") await this.shutdown(Boolean((msg.content as { restart?: unknown }).restart));
-    } finally {
-      if (bracket) await this.status("idle", msg);
-    }
-  }
-
-  /** An execute_request for a subshell this kernel does not have (never created, or deleted). */
-  private async noSuchSubshell(msg: Message): Promise<void> {
-    await this.status("busy", msg);
-    const evalue = `no subshell ${JSON.stringify(subshellIdOf(msg))} in this kernel: it was deleted, or never created (create_subshell_request makes one)`;
-    await this.sockets.send(
-      "shell",
-      this.sockets.make({
-        msg_type: "execute_reply",
-        content: {
-          status: "error",
-          execution_count: this.executionCount,
-          ename: "SubshellError",
-          evalue,
-          traceback: [`SubshellError: ${evalue}`],
-        },
-        parent: msg,
-      }),
-    );
-    await this.status("idle", msg);
   }
 
   private page(text: string): void {
@@ -392,21 +353,6 @@ export class Kernel {
     this.output.log(restart ? "restarting" : "shut down");
     exitKernel(0);
   }
-}
-
-/**
- * The sidebar's `threadlab` comm target, loaded on the first open: its message validation (zod) costs
- * ~150 ms to load, which a kernel nobody opens the sidebar on should not pay before answering kernel_info.
- */
-function registerLazySidebarTarget(comms: CommManager): void {
-  let target: CommTarget | undefined;
-  comms.registerTarget("threadlab", (comm, open) => {
-    if (!target) {
-      const { registerSidebarTarget } = require("../sidebar") as typeof import("../sidebar");
-      registerSidebarTarget({ registerTarget: (_name: string, t: CommTarget) => (target = t) });
-    }
-    return target!(comm, open);
-  });
 }
 
 export function packageRoot(): string {

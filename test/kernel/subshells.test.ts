@@ -7,44 +7,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Message } from "../../kernel/protocol/messages";
 import { RawClient, resultText, streamText } from "./client";
+import { controlOn, createSubshell, executeOn, isFor, submitOn, waitFor } from "./subshell-client";
 import { kernelForSuite } from "./suite-kernel";
-
-/** Sends an execute_request on a subshell (its id in the header, as JEP 91 says); resolves once it is sent. */
-async function submitOn(k: RawClient, subshellId: string | null, code: string, timeoutMs = 15000) {
-  const msg = k.message("execute_request", {
-    code,
-    silent: false,
-    store_history: true,
-    user_expressions: {},
-    allow_stdin: false,
-    stop_on_error: true,
-  });
-  if (subshellId !== null) (msg.header as unknown as Record<string, unknown>).subshell_id = subshellId;
-  const reply = k.replyTo(msg.header.msg_id, timeoutMs);
-  await k.send("shell", msg);
-  return { msgId: msg.header.msg_id, reply };
-}
-
-async function executeOn(k: RawClient, subshellId: string | null, code: string) {
-  const { msgId, reply } = await submitOn(k, subshellId, code);
-  return { reply: await reply, outputs: await k.outputsOf(msgId) };
-}
-
-async function controlOn(k: RawClient, type: string, content: unknown, subshellId?: string): Promise<Message> {
-  const msg = k.message(type, content);
-  if (subshellId) (msg.header as unknown as Record<string, unknown>).subshell_id = subshellId;
-  const reply = k.replyTo(msg.header.msg_id);
-  await k.send("control", msg);
-  return reply;
-}
-
-async function createSubshell(k: RawClient): Promise<string> {
-  const r = await k.request("control", "create_subshell_request", {});
-  assert.equal(r.header.msg_type, "create_subshell_reply");
-  assert.equal(r.content.status, "ok");
-  assert.match(String(r.content.subshell_id), /^[0-9a-f-]{36}$/);
-  return String(r.content.subshell_id);
-}
 
 describe("kernel subshells (JEP 91)", () => {
   let k: RawClient;
@@ -117,7 +81,11 @@ describe("kernel subshells (JEP 91)", () => {
       `import { display } from "threadlab"; console.log("main before"); await new Promise((r) => setTimeout(r, 1500)); console.log("main after"); display.text("main display")`,
     );
     await waitFor(() => k.iopubMessages.some((m) => isFor(m, main.msgId) && m.header.msg_type === "stream"));
-    const sub = await executeOn(k, id, `import { display } from "threadlab"; setTimeout(() => console.log("sub late"), 10); display.text("sub display"); 5`);
+    const sub = await executeOn(
+      k,
+      id,
+      `import { display } from "threadlab"; setTimeout(() => console.log("sub late"), 10); display.text("sub display"); 5`,
+    );
     await main.reply;
     const mainOut = await k.outputsOf(main.msgId);
     // The subshell's timer fired while the main cell ran: its text is still the subshell's request's.
@@ -206,10 +174,6 @@ describe("kernel subshells (JEP 91)", () => {
   });
 });
 
-function isFor(m: Message, msgId: string): boolean {
-  return m.parent_header.msg_id === msgId;
-}
-
 function streamHas(m: Message, text: string): boolean {
   return m.header.msg_type === "stream" && String(m.content.text).includes(text);
 }
@@ -218,12 +182,4 @@ function displays(out: Message[]): string[] {
   return out
     .filter((m) => m.header.msg_type === "display_data")
     .map((m) => String((m.content.data as Record<string, unknown>)["text/plain"]));
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for the kernel");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
