@@ -183,3 +183,35 @@ function displays(out: Message[]): string[] {
     .filter((m) => m.header.msg_type === "display_data")
     .map((m) => String((m.content.data as Record<string, unknown>)["text/plain"]));
 }
+
+describe("a subshell beside a running map (the use case)", () => {
+  let k: RawClient;
+  kernelForSuite((client) => (k = client));
+
+  test("%parallel status on a subshell shows the notebook's running map", async () => {
+    const id = await createSubshell(k);
+    const main = await submitOn(
+      k,
+      null,
+      `import { parallel } from "threadlab";\n` +
+        `const squares = await parallel.map([1, 2, 3, 4], async (x) => { await new Promise((r) => setTimeout(r, 1500)); return x * x; });\nsquares.length`,
+      30000,
+    );
+    // The map is running once its progress is displayed.
+    await waitFor(
+      () => k.iopubMessages.some((m) => isFor(m, main.msgId) && m.header.msg_type === "display_data"),
+      "the map's progress display",
+      20000,
+    );
+    const status = await executeOn(k, id, "%parallel status");
+    assert.equal(status.reply.content.status, "ok", JSON.stringify(status.reply.content));
+    const text = streamText(status.outputs) + (resultText(status.outputs) ?? "");
+    assert.match(text, /map \S+ .*: \d+\/4 done/, `no running map in %parallel status: ${text}`);
+    let mainDone = false;
+    void main.reply.then(() => (mainDone = true));
+    assert.equal(mainDone, false, "the map ended before the subshell's cell ran: this proves nothing");
+    assert.equal((await main.reply).content.status, "ok");
+    assert.equal(resultText(await k.outputsOf(main.msgId)), "4");
+    await k.request("control", "delete_subshell_request", { subshell_id: id });
+  });
+});
