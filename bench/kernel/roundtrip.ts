@@ -1,7 +1,8 @@
 /**
  * Kernel latency, threadlab vs tslab 1.0.22's own kernel, same machine, same run:
  *   1. start → kernel_info_reply, and start → first result of `1 + 1` (a fresh process each time);
- *   2. trivial execute_request round trip (request sent → execute_reply received), median of N.
+ *   2. trivial execute_request round trip (request sent → execute_reply received), median of N;
+ *   3. the same round trip on a threadlab subshell (JEP 91), alternating with its main shell's.
  * Run: npm run bench:kernel   (options: --runs 50 --starts 5)
  */
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { RawClient, repoRoot } from "../../test/kernel/client";
+import { createSubshell, submitOn } from "../../test/kernel/subshell-client";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -70,10 +72,10 @@ async function startOne(kernel: Kernel): Promise<{ ready: number; first: number 
   }
 }
 
-async function oneRoundTrip(k: RawClient): Promise<number> {
+async function oneRoundTrip(k: RawClient, subshellId: string | null = null): Promise<number> {
   // Timed from the request's signing and sending (in submit) to its reply, as a client sees it.
   const t0 = performance.now();
-  const { msgId, reply } = await k.submit("1 + 1");
+  const { msgId, reply } = subshellId === null ? await k.submit("1 + 1") : await submitOn(k, subshellId, "1 + 1");
   await reply;
   const dt = performance.now() - t0;
   await k.outputsOf(msgId);
@@ -103,14 +105,19 @@ async function main() {
     kernels.map((kernel) => RawClient.start({ argv: kernel.argv, cwd: notebookDir, readyTimeoutMs: 60000 })),
   );
   const trips: Record<string, number[]> = {};
+  const threadlab = clients[kernels.findIndex((k) => k.name === "threadlab")];
+  const subTrips: number[] = [];
   try {
     for (const k of clients) {
       await k.execute("1 + 1", {}, 60000); // the compiler's first run
       for (let i = 0; i < 5; i++) await k.execute("1 + 1");
     }
+    const subshell = await createSubshell(threadlab);
+    for (let i = 0; i < 5; i++) await oneRoundTrip(threadlab, subshell);
     kernels.forEach((kernel) => (trips[kernel.name] = []));
     for (let i = 0; i < RUNS; i++) {
       for (let j = 0; j < clients.length; j++) trips[kernels[j].name].push(await oneRoundTrip(clients[j]));
+      subTrips.push(await oneRoundTrip(threadlab, subshell));
     }
   } finally {
     await Promise.all(clients.map((k) => k.close()));
@@ -128,6 +135,9 @@ async function main() {
   console.log("");
   console.log(
     `round trip (median of ${RUNS}): tslab ${rt("tslab").toFixed(2)} ms, threadlab ${rt("threadlab").toFixed(2)} ms, ratio ${ratio(rt)}× (goal ≤ 1.0×)`,
+  );
+  console.log(
+    `threadlab subshell round trip (median of ${RUNS}): ${median(subTrips).toFixed(2)} ms (p95 ${p95(subTrips).toFixed(2)} ms), main shell ${rt("threadlab").toFixed(2)} ms, ratio ${(median(subTrips) / rt("threadlab")).toFixed(2)}×`,
   );
   console.log(
     `start→kernel_info (median of ${STARTS}): tslab ${rd("tslab").toFixed(0)} ms, threadlab ${rd("threadlab").toFixed(0)} ms, ratio ${ratio(rd)}×`,
