@@ -36,11 +36,21 @@ export function routeRequest(host: RequestHost, channel: Channel | "stdin", msg:
   void answer(host, channel, msg).catch((e) => host.log(`${type} failed: ${(e as Error)?.stack ?? e}`));
 }
 
+/**
+ * Requests whose busy/idle JupyterLab does not count for the kernel's status (jupyter_server's
+ * `untracked_message_types`; JupyterLab 4.5+ skips them) but whose future in @jupyterlab/services completes
+ * only on their idle: a console opened while the notebook's cell runs awaits its kernel_info that way before
+ * it creates its subshell (JEP 91), so these are bracketed even while a cell runs.
+ */
+const UNTRACKED = new Set(["kernel_info_request", "comm_info_request", "shutdown_request", "interrupt_request"]);
+
 async function answer(host: RequestHost, channel: Channel, msg: Message): Promise<void> {
-  // Busy/idle around a request only when no cell is running on its shell: a status message from a completion
-  // request would otherwise flip a frontend to "idle" in the middle of a running cell. A request naming a
-  // subshell that is gone (a comm of a deleted subshell) is answered all the same, bracketed.
-  const bracket = !(channel === "control" ? host.shells.main : host.shells.queueFor(msg))?.running;
+  // Every control request is bracketed, as ipykernel brackets them: @jupyterlab/services waits for the idle
+  // of a create_subshell_request before the console uses its subshell. A shell request otherwise gets busy/idle
+  // only when no cell is running on its shell: a status message from a completion request would flip a
+  // frontend to "idle" in the middle of a running cell. A request naming a subshell that is gone (a comm of
+  // a deleted subshell) is answered all the same, bracketed.
+  const bracket = channel === "control" || UNTRACKED.has(msg.header.msg_type) || !host.shells.queueFor(msg)?.running;
   if (bracket) await host.status("busy", msg);
   try {
     const reply = await replyTo(host.replies, msg);

@@ -188,6 +188,37 @@ describe("a subshell beside a running map (the use case)", () => {
   let k: RawClient;
   kernelForSuite((client) => (k = client));
 
+  test("kernel_info and create_subshell sent while the main cell awaits get their idle (a new console waits for it)", async () => {
+    const main = await submitOn(k, null, `await new Promise((r) => setTimeout(r, 3000))`);
+    await waitFor(
+      () => k.iopubMessages.some((m) => isFor(m, main.msgId) && m.header.msg_type === "execute_input"),
+      "the main cell to start",
+    );
+    const info = k.message("kernel_info_request", {});
+    const reply = k.replyTo(info.header.msg_id);
+    await k.send("shell", info);
+    assert.deepEqual((await reply).content.supported_features, ["kernel subshells"]);
+    // @jupyterlab/services resolves a request's future on its reply and its idle: without the idle, JupyterLab's
+    // subshell console never gets to create its subshell while the notebook's cell runs.
+    await waitFor(
+      () => k.iopubMessages.some((m) => isFor(m, info.header.msg_id) && m.content.execution_state === "idle"),
+      "the kernel_info's idle",
+    );
+    // The same for a create_subshell_request on control: the console uses its subshell after that idle.
+    const create = k.message("create_subshell_request", {});
+    const created = k.replyTo(create.header.msg_id);
+    await k.send("control", create);
+    assert.equal((await created).content.status, "ok");
+    await waitFor(
+      () => k.iopubMessages.some((m) => isFor(m, create.header.msg_id) && m.content.execution_state === "idle"),
+      "the create_subshell_request's idle",
+    );
+    let mainDone = false;
+    void main.reply.then(() => (mainDone = true));
+    assert.equal(mainDone, false, "the main cell ended first: this proves nothing");
+    await main.reply;
+  });
+
   test("%parallel status on a subshell shows the notebook's running map", async () => {
     const id = await createSubshell(k);
     const main = await submitOn(
