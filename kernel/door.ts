@@ -1,7 +1,7 @@
 import type { CommManager } from "./comm/manager";
 import type { CellOutcome } from "./execution/executor";
 import type { MimeBundle } from "./protocol/messages";
-import type { Locate } from "./ship/source-lines";
+import type { Locate } from "./execution/cell-lines";
 
 export interface DisplayOptions {
   displayId?: string;

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PACKAGE_ROOT } from "./package-root";
 import { PROTOCOL_VERSION } from "./protocol/messages";
 
 export function threadlabVersion(): string {
-  return JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")).version;
+  return JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).version;
 }
 
 /** Read from package.json: loading the compiler itself just to answer kernel_info costs ~0.3 s at start. */

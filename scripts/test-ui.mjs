@@ -22,15 +22,16 @@ function freePort() {
   });
 }
 
-export async function runUiTests(extraArgs = []) {
+/** `extraArgs` go to Playwright (spec files, `--grep`); `extraEnv` to the tests (THREADLAB_KERNEL_NAME: the kernelspec). */
+export async function runUiTests(extraArgs = [], extraEnv = {}) {
   const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
   if (!existsSync(chromium)) {
     console.log(`[ui] ${chromium} is missing: apt-get install -y chromium (the UI tests never download a browser)`);
-    return { passed: 0, failed: 1, skipped: 0 };
+    return { passed: 0, failed: 1, skipped: 0, failures: ["chromium missing"] };
   }
   if (!existsSync(join(root, ".venv", "bin", "jupyter"))) {
     console.log("[ui] .venv/bin/jupyter is missing: run `npm test` (or `npm run setup:venv`) first");
-    return { passed: 0, failed: 1, skipped: 0 };
+    return { passed: 0, failed: 1, skipped: 0, failures: [".venv missing"] };
   }
   const out = join(root, "test-results", "ui");
   // Outside Playwright's outputDir, which it empties when it starts.
@@ -47,6 +48,7 @@ export async function runUiTests(extraArgs = []) {
     THREADLAB_UI_ROOT: uiRoot,
     JUPYTER_PLATFORM_DIRS: "1",
     PATH: `${join(root, ".venv", "bin")}:${process.env.PATH}`,
+    ...extraEnv,
   };
   const cli = join(root, "node_modules", "@playwright", "test", "cli.js");
   const r = spawnSync(
@@ -57,17 +59,31 @@ export async function runUiTests(extraArgs = []) {
   const report = join(out, "results.json");
   if (!existsSync(report)) {
     console.log(`[ui] Playwright wrote no report (exit ${r.status}); see the output above`);
-    return { passed: 0, failed: 1, skipped: 0 };
+    return { passed: 0, failed: 1, skipped: 0, failures: ["no Playwright report"] };
   }
-  const stats = JSON.parse(readFileSync(report, "utf8")).stats ?? {};
+  const results = JSON.parse(readFileSync(report, "utf8"));
+  const stats = results.stats ?? {};
   const counts = {
     passed: (stats.expected ?? 0) + (stats.flaky ?? 0),
     failed: stats.unexpected ?? 0,
     skipped: stats.skipped ?? 0,
+    failures: unexpected(results.suites ?? []),
   };
   // A run that broke before any test (server did not start) still counts as a failure.
   if (r.status !== 0 && counts.failed === 0) counts.failed = 1;
   return counts;
+}
+
+/** The titles of the specs whose outcome was unexpected, from Playwright's JSON report (nested suites). */
+function unexpected(suites, path = []) {
+  const out = [];
+  for (const s of suites) {
+    const here = s.title ? [...path, s.title] : path;
+    for (const spec of s.specs ?? [])
+      if ((spec.tests ?? []).some((t) => t.status === "unexpected")) out.push([...here, spec.title].join(" › "));
+    out.push(...unexpected(s.suites ?? [], here));
+  }
+  return out;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -10,8 +10,9 @@
 //
 // Other Node.js lines: THREADLAB_TEST_NODES, a colon-separated list of node binaries (.ci/run fetches the
 // official builds from the npm registry), runs the areas users meet first on each of them too (the kernel,
-// pool, cluster and packaging tests, and the conformance suite against a kernelspec installed with
-// that Node), counted in the same closing line. This process's Node runs everything.
+// pool, cluster and packaging tests, the conformance suite against a kernelspec installed with that Node,
+// and the sidebar's UI tests against that kernelspec), counted in the same closing line. This process's Node
+// runs everything.
 //
 // Filters: `npm test -- kernel pool` runs only the Node test areas named (folders under test/), and
 // `--no-python` / `--only-python` pick a side; `--no-ui` skips the browser tests.
@@ -67,6 +68,8 @@ const env = { ...process.env, PATH: `${join(venv, "bin")}:${process.env.PATH}`, 
 let passed = 0,
   failed = 0,
   skipped = 0;
+// What failed, named again just above the closing line: a CI log is often read from its tail.
+const failures = [];
 
 // Source checks, each counted as one test: ESLint, Prettier, import cycles and the docs' relative links. Run
 // with the whole suite (or `--checks`), not when areas are picked.
@@ -84,6 +87,7 @@ if ((areas.length === 0 && !onlyPython) || args.includes("--checks")) {
     const ok = r.status === 0;
     console.log(`${ok ? "ok" : "not ok"} - ${title}`);
     if (!ok) process.stdout.write(`${r.stdout}${r.stderr}`);
+    if (!ok) failures.push(`source check: ${title}`);
     if (ok) passed++;
     else failed++;
   }
@@ -101,6 +105,9 @@ if (!onlyPython) {
 
 const otherNodes = (process.env.THREADLAB_TEST_NODES ?? "").split(":").filter(Boolean);
 const otherLineAreas = ["kernel", "pool", "cluster", "packaging"];
+// The sidebar tests run against each other line's kernel too (by title; the rest of the UI suite runs once).
+const OTHER_LINE_UI =
+  "attaches to a threadlab notebook|running %parallel map shows busy|pool size set in the panel|after a kernel restart";
 if (otherNodes.length && !onlyPython && !areas.length) {
   const files = findFiles(testRoot, (p) => p.endsWith(".test.js"))
     .filter((p) => otherLineAreas.includes(relative(testRoot, p).split("/")[0]))
@@ -129,6 +136,12 @@ if (otherNodes.length && !onlyPython && !areas.length) {
     }
     console.log(`\n=== conformance on Node.js ${version} (kernelspec ${name})`);
     pytest(["test/conformance"], { ...env, THREADLAB_KERNEL_NAME: name });
+    if (noUi) continue;
+    // The sidebar against that kernel in a real JupyterLab: attach, a live map (with the worker CPU column as
+    // this line has it), a setting the kernel obeys, and a restart. The rest of the UI suite runs once, below.
+    console.log(`\n=== sidebar UI tests on Node.js ${version} (kernelspec ${name})`);
+    const ui = await runUiTests(["test/ui/sidebar.spec.ts", "--grep", OTHER_LINE_UI], { THREADLAB_KERNEL_NAME: name });
+    tally(ui, `ui (${name})`);
   }
 }
 
@@ -139,6 +152,9 @@ function nodeTests(node, files) {
     stdio: ["ignore", "pipe", "inherit"],
   });
   process.stdout.write(r.stdout);
+  const line = run(node, ["--version"]).stdout.trim();
+  // Leaf and parent test points alike: a failed file names its file, a failed test its title.
+  for (const m of r.stdout.matchAll(/^(\s*)not ok \d+ - (.*)$/gm)) failures.push(`node ${line}: ${m[1]}${m[2]}`);
   passed += count(r.stdout, /^# pass (\d+)/m);
   failed += count(r.stdout, /^# fail (\d+)/m) + count(r.stdout, /^# cancelled (\d+)/m);
   skipped += count(r.stdout, /^# skipped (\d+)/m) + count(r.stdout, /^# todo (\d+)/m);
@@ -146,12 +162,14 @@ function nodeTests(node, files) {
 }
 
 function pytest(paths, pyEnv = env) {
-  const r = run(venvPython, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", ...paths], {
+  const r = run(venvPython, ["-m", "pytest", "-q", "-rfEs", "-p", "no:cacheprovider", ...paths], {
     env: pyEnv,
     stdio: ["ignore", "pipe", "inherit"],
   });
   process.stdout.write(r.stdout);
   const line = r.stdout.trim().split("\n").pop() ?? "";
+  const kernel = pyEnv.THREADLAB_KERNEL_NAME ? ` (${pyEnv.THREADLAB_KERNEL_NAME})` : "";
+  for (const m of r.stdout.matchAll(/^(FAILED|ERROR) (.*)$/gm)) failures.push(`pytest${kernel}: ${m[1]} ${m[2]}`);
   passed += count(line, /(\d+) passed/);
   failed += count(line, /(\d+) failed/) + count(line, /(\d+) error/);
   skipped += count(line, /(\d+) skipped/);
@@ -165,10 +183,14 @@ if (!noPython && areas.length === 0) {
 
 if (!noUi && !onlyPython && areas.length === 0) {
   console.log("\n=== UI tests (galata, Chromium)");
-  const ui = await runUiTests();
+  tally(await runUiTests(), "ui");
+}
+
+function tally(ui, label) {
   passed += ui.passed;
   failed += ui.failed;
   skipped += ui.skipped;
+  for (const t of ui.failures) failures.push(`${label}: ${t}`);
 }
 
 function count(text, re) {
@@ -176,5 +198,10 @@ function count(text, re) {
   return m ? Number(m[1]) : 0;
 }
 
+if (failures.length) {
+  console.log(`\n=== failed (${failures.length} test points; details above)`);
+  for (const f of failures.slice(0, 60)) console.log(f);
+  if (failures.length > 60) console.log(`… and ${failures.length - 60} more`);
+}
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { RawClient, repoRoot } from "../../test/kernel/client";
-import { PROTOCOL_VERSION, type KernelMessage, type Update } from "../../schema/sidebar-messages";
+import { PROTOCOL_VERSION, type KernelMessage, type Update } from "../../schema/sidebar";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {

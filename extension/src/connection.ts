@@ -2,7 +2,8 @@
  * The sidebar's connection to a kernel, as a state machine: it attaches to the current notebook's (or
  * console's) kernel, checks that it is threadlab, keeps the `threadlab` comm alive across kernel changes,
  * restarts and comm closes, and validates everything that arrives. States are `ConnectionState`; every wait
- * is a named timeout (`TIMEOUTS`).
+ * is a named timeout (`TIMEOUTS`). The comm itself (open, hello, validation) is comm-channel.ts'; this module
+ * follows the kernel and decides when a channel opens and what its ends mean.
  *
  * Why re-attach so eagerly: in @jupyterlab/services only the notebook's own kernel connection handles comms,
  * a restart disposes every comm, and a kernel change brings a new connection — each of these silently ends
@@ -11,8 +12,9 @@
  * @module
  */
 import { Signal, type ISignal } from "@lumino/signaling";
-import { COMM_TARGET, validateKernelMessage, type Hello, type KernelMessage } from "../../schema/sidebar-messages";
-import type { CommLike, KernelLike, SessionContextLike } from "./jupyterlab";
+import type { Hello, KernelMessage } from "../../schema/sidebar";
+import { CommChannel } from "./comm-channel";
+import type { KernelLike, SessionContextLike } from "./jupyterlab";
 import { kernelImplementation } from "./kernel-info";
 
 export type ConnectionState =
@@ -64,15 +66,12 @@ export class SidebarConnection {
   private readonly _stateChanged = new Signal<this, ConnectionState>(this);
   private _state: ConnectionState = { kind: "no-notebook" };
   private _hello: Hello | null = null;
-  private _protocolErrors = 0;
-  private _lastProtocolError: string | null = null;
   private context: SessionContextLike | null = null;
   private label = "";
   private kernel: KernelLike | null = null;
-  private comm: CommLike | null = null;
+  private readonly channel: CommChannel;
   /** Bumped on every (re)attach: async steps of an older attachment see a different number and stop. */
   private generation = 0;
-  private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
   /** Between a restart and the first sign of the new kernel process (see onKernelStatus). */
@@ -87,6 +86,40 @@ export class SidebarConnection {
     timeouts: Partial<Timeouts> = {},
   ) {
     this.timeouts = { ...TIMEOUTS, ...timeouts };
+    this.channel = new CommChannel(
+      {
+        hello: (m) => {
+          this._hello = m;
+          this.retries = 0;
+          this.setState({ kind: "connected", label: this.label });
+          this.events.connected(m);
+        },
+        message: (m) => this.events.message(m),
+        closed: (why) => {
+          this.events.lost("The kernel closed the sidebar's comm.");
+          this.setState({
+            kind: "disconnected",
+            label: this.label,
+            reason: why
+              ? `The kernel closed the sidebar's comm: ${why}`
+              : "The kernel closed the sidebar's comm; reconnecting.",
+          });
+          this.scheduleRetry();
+        },
+        failed: (reason) => this.setState({ kind: "disconnected", label: this.label, reason }),
+        silent: () => {
+          if (this._state.kind !== "connecting") return;
+          this.setState({
+            kind: "disconnected",
+            label: this.label,
+            reason:
+              "The kernel did not answer the sidebar. If it is busy in a long synchronous cell, the panel connects when the cell ends; if this threadlab is older than the panel, run `threadlab install` and restart the kernel.",
+          });
+          this.scheduleRetry();
+        },
+      },
+      this.timeouts.helloMs,
+    );
   }
 
   get stateChanged(): ISignal<this, ConnectionState> {
@@ -100,17 +133,16 @@ export class SidebarConnection {
   }
   /** Messages from the kernel that failed validation (dropped), and the last reason. */
   get protocolErrors(): { count: number; last: string | null } {
-    return { count: this._protocolErrors, last: this._lastProtocolError };
+    return this.channel.protocolErrors;
   }
   /** Whether `send` reaches a kernel that said hello. */
   get ready(): boolean {
-    return this._state.kind === "connected" && !!this.comm && !this.comm.isDisposed;
+    return this._state.kind === "connected" && this.channel.open;
   }
 
   /** Sends on the comm; throws if the comm refuses. Callers check `ready` first. */
   send(data: object): void {
-    if (!this.comm) throw new Error("no comm");
-    this.comm.send(data as never);
+    this.channel.send(data);
   }
 
   /** Follows a notebook's or console's session context (null: none is open). */
@@ -166,7 +198,7 @@ export class SidebarConnection {
       }
     }
     // One comm per panel: a re-attach on the same kernel (reconnect, retry) replaces the old one.
-    this.dropComm(true);
+    this.channel.drop(true);
     // Taken after any detach (which bumps it too): later async steps compare against this attachment.
     const gen = ++this.generation;
     if (!kernel) {
@@ -198,7 +230,7 @@ export class SidebarConnection {
           });
           return;
         }
-        this.openComm(kernel, gen);
+        this.channel.openOn(kernel, () => gen === this.generation);
       },
       (err: unknown) => {
         if (gen !== this.generation) return;
@@ -209,72 +241,6 @@ export class SidebarConnection {
         });
       },
     );
-  }
-
-  private openComm(kernel: KernelLike, gen: number): void {
-    const cannot = (e: unknown) =>
-      this.setState({
-        kind: "disconnected",
-        label: this.label,
-        reason: `Could not open the sidebar's comm: ${(e as Error)?.message ?? e}`,
-      });
-    let comm: CommLike;
-    try {
-      comm = kernel.createComm(COMM_TARGET);
-    } catch (e) {
-      return cannot(e);
-    }
-    this.comm = comm;
-    comm.onMsg = (msg) => {
-      if (gen === this.generation && comm === this.comm) this.receive(msg.content.data);
-    };
-    comm.onClose = (msg) => {
-      if (gen !== this.generation || comm !== this.comm) return;
-      this.comm = null;
-      const why = (msg.content.data as { error?: unknown } | undefined)?.error;
-      this.events.lost("The kernel closed the sidebar's comm.");
-      this.setState({
-        kind: "disconnected",
-        label: this.label,
-        reason: why
-          ? `The kernel closed the sidebar's comm: ${String(why)}`
-          : "The kernel closed the sidebar's comm; reconnecting.",
-      });
-      this.scheduleRetry();
-    };
-    try {
-      comm.open({} as never);
-    } catch (e) {
-      this.comm = null;
-      return cannot(e);
-    }
-    clearTimeout(this.helloTimer);
-    this.helloTimer = setTimeout(() => {
-      if (gen !== this.generation || this._state.kind !== "connecting") return;
-      this.setState({
-        kind: "disconnected",
-        label: this.label,
-        reason:
-          "The kernel did not answer the sidebar. If it is busy in a long synchronous cell, the panel connects when the cell ends; if this threadlab is older than the panel, run `threadlab install` and restart the kernel.",
-      });
-      this.scheduleRetry();
-    }, this.timeouts.helloMs);
-  }
-
-  private receive(data: unknown): void {
-    const v = validateKernelMessage(data);
-    if (!v.ok) {
-      this._protocolErrors++;
-      this._lastProtocolError = v.error.message;
-      return;
-    }
-    const m = v.message;
-    if (m.type !== "hello") return this.events.message(m);
-    clearTimeout(this.helloTimer);
-    this._hello = m;
-    this.retries = 0;
-    this.setState({ kind: "connected", label: this.label });
-    this.events.connected(m);
   }
 
   private scheduleRetry(): void {
@@ -288,13 +254,12 @@ export class SidebarConnection {
   }
 
   private detachKernel(): void {
-    clearTimeout(this.helloTimer);
     clearTimeout(this.restartTimer);
     this.awaitingNewProcess = false;
     clearTimeout(this.retryTimer);
     this.generation++;
     this.events.lost("The panel switched to another kernel.");
-    this.dropComm(true);
+    this.channel.drop(true);
     if (this.kernel) {
       this.kernel.statusChanged.disconnect(this.onKernelStatus, this);
       this.kernel.connectionStatusChanged.disconnect(this.onConnectionStatus, this);
@@ -302,19 +267,6 @@ export class SidebarConnection {
     }
     this.kernel = null;
     this._hello = null;
-  }
-
-  /** Forgets the comm; `close` also tells the kernel (pointless when the kernel is restarting or gone). */
-  private dropComm(close: boolean): void {
-    const comm = this.comm;
-    this.comm = null;
-    if (!comm || comm.isDisposed) return;
-    try {
-      if (close) comm.close({} as never);
-      else comm.dispose();
-    } catch {
-      // Already gone with its kernel.
-    }
   }
 
   // ---- signal handlers ---------------------------------------------------------------------------------
@@ -341,14 +293,14 @@ export class SidebarConnection {
         if (this._state.kind === "starting" && this.kernel?.status === "idle") this.attachKernel();
       }, this.timeouts.newProcessMs);
       this.events.lost("The kernel is restarting.");
-      this.dropComm(false);
+      this.channel.drop(false);
       this.events.reset();
       this.generation++;
       this.setState({ kind: "starting", label: this.label, restarting: true });
       return;
     }
     if (status === "dead") {
-      this.dropComm(false);
+      this.channel.drop(false);
       this.setState({ kind: "disconnected", label: this.label, reason: DEAD });
       return;
     }
@@ -359,7 +311,7 @@ export class SidebarConnection {
     if (this.awaitingNewProcess) return;
     if (
       (status === "idle" || status === "busy") &&
-      (this._state.kind === "starting" || (this._state.kind === "disconnected" && !this.comm))
+      (this._state.kind === "starting" || (this._state.kind === "disconnected" && !this.channel.held))
     ) {
       this.attachKernel();
     }
@@ -369,10 +321,10 @@ export class SidebarConnection {
     if (status === "connecting") this.awaitingNewProcess = false;
     if (status === "connected") {
       if (this.awaitingNewProcess) return;
-      if (!this.comm || this._state.kind !== "connected") this.attachKernel();
+      if (!this.channel.held || this._state.kind !== "connected") this.attachKernel();
     } else {
       this.events.lost("Lost the connection to the kernel.");
-      this.dropComm(false);
+      this.channel.drop(false);
       this.setState({
         kind: "disconnected",
         label: this.label,
@@ -386,7 +338,7 @@ export class SidebarConnection {
 
   private onKernelDisposed(): void {
     this.kernel = null;
-    this.comm = null;
+    this.channel.forget();
     // A kernel change follows (kernelChanged); if not, the context has no kernel now.
     queueMicrotask(() => {
       if (!this.disposed && !this.kernel) this.attachKernel();

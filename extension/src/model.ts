@@ -15,7 +15,7 @@ import {
   type Hello,
   type KernelMessage,
   type Update,
-} from "../../schema/sidebar-messages";
+} from "../../schema/sidebar";
 import { SidebarConnection, type ConnectionState, type Timeouts } from "./connection";
 import type { SessionContextLike } from "./jupyterlab";
 import { Requests, REQUEST_TIMEOUT_MS, type ControlStatus } from "./requests";
@@ -81,8 +81,8 @@ export class SidebarModel {
     return this.store.latest;
   }
   /** The last 60 s of updates, for the live sections. */
-  get history(): UpdateStore["history"] {
-    return this.store.history;
+  get recent(): UpdateStore["recent"] {
+    return this.store.recent;
   }
   get rate(): number {
     return this.rateHz;

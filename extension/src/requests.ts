@@ -5,7 +5,7 @@
  * @module
  */
 import { Signal, type ISignal } from "@lumino/signaling";
-import { PROTOCOL_VERSION, type Ack, type ErrorReply, type PanelMessage } from "../../schema/sidebar-messages";
+import { PROTOCOL_VERSION, type Ack, type ErrorReply, type PanelMessage } from "../../schema/sidebar";
 
 /** The outcome of the last request from one control, shown next to it. */
 export interface ControlStatus {

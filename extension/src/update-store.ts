@@ -1,14 +1,14 @@
 /**
  * The kernel's latest state as the panel holds it: each `update` completed from the previous one (the kernel
- * leaves out the slow parts that did not change) and added to the 60 s history the live sections draw.
+ * leaves out the slow parts that did not change) and added to the last 60 s of updates the live sections draw (recent-updates.ts).
  *
  * @module
  */
-import { completeUpdate, type Update, type UpdateMessage } from "../../schema/sidebar-messages";
-import { UpdateHistory } from "./history";
+import { completeUpdate, type Update, type UpdateMessage } from "../../schema/sidebar";
+import { RecentUpdates } from "./recent-updates";
 
 export class UpdateStore {
-  readonly history = new UpdateHistory();
+  readonly recent = new RecentUpdates();
   private _latest: Update | null = null;
 
   get latest(): Update | null {
@@ -23,13 +23,13 @@ export class UpdateStore {
     const full = completeUpdate(m, this._latest);
     if (!full) return null;
     this._latest = full;
-    this.history.add(full);
+    this.recent.add(full);
     return full;
   }
 
   /** Forgets everything: it belonged to another kernel process. */
   clear(): void {
     this._latest = null;
-    this.history.clear();
+    this.recent.clear();
   }
 }

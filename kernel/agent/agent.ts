@@ -7,12 +7,9 @@
 import os from "node:os";
 import v8 from "node:v8";
 import { randomBytes } from "node:crypto";
-import { NoRespondersError, type Msg, type NatsConnection } from "@nats-io/nats-core";
+import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
-import { AbortError, PoisonItemError, range, WorkerPool, type MapItems } from "../pool";
-import type { ChunkItems } from "../map";
-import { modelIdOf } from "../share";
-import type { ShippedFunction } from "../ship/types";
+import { AbortError, WorkerPool } from "../pool";
 import * as threadpool from "../threadpool";
 import {
   ClusterConnectError,
@@ -27,22 +24,21 @@ import {
 import { FunctionStore } from "../cluster/function-store";
 import { ModelCache } from "../cluster/model-store";
 import { AGENT_CONSUMER, BATCH_STREAM, subjects } from "../cluster/subjects";
-import { restampChunks, splitResult } from "../cluster/result-parts";
 import {
   decode,
   encode,
   WIRE_VERSION,
-  sliceItems,
   wireError,
   type AgentStatus,
   type BatchMessage,
   type CancelMessage,
-  type ItemFailureWire,
   type OutputMessage,
-  type ResultMessage,
 } from "../cluster/wire";
-import { previewItem } from "../cluster/preview";
-import { epochMs } from "../map";
+import { BatchFunctions } from "./batch-function";
+import { splitRedelivered } from "./redelivery";
+import { agentDeathsResult, runBatchOnPool, type BatchResult, type BatchRunHost } from "./batch-run";
+import { refuseOpenServer } from "./open-server";
+import { deliverResult, type DeliveryHost } from "./result-delivery";
 import { BatchGate, type GateTicket } from "./batch-gate";
 import { BatchChunkReport } from "./chunk-report";
 import { MAIN_THREAD_SEMI_SPACE_FLAG, WORKER_SEMI_SPACE_MB } from "./supervisor";
@@ -68,8 +64,6 @@ export interface AgentOptions {
 
 /** Batches pulled beyond one per worker, so a worker never waits for the next fetch. */
 const EXTRA_BATCHES = 1;
-/** How long an agent keeps retrying to hand a result to a kernel it cannot reach, before returning the batch. */
-const RESULT_RETRY_MS = 60_000;
 const CANCELLED_KEPT = 1024;
 /**
  * How many times a single item is delivered, each time taking its agent process down, before it is reported as
@@ -78,8 +72,6 @@ const CANCELLED_KEPT = 1024;
  * taking down two agent processes in a row is.
  */
 export const CRASH_DELIVERIES = 3;
-/** A batch this agent could not split goes back to the queue for this long. */
-const SPLIT_RETRY_MS = 2000;
 
 interface Running {
   readonly map: string;
@@ -97,9 +89,11 @@ export class Agent {
   private heartbeat: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private readonly startedAt = Date.now();
-  private readonly prepared = new Map<string, ShippedFunction>();
   private readonly chunkReport: BatchChunkReport;
   private readonly gate = new BatchGate(() => this.slotWaiters.shift()?.());
+  private readonly batchHost: BatchRunHost;
+  private readonly delivery: DeliveryHost;
+  private readonly batchFunctions: BatchFunctions;
 
   private constructor(
     readonly name: string,
@@ -114,6 +108,14 @@ export class Agent {
     private readonly o: AgentOptions,
   ) {
     this.chunkReport = new BatchChunkReport(pool.chunkLog);
+    this.batchHost = {
+      pool,
+      node: name,
+      chunkReport: this.chunkReport,
+      publish: (map, m) => this.publish(map, m),
+    };
+    this.delivery = { nc, agentId: this.id, running: () => this.running };
+    this.batchFunctions = new BatchFunctions(functions, models);
   }
 
   static async start(o: AgentOptions): Promise<Agent> {
@@ -271,7 +273,7 @@ export class Agent {
     // Delivered before and never answered: the agent process that had it most likely died running it (a crash
     // of a worker thread is the pool's to handle, see execute). Halves instead of the whole, down to the item.
     if (deliveries > 1 && b.count > 1) {
-      await this.split(b, msg, deliveries);
+      await splitRedelivered(this.js, b, msg, deliveries, (l) => this.log(l));
       return;
     }
     const r: Running = { map: b.map, abort: new AbortController(), msg };
@@ -282,12 +284,12 @@ export class Agent {
     let ticket: GateTicket | null = null;
     try {
       if (deliveries >= CRASH_DELIVERIES) {
-        await this.deliver(b, agentDeathsResult(b, this.name, deliveries), msg, r.abort.signal);
+        await deliverResult(this.delivery, b, agentDeathsResult(b, this.name, deliveries), msg, r.abort.signal);
         return;
       }
-      let result: Omit<ResultMessage, "offset" | "count"> & { count: number };
+      let result: BatchResult;
       try {
-        const fn = await this.prepare(b, pinned);
+        const fn = await this.batchFunctions.get(b, pinned);
         let model: object | undefined;
         if (b.model) {
           model = await this.models.acquire(b.model);
@@ -298,7 +300,8 @@ export class Agent {
         ticket = await this.gate.enter(b.map, { alone, mapLimit }, r.abort.signal);
         if (!ticket) throw r.abort.signal.reason;
         await this.announceStart(b, alone);
-        result = await this.execute(b, fn, model, r.abort.signal);
+        result = await runBatchOnPool(this.batchHost, b, fn, model, r.abort.signal);
+        this.itemsDone += b.count;
       } catch (e) {
         if (r.abort.signal.aborted || e instanceof AbortError) {
           msg.term();
@@ -316,42 +319,13 @@ export class Agent {
           fatal: wireError(e),
         };
       }
-      await this.deliver(b, result, msg, r.abort.signal);
+      await deliverResult(this.delivery, b, result, msg, r.abort.signal);
     } finally {
       clearInterval(working);
       if (ticket) this.gate.leave(ticket);
       for (const d of pinned) this.models.release(d);
       this.inflight.delete(r);
       this.slotWaiters.shift()?.();
-    }
-  }
-
-  /**
-   * Publishes a redelivered batch again as two halves (parts of the same kernel batch) and acks it. The message
-   * ids carry the batch's stream sequence: if this agent dies before its ack, the next split lands once.
-   */
-  private async split(b: BatchMessage, msg: JsMsg, deliveries: number): Promise<void> {
-    const at = b.offset ?? 0;
-    const mid = Math.ceil(b.count / 2);
-    try {
-      for (const [from, to] of [
-        [0, mid],
-        [mid, b.count],
-      ]) {
-        const half: BatchMessage = { ...b, offset: at + from, count: to - from, items: sliceItems(b.items, from, to) };
-        await this.js.publish(subjects.batch(b.map), encode(half), {
-          msgID: `${b.map}.${b.batch}.${msg.seq}.${from}`,
-          timeout: 5000,
-        });
-      }
-      msg.ack();
-      this.log(
-        `items ${at}–${at + b.count - 1} of batch ${b.batch} (map ${b.map}) were delivered ${deliveries} times: split in two`,
-      );
-    } catch (e) {
-      // It comes back (and is split) again; not at once, or a refusal (e.g. a permission) would spin.
-      this.log(`could not split a redelivered batch: ${(e as Error).message}`);
-      msg.nak(SPLIT_RETRY_MS);
     }
   }
 
@@ -373,168 +347,12 @@ export class Agent {
     if (suspect) await this.nc.flush().catch(() => {});
   }
 
-  /** The batch's function with its model references turned into this node's shared models. */
-  private async prepare(b: BatchMessage, pinned: string[]): Promise<ShippedFunction> {
-    const fn = await this.functions.get(b.fn);
-    const local: Record<string, string> = {};
-    for (const [name, v] of Object.entries(fn.scope)) {
-      if (v.kind !== "model") continue;
-      const root = await this.models.acquire(v.id);
-      pinned.push(v.id);
-      local[name] = modelIdOf(root)!;
-    }
-    if (Object.keys(local).length === 0) return fn;
-    // Stable objects per (function, local ids): the pool keeps a function compiled per object.
-    const key = `${b.fn}:${Object.values(local).join(",")}`;
-    let out = this.prepared.get(key);
-    if (!out) {
-      const scope = { ...fn.scope };
-      for (const [name, id] of Object.entries(local)) scope[name] = { kind: "model", id };
-      out = { ...fn, scope };
-      this.prepared.set(key, out);
-      if (this.prepared.size > 64) this.prepared.delete(this.prepared.keys().next().value!);
-    }
-    return out;
-  }
-
-  /** Runs the batch on the pool; an item that kills its worker is named and the rest of the batch still runs. */
-  private async execute(b: BatchMessage, fn: ShippedFunction, model: object | undefined, signal: AbortSignal) {
-    const results: unknown[] = new Array(b.count).fill(null);
-    const failures: ItemFailureWire[] = [];
-    const t0 = performance.now();
-    let lastProgress = 0;
-    // The pool maps this batch ran as (more than one when an item killed its worker), for its chunk report.
-    const poolMaps: number[] = [];
-    const run = async (from: number, to: number): Promise<void> => {
-      if (to <= from) return;
-      const items = itemsOf(b.items, from, to);
-      const { id, done } = this.pool.submit(items, fn, {
-        model,
-        errors: "collect",
-        signal,
-        name: fn.name,
-        workers: b.workers !== undefined && b.workers < this.pool.size ? 1 : this.pool.size,
-        maxHeapMB: b.maxHeapMB,
-        progress: true,
-        onProgress: (p) => {
-          const now = Date.now();
-          if (p.finished || now - lastProgress < 500) return;
-          lastProgress = now;
-          this.chunkReport.collect();
-          this.publish(b.map, { v: WIRE_VERSION, t: "progress", node: this.name, batch: b.batch, done: from + p.done });
-        },
-        onOutput: (stream, text) => this.publish(b.map, { v: WIRE_VERSION, t: "out", node: this.name, stream, text }),
-      });
-      this.chunkReport.watch(id);
-      poolMaps.push(id);
-      try {
-        const report = await done;
-        const failed = new Set(report.failures.map((f) => f.index));
-        for (let i = 0; i < report.results.length; i++) if (!failed.has(i)) results[from + i] = report.results[i];
-        for (const f of report.failures)
-          failures.push({
-            offset: from + f.index,
-            error: wireError(f.error),
-            preview: previewItem(itemAt(b.items, from + f.index)),
-          });
-      } catch (e) {
-        if (!(e instanceof PoisonItemError)) throw e;
-        const at = from + e.index;
-        failures.push({
-          offset: at,
-          error: { name: "PoisonItemError", message: e.message },
-          preview: e.itemPreview,
-          poison: true,
-        });
-        await run(from, at);
-        await run(at + 1, to);
-      }
-    };
-    try {
-      await run(0, b.count);
-    } catch (e) {
-      this.chunkReport.forget(poolMaps);
-      throw e;
-    }
-    this.itemsDone += b.count;
-    return {
-      v: WIRE_VERSION,
-      map: b.map,
-      batch: b.batch,
-      node: this.name,
-      count: b.count,
-      results,
-      failures,
-      busyMs: performance.now() - t0,
-      chunks: this.chunkReport.take(poolMaps),
-    };
-  }
-
   private publish(map: string, m: OutputMessage): void {
     try {
       this.nc.publish(subjects.output(map), encode(m));
     } catch {
       // Output and progress are best effort: a lost line must not fail the batch.
     }
-  }
-
-  /**
-   * Hands the result to the kernel (a request it answers once stored), then acks the batch. No kernel listening
-   * means the map ended (finished, failed or the kernel died): the batch is dropped. A kernel unreachable for long
-   * gets the batch back in the queue instead.
-   */
-  private async deliver(
-    b: BatchMessage,
-    result: Omit<ResultMessage, "offset" | "count"> & { count: number },
-    msg: JsMsg,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const encodedAt = epochMs();
-    // Every answer names its agent by id too: the kernel's timeline keys lanes by it (wire.ts, `agent`).
-    const parts = splitResult(
-      { ...result, agent: this.id },
-      (this.nc.info?.max_payload ?? 1 << 20) - 4096,
-      b.offset ?? 0,
-    );
-    const deadline = Date.now() + RESULT_RETRY_MS;
-    for (let i = 0; i < parts.length; i++) {
-      let part = parts[i];
-      for (let attempt = 0; ; attempt++) {
-        // The chunks' times are relative to the sending: a retry sends them as late as it is.
-        if (i === 0 && attempt > 0 && result.chunks?.length) part = restampChunks(parts[0], epochMs() - encodedAt);
-        if (signal.aborted) {
-          msg.term();
-          return;
-        }
-        try {
-          // A map cancelled while its result is on the way: the kernel may have dropped the request with the
-          // map's subscription, and waiting out the timeout would keep this node busy with a cancelled map for
-          // 5 s (the interrupt test's "every node idle within 2 s" failed once in CI).
-          if (
-            (await unlessAborted(this.nc.request(subjects.result(b.map), part, { timeout: 5000 }), signal)) === ABORTED
-          ) {
-            msg.term();
-            return;
-          }
-          break;
-        } catch (e) {
-          if (
-            e instanceof NoRespondersError ||
-            (e as { code?: string }).code === "503" ||
-            /no responders/i.test((e as Error).message)
-          ) {
-            msg.term();
-            return;
-          }
-          if (Date.now() > deadline || !this.running) {
-            msg.nak();
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
-    }
-    msg.ack();
   }
 
   /** SIGTERM: no new batches; running ones finish within the grace, the rest go back to the queue at once. */
@@ -554,87 +372,4 @@ export class Agent {
     await this.nc.drain().catch(() => this.nc.close());
     this.log("stopped");
   }
-}
-
-const ABORTED = Symbol("aborted");
-
-/** The promise's value, or ABORTED as soon as `signal` aborts (the promise then settles unobserved). */
-function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  if (signal.aborted) {
-    p.catch(() => {});
-    return Promise.resolve(ABORTED);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      p.catch(() => {});
-      resolve(ABORTED);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-/** An agent must not serve a server that anyone can reach without credentials: they could run code here. */
-async function refuseOpenServer(target: ClusterTarget, name: string): Promise<void> {
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connectCluster(target, `threadlab-agent ${name} (credentials check)`, false);
-  } catch (e) {
-    if (e instanceof ClusterConnectError && /requires credentials/.test(e.message)) return;
-    throw e;
-  }
-  await nc.close().catch(() => {});
-  throw new ClusterConnectError(
-    `the NATS server at ${target.display} accepts connections without credentials, so anyone who can reach it could run code on ` +
-      "this machine through this agent. Require authentication on the server (authorization { users = […] } in its config), " +
-      "or pass --insecure if only you can reach it",
-  );
-}
-
-function itemsOf(items: ChunkItems, from: number, to: number): MapItems {
-  switch (items.kind) {
-    case "range":
-      return range(items.first + from * items.step, items.first + to * items.step, items.step);
-    case "typed":
-      return (items.data as unknown as { subarray(a: number, b: number): ArrayBufferView }).subarray(from, to);
-    case "array":
-      return from === 0 && to === items.data.length ? items.data : items.data.slice(from, to);
-  }
-}
-
-/** The answer for a single item that took down the agent process each time it ran: a failure, not a retry. */
-function agentDeathsResult(b: BatchMessage, node: string, deliveries: number) {
-  return {
-    v: WIRE_VERSION,
-    map: b.map,
-    batch: b.batch,
-    node,
-    count: 1,
-    results: [null],
-    failures: [
-      {
-        offset: 0,
-        error: {
-          name: "AgentCrashError",
-          message: `it took down the threadlab agent process that ran it (delivered ${deliveries} times on its own, never answered)`,
-        },
-        preview: previewItem(itemAt(b.items, 0)),
-        agentDeaths: deliveries - 1,
-      },
-    ],
-    busyMs: 0,
-  };
-}
-
-function itemAt(items: ChunkItems, i: number): unknown {
-  return items.kind === "range" ? items.first + i * items.step : items.data[i];
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ChunkRecord } from "../../schema/sidebar-messages";
+import type { ChunkRecord } from "../../schema/sidebar";
 import { mergeNeighbours, type ChunkLog } from "../pool";
 import { epochMs } from "../map";
 import { MAX_BATCH_CHUNKS, type ChunkWire } from "../cluster/wire";

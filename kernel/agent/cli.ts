@@ -1,5 +1,6 @@
 /** `threadlab agent` and `threadlab cluster local` as processes: signals, logs, exit codes. */
 import os from "node:os";
+import { clusterUrlFromEnv } from "../cluster/env";
 import { terminateWithParentFromEnv } from "../process/parent-watch";
 import type { AgentOptions } from "./agent";
 import { superviseAgent, SUPERVISED_ENV, type ReadyMessage } from "./supervisor";
@@ -34,7 +35,7 @@ export async function runAgent(o: AgentCliOptions): Promise<void> {
   // Started by `threadlab cluster local` (LocalCluster): end with it. The supervised child follows the
   // supervisor through its IPC channel instead (below), so the variable is consumed here.
   terminateWithParentFromEnv();
-  const cluster = o.cluster ?? process.env.THREADLAB_CLUSTER;
+  const cluster = o.cluster ?? clusterUrlFromEnv();
   if (!cluster) throw new Error("no cluster: pass --cluster nats://user:pass@host:port or set THREADLAB_CLUSTER");
   const options: AgentOptions = {
     cluster,

@@ -5,7 +5,7 @@
  * is named (agent.ts). Loads nothing but child_process, so it stays a few MB above a bare Node process.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import path from "node:path";
+import { BIN_PATH } from "../package-root";
 
 /** Set in the child's environment: run the agent here rather than supervise one. */
 export const SUPERVISED_ENV = "THREADLAB_AGENT_SUPERVISED";
@@ -33,8 +33,6 @@ export interface ReadyMessage {
   t: "ready";
 }
 
-const BIN = path.join(__dirname, "..", "..", "..", "bin", "threadlab.js");
-
 /**
  * Runs `threadlab agent ARGS` as a child with SUPERVISED_ENV set, restarting it when it dies after it was ready.
  * A child that fails before it is ready (bad credentials, no server) ends the supervisor with its exit code: a
@@ -52,7 +50,7 @@ export function superviseAgent(args: string[], name: string): void {
     let ready = false;
     // A user's own --max-semi-space-size (in NODE_OPTIONS or on the command line) wins over ours.
     const own = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`.includes("--max-semi-space-size");
-    const c = fork(BIN, ["agent", ...args], {
+    const c = fork(BIN_PATH, ["agent", ...args], {
       env: { ...process.env, [SUPERVISED_ENV]: "1" },
       execArgv: own ? process.execArgv : [...process.execArgv, MAIN_THREAD_SEMI_SPACE_FLAG],
       stdio: "inherit",

@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { basename, dirname, join, sep } from "node:path";
 
 /** This package's root (the folder holding package.json and bin/). */
-export const packageRoot = join(__dirname, "..", "..", "..");
+export { PACKAGE_ROOT as packageRoot } from "../package-root";
 
 /** True for a package inside npm's exec cache: a directory named `_npx` on its path. */
 export function inNpxCache(dir: string): boolean {

@@ -6,90 +6,34 @@
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import {
-  AbortError,
-  ChunkSizer,
-  completedReport,
   epochMs,
-  isModelFileSource,
   itemSource,
-  progressState,
+  MapRun,
   rebuildError,
-  type ChunkItems,
-  type ItemFailureReport,
-  type ItemSource,
+  rebuildItemError,
   type MapReport,
   type ProgressState,
-  type ResolvedMapOptions,
   type Slice,
-  type SizerTuning,
 } from "../map";
-import type { ShippedFunction } from "../ship/types";
-import { modelRegistry } from "../share";
-import { share } from "../share/share";
 import { logBatchChunks } from "./batch-chunks";
 import { ClusterItemError, ClusterMapError } from "./errors";
 import type { FunctionStore } from "./function-store";
 import type { ClusterSubmission, NodeProgress } from "./map-backend";
 import type { ModelPublisher } from "./model-store";
 import type { NodeRegistry } from "./nodes";
+import { batchSizing, type ClusterTuning } from "./cluster-tuning";
+import { publishMapInputs } from "./map-inputs";
+import { blamed, startsAlone, wireItems, type Pending } from "./pending-batch";
 import { BATCH_STREAM, subjects } from "./subjects";
 import {
   decode,
   encode,
   WIRE_VERSION,
   type BatchMessage,
-  type ItemFailureWire,
   type OutputMessage,
   type ResultMessage,
   sliceItems,
 } from "./wire";
-
-export interface ClusterTuning {
-  /** How long a map waits for a first agent before failing. */
-  noAgentsMs: number;
-  /** How long a map survives without its NATS server before failing. */
-  serverLostMs: number;
-  /** Target agent-side time per batch, for batch size "auto". */
-  batchTargetMs: number;
-  /** Items per batch before any timing is known. */
-  batchProbe: number;
-  maxBatchItems: number;
-  /**
-   * A batch no agent has answered after this long while agents are idle is published again (its results are
-   * accepted once, so a duplicate costs only work): covers a batch lost with a server that lost its store.
-   */
-  republishMs: number;
-}
-
-export const CLUSTER_TUNING: ClusterTuning = {
-  noAgentsMs: 10_000,
-  serverLostMs: 30_000,
-  batchTargetMs: 50,
-  batchProbe: 64,
-  maxBatchItems: 50_000,
-  republishMs: 60_000,
-};
-
-/** The cluster's batches as the shared chunk sizer sees them. */
-function batchSizing(t: ClusterTuning): SizerTuning {
-  return { probe: t.batchProbe, targetMs: t.batchTargetMs, maxItems: t.maxBatchItems, maxUnknown: t.maxBatchItems };
-}
-
-interface Pending {
-  readonly batch: number;
-  readonly slice: Slice;
-  readonly body: Uint8Array;
-  readonly received: Uint8Array;
-  got: number;
-  publishedAt: number;
-  /**
-   * Offsets of the results whose chunks are in the timeline: once per batch or half of one (a redelivered batch
-   * is split), though a result may come more than once.
-   */
-  chunksLogged?: Set<number>;
-  /** Which node started which items (agents' `start` messages): the nodes to name if items kill agents. */
-  readonly takers: { node: string; offset: number; count: number }[];
-}
 
 export interface ClusterMapDeps {
   nc: NatsConnection;
@@ -104,84 +48,43 @@ export interface ClusterMapDeps {
   disconnectedSince: () => number | null;
 }
 
-export class ClusterMap {
-  readonly promise: Promise<MapReport>;
-  private resolve!: (r: MapReport) => void;
-  private reject!: (e: Error) => void;
-  readonly opts: ResolvedMapOptions;
-  private readonly source: ItemSource;
-  readonly results: unknown[];
-  readonly failures: ItemFailureReport[] = [];
+/** A map on the cluster: its lifecycle and results are kernel/map/map-run.ts's, its batches and answers its own. */
+export class ClusterMap extends MapRun {
   private readonly pending = new Map<number, Pending>();
   private readonly perNode = new Map<string, { done: number; busyMs: number; workers: number }>();
   private readonly subs: Subscription[] = [];
-  readonly startedAt = performance.now();
-  finished = false;
   private exhausted = false;
   private filling = false;
   private batches = 0;
-  done = 0;
-  private written = 0;
   private largestBatch = 0;
-  private readonly sizer: ChunkSizer;
-  private progressTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private noAgentsSince: number | null = null;
   private fnHash = "";
   private modelDigest: string | null = null;
-  private readonly onAbort = () =>
-    this.fail(
-      new AbortError(`${this.opts.name} was cancelled after ${this.done} items`, { cause: this.opts.signal?.reason }),
-    );
 
   constructor(
-    readonly id: number,
+    id: number,
     /** Unique across kernels: subjects and stream filters are per map. */
     readonly key: string,
     private readonly s: ClusterSubmission,
     private readonly d: ClusterMapDeps,
   ) {
-    this.opts = s.options;
-    this.promise = new Promise<MapReport>((res, rej) => {
-      this.resolve = res;
-      this.reject = rej;
-    });
-    this.source = itemSource(s.items as never);
-    this.results = this.source.total !== null ? new Array(this.source.total) : [];
     // The map's own sizer with the cluster's tuning (the deps' copy, so an override of it holds).
-    this.sizer = new ChunkSizer(this.opts.chunk, this.source.total, batchSizing(d.tuning));
+    super(id, s.options, itemSource(s.items as never), batchSizing(d.tuning));
   }
 
   start(): Promise<MapReport> {
-    if (this.opts.signal?.aborted) {
-      this.onAbort();
-      return this.promise;
-    }
-    this.opts.signal?.addEventListener("abort", this.onAbort, { once: true });
-    this.begin().catch((e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+    if (this.listen()) this.begin().catch((e) => this.fail(e instanceof Error ? e : new Error(String(e))));
     return this.promise;
   }
 
   private async begin(): Promise<void> {
-    // The function refers to models by digest, so every node resolves them to its own copy.
-    const scope: Record<string, ShippedFunction["scope"][string]> = { ...this.s.fn.scope };
-    for (const [name, v] of Object.entries(scope)) {
-      if (v.kind !== "model") continue;
-      const e = modelRegistry.get(v.id);
-      if (!e)
-        throw new Error(
-          `${this.opts.name}: shared model ${v.id} was released or never shared; share it again before the map`,
-        );
-      scope[name] = { kind: "model", id: await this.d.models.publish(e.root) };
-    }
-    // A file every node can read: each agent loads it itself, nothing goes through the Object Store.
-    if (isModelFileSource(this.opts.model)) this.modelDigest = this.opts.model;
-    else if (this.opts.model !== undefined) {
-      if (typeof this.opts.model !== "object" || this.opts.model === null)
-        throw new TypeError(`model must be an object or typed array, got ${typeof this.opts.model}`);
-      this.modelDigest = await this.d.models.publish(share(this.opts.model));
-    }
-    this.fnHash = await this.d.functions.put({ ...this.s.fn, scope });
+    ({ fnHash: this.fnHash, modelDigest: this.modelDigest } = await publishMapInputs(
+      this.s.fn,
+      this.opts,
+      this.d.functions,
+      this.d.models,
+    ));
     this.s.chunkLog?.nameClusterMap(this.id, this.opts.name);
     if (this.finished) return;
     this.subs.push(
@@ -207,10 +110,7 @@ export class ClusterMap {
         },
       }),
     );
-    if (this.opts.progress && this.opts.onProgress) {
-      this.progressTimer = setInterval(() => this.emitProgress(), 100);
-      this.progressTimer.unref();
-    }
+    this.startProgress();
     this.watchdog = setInterval(() => this.check(), 250);
     this.watchdog.unref();
     if (this.d.nodes.liveWorkers(this.opts.workers) === 0) await this.d.nodes.refresh(300);
@@ -272,6 +172,7 @@ export class ClusterMap {
       name: this.opts.name,
       maxHeapMB: this.opts.maxHeapMB,
       workers: this.opts.workers,
+      timeout: this.opts.timeout,
     };
     const p: Pending = {
       batch,
@@ -336,7 +237,8 @@ export class ClusterMap {
       for (const f of r.failures) {
         if (p.received[f.offset]) continue;
         const index = p.slice.start + f.offset;
-        this.fail(new ClusterItemError(this.opts.name, index, f.preview, rebuildError(f.error), blamed(p, f, r.node)));
+        const error = rebuildItemError(f.error, index, f.preview);
+        this.fail(new ClusterItemError(this.opts.name, index, f.preview, error, blamed(p, f, r.node)));
         return;
       }
     }
@@ -349,9 +251,8 @@ export class ClusterMap {
       const at = this.opts.unordered ? this.written++ : p.slice.start + off;
       const f = failed.get(off);
       if (f) {
-        const error = rebuildError(f.error);
-        this.failures.push({ index: p.slice.start + off, error, node: blamed(p, f, r.node) });
-        this.results[at] = error;
+        const index = p.slice.start + off;
+        this.collectFailure(index, at, rebuildItemError(f.error, index, f.preview), blamed(p, f, r.node));
       } else this.results[at] = r.results[i];
     }
     this.logChunks(r, p, fresh);
@@ -457,47 +358,27 @@ export class ClusterMap {
     this.finish(undefined);
   }
 
-  fail(error: Error): void {
-    this.finish(error);
+  protected ended(error: Error | undefined): void {
+    this.s.chunkLog?.clusterMapEnded(this.id);
+    clearInterval(this.watchdog);
+    for (const s of this.subs) s.unsubscribe();
+    if (!error) return;
+    // Every node stops this map's batches; those still queued are removed from the stream.
+    try {
+      this.d.nc.publish(subjects.cancel, encode({ v: WIRE_VERSION, map: this.key }));
+    } catch {
+      // The connection is gone: agents find no kernel to answer and drop the batches.
+    }
+    void this.d.jsm.streams.purge(BATCH_STREAM, { filter: subjects.batch(this.key) }).catch(() => {});
   }
 
-  private finish(error: Error | undefined): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.s.chunkLog?.clusterMapEnded(this.id);
-    clearInterval(this.progressTimer);
-    clearInterval(this.watchdog);
-    this.opts.signal?.removeEventListener("abort", this.onAbort);
-    this.source.close();
-    for (const s of this.subs) s.unsubscribe();
-    if (error) {
-      // Every node stops this map's batches; those still queued are removed from the stream.
-      try {
-        this.d.nc.publish(subjects.cancel, encode({ v: WIRE_VERSION, map: this.key }));
-      } catch {
-        // The connection is gone: agents find no kernel to answer and drop the batches.
-      }
-      void this.d.jsm.streams.purge(BATCH_STREAM, { filter: subjects.batch(this.key) }).catch(() => {});
-      this.reject(error);
-      return;
-    }
-    if (this.opts.progress) this.emitProgress();
-    this.resolve(
-      completedReport(
-        this,
-        [...this.perNode.values()].reduce((n, x) => n + x.workers, 0),
-        this.largestBatch,
-      ),
-    );
+  protected reportShape() {
+    return { workers: [...this.perNode.values()].reduce((n, x) => n + x.workers, 0), chunkSize: this.largestBatch };
   }
 
   progress(): ProgressState & { nodes: NodeProgress[] } {
     const busy = this.d.nodes.list().reduce((n, x) => n + Math.min(x.busy, x.workers), 0);
-    const p = progressState(
-      { done: this.done, failed: this.failures.length, startedAt: this.startedAt, finished: this.finished },
-      this.source.total,
-      busy,
-    );
+    const p = this.progressFigures(busy);
     return {
       ...p,
       nodes: [...this.perNode].map(([name, n]) => ({
@@ -508,40 +389,4 @@ export class ClusterMap {
       })),
     };
   }
-
-  private emitProgress(): void {
-    try {
-      this.opts.onProgress?.(this.progress());
-    } catch {
-      // A broken progress display must not break the map.
-    }
-  }
-}
-
-/** How many times the item at `offset` was started on its own (each such start that never answered killed its agent). */
-function startsAlone(p: Pending, offset: number): number {
-  return p.takers.filter((t) => t.count === 1 && t.offset === offset).length;
-}
-
-/**
- * The node a failure is reported on: the one that ran the item, or for an item that took agent processes down,
- * those that started it (they died; the node reporting it did not run it).
- */
-function blamed(p: Pending, f: ItemFailureWire, reporter: string): string {
-  if (!f.agentDeaths) return reporter;
-  const nodes = new Set(
-    p.takers.filter((t) => f.offset >= t.offset && f.offset < t.offset + t.count).map((t) => t.node),
-  );
-  return nodes.size ? [...nodes].join(", ") : "unknown";
-}
-
-/** A slice's items as they travel in a batch; typed arrays over shared memory are copied (v8 cannot serialize those). */
-function wireItems(source: ItemSource, slice: Slice): ChunkItems {
-  const { items } = source.payload(slice);
-  if (items.kind === "typed") {
-    const data = items.data as unknown as ArrayBufferView & { slice(): ArrayBufferView };
-    if (data.buffer instanceof SharedArrayBuffer)
-      return { kind: "typed", data: data.slice() as unknown as ArrayLike<unknown> };
-  }
-  return items;
 }

@@ -8,6 +8,8 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { BIN_PATH } from "../package-root";
+import { CLUSTER_ENV } from "./env";
 import { PARENT_PID_ENV } from "../process/parent-watch";
 
 export interface LocalClusterOptions {
@@ -35,7 +37,6 @@ export interface LocalAgent {
   readonly ready: Promise<void>;
 }
 
-const BIN = path.join(__dirname, "..", "..", "..", "bin", "threadlab.js");
 const TETHER = path.join(__dirname, "..", "process", "tether.js");
 
 /** The nats-server binary: NATS_SERVER, then PATH, then Debian's /usr/sbin (not on a user's PATH). */
@@ -150,7 +151,7 @@ export class LocalCluster {
     // The URL (with the password) in the environment, not the command line, which every local user can read
     // (`ps -eo args`); PARENT_PID_ENV: the agent exits when this process does, however it dies.
     const args = [
-      BIN,
+      BIN_PATH,
       "agent",
       "--name",
       name,
@@ -161,7 +162,7 @@ export class LocalCluster {
     ];
     const child = spawn(process.execPath, args, {
       stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, ...this.o.env, THREADLAB_CLUSTER: this.url, [PARENT_PID_ENV]: String(process.pid) },
+      env: { ...process.env, ...this.o.env, [CLUSTER_ENV]: this.url, [PARENT_PID_ENV]: String(process.pid) },
     });
     child.stderr!.setEncoding("utf8");
     let buf = "";

@@ -8,6 +8,7 @@ import type { ChunkLog } from "../pool";
 import type { ShippedFunction } from "../ship/types";
 import { ClusterBackend, type ClusterStatus } from "./backend";
 import { parseClusterUrl } from "./connection";
+import { clusterUrlFromEnv } from "./env";
 import type { MapBackend, MapSubmission } from "./map-backend";
 
 let current: { url: string; backend: Promise<ClusterBackend>; open?: ClusterBackend } | undefined;
@@ -16,7 +17,7 @@ let current: { url: string; backend: Promise<ClusterBackend>; open?: ClusterBack
 export function resolveClusterUrl(option: string | true): string {
   if (typeof option === "string" && option.trim() !== "") return option.trim();
   if (current) return current.url;
-  const env = process.env.THREADLAB_CLUSTER?.trim();
+  const env = clusterUrlFromEnv();
   if (env) return env;
   throw new Error(
     "no cluster to run on: give its URL (--cluster nats://user:pass@host:port, or { cluster: url }), connect first with " +
@@ -64,7 +65,7 @@ export async function disconnectClusterSession(): Promise<boolean> {
  * Throws the connection's error when connecting failed.
  */
 export async function clusterStatus(refresh = true): Promise<ClusterStatus | null> {
-  const env = process.env.THREADLAB_CLUSTER?.trim();
+  const env = clusterUrlFromEnv();
   if (!current && env) await connectClusterSession(env);
   if (!current) return null;
   // A connection that failed is forgotten (connectClusterSession), so its error is reported once, here.

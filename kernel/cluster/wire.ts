@@ -4,7 +4,7 @@
  * evaluates anything that comes from the cluster.
  */
 import v8 from "node:v8";
-import type { ChunkItems, WireError } from "../map";
+import { itemErrorToWire, type ChunkItems, type TimeoutWire, type WireError } from "../map";
 
 export const WIRE_VERSION = 1;
 
@@ -31,12 +31,18 @@ export interface BatchMessage {
   maxHeapMB?: number;
   /** Most workers of one agent that run this map's batches at once (the map's `workers` option). */
   workers?: number;
+  /**
+   * The map's per-item timeout in seconds: the agent's pool enforces it (kernel/map/timeout.ts) and reports an
+   * overdue item as a failure whose error carries `timeoutSeconds`. Absent: no limit.
+   */
+  timeout?: number;
 }
 
 export interface ItemFailureWire {
   /** Offset within the batch. */
   offset: number;
-  error: WireError;
+  /** With `timeoutSeconds` when the item ran past the map's timeout. */
+  error: WireError & TimeoutWire;
   preview: string;
   /** The item killed its worker every time (found by bisecting), rather than throwing. */
   poison?: boolean;
@@ -159,7 +165,7 @@ export function sliceItems(items: ChunkItems, from: number, to: number): ChunkIt
   }
 }
 
-export function wireError(e: unknown): WireError {
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+export function wireError(e: unknown): WireError & TimeoutWire {
+  if (e instanceof Error) return itemErrorToWire(e);
   return { name: "Error", message: String(e) };
 }

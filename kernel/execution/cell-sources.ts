@@ -1,4 +1,4 @@
-import { functionLines, transpileWithLines, type SourceLocation, type Transpiled } from "../ship/source-lines";
+import { functionLines, transpileWithLines, type SourceLocation, type Transpiled } from "./cell-lines";
 
 /** How many of the newest chunks an unnamed function is looked for in. */
 const RECENT = 20;

@@ -1,12 +1,8 @@
-import type { CellOutcome, ErrorInfo } from "../execution/executor";
+import { CellError } from "../execution/cell-error";
+import type { CellOutcome } from "../execution/executor";
 
-/** Carries a cell's structured error through a magic, so the user sees the original ename/traceback. */
-export class CellError extends Error {
-  constructor(readonly info: ErrorInfo) {
-    super(info.evalue);
-    this.name = info.ename;
-  }
-}
+// CellError lives in execution/ (subprocess/ throws it too); re-exported for the shell's imports of it here.
+export { CellError };
 
 export function errorFromOutcome(outcome: Extract<CellOutcome, { status: "error" }>): CellError {
   return new CellError(outcome.error);

@@ -11,6 +11,7 @@ export {
   isRange,
   itemSource,
   range,
+  sliceAround,
   splitSlice,
   type ChunkItems,
   type ItemSource,
@@ -18,6 +19,7 @@ export {
   type RangeItems,
   type Slice,
 } from "./items";
+export { MapRun } from "./map-run";
 export {
   isModelFileSource,
   MAP_TUNING,
@@ -27,5 +29,13 @@ export {
   type ModelFileSource,
   type ResolvedMapOptions,
 } from "./options";
+export {
+  isOverdue,
+  ItemTimeoutError,
+  itemErrorToWire,
+  rebuildItemError,
+  timeoutCheckMs,
+  type TimeoutWire,
+} from "./timeout";
 export { progressState, type MapCounts, type ProgressState } from "./progress";
 export { completedReport, type ItemFailureReport, type MapReport, type MapTally } from "./report";

@@ -227,3 +227,11 @@ export function splitSlice(s: Slice): [Slice, Slice] {
     { start: s.start + half, count: s.count - half, items: s.items?.slice(half) },
   ];
 }
+
+/** The items of a slice before and after the one at `offset` (either may be empty): the rest of a chunk to run again. */
+export function sliceAround(s: Slice, offset: number): [Slice, Slice] {
+  return [
+    { start: s.start, count: offset, items: s.items?.slice(0, offset) },
+    { start: s.start + offset + 1, count: s.count - offset - 1, items: s.items?.slice(offset + 1) },
+  ];
+}

@@ -26,6 +26,13 @@ export interface MapOptions {
   progress?: boolean;
   /** V8 old-generation limit per worker in MB; workers are respawned when this differs from the pool's. */
   maxHeapMB?: number;
+  /**
+   * Seconds one item may run (`--timeout`). An item that runs longer fails with an ItemTimeoutError naming it
+   * and the limit, handled by `errors` like any failing item; the worker running it (on a cluster: the agent's
+   * worker) is terminated and replaced, and the rest of the map goes on. Timed per item, not per chunk.
+   * Default: none. Policy and error: map/timeout.ts.
+   */
+  timeout?: number;
   /** Aborting cancels the map: the promise rejects with an AbortError and the pool stays usable. */
   signal?: AbortSignal;
   /**
@@ -75,6 +82,8 @@ export interface ResolvedMapOptions {
   errors: "raise" | "collect";
   progress: boolean;
   maxHeapMB: number | undefined;
+  /** Seconds per item, or undefined for no limit. */
+  timeout: number | undefined;
   signal: AbortSignal | undefined;
   model: object | ModelFileSource | undefined;
   onProgress: ((p: ProgressState) => void) | undefined;
@@ -109,6 +118,8 @@ export function resolveMapOptions(o: MapOptions): ResolvedMapOptions {
     throw new MapOptionError("errors", '"raise" or "collect"', o.errors);
   if (o.maxHeapMB !== undefined && !(o.maxHeapMB >= MAP_TUNING.minHeapMB))
     throw new MapOptionError("maxHeapMB", `a number of megabytes, at least ${MAP_TUNING.minHeapMB}`, o.maxHeapMB);
+  if (o.timeout !== undefined && !(typeof o.timeout === "number" && Number.isFinite(o.timeout) && o.timeout > 0))
+    throw new MapOptionError("timeout", "a positive, finite number of seconds", o.timeout);
   if (o.model !== undefined && (typeof o.model !== "object" || o.model === null) && !isModelFileSource(o.model))
     throw new MapOptionError(
       "model",
@@ -124,6 +135,7 @@ export function resolveMapOptions(o: MapOptions): ResolvedMapOptions {
     errors: o.errors ?? "raise",
     progress: o.progress ?? true,
     maxHeapMB: o.maxHeapMB,
+    timeout: o.timeout,
     signal: o.signal,
     model: o.model,
     onProgress: o.onProgress,

@@ -1,6 +1,6 @@
 /**
  * `threadpool` as the `threadlab` module exports it: threadpoolctl's few verbs. The rest of the thread-pool
- * code (controllers, precedence, worker-side limits) stays internal, importable from kernel/threadpool.
+ * code (controllers, precedence, worker-side limits) stays internal (kernel/threadpool; the package's `exports` keeps users out of it).
  *
  * @example
  * ```ts

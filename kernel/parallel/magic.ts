@@ -1,5 +1,5 @@
 import type { CellOutcome, ErrorInfo } from "../execution/executor";
-import { CellError } from "../magics/outcome";
+import { CellError } from "../execution/cell-error";
 import { formatUsage, parseArgs, splitExpressionWords } from "../magics/parse";
 import { Magic, MagicContext, MagicError, MagicOption, ParsedArgs } from "../magics/types";
 import { MapOptionError, type MapOptions } from "../map";
@@ -7,7 +7,7 @@ import { WORKER_CPU_AVAILABLE, WORKER_CPU_UNAVAILABLE } from "../pool";
 import { modelRegistry } from "../share/registry";
 import * as threadpool from "../threadpool";
 import { existingPool, notebookPool, setPoolSize, shutdownPool } from "./notebook-pool";
-import type { ParallelMapOptions } from "./map";
+import type { MagicMapOptions, ParallelMapOptions } from "./map";
 
 // Function shipping loads the TypeScript compiler (~0.4 s): required on first use, not at kernel start,
 // so that kernel_info is answered at once.
@@ -41,6 +41,12 @@ const options: MagicOption[] = [
     description: "V8 heap limit per worker in MB; a worker over it is replaced and its chunk retried",
   },
   {
+    name: "timeout",
+    type: "number",
+    description:
+      "seconds one item may run: a longer one fails naming the item and the limit (--errors decides what that does) and the worker running it is replaced; timed per item, not per chunk",
+  },
+  {
     name: "cluster",
     type: "string",
     description:
@@ -67,6 +73,7 @@ const FLAG_OF: Partial<Record<keyof MapOptions, string>> = {
   chunk: "--chunk",
   errors: "--errors",
   maxHeapMB: "--max-heap",
+  timeout: "--timeout",
   model: "--model",
 };
 
@@ -86,6 +93,7 @@ async function mapOptions(args: ParsedArgs, ctx: MagicContext, name: string): Pr
   if (args.errors !== undefined) o.errors = args.errors as "raise" | "collect";
   if (args.progress === false) o.progress = false;
   if (args["max-heap"] !== undefined) o.maxHeapMB = args["max-heap"] as number;
+  if (args.timeout !== undefined) o.timeout = args.timeout as number;
   // A bare --cluster means the connected cluster (or THREADLAB_CLUSTER).
   if (args.cluster !== undefined) o.cluster = cluster().resolveClusterUrl(String(args.cluster) || true);
   if (args.out !== undefined && !IDENTIFIER.test(String(args.out))) {
@@ -102,13 +110,7 @@ function asUsageError(e: unknown, what: string, sizeFlag = "--workers"): unknown
   return new MagicError(`${what}: ${flag} must be ${e.rule}, got ${got}`, { cause: e });
 }
 
-async function mapAndReport(
-  items: unknown,
-  args: ParsedArgs,
-  ctx: MagicContext,
-  opts: ParallelMapOptions,
-  fn: unknown,
-) {
+async function mapAndReport(items: unknown, args: ParsedArgs, ctx: MagicContext, opts: MagicMapOptions, fn: unknown) {
   let report;
   try {
     report = await mapModule().mapInNotebook(ctx, items as never, fn as never, opts);

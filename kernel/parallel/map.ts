@@ -11,16 +11,25 @@ import {
 import { shipFunction, type ShippedFunction } from "../ship";
 import { sourceLabel } from "../ship/materialize";
 import * as threadpool from "../threadpool";
-import { stackToCells, type Locate } from "../ship/source-lines";
+import type { Locate } from "../execution/cell-lines";
+import { stackToCells } from "../ship/source-lines";
 import { selectBackend } from "./select-backend";
 
-export interface ParallelMapOptions extends MapOptions {
-  /** Set by the magic when the function was already shipped (e.g. a %%parallel cell body). */
+/** The options of `parallel.map` / `parallel.run`: the map's own (`MapOptions`, documented there), no more. */
+export type ParallelMapOptions = MapOptions;
+
+/**
+ * What `%%parallel map` passes to `mapInNotebook` besides the map's options: the magic's plumbing, kept out of
+ * the public `ParallelMapOptions` so that users neither see nor pass it.
+ */
+export interface MagicMapOptions extends ParallelMapOptions {
+  /** The function, already shipped (a `%%parallel` cell body); `fn` is then ignored. */
   shipped?: ShippedFunction;
   /** The execution count of the `%%parallel` cell whose body `shipped` is: its frames say `Cell In[n]`. */
   cell?: number;
 }
 
+/** What `parallel.map` runs on each item: a function, or one shipped already (`shipFunction`). */
 export type MapFunction<T, R> = ((item: T, model: any, index: number) => R | Promise<R>) | ShippedFunction;
 
 function isShipped(fn: unknown): fn is ShippedFunction {
@@ -42,7 +51,7 @@ export async function mapInNotebook<T = unknown>(
   door: KernelDoor | undefined,
   items: MapItems | Iterable<T> | AsyncIterable<T>,
   fn: MapFunction<T, unknown>,
-  options: ParallelMapOptions = {},
+  options: MagicMapOptions = {},
 ): Promise<MapReport> {
   const shipped =
     options.shipped ??
@@ -67,9 +76,11 @@ export async function mapInNotebook<T = unknown>(
   let shown = false;
   let lastDraw = 0;
   const backend = selectBackend(resolved, door);
-  // Said once, on stderr so it stays when the bar redraws: at the first progress line, and at the end if a
-  // library the workers loaded during the map (Polars, DuckDB) made it true only then.
-  let warned = backend.kind !== "local" || !showProgress;
+  // Said once, on stderr so it stays when the bar redraws (and is said with --no-progress too, as joblib warns
+  // whatever its verbosity): at the first progress line (at the start without progress), and at the end if a
+  // library the workers loaded during the map (Polars, DuckDB) made it true only then. Local maps only: the
+  // kernel does not know an agent's CPUs and pools; agents apply the workers' limits themselves.
+  let warned = backend.kind !== "local";
   const warnOversubscribed = () => {
     if (warned || !door) return;
     const ws = threadpool.mapWarnings();
@@ -96,6 +107,7 @@ export async function mapInNotebook<T = unknown>(
     // Worker console output goes to the cell that started the map, even if another cell runs meanwhile.
     onOutput: door ? (stream, text) => door.write(stream, text, parent) : undefined,
   });
+  if (!showProgress) warnOversubscribed();
   const toCells = stackMapper(shipped, door?.locate, options.cell);
   try {
     const report = await done;

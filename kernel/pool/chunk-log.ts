@@ -13,7 +13,7 @@
  * @module
  */
 import type { MapCounts } from "../map";
-import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar-messages";
+import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar";
 
 /** A chunk of the log: one chunk (`chunks` 1), with its place in the log. */
 export type LoggedChunk = ChunkRecord & { seq: number };

@@ -33,7 +33,7 @@ interface MapShipping {
   /** This map's values of the function's `value` entries. */
   readonly values: unknown[];
   readonly modelId: string | null;
-  readonly opts: { readonly errors: "raise" | "collect" };
+  readonly opts: { readonly errors: "raise" | "collect"; readonly timeout: number | undefined };
 }
 
 function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
@@ -98,6 +98,7 @@ export function beginFor(h: WorkerFunctions, job: MapShipping): Begin {
   const prims = values.every(isPrimitive) ? values : null;
   h.fns.set(fnId, prims);
   const begin: Begin = { fnId, modelId: job.modelId, collect: job.opts.errors === "collect" };
+  if (job.opts.timeout !== undefined) begin.timed = true;
   if (known === undefined) begin.shipped = template;
   if (values.length > 0 && !(known && prims && sameValues(known, prims))) begin.values = values;
   return begin;

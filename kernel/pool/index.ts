@@ -8,6 +8,7 @@ export { ChunkLog, mergeNeighbours, type EndedMap, type RunningOnNode } from "./
 // What a map is lives in kernel/map/; re-exported so the pool's users need one import for both.
 export {
   AbortError,
+  ItemTimeoutError,
   MapItemError,
   MapOptionError,
   PoisonItemError,

@@ -1,18 +1,14 @@
 import { getHeapStatistics } from "node:v8";
 import type { ShippedFunction } from "../ship/types";
 import {
-  AbortError,
-  ChunkSizer,
-  completedReport,
   itemSource,
+  ItemTimeoutError,
   MapItemError,
-  MAP_TUNING,
-  progressState,
+  MapRun,
   rebuildError,
-  type ItemFailureReport,
+  sliceAround,
   type ItemSource,
   type MapItems,
-  type MapReport,
   type ProgressState,
   type ResolvedMapOptions,
   type Slice,
@@ -44,72 +40,42 @@ type Done = Extract<FromWorker, { t: "done" }>;
 
 const SMALL_MAP = 65536;
 
-/** One map job (one `submit`): its input, chunking, results and lifecycle. The pool decides which worker runs which chunk. */
-export class MapJob {
-  readonly source: ItemSource;
-  readonly results: unknown[];
-  readonly failures: ItemFailureReport[] = [];
+/**
+ * One map job (one `submit`): its chunking, retries and results as the worker pool sees them; the lifecycle and
+ * results themselves are kernel/map/map-run.ts's. The pool decides which worker runs which chunk.
+ */
+export class MapJob extends MapRun {
   /** Workers this map has sent a chunk to (WorkerHandles; only liveness is read here). */
   readonly workersUsed = new Set<{ readonly live: boolean }>();
   readonly retry = new Queue<Chunk>();
-  readonly promise: Promise<MapReport>;
   /** Set by the pool: how the function travels, and this map's values of its `value` entries. */
   shipping!: Shipping;
   values: unknown[] = [];
-  done = 0;
   inflight = 0;
-  finished = false;
   private taken = 0;
   private exhausted = false;
   private takePending = false;
   private buffered: Slice | undefined;
-  private written = 0;
   private lastChunk = 0;
-  private readonly sizer: ChunkSizer;
-  readonly startedAt = performance.now();
-  private progressTimer: NodeJS.Timeout | undefined;
-  private resolve!: (r: MapReport) => void;
-  private reject!: (e: Error) => void;
-  private readonly onAbort = () =>
-    this.fail(
-      new AbortError(`${this.opts.name} was cancelled after ${this.done} items`, { cause: this.opts.signal?.reason }),
-    );
 
   constructor(
-    readonly id: number,
+    id: number,
     readonly fn: ShippedFunction,
     items: MapItems,
-    readonly opts: ResolvedMapOptions,
+    opts: ResolvedMapOptions,
     readonly modelId: string | null,
     /** Every model the map needs (option and scope), by id; held so they outlive the map even if the notebook drops them. */
     readonly models: ReadonlyMap<string, object>,
     readonly workerLimit: number,
     private readonly host: MapJobHost,
   ) {
-    this.promise = new Promise<MapReport>((res, rej) => {
-      this.resolve = res;
-      this.reject = rej;
-    });
-    this.source = itemSource(items);
-    const total = this.source.total;
-    // Small maps cannot exhaust the heap; skipping the heap statistics call keeps them cheap.
-    if (total !== null && total > SMALL_MAP) checkResultsFit(total, opts.name);
-    this.results = total !== null ? new Array(total) : [];
-    this.sizer = new ChunkSizer(opts.chunk, total);
+    super(id, opts, sourceThatFits(items, opts.name));
   }
 
   start(): void {
-    if (this.opts.signal?.aborted) return this.onAbort();
-    this.opts.signal?.addEventListener("abort", this.onAbort, { once: true });
-    if (this.opts.progress && this.opts.onProgress) {
-      this.progressTimer = setInterval(() => this.emitProgress(), MAP_TUNING.progressIntervalMs);
-      this.progressTimer.unref();
-    }
+    if (!this.listen()) return;
+    this.startProgress();
     this.checkComplete();
-  }
-
-  get total(): number | null {
-    return this.source.total;
   }
 
   /** The next chunk to run, or null if none is ready now. Retried chunks run alone (`alone`) on a worker. */
@@ -184,16 +150,27 @@ export class MapJob {
     const at = this.opts.unordered ? this.written : start;
     if (res instanceof Float64Array) writeNumbers(this.results, at, res, n);
     else writeValues(this.results, at, res, n);
-    if (m.failures) for (const f of m.failures) this.results[at + f.offset] = this.collect(start + f.offset, f.error);
+    if (m.failures)
+      for (const f of m.failures) this.collectFailure(start + f.offset, at + f.offset, rebuildError(f.error));
     this.written += n;
     this.done += n;
     this.checkComplete();
   }
 
-  private collect(index: number, w: WireError): Error {
-    const error = rebuildError(w);
-    this.failures.push({ index, error });
-    return error;
+  /**
+   * The item at `offset` of `chunk` ran past the timeout and its worker was terminated (supervisor.ts): it fails
+   * like any item ("raise" ends the map), and the chunk's other items, whose results died with the worker, run again.
+   */
+  itemTimedOut(chunk: Chunk, offset: number, itemPreview: string): void {
+    if (this.finished) return;
+    const index = chunk.slice.start + offset;
+    const error = new ItemTimeoutError(index, itemPreview, this.opts.timeout!);
+    if (this.opts.errors === "raise") return this.fail(new MapItemError(this.opts.name, index, itemPreview, error));
+    this.collectFailure(index, this.opts.unordered ? this.written++ : index, error);
+    this.done++;
+    const rest = sliceAround(chunk.slice, offset).filter((s) => s.count > 0);
+    this.requeue(...rest.map((slice) => ({ id: this.host.nextChunkId(), job: this, slice, attempts: chunk.attempts })));
+    this.checkComplete();
   }
 
   private checkComplete(): void {
@@ -203,40 +180,17 @@ export class MapJob {
       this.finish(undefined);
   }
 
-  fail(error: Error): void {
-    this.finish(error);
+  protected ended(error: Error | undefined): void {
+    this.retry.clear();
+    this.host.finished(this, error);
   }
 
-  private finish(error: Error | undefined): void {
-    if (this.finished) return;
-    this.finished = true;
-    clearInterval(this.progressTimer);
-    this.opts.signal?.removeEventListener("abort", this.onAbort);
-    this.retry.clear();
-    this.source.close();
-    this.host.finished(this, error);
-    if (error) {
-      this.reject(error);
-      return;
-    }
-    if (this.opts.progress) this.emitProgress();
-    this.resolve(completedReport(this, this.workersUsed.size, this.lastChunk));
+  protected reportShape() {
+    return { workers: this.workersUsed.size, chunkSize: this.lastChunk };
   }
 
   progress(): ProgressState {
-    return progressState(
-      { done: this.done, failed: this.failures.length, startedAt: this.startedAt, finished: this.finished },
-      this.source.total,
-      this.host.busyWorkers(),
-    );
-  }
-
-  private emitProgress(): void {
-    try {
-      this.opts.onProgress?.(this.progress());
-    } catch {
-      // A broken progress display must not break the map.
-    }
+    return this.progressFigures(this.host.busyWorkers());
   }
 }
 
@@ -254,6 +208,14 @@ function writeValues(out: unknown[], at: number, res: readonly unknown[], n: num
  * fatal to the whole kernel (V8 aborts the process), so `parallel.range(0, 1e9)` must fail politely instead.
  * 8 bytes per result is the least any result costs (a number in a packed array).
  */
+function sourceThatFits(items: MapItems, name: string): ItemSource {
+  const source = itemSource(items);
+  const total = source.total;
+  // Small maps cannot exhaust the heap; skipping the heap statistics call keeps them cheap.
+  if (total !== null && total > SMALL_MAP) checkResultsFit(total, name);
+  return source;
+}
+
 function checkResultsFit(total: number, name: string): void {
   const { heap_size_limit, used_heap_size } = getHeapStatistics();
   const free = heap_size_limit - used_heap_size;

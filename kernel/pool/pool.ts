@@ -9,6 +9,7 @@ import {
   type ResolvedMapOptions,
 } from "../map";
 import { beginFor, FunctionCache } from "./function-cache";
+import { ItemTimeoutWatch } from "./item-timeouts";
 import { MapJob, type Chunk } from "./map-job";
 import { modelsOfMap, ModelDelivery, sharedRootOf } from "./model-delivery";
 import { defaultPoolSize, POOL_TUNING, type PoolOptions } from "./options";
@@ -35,6 +36,7 @@ export class WorkerPool {
   private readonly cancel: Int32Array;
   private readonly models: ModelDelivery;
   private readonly functions = new FunctionCache();
+  private readonly timeouts: ItemTimeoutWatch;
   private closed = false;
   private mapIds = 0;
   private chunkIds = 0;
@@ -64,6 +66,11 @@ export class WorkerPool {
     );
     this.workers = this.supervisor.workers;
     this.models = new ModelDelivery(this.workers);
+    this.timeouts = new ItemTimeoutWatch({
+      workers: this.workers,
+      jobs: this.jobs,
+      timedOut: (h, c, offset) => this.supervisor.timedOut(h, c, offset),
+    });
   }
 
   /** Target number of workers (retiring ones not counted). */
@@ -173,6 +180,7 @@ export class WorkerPool {
     if (!this.supervisor.isStarted) this.start();
     else this.supervisor.reconcile();
     this.hold(+1);
+    if (opts.timeout !== undefined) this.timeouts.watch(opts.timeout);
     job.start();
     this.pump();
     return { id, done: job.promise };
@@ -217,6 +225,7 @@ export class WorkerPool {
     this.cancelAll("stopped by pool shutdown");
     this.closed = true;
     this.models.close();
+    this.timeouts.close();
     await Promise.all(this.workers.map((h) => this.supervisor.stop(h)));
   }
 

@@ -17,6 +17,11 @@ export const F = {
   /** Map id of the chunk being run (or last run). */
   mapId: 5,
   spawnedAt: 6,
+  /**
+   * Maps with a `timeout` only (map/timeout.ts): the index in its map of the item being run, -1 after a chunk.
+   * The pool clocks how long it stays the same (pool/item-timeouts.ts).
+   */
+  itemIndex: 7,
 } as const;
 
 export { WORKER_LIFECYCLE as LIFECYCLE, type WorkerLifecycle } from "../../schema/vocabulary";

@@ -161,6 +161,27 @@ export class WorkerSupervisor {
     this.host.pump();
   }
 
+  /**
+   * An item of `chunk` ran past its map's timeout (item-timeouts.ts): the worker is terminated and replaced, the
+   * map reports the item (map-job.ts `itemTimedOut`), and the worker's other chunks run elsewhere.
+   */
+  timedOut(h: WorkerHandle, chunk: Chunk, offset: number): void {
+    const since = h.stats[F.chunkStart];
+    if (since > 0) this.host.chunkLog.record(h.slot, chunk.job.id, since, epochMs(), 0, 1, true);
+    // Out of the pool's hands first: the map may finish (raise mode) and dispatch again before this returns.
+    const chunks = [...h.inflight.values()];
+    h.inflight.clear();
+    void this.stop(h);
+    const itemPreview = preview(chunk.job.source.itemAt(chunk.slice, offset));
+    for (const c of chunks) {
+      c.job.inflight--;
+      if (c === chunk) c.job.itemTimedOut(c, offset, itemPreview);
+      else if (!c.job.finished) c.job.requeue(c);
+    }
+    this.reconcile();
+    this.host.pump();
+  }
+
   private onExit(h: WorkerHandle, code: number): void {
     const i = this.workers.indexOf(h);
     if (i >= 0) this.workers.splice(i, 1);

@@ -49,6 +49,8 @@ export interface Begin {
   values?: unknown[];
   modelId: string | null;
   collect: boolean;
+  /** The map has a per-item timeout: the worker writes the index of each item it starts to its stats slot (F.itemIndex). */
+  timed?: boolean;
 }
 
 export interface ItemFailure {

@@ -21,6 +21,7 @@ const port = parentPort!;
 const data = workerData as WorkerData;
 const stats = slotView(data.stats, data.slot);
 const cancel = new Int32Array(data.cancel);
+stats[F.itemIndex] = -1;
 const models = new Map<string, unknown>();
 const maps = new Map<number, MapState>();
 const fns = new Map<number, FnEntry>();
@@ -111,7 +112,9 @@ return function runSync(c) {
   const it = m.items, data = it.kind === "range" ? null : it.data;
   const first = it.kind === "range" ? it.first : 0, step = it.kind === "range" ? it.step : 0;
   let packed = c.packed, results = c.results, i = c.i, nextCheck = i, stride = 1, last = performance.now();
+  const timed = c.map.timed;
   for (; i < n; i++) {
+    if (timed) clock[${F.itemIndex}] = start + i;
     if (i === nextCheck) {
       if (cancel[slot] === id) break;
       const now = performance.now();
@@ -151,7 +154,7 @@ interface FnEntry {
   shipped: ShippedFunction;
   compiled?: CompiledShipped;
   /** The item loop compiled for this function only, so its call to the function stays monomorphic. */
-  runner?: (fn: Fn, cancel: Int32Array) => Runner;
+  runner?: (fn: Fn, cancel: Int32Array, clock: Float64Array) => Runner;
   /** Kept only while they are all primitives: the pool then omits them when they have not changed. */
   values: readonly unknown[];
   /** For a stateless function, the one bound function and its loop that serve every map. */
@@ -164,6 +167,11 @@ interface MapState {
   fn: Fn;
   model: unknown;
   collect: boolean;
+  /**
+   * The map has a `timeout`: the index of each item is written to the stats slot as it starts (F.itemIndex), for
+   * the pool to clock (pool/item-timeouts.ts). One store per item; the worker reads no clock for it.
+   */
+  timed: boolean;
   runSync: Runner;
 }
 
@@ -181,6 +189,7 @@ async function runAsync(c: ChunkRun, pending: PromiseLike<unknown>): Promise<voi
   for (; c.i < m.count; c.i++) {
     if (!has) {
       if (cancelled()) return;
+      if (map.timed) stats[F.itemIndex] = m.start + c.i;
       try {
         p = map.fn(itemAt(m, c.i), map.model, m.start + c.i);
       } catch (e) {
@@ -210,6 +219,7 @@ function finish(c: ChunkRun): void {
   stats[F.items] += c.i;
   stats[F.chunks] += 1;
   stats[F.chunkStart] = 0;
+  stats[F.itemIndex] = -1;
   const base = {
     t: "done" as const,
     mapId: m.mapId,
@@ -330,8 +340,10 @@ function begin(mapId: number, b: Begin): void {
       const fn = compiled.bind({ require: requireFrom(e.shipped.resolveDir), model: modelById }, values);
       // A source of its own per function: V8 caches `new Function` by source text, and one loop shared by
       // all functions would see them all at its call site.
-      e.runner ??= new Function("fn", "cancel", `${RUNNER}\n// fn ${b.fnId}`) as (fn: Fn, cancel: Int32Array) => Runner;
-      bound = { fn: fn as Fn, runSync: e.runner(fn as Fn, cancel) };
+      e.runner ??= new Function("fn", "cancel", "clock", `${RUNNER}\n// fn ${b.fnId}`) as NonNullable<
+        FnEntry["runner"]
+      >;
+      bound = { fn: fn as Fn, runSync: e.runner(fn as Fn, cancel, stats) };
       if (compiled.stateless) e.bound = bound;
     }
     maps.set(mapId, {
@@ -339,6 +351,7 @@ function begin(mapId: number, b: Begin): void {
       fn: bound.fn,
       model: b.modelId === null ? undefined : modelById(b.modelId),
       collect: b.collect,
+      timed: b.timed === true,
       runSync: bound.runSync,
     });
   } catch (err) {

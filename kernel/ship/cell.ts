@@ -2,7 +2,7 @@ import ts = require("typescript");
 import { hasTopLevelAwait } from "../execution/converter/top-level-await";
 import { shipFunction, type ShipEnvironment } from "./analyze";
 import { ShipError } from "./errors";
-import { functionLines, transpileWithLines } from "./source-lines";
+import { functionLines, transpileWithLines } from "../execution/cell-lines";
 import type { ShippedFunction } from "./types";
 
 /**
@@ -84,7 +84,7 @@ export async function shipCellBody(
     if (typeof fn !== "function") throw new Error(`threadlab: ${name} was not defined by the cell body`);
     const shipped = shipFunction(fn, { ...env, name: label });
     // Line 1 of the wrapped source is the arrow's header, as line 1 of the cell is the magic: the source
-    // lines of the compiled function (source-lines.ts) are the cell's.
+    // lines of the compiled function (execution/cell-lines.ts) are the cell's.
     const lines = functionLines(transpileWithLines(source), Function.prototype.toString.call(fn));
     return lines ? { ...shipped, lines } : shipped;
   } finally {

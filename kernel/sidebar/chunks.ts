@@ -15,7 +15,7 @@ import {
   type ChunkRecord,
   type ChunkTuple,
   type RunningTuple,
-} from "../../schema/sidebar-messages";
+} from "../../schema/sidebar";
 import { mergeNeighbours, type RunningOnNode } from "../pool/chunk-log";
 
 export interface EncodedChunks {

@@ -1,12 +1,12 @@
 /**
  * The kernel side of the JupyterLab sidebar: the `threadlab` comm target. A panel opens a comm, receives
  * `hello`, subscribes, and then gets updates at its rate while it is visible; its controls send requests
- * that are validated field by field (schema/sidebar-messages.ts) and answered with `ack` or `error`. Nothing that
+ * that are validated field by field (schema/sidebar/) and answered with `ack` or `error`. Nothing that
  * arrives over the comm is ever evaluated: values only select pools by name and set numbers.
  *
  * @module
  */
-import { COMM_TARGET, PROTOCOL_VERSION, RATE, type Hello } from "../../schema/sidebar-messages";
+import { COMM_TARGET, PROTOCOL_VERSION, RATE, type Hello } from "../../schema/sidebar";
 import type { CommManager } from "../comm/manager";
 import { threadlabVersion } from "../kernel-info";
 import { SidebarControls } from "./controls";

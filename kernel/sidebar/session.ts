@@ -17,7 +17,7 @@ import {
   type ErrorReply,
   type KernelMessage,
   type PanelMessage,
-} from "../../schema/sidebar-messages";
+} from "../../schema/sidebar";
 import type { Comm } from "../comm/manager";
 import { ControlError, type SidebarControls } from "./controls";
 import { UNKNOWN_CLUSTER, type ChunkCursor, type UpdateBuilder } from "./update";

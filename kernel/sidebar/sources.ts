@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChunkRecord } from "../../schema/sidebar-messages";
+import type { ChunkRecord } from "../../schema/sidebar";
 import type { ConfigSource } from "../../schema/vocabulary";
 import type { ClusterStatus } from "../cluster/backend";
 import type { NodeStatus } from "../cluster/nodes";
@@ -77,7 +77,7 @@ export interface SidebarPool {
 }
 
 /** The sidebar's pool size, written through the pool's one size writer (kernel/parallel/notebook-pool.ts). */
-export interface PoolSizeSource {
+export interface PoolSizeControl {
   /** Sets it with source "sidebar" and resizes a running pool; throws MapOptionError("size") out of range. */
   set(n: number): void;
   /** Removes the sidebar's setting, back to what the configuration says now; false if there was none. */
@@ -102,7 +102,7 @@ export interface SidebarSources {
   threadpool: ThreadpoolSource;
   /** The kernel's worker pool, if one exists now. */
   pool: () => SidebarPool | undefined;
-  poolSize: PoolSizeSource;
+  poolSize: PoolSizeControl;
   /** Largest pool size the pool accepts (its owner is POOL_TUNING.maxWorkers; `hello` reports it). */
   maxWorkers: number;
   /** The connected cluster from its heartbeats, null when none is open; without it the update has no cluster. */
@@ -140,7 +140,7 @@ export function defaultSources(overrides: Partial<Pick<SidebarSources, "threadpo
     const p = np().existingPool();
     return isSidebarPool(p) ? p : undefined;
   };
-  const poolSize: PoolSizeSource = {
+  const poolSize: PoolSizeControl = {
     set: (n) => np().setPoolSize(n, "sidebar"),
     clear: () => np().clearPoolSize("sidebar"),
     current: () => np().poolSizeSetting("sidebar"),

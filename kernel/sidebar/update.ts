@@ -18,12 +18,12 @@ import {
   type ChunkRecord,
   type ClusterState,
   type MapProgress,
-  type PoolEntry,
+  type ThreadPoolEntry,
   type PoolState,
   type Update,
   type UpdateMessage,
   type WorkerTuple,
-} from "../../schema/sidebar-messages";
+} from "../../schema/sidebar";
 import { WORKER_STATES, type ConfigSource } from "../../schema/vocabulary";
 import type { ControllerInfo, LimitEntry, ParallelConfig } from "../threadpool";
 import { checkOversubscription, type OversubscriptionCheck } from "../threadpool/oversubscription";
@@ -38,7 +38,7 @@ const SHARE_WINDOW_MS = 50;
 // first update is also the one that carries the whole slow part).
 const TIMELINE_WINDOW_MS = 60_000;
 
-type Slow = Pick<Update, "cpus" | "config" | "pools" | "over">;
+type Slow = Pick<Update, "cpus" | "config" | "threadpools" | "over">;
 
 /** What one panel has been sent: where it is in the notebook's chunk log, and the slow part it holds. */
 export interface ChunkCursor {
@@ -215,7 +215,7 @@ export class UpdateBuilder {
         warn: clip(String((e as Error)?.message ?? e), 320),
       };
     }
-    const pools = infos.map((i) => poolEntry(i, sources.get(i.id) ?? "default", check?.perWorker.get(i.id)));
+    const threadpools = infos.map((i) => poolEntry(i, sources.get(i.id) ?? "default", check?.perWorker.get(i.id)));
     return {
       cpus: {
         n: cpu.effective,
@@ -227,7 +227,7 @@ export class UpdateBuilder {
         physical: cpu.physical,
       },
       config: { workers: knob(config.workers), threads: knob(config.threads), backend: knob(config.backendThreads) },
-      pools,
+      threadpools,
       over,
     };
   }
@@ -264,8 +264,8 @@ function poolEntry(
   i: ControllerInfo,
   src: ConfigSource,
   perWorker: { threads: number; entry?: LimitEntry } | undefined,
-): PoolEntry {
-  const entry: PoolEntry = {
+): ThreadPoolEntry {
+  const entry: ThreadPoolEntry = {
     id: i.id,
     api: i.userApi,
     impl: i.internalApi,

@@ -26,6 +26,7 @@
   const { Script } = builtinRequire("node:vm") as typeof import("node:vm");
   const v8 = builtinRequire("node:v8") as typeof import("node:v8");
 
+  // Not kernel/package-root.ts: a snapshot builder may require only built-ins (its own loader is below).
   const root = resolve(process.env.THREADLAB_SNAPSHOT_ROOT ?? join(__dirname, "..", "..", ".."));
   const key = process.env.THREADLAB_SNAPSHOT_KEY ?? "";
 

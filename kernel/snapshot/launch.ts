@@ -31,10 +31,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
+import { PACKAGE_ROOT } from "../package-root";
 import { endChildWithParent } from "../process/parent-watch";
 
-const root = resolve(__dirname, "..", "..", "..");
+const root = PACKAGE_ROOT;
 const BUILD_SCRIPT = join(__dirname, "build.js");
 const CONVERTER_DIR = join(__dirname, "..", "execution", "converter");
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { ErrorInfo } from "../execution/executor";
-import { CellError } from "../magics/outcome";
+import { CellError } from "../execution/cell-error";
 
 export interface ProcessOptions {
   cwd: string;

@@ -79,3 +79,33 @@ def test_postbuild_in_a_fresh_venv_installs_kernel_and_extension(tmp_path):
     assert not (npm_global / "lib" / "node_modules" / "threadlab" / "node_modules" / "piscina").exists()  # a dev dependency
     ext = subprocess.run([str(env_dir / "bin" / "jupyter"), "labextension", "list"], env=env, capture_output=True, text=True)
     assert "threadlab" in ext.stdout + ext.stderr
+    # A notebook in tutorials/ finds what the tutorials load, with the development node_modules gone.
+    for name in json.loads((repo / "tutorials" / "package.json").read_text())["dependencies"]:
+        found = subprocess.run(["node", "-e", f"console.log(require.resolve({json.dumps(name)}))"],
+                               cwd=repo / "tutorials", env=env, capture_output=True, text=True)
+        assert found.returncode == 0 and str(repo / "tutorials" / "node_modules") in found.stdout, found.stdout + found.stderr
+
+
+BUILTIN_OR_OURS = re.compile(r"^(node:|threadlab$|threadlab/)")
+
+
+def test_tutorials_package_json_lists_what_the_tutorials_load_at_the_roots_versions():
+    deps = json.loads((ROOT / "tutorials" / "package.json").read_text())["dependencies"]
+    root = json.loads((ROOT / "package.json").read_text())
+    pinned = {**root["dependencies"], **root["devDependencies"]}
+    loaded = set()
+    for nb in (ROOT / "tutorials").glob("*.ipynb"):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            src = "".join(cell["source"])
+            for m in re.finditer(r"""(?:require(?:\.resolve)?\(\s*|\bfrom\s+|import\(\s*)["']([^"'.][^"']*)["']""", src):
+                spec = m.group(1)
+                if BUILTIN_OR_OURS.match(spec):
+                    continue
+                parts = spec.split("/")
+                loaded.add("/".join(parts[:2]) if spec.startswith("@") else parts[0])
+    assert loaded, "no package found in the tutorials: the pattern is wrong"
+    assert loaded == set(deps), f"tutorials load {sorted(loaded)}; tutorials/package.json lists {sorted(deps)}"
+    for name, version in deps.items():
+        assert pinned.get(name) == version, f"tutorials/package.json pins {name}@{version}; the root has {pinned.get(name)}"

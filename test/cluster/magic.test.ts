@@ -34,28 +34,27 @@ describe("%parallel on a cluster, in a notebook", () => {
     assert.ok(!text.includes(cluster.password));
   });
 
-  test("--cluster runs the map on the agents with the local map's result, progress naming the nodes", async () => {
+  // A local pool's workers are threads of the kernel's process, an agent is a process of its own: the pid an
+  // item sees tells where it ran. Without it, a local run would pass these tests (same results, "2 workers").
+  test("--cluster runs the map on the agents, none of it in the kernel's process, with the local map's result", async () => {
     const outputs = await run("%parallel map sq [1, 2, 3, 4] --cluster");
     assert.equal(resultText(outputs), "[ 3, 12, 27, 48 ]");
-    const bars = outputs
-      .filter((m) => m.header.msg_type.endsWith("display_data"))
-      .map((m) => (m.content.data as Record<string, string>)["text/plain"]);
-    assert.ok(
-      bars.some((t) => /agent-\d/.test(t) || /2 workers/.test(t)),
-      `progress or summary names the cluster's nodes/workers: ${bars.join(" | ")}`,
-    );
-    assert.match(
-      (await run("%parallel cluster status")).map((m) => String(m.content.text ?? "")).join(""),
-      /items done/,
-    );
+    await run("%parallel map (x: number) => process.pid [1, 2, 3, 4] --cluster --no-progress --out pids");
+    assert.equal(resultText(await run("pids.length")), "4");
+    assert.equal(resultText(await run("pids.filter((p: number) => p === process.pid).length")), "0");
+    // The agents counted what they ran: 8 items over the two maps.
+    const status = (await run("%parallel cluster status")).map((m) => String(m.content.text ?? "")).join("");
+    const done = [...status.matchAll(/(\d+) items done/g)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.ok(done >= 8, `the agents' items done add up to at least 8: ${status}`);
   });
 
-  test("parallel.map with { cluster } and worker output in the cell", async () => {
+  test("parallel.map with { cluster } runs on an agent, and its worker output reaches the cell", async () => {
     const outputs = await run(
-      "import { parallel } from 'threadlab'\nawait parallel.map([5], (x: number) => { console.log('on an agent', x); return x + 1 }, { cluster: url, progress: false })",
+      "import { parallel } from 'threadlab'\nconst ran = await parallel.map([5], (x: number) => { console.log('on an agent', x); return [x + 1, process.pid] }, { cluster: url, progress: false })\nran[0][0]",
     );
-    assert.equal(resultText(outputs), "[ 6 ]");
+    assert.equal(resultText(outputs), "6");
     assert.match(streamText(outputs), /on an agent 5/);
+    assert.equal(resultText(await run("ran[0][1] === process.pid")), "false");
   });
 
   test("a failing item's error names the item and the node", async () => {

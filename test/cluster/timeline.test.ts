@@ -13,7 +13,7 @@ import {
   type KernelMessage,
   type Update,
   type UpdateMessage,
-} from "../../schema/sidebar-messages";
+} from "../../schema/sidebar";
 import { RawClient, repoRoot, streamText } from "../kernel/client";
 import { sleep, startCluster, type LocalCluster } from "./helpers";
 

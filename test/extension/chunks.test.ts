@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeChunks } from "../../kernel/sidebar/chunks";
-import type { ChunkRecord } from "../../schema/sidebar-messages";
+import type { ChunkRecord } from "../../schema/sidebar";
 
 const rec = (
   slot: number,

@@ -9,7 +9,7 @@ import { summarizeCluster } from "../../extension/src/components/cluster-summary
 import { UpdateStore } from "../../extension/src/update-store";
 import { defaultSources, type ClusterStatusLike } from "../../kernel/sidebar/sources";
 import { UNKNOWN_CLUSTER, UpdateBuilder, type ChunkCursor } from "../../kernel/sidebar/update";
-import type { ClusterState, UpdateMessage } from "../../schema/sidebar-messages";
+import type { ClusterState, UpdateMessage } from "../../schema/sidebar";
 
 const node = (
   name: string,

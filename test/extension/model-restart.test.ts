@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { Signal } from "@lumino/signaling";
 import type { CommLike, KernelLike, SessionContextLike } from "../../extension/src/jupyterlab";
 import { SidebarModel } from "../../extension/src/model";
-import { PROTOCOL_VERSION as V } from "../../schema/sidebar-messages";
+import { PROTOCOL_VERSION as V } from "../../schema/sidebar";
 import { sampleHello, sampleUpdate } from "./sample-messages";
 
 class FakeComm implements CommLike {
@@ -123,7 +123,7 @@ test("a restart: the old process's last idle opens nothing; the new process gets
   assert.equal(answer.type, "error");
   assert.match(answer.type === "error" ? answer.message : "", /restarting/);
   assert.equal(model.lastUpdate, null, "what the panel held belonged to the old process");
-  assert.equal(model.history.span, null);
+  assert.equal(model.recent.span, null);
   assert.ok(old.isDisposed && !old.closed, "the old comm is dropped without a comm_close to a dying process");
 
   // The old process's last status arrives after `restarting`: a comm opened now would reach the new process

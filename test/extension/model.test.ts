@@ -14,7 +14,7 @@ import {
   type SessionContextLike,
 } from "../../extension/src/model";
 import { skipWithoutJupyter as skip, startJupyterServer, type TestJupyterServer } from "../kernel/jupyter-server";
-import { PROTOCOL_VERSION } from "../../schema/sidebar-messages";
+import { PROTOCOL_VERSION } from "../../schema/sidebar";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -11,7 +11,7 @@ import {
   validatePanelMessage,
   type ChunkRecord,
   type Update,
-} from "../../schema/sidebar-messages";
+} from "../../schema/sidebar";
 import { sampleHello, sampleUpdate } from "./sample-messages";
 const V = PROTOCOL_VERSION;
 
@@ -140,7 +140,7 @@ describe("sidebar protocol: kernel → panel", () => {
       threads: { n: 1, src: "default", d: "1 per worker" },
       backend: { n: 1, src: "default", d: "max(2 // (2 × 1), 1)" },
     },
-    pools: [
+    threadpools: [
       { id: "libuv", api: "libuv", impl: "libuv", n: 4, scope: "startup", set: false, src: "default", ro: "fixed" },
     ],
     over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
@@ -214,13 +214,13 @@ describe("sidebar protocol: kernel → panel", () => {
   });
 
   test("an update without its slow parts is valid, and is completed from the previous one only", () => {
-    const { cpus, config, pools, over, ...partial } = update;
+    const { cpus, config, threadpools, over, ...partial } = update;
     assert.ok(validateKernelMessage(partial).ok);
     assert.equal(completeUpdate(partial, null), null);
     const next = { ...partial, seq: 2, rss: 2e8 };
-    assert.deepEqual(completeUpdate(next, update), { ...next, cpus, config, pools, over });
-    const newPools = { ...next, pools: [] };
-    assert.deepEqual(completeUpdate(newPools, update)!.pools, []);
+    assert.deepEqual(completeUpdate(next, update), { ...next, cpus, config, threadpools, over });
+    const newPools = { ...next, threadpools: [] };
+    assert.deepEqual(completeUpdate(newPools, update)!.threadpools, []);
   });
 
   test("extra fields from a newer kernel are tolerated", () => {

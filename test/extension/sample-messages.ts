@@ -2,7 +2,7 @@
  * Kernel → panel messages for tests that run without a kernel: a `hello` and an `update` of an idle 2-CPU
  * machine, valid as they are (protocol.test.ts checks), for a test to override only what it is about.
  */
-import { PROTOCOL_VERSION as V, type Hello, type Update } from "../../schema/sidebar-messages";
+import { PROTOCOL_VERSION as V, type Hello, type Update } from "../../schema/sidebar";
 
 export function sampleHello(capabilities: Partial<Hello["capabilities"]> = {}): Hello {
   return {
@@ -35,7 +35,7 @@ export function sampleUpdate(fields: Partial<Update> = {}): Update {
       threads: { n: 1, src: "default", d: "" },
       backend: { n: 1, src: "default", d: "" },
     },
-    pools: [],
+    threadpools: [],
     over: { threads: 2, cpus: 2, backend: { n: 1, src: "default", d: "" }, warn: null },
     pool: null,
     c: [],

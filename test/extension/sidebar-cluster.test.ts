@@ -10,7 +10,7 @@ import { share } from "../../kernel/share";
 import { clusterBackendFor, connectClusterSession, disconnectClusterSession } from "../../kernel/cluster/session";
 import { defaultSources } from "../../kernel/sidebar/sources";
 import { UpdateBuilder, type ChunkCursor } from "../../kernel/sidebar/update";
-import { completeUpdate, UpdateMessageSchema, type Update, type UpdateMessage } from "../../schema/sidebar-messages";
+import { completeUpdate, UpdateMessageSchema, type Update, type UpdateMessage } from "../../schema/sidebar";
 import { fn, sleep, startCluster, type LocalCluster } from "../cluster/helpers";
 
 describe("the sidebar's cluster part, with a real cluster", () => {

@@ -14,7 +14,7 @@ import {
   type KernelMessage,
   type Update,
   type UpdateMessage,
-} from "../../schema/sidebar-messages";
+} from "../../schema/sidebar";
 import { POOL_TUNING } from "../../kernel/pool/options";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
 
@@ -111,7 +111,7 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
     const s = updates(id).at(-1)!;
     assert.ok(s.cpus.n >= 1);
     assert.ok(
-      s.pools.some((p) => p.api === "libuv" && p.set === false && p.ro),
+      s.threadpools.some((p) => p.api === "libuv" && p.set === false && p.ro),
       "libuv is listed read-only with a reason",
     );
     assert.ok(s.rss > 0);
@@ -119,8 +119,8 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
       assert.ok(Buffer.byteLength(JSON.stringify(m)) < 2048, `update of ${Buffer.byteLength(JSON.stringify(m))} bytes`);
     // The slow part comes whole in the first update, then only when it changes.
     const msgs = sent(id);
-    assert.ok(msgs[0].pools && msgs[0].cpus && msgs[0].config && msgs[0].over, "the first update is whole");
-    const withPools = msgs.filter((m) => m.pools !== undefined).length;
+    assert.ok(msgs[0].threadpools && msgs[0].cpus && msgs[0].config && msgs[0].over, "the first update is whole");
+    const withPools = msgs.filter((m) => m.threadpools !== undefined).length;
     assert.ok(
       withPools <= 1 + Math.ceil(msgs.length / 30),
       `${withPools} of ${msgs.length} updates repeated the unchanged pools`,
@@ -186,20 +186,20 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
       const s = await waitFor("an update after the limit", () =>
         updates(id)
           .slice(after)
-          .find((x) => x.pools.some((p) => p.impl === "openblas" && p.n === 1)),
+          .find((x) => x.threadpools.some((p) => p.impl === "openblas" && p.n === 1)),
       );
       assert.ok(
         sent(id)
           .slice(after)
-          .some((m) => m.pools !== undefined),
+          .some((m) => m.threadpools !== undefined),
         "the changed pools were sent again",
       );
-      const blas = s.pools.find((p) => p.impl === "openblas")!;
+      const blas = s.threadpools.find((p) => p.impl === "openblas")!;
       assert.equal(blas.n, 1);
       assert.equal(blas.src, "sidebar");
       assert.deepEqual(s.sidebar.limits, { blas: 1 });
       // One count of backend threads per worker: the tree's per-worker lines, its "backends" and the total.
-      assert.equal(s.over.backend.n, Math.max(...s.pools.filter((p) => p.per).map((p) => p.per!.n)));
+      assert.equal(s.over.backend.n, Math.max(...s.threadpools.filter((p) => p.per).map((p) => p.per!.n)));
       assert.equal(
         resultText((await k.execute("blasThreads()")).outputs),
         "1",
@@ -216,7 +216,7 @@ describe("sidebar comm target `threadlab` (real kernel)", () => {
           .slice(-1)
           .find((x) => Object.keys(x.sidebar.limits).length === 0),
       );
-      assert.notEqual(s2.pools.find((p) => p.impl === "openblas")!.src, "sidebar");
+      assert.notEqual(s2.threadpools.find((p) => p.impl === "openblas")!.src, "sidebar");
       await close(id);
     },
   );

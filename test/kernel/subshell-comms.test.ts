@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Message } from "../../kernel/protocol/messages";
-import { PROTOCOL_VERSION } from "../../schema/sidebar-messages";
+import { PROTOCOL_VERSION } from "../../schema/sidebar";
 import type { RawClient } from "./client";
 import { createSubshell, isFor, onSubshell, submitOn, waitFor } from "./subshell-client";
 import { kernelForSuite } from "./suite-kernel";

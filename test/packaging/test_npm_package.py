@@ -24,6 +24,10 @@ def test_npm_pack_ships_the_built_kernel_the_prebuilt_extension_and_the_license(
     assert pkg["version"] == VERSION
     # What `require("threadlab")` and its types resolve to.
     assert f"package/{pkg['main']}" in names and f"package/{pkg['types']}" in names
+    # `exports` is the package's boundary: the library and package.json, both shipped, and nothing else.
+    assert set(pkg["exports"]) == {".", "./package.json"}, pkg["exports"]
+    for target in pkg["exports"]["."].values():
+        assert f"package/{target.removeprefix('./')}" in names, f"exports names {target}, which is not packed"
     assert re.fullmatch(r"git\+https://github\.com/[\w.-]+/[\w.-]+\.git", pkg["repository"]["url"]), pkg["repository"]
     assert pkg["bugs"]["url"] and pkg["homepage"] and pkg["license"] == "Apache-2.0"
 

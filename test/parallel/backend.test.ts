@@ -9,6 +9,7 @@ import type { MimeBundle } from "../../kernel/protocol/messages";
 import { createThreadlab } from "../../kernel/module/create";
 import * as threadlab from "../../kernel/module/index";
 import { localBackend } from "../../kernel/parallel/local-backend";
+import type { ParallelMapOptions } from "../../kernel/parallel/public";
 import { shutdownPool } from "../../kernel/parallel/notebook-pool";
 import { resolveMapOptions } from "../../kernel/map/options";
 import { fn } from "../pool/helpers";
@@ -43,6 +44,11 @@ function recordingDoor() {
   };
   return { door, abort, displays, writes };
 }
+
+// Checked by the build (tsc), not at run time: the public options are the map's own. `shipped` and `cell` are
+// the magic's plumbing (MagicMapOptions); if they leak back into ParallelMapOptions, this line stops compiling.
+// @ts-expect-error `shipped` is not an option of parallel.map
+export const plumbing: ParallelMapOptions = { workers: 2, shipped: undefined };
 
 describe("the threadlab module and the map backend", () => {
   test("the plain library maps without a kernel and says clearOutput needs one", async () => {
@@ -108,6 +114,15 @@ describe("the threadlab module and the map backend", () => {
         threadlab.parallel.map([1], fn("(x) => x")),
         /cannot reach the NATS server at nats:\/\/u:\*\*\*@127\.0\.0\.1:1/,
       );
+    } finally {
+      delete process.env.THREADLAB_CLUSTER;
+    }
+  });
+
+  test("a blank THREADLAB_CLUSTER names no cluster: the map runs on the local pool", async () => {
+    process.env.THREADLAB_CLUSTER = "  ";
+    try {
+      assert.deepEqual(await threadlab.parallel.map([2, 3], fn("(x) => x + 1")), [3, 4]);
     } finally {
       delete process.env.THREADLAB_CLUSTER;
     }

@@ -160,9 +160,17 @@ describe("chunk auto", () => {
     assert.ok(r.chunkSize >= 1000, `chunk ${r.chunkSize}`);
   });
 
-  test("chooses small chunks for slow items", async () => {
-    const r = await pool.run(range(40), fn("(x) => { const e = Date.now() + 5; while (Date.now() < e); return x; }"));
-    assert.ok(r.chunkSize <= 8, `chunk ${r.chunkSize}`);
+  test("chooses small chunks for slow items: their measured time bounds the chunks, not the cap", async () => {
+    // 400 items on 2 workers: the balance cap is ⌈400 / (4 × 2)⌉ = 50, and cheap items reach it. At 2 ms an item
+    // the ~10 ms target wants 5 items, so no chunk grows past the first probes (8). With 40 items, as this test
+    // had, the cap (5) alone kept chunks small, and it passed with the timing ignored.
+    const cheap = await pool.run(range(400), inc);
+    assert.ok(cheap.chunkSize > 8, `cheap items grow past the probe: chunk ${cheap.chunkSize}`);
+    const slow = await pool.run(
+      range(400),
+      fn("(x) => { const e = Date.now() + 2; while (Date.now() < e); return x; }"),
+    );
+    assert.ok(slow.chunkSize <= 8, `slow items stay at the probe or below: chunk ${slow.chunkSize}`);
   });
 });
 

@@ -32,8 +32,13 @@ test("each worker's CPU time and heap: a spinning worker computes, a sleeping on
     assert.equal(spin.cpu, null);
     return;
   }
-  assert.ok(spin.cpu !== null && spin.cpu > 0.5, `the spinning worker's CPU should be near one core: ${spin.cpu}`);
+  // A spinning thread gets one core on a quiet machine but only its share on a loaded one (0.46 of a core was
+  // measured with six runnable threads on 2 cores), so it is compared with the sleeping worker, not with 1.
   assert.ok(wait.cpu !== null && wait.cpu < 0.25, `the sleeping worker's CPU should be near 0: ${wait.cpu}`);
+  assert.ok(
+    spin.cpu !== null && spin.cpu > 0.1 && spin.cpu > 3 * Math.max(wait.cpu, 0.03),
+    `the spinning worker computes, the sleeping one does not: ${spin.cpu} vs ${wait.cpu} of a core`,
+  );
   for (const w of [spin, wait]) assert.ok(w.heapMB !== null && w.heapMB > 0.5 && w.heapMB < 200, `heap ${w.heapMB}`);
 });
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { CellSources } from "../../kernel/execution/cell-sources";
-import { functionLines, stackToCells, transpileWithLines } from "../../kernel/ship/source-lines";
+import { functionLines, transpileWithLines } from "../../kernel/execution/cell-lines";
+import { stackToCells } from "../../kernel/ship/source-lines";
 import { closeConverter, createNotebook, runInWorker } from "./notebook";
 
 after(closeConverter);

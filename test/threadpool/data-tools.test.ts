@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { completeUpdate, PROTOCOL_VERSION, type KernelMessage, type Update } from "../../schema/sidebar-messages";
+import { completeUpdate, PROTOCOL_VERSION, type KernelMessage, type Update } from "../../schema/sidebar";
 import { RawClient, repoRoot, resultText, streamText } from "../kernel/client";
 import { kernelForSuite } from "../kernel/suite-kernel";
 
@@ -105,7 +105,7 @@ describe("DuckDB in the kernel", () => {
   test("the sidebar lists DuckDB as settable, and set_limit duckdb=1 reaches the live instance", async () => {
     const { update, reply } = await sidebarAfter(k, { type: "set_limit", controller: "duckdb", value: 1 });
     assert.equal(reply?.type, "ack", JSON.stringify(reply));
-    const duck = update.pools.find((p) => p.id === "duckdb");
+    const duck = update.threadpools.find((p) => p.id === "duckdb");
     assert.ok(duck, "duckdb should be in the sidebar's pools");
     assert.equal(duck.set, true);
     assert.equal(duck.n, 1);
@@ -204,7 +204,7 @@ describe("Polars in the kernel", () => {
     assert.match(streamText(limit.outputs), /polars: not changed \(process-wide pool of \d+ threads, fixed/);
     await value(k, "%threadpool reset");
     const { update } = await sidebarAfter(k);
-    const inSidebar = update.pools.find((p) => p.id === "polars");
+    const inSidebar = update.threadpools.find((p) => p.id === "polars");
     assert.equal(inSidebar?.set, false);
     assert.match(inSidebar?.ro ?? "", /process-wide pool/);
   });
@@ -236,6 +236,10 @@ describe("Polars in the kernel", () => {
     assert.ok(Number(polars.numThreads) >= 2, `this test needs ≥ 2 CPUs; Polars has ${polars.numThreads}`);
     const { outputs } = await k.execute("%%parallel map [1, 2] --workers 2\nitem");
     assert.match(streamText(outputs, "stderr"), /⚠ Oversubscribed by Polars[^\n]*POLARS_MAX_THREADS=\d/);
+    // Without progress the warning is still said, once.
+    const quiet = await k.execute("%%parallel map [1, 2] --workers 2 --no-progress\nitem");
+    assert.equal(resultText(quiet.outputs), "[ 1, 2 ]");
+    assert.equal(streamText(quiet.outputs, "stderr").match(/⚠ Oversubscribed by Polars/g)?.length, 1);
   });
 });
 

@@ -10,6 +10,8 @@ const IMAGES = path.resolve(__dirname, "..", "..", "docs", "images");
 const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0";
 
 const panel = (page: IJupyterLabPageFixture) => page.locator("#threadlab-sidebar");
+/** The kernelspec under test: scripts/test.mjs also runs these tests against the kernel installed with another Node line. */
+const KERNEL = process.env.THREADLAB_KERNEL_NAME ?? "threadlab";
 const view = (page: IJupyterLabPageFixture) => page.locator("#threadlab-sidebar .tl-view");
 
 async function showPanel(page: IJupyterLabPageFixture) {
@@ -23,7 +25,7 @@ async function showPanel(page: IJupyterLabPageFixture) {
 }
 
 async function threadlabNotebook(page: IJupyterLabPageFixture, name: string) {
-  await page.notebook.createNew(name, { kernel: "threadlab" });
+  await page.notebook.createNew(name, { kernel: KERNEL });
   await expect(page.locator(".jp-Notebook")).toBeVisible();
 }
 
@@ -59,12 +61,26 @@ test.describe("Thread pools sidebar", () => {
       page,
       "const spin = (x: number) => { const end = Date.now() + 25; while (Date.now() < end) {} return x * 2; };",
     );
+    // Whether the kernel's Node has worker.cpuUsage() (22.19 / 24.6 and newer).
+    const workerCpu = /function/.test(
+      await run(page, `typeof require("node:worker_threads").Worker.prototype.cpuUsage`),
+    );
     await page.setViewportSize({ width: 1400, height: 1500 });
     await page.sidebar.setWidth(400, "right");
     await run(page, `%parallel map spin "Array.from({ length: 1200 }, (_, i) => i)" --chunk 4`, false);
     await expect(panel(page).locator("tr[data-state=busy]").first()).toBeVisible({ timeout: 30000 });
     await expect(panel(page).getByTestId("tl-map-progress")).toContainText(/map .*spin.*\/ 1200 items/);
     await expect(panel(page).getByTestId("tl-busy-count")).toHaveText(/[12] busy/);
+    // Each worker's real CPU beside its busy time where the kernel's Node has worker.cpuUsage (22.19 / 24.6),
+    // and why not elsewhere; the workers spin, so their CPU is above zero.
+    const cpuCells = panel(page).getByTestId("tl-worker-cpu");
+    if (workerCpu) {
+      await expect(cpuCells.first()).toHaveText(/^cpu [1-9]\d*%$/, { timeout: 10000 });
+      await expect(cpuCells.first()).toHaveAttribute("title", /% of a core · heap \d+ MiB/);
+    } else {
+      await expect(cpuCells.first()).toHaveText("cpu n/a");
+      await expect(cpuCells.first()).toHaveAttribute("title", /needs 22\.19 \/ 24\.6/);
+    }
     // Screenshots once the sparklines and the timeline have a few seconds of history.
     await expect(panel(page).getByTestId("tl-map-progress")).toContainText(/\((2|3|4)\d%\)/, { timeout: 30000 });
     await panel(page).screenshot({ path: path.join(IMAGES, "sidebar-light.png") });
@@ -309,7 +325,7 @@ test.describe("Thread pools sidebar in Notebook 7", () => {
   }) => {
     const nb = {
       cells: [{ cell_type: "code", execution_count: null, id: "c1", metadata: {}, outputs: [], source: "1 + 1" }],
-      metadata: { kernelspec: { name: "threadlab", display_name: "TypeScript (threadlab)", language: "typescript" } },
+      metadata: { kernelspec: { name: KERNEL, display_name: "TypeScript (threadlab)", language: "typescript" } },
       nbformat: 4,
       nbformat_minor: 5,
     };

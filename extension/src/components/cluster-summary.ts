@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ClusterNode, ClusterState } from "../../../schema/sidebar-messages";
+import type { ClusterNode, ClusterState } from "../../../schema/sidebar";
 import { bytes, count, rate } from "./format";
 
 export interface ClusterNodeLine {

@@ -1,5 +1,5 @@
 import * as React from "react";
-import type { ClusterState } from "../../../schema/sidebar-messages";
+import type { ClusterState } from "../../../schema/sidebar";
 import { summarizeCluster } from "./cluster-summary";
 
 /** One small bar per worker, as tall as its busy %; wraps instead of overflowing on a node with many workers. */

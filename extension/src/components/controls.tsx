@@ -1,5 +1,5 @@
 import * as React from "react";
-import { LIMITS, type PoolEntry, type Update } from "../../../schema/sidebar-messages";
+import { LIMITS, type ThreadPoolEntry, type Update } from "../../../schema/sidebar";
 import type { ControlStatus } from "../model";
 
 export interface ControlActions {
@@ -85,8 +85,8 @@ const LIMIT_APIS: Array<{ api: string; label: string }> = [
   { api: "openmp", label: "OpenMP threads" },
 ];
 
-function currentOf(pools: PoolEntry[], api: string): string {
-  const ps = pools.filter((p) => p.api === api || p.impl === api);
+function currentOf(threadpools: ThreadPoolEntry[], api: string): string {
+  const ps = threadpools.filter((p) => p.api === api || p.impl === api);
   if (!ps.length) return "— (none loaded; applies when loaded)";
   return ps.map((p) => `${p.n ?? "?"} (${p.src})`).join(", ");
 }
@@ -102,9 +102,11 @@ export function Controls(props: {
   const { update: s, actions } = props;
   const size = s.pool?.size ?? s.config.workers.n;
   const extraApis = [
-    ...new Set(s.pools.filter((p) => p.set && !["threadlab", "blas", "openmp"].includes(p.api)).map((p) => p.api)),
+    ...new Set(
+      s.threadpools.filter((p) => p.set && !["threadlab", "blas", "openmp"].includes(p.api)).map((p) => p.api),
+    ),
   ];
-  const readOnly = s.pools.filter((p) => !p.set);
+  const readOnly = s.threadpools.filter((p) => !p.set);
   const disabled = !props.connected;
   return (
     <section className="tl-section" data-section="controls">
@@ -122,12 +124,12 @@ export function Controls(props: {
       />
       <Feedback status={actions.status("workers")} testid="tl-workers-feedback" />
       {[...LIMIT_APIS, ...extraApis.map((api) => ({ api, label: `${api} threads` }))].map(({ api, label }) => {
-        const entry = s.pools.find((p) => p.api === api || p.impl === api);
+        const entry = s.threadpools.find((p) => p.api === api || p.impl === api);
         return (
           <React.Fragment key={api}>
             <NumberControl
               label={label}
-              current={currentOf(s.pools, api)}
+              current={currentOf(s.threadpools, api)}
               initial={entry?.n ?? 1}
               min={-1}
               max={LIMITS.maxThreads}

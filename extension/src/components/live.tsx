@@ -1,6 +1,6 @@
 import * as React from "react";
-import type { MapProgress, Update } from "../../../schema/sidebar-messages";
-import type { UpdateHistory } from "../history";
+import type { MapProgress, Update } from "../../../schema/sidebar";
+import type { RecentUpdates } from "../recent-updates";
 import { bytes, count, rate } from "./format";
 import { StretchedSvg } from "./stretched-svg";
 import { windowStart } from "./timeline";
@@ -22,14 +22,14 @@ function Sparkline(props: { points: Array<[number, number]>; t0: number; t1: num
 }
 
 /** Per-worker busy % (last 60 s), items/s, map progress, queue, shared models, RSS. */
-export function Utilization(props: { update: Update; history: UpdateHistory; node?: string }): JSX.Element {
-  const { update: s, history } = props;
+export function Utilization(props: { update: Update; recent: RecentUpdates; node?: string }): JSX.Element {
+  const { update: s, recent } = props;
   const node = props.node ?? "this kernel's version";
   const pool = s.pool;
-  const span = history.span;
+  const span = recent.span;
   const t1 = span?.t1 ?? s.t;
-  const t0 = windowStart(history, t1);
-  const last = history.lastMapProgress();
+  const t0 = windowStart(recent, t1);
+  const last = recent.lastMapProgress();
   const running = pool?.maps.filter((m) => m.end === undefined).at(-1);
   const busyWorkers = pool ? pool.w.filter((w) => w[1] === "busy").length : 0;
   return (
@@ -43,7 +43,7 @@ export function Utilization(props: { update: Update; history: UpdateHistory; nod
         <>
           <div className="tl-stats">
             <span data-testid="tl-busy-count">{busyWorkers} busy</span> of {pool.w.length} ·{" "}
-            <span data-testid="tl-items-rate">{rate(history.itemsPerSecond())}</span> · queue{" "}
+            <span data-testid="tl-items-rate">{rate(recent.itemsPerSecond())}</span> · queue{" "}
             <span data-testid="tl-queue">{pool.queue}</span> · in flight {pool.inflight}
           </div>
           {running || last ? <MapProgressBar map={running ?? last!.map} finished={!running} /> : null}
@@ -53,7 +53,7 @@ export function Utilization(props: { update: Update; history: UpdateHistory; nod
                 <tr key={w[0]} data-worker={w[0]} data-state={w[1]}>
                   <td className="tl-muted">#{w[0]}</td>
                   <td className="tl-spark-cell">
-                    <Sparkline points={history.busySeries(w[0])} t0={t0} t1={t1} />
+                    <Sparkline points={recent.busySeries(w[0])} t0={t0} t1={t1} />
                   </td>
                   <td className="tl-num" title="busy: holding a chunk">
                     {w[2]}%

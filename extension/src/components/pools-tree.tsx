@@ -1,5 +1,5 @@
 import * as React from "react";
-import type { PoolEntry, Update } from "../../../schema/sidebar-messages";
+import type { ThreadPoolEntry, Update } from "../../../schema/sidebar";
 import { bytes, CPU_SOURCE_TITLE } from "./format";
 import { SourceBadge } from "./source-badge";
 
@@ -31,7 +31,7 @@ function threads(n: number | null): string {
   return n === null ? "?" : `${n} thread${n === 1 ? "" : "s"}`;
 }
 
-function PoolLine(props: { p: PoolEntry }): JSX.Element {
+function PoolLine(props: { p: ThreadPoolEntry }): JSX.Element {
   const p = props.p;
   return (
     <li data-pool={p.id} className={p.set ? "" : "tl-readonly"}>
@@ -51,8 +51,8 @@ function PoolLine(props: { p: PoolEntry }): JSX.Element {
 export function PoolsTree(props: { update: Update }): JSX.Element {
   const s = props.update;
   const cfg = s.config;
-  const native = s.pools.filter((p) => p.api === "blas" || p.api === "openmp");
-  const runtime = s.pools.filter((p) => p.api !== "blas" && p.api !== "openmp" && p.api !== "threadlab");
+  const native = s.threadpools.filter((p) => p.api === "blas" || p.api === "openmp");
+  const runtime = s.threadpools.filter((p) => p.api !== "blas" && p.api !== "openmp" && p.api !== "threadlab");
   const workers = s.pool?.size ?? cfg.workers.n;
   const over = s.over.threads > s.over.cpus;
   return (

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { NODE_LANE, type ChunkBar, type Lane } from "../history";
+import { NODE_LANE, type ChunkBar, type Lane } from "../recent-updates";
 
 /** Cluster worker lanes shown expanded by default: 2 nodes × 8 workers, 4 × 4, … */
 export const EXPANDED_LANES = 16;
@@ -33,7 +33,7 @@ export interface TimelineGroups {
   expand: boolean;
 }
 
-/** Groups `lanes` (in `UpdateHistory.timeline()` order: local first, then by node and slot). */
+/** Groups `lanes` (in `RecentUpdates.timeline()` order: local first, then by node and slot). */
 export function groupLanes(lanes: readonly Lane[]): TimelineGroups {
   const local: Lane[] = [];
   const nodes = new Map<string, NodeLanes>();

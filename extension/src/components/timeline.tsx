@@ -1,5 +1,5 @@
 import * as React from "react";
-import { NODE_LANE, type ChunkBar, type Lane, type UpdateHistory } from "../history";
+import { NODE_LANE, type ChunkBar, type Lane, type RecentUpdates } from "../recent-updates";
 import { count } from "./format";
 import { StretchedSvg } from "./stretched-svg";
 import { groupLanes } from "./timeline-groups";
@@ -7,10 +7,10 @@ import { groupLanes } from "./timeline-groups";
 const WIDTH = 240;
 const MIN_RANGE_MS = 10_000;
 
-/** Start of the drawn time range: the last 60 s, or less while the history is younger (at least 10 s). */
-export function windowStart(history: UpdateHistory, t1: number): number {
-  const first = history.span?.t0 ?? t1;
-  return Math.min(t1 - MIN_RANGE_MS, Math.max(t1 - history.windowMs, first));
+/** Start of the drawn time range: the last 60 s, or less while fewer updates have arrived (at least 10 s). */
+export function windowStart(recent: RecentUpdates, t1: number): number {
+  const first = recent.span?.t0 ?? t1;
+  return Math.min(t1 - MIN_RANGE_MS, Math.max(t1 - recent.windowMs, first));
 }
 
 interface Range {
@@ -22,15 +22,15 @@ interface Range {
  * Lanes with a bar per chunk (or per merged run of chunks), coloured by map, like Dask's task stream: the kernel's
  * pool's workers, then each cluster node's (see timeline-groups.ts for how nodes are grouped).
  */
-export function Timeline(props: { history: UpdateHistory }): JSX.Element {
-  const { history } = props;
+export function Timeline(props: { recent: RecentUpdates }): JSX.Element {
+  const { recent } = props;
   // Nodes the user expanded or collapsed, by name; the rest follow the default for this cluster's size.
   const [toggled, setToggled] = React.useState<Readonly<Record<string, boolean>>>({});
-  const lanes = history.timeline();
-  const span = history.span;
+  const lanes = recent.timeline();
+  const span = recent.span;
   const empty = !span || lanes.every((l) => l.bars.length === 0);
   const groups = groupLanes(lanes);
-  const range = span ? { t0: windowStart(history, span.t1), t1: span.t1 } : null;
+  const range = span ? { t0: windowStart(recent, span.t1), t1: span.t1 } : null;
   return (
     <section className="tl-section" data-section="timeline">
       <h3>
@@ -42,7 +42,7 @@ export function Timeline(props: { history: UpdateHistory }): JSX.Element {
         <div className="tl-timeline-lanes">
           {groups.local.length && groups.nodes.length ? <div className="tl-muted tl-lane-head">this kernel</div> : null}
           {groups.local.length ? (
-            <LaneChart lanes={groups.local} range={range} history={history} laneH={10} testId="tl-timeline" />
+            <LaneChart lanes={groups.local} range={range} recent={recent} laneH={10} testId="tl-timeline" />
           ) : null}
           {groups.nodes.map((g) => {
             const open = toggled[g.node] ?? groups.expand;
@@ -60,12 +60,12 @@ export function Timeline(props: { history: UpdateHistory }): JSX.Element {
                   </span>
                 </button>
                 {open ? (
-                  <LaneChart lanes={g.lanes} range={range} history={history} laneH={8} labels testId="tl-node-lanes" />
+                  <LaneChart lanes={g.lanes} range={range} recent={recent} laneH={8} labels testId="tl-node-lanes" />
                 ) : (
                   <LaneChart
                     lanes={[{ node: g.node, slot: -1, bars: g.bars }]}
                     range={range}
-                    history={history}
+                    recent={recent}
                     laneH={8}
                     overlaid
                     testId="tl-node-lane"
@@ -87,13 +87,13 @@ export function Timeline(props: { history: UpdateHistory }): JSX.Element {
 function LaneChart(props: {
   lanes: Lane[];
   range: Range;
-  history: UpdateHistory;
+  recent: RecentUpdates;
   laneH: number;
   labels?: boolean;
   overlaid?: boolean;
   testId: string;
 }): JSX.Element {
-  const { lanes, range, history, laneH } = props;
+  const { lanes, range, recent, laneH } = props;
   const height = lanes.length * (laneH + 2);
   const svg = (
     <StretchedSvg className="tl-timeline" w={WIDTH} h={height} data-testid={props.testId}>
@@ -107,7 +107,7 @@ function LaneChart(props: {
               y={i * (laneH + 2)}
               h={laneH}
               range={range}
-              name={history.mapName(b.map, b.node !== undefined)}
+              name={recent.mapName(b.map, b.node !== undefined)}
               overlaid={props.overlaid}
             />
           )),

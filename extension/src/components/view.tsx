@@ -44,8 +44,8 @@ export function SidebarView(props: { model: SidebarModel }): JSX.Element {
         <>
           <MachineSection update={update} />
           <PoolsTree update={update} />
-          <Utilization update={update} history={model.history} node={hello?.versions.node} />
-          <Timeline history={model.history} />
+          <Utilization update={update} recent={model.recent} node={hello?.versions.node} />
+          <Timeline recent={model.recent} />
           {update.cluster ? <ClusterSection cluster={update.cluster} /> : null}
           <Controls
             update={update}

@@ -11,7 +11,7 @@ import { IConsoleTracker } from "@jupyterlab/console";
 import { INotebookTracker } from "@jupyterlab/notebook";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import type { Widget } from "@lumino/widgets";
-import { RATE } from "../../../schema/sidebar-messages";
+import { RATE } from "../../../schema/sidebar";
 import { threadsIcon } from "./icon";
 import { SidebarModel, type SessionContextLike } from "../model";
 import { ThreadPoolsPanel } from "./panel";

@@ -11,6 +11,8 @@
 import pathlib from "node:path";
 import ts = require("typescript");
 import { carriedDeclarations } from "./carried-declarations";
+import { cellCompilerOptions, normalizeJoin, toCommonJS, TSLAB_ROOT, typeRoots } from "./compiler-options";
+import { convertDiagnostics, type Diagnostic, type DiagnosticFiles } from "./diagnostics";
 import { cellTransformers } from "./cell-transformers";
 import { completeAt, type CompletionInfo } from "./completion";
 import { cellTarget } from "./node-target";
@@ -23,28 +25,11 @@ import { fileLocals, internals, nestInside, parseDiagnostics } from "./ts-intern
 // changes under other names than the program knows them by (tslab#82).
 ts.sys.useCaseSensitiveFileNames = true;
 
+export type { Diagnostic, DiagnosticPos } from "./diagnostics";
+
 export interface SideOutput {
   path: string;
   data: string;
-}
-
-export interface DiagnosticPos {
-  /** Offset in the cell's text. */
-  offset: number;
-  /** 0-based. */
-  line: number;
-  /** 0-based. */
-  character: number;
-}
-
-export interface Diagnostic {
-  start: DiagnosticPos;
-  end: DiagnosticPos;
-  messageText: string;
-  category: number;
-  code: number;
-  /** Set for a diagnostic in another file of the notebook directory (a module the cell imports). */
-  fileName?: string;
 }
 
 /** What tslab's executor runs: field names are its `ConvertResult`'s. */
@@ -80,9 +65,6 @@ interface RebuildTimer {
   callback: () => void;
 }
 
-/** Where in the notebook directory tslab's own module (`import … from "tslab"`) is made to appear. */
-const TSLAB_ROOT = pathlib.dirname(require.resolve("tslab/package.json"));
-
 /**
  * A converter over one TypeScript watch program whose root files are the cell (`__tslab__.ts`) and the
  * declarations of every earlier cell (`__prev__.d.ts`), both in memory in the notebook directory (cwd): each
@@ -102,8 +84,6 @@ export function createConverter(options?: ConverterOptions): Converter {
   const lib = options?.isBrowser ? [...nodeLib, "dom", "dom.iterable"] : [...nodeLib];
   // Makes every cell a module (a file with an import or export is one), so its names are its own.
   const srcPrefix = "export {};" + ts.sys.newLine;
-  const prefixLines = (srcPrefix.match(/\n/g) ?? []).length;
-  const prefixChars = srcPrefix.length - (srcPrefix.lastIndexOf("\n") + 1);
   let srcContent = "";
   let declContent = "";
   /** The notebook directory's own files already emitted as side outputs (until they change). */
@@ -171,36 +151,7 @@ export function createConverter(options?: ConverterOptions): Converter {
     };
   };
 
-  const compilerOptions: ts.CompilerOptions = {
-    // ESNext, not ES2015: dynamic import() stays. The output becomes CommonJS afterwards (toCommonJS).
-    module: ts.ModuleKind.ESNext,
-    // tslab used node10, deprecated in TypeScript 6 and gone in 7. `bundler` resolves the same extensionless
-    // paths and node_modules, and also reads package.json "exports" (so do Node's require and import).
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    esModuleInterop: true,
-    target,
-    lib: lib.map((l) => `lib.${l}.d.ts`),
-    // TypeScript 6 defaults `types` to none; cells see every @types package of the notebook, as before.
-    types: ["*"],
-    // TypeScript 6 defaults to strict; cells keep tslab's non-strict checking, so existing notebooks run as
-    // they did.
-    strict: false,
-    noUncheckedSideEffectImports: false,
-    declaration: true,
-    newLine: ts.NewLineKind.LineFeed,
-    experimentalDecorators: true,
-    resolveJsonModule: true,
-    jsx: ts.JsxEmit.React,
-    typeRoots: typeRoots(cwd, sys),
-    // allowJs, checkJs and outDir: the notebook directory's .js files are compiled as side outputs too.
-    allowJs: true,
-    checkJs: true,
-    // Errors in declaration files (@types) are not the cell's; skipping them also saves time.
-    skipLibCheck: true,
-    // Keeps the output paths of the notebook directory's files stable.
-    rootDir: cwd,
-    outDir,
-  };
+  const compilerOptions = cellCompilerOptions({ target, lib, typeRoots: typeRoots(cwd, sys), rootDir: cwd, outDir });
   // Creates the program: the ~2 s a first cell waits for without the startup snapshot (kernel/snapshot/).
   const host = ts.createWatchCompilerHost(
     Array.from(rootFiles),
@@ -215,6 +166,13 @@ export function createConverter(options?: ConverterOptions): Converter {
   };
   const watch = ts.createWatchProgram(host);
   if (!builder) throw new Error("converter: the watch program created no program");
+  const diagnosticFiles: DiagnosticFiles = {
+    cwd,
+    cellFile: srcFilename,
+    prefix: srcPrefix,
+    prefixed: (fileName) => fileName === srcFilename || virtualFiles.has(fileName),
+    sourceFile: (fileName) => builder!.getSourceFile(fileName)!,
+  };
 
   return {
     close: () => watch.close(),
@@ -253,7 +211,7 @@ export function createConverter(options?: ConverterOptions): Converter {
     // Every top-level name of the cell is exported, so that later cells and the executor's `exports` see it.
     const srcFile = update(prevDecl, keys.size > 0 ? src + "\nexport {" + Array.from(keys).join(", ") + "}" : src);
     const declsFile = builder!.getSourceFile(declFilename)!;
-    const diagnostics = convertDiagnostics(preEmitDiagnostics(srcFile));
+    const diagnostics = convertDiagnostics(preEmitDiagnostics(srcFile), diagnosticFiles);
     if (diagnostics.length > 0) return { diagnostics };
 
     let output: string | undefined;
@@ -345,39 +303,6 @@ export function createConverter(options?: ConverterOptions): Converter {
       .filter((d) => d.endsWith(".js") || (d.endsWith(".ts") && !d.endsWith(".d.ts")));
   }
 
-  function position(fileName: string, offset: number): DiagnosticPos {
-    const lc = ts.getLineAndCharacterOfPosition(builder!.getSourceFile(fileName)!, offset);
-    const pos = { offset, line: lc.line, character: lc.character };
-    if (fileName === srcFilename || virtualFiles.has(fileName)) {
-      pos.offset -= srcPrefix.length;
-      pos.line -= prefixLines;
-      pos.character -= prefixChars;
-    }
-    return pos;
-  }
-
-  function convertDiagnostics(input: readonly ts.Diagnostic[]): Diagnostic[] {
-    const out: Diagnostic[] = [];
-    for (const d of input) {
-      // As tslab: a diagnostic without a file (options, globals) or in a file outside the notebook is not shown.
-      if (!d.file || d.start === undefined) continue;
-      let fileName: string | undefined;
-      if (d.file.fileName !== srcFilename) {
-        const rel = pathlib.relative(cwd, d.file.fileName);
-        if (rel.startsWith("..")) continue;
-        fileName = rel;
-      }
-      const start = position(d.file.fileName, d.start);
-      const end = position(d.file.fileName, d.start + (d.length ?? 0));
-      if (typeof d.messageText === "string") {
-        out.push({ start, end, messageText: d.messageText, category: d.category, code: d.code, fileName });
-      } else {
-        flattenChain(start, end, d.messageText, out, fileName);
-      }
-    }
-    return out;
-  }
-
   function addModule(name: string, content: string, meta?: { jsx?: boolean }): Diagnostic[] {
     if (!/^\w+$/.test(name)) throw new Error("invalid module name: " + JSON.stringify(name));
     const path = normalizeJoin(cwd, name + (options?.isJS ? ".js" : ".ts") + (meta?.jsx ? "x" : ""));
@@ -387,56 +312,11 @@ export function createConverter(options?: ConverterOptions): Converter {
     watch.updateRootFileNames(Array.from(rootFiles));
     if (!rebuildTimer) throw new Error("converter: the watch program scheduled no rebuild");
     rebuildTimer.callback();
-    return convertDiagnostics(ts.getPreEmitDiagnostics(program(), builder!.getSourceFile(path)));
+    return convertDiagnostics(ts.getPreEmitDiagnostics(program(), builder!.getSourceFile(path)), diagnosticFiles);
   }
-}
-
-function flattenChain(
-  start: DiagnosticPos,
-  end: DiagnosticPos,
-  msg: ts.DiagnosticMessageChain,
-  out: Diagnostic[],
-  fileName?: string,
-): void {
-  out.push({ start, end, messageText: msg.messageText, category: msg.category, code: msg.code, fileName });
-  for (const child of msg.next ?? []) flattenChain(start, end, child, out);
-}
-
-/**
- * The notebook's type roots: `node_modules/@types` from the notebook directory upwards (typescript-env.ts
- * makes the kernel's @types/node appear there), or tslab's own when none of them has @types/node.
- */
-function typeRoots(cwd: string, sys: ts.System): string[] {
-  const roots = (ts.getEffectiveTypeRoots({}, { getCurrentDirectory: () => cwd }) ?? []).filter((r) =>
-    sys.directoryExists(r),
-  );
-  if (roots.some((r) => ts.sys.fileExists(normalizeJoin(r, "node", "package.json")))) return roots;
-  return [...roots, normalizeJoin(TSLAB_ROOT, "node_modules", "@types")];
-}
-
-/**
- * The executor runs CommonJS. `"use strict"` is dropped: tslab's option for that (noImplicitUseStrict) is
- * gone from TypeScript 5.5, and cells have always run in sloppy mode, as the functions shipped to workers do.
- */
-export function toCommonJS(js: string, target: ts.ScriptTarget): string {
-  const out = ts.transpileModule(js, {
-    fileName: "custom.js",
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      esModuleInterop: true,
-      target,
-      newLine: ts.NewLineKind.LineFeed,
-    },
-  }).outputText;
-  return out.startsWith('"use strict";\n') ? out.slice('"use strict";\n'.length) : out;
 }
 
 function forwardTslabPath(cwd: string, path: string): string {
   const rel = pathlib.relative(normalizeJoin(cwd, "node_modules", "tslab"), path);
   return rel.startsWith("..") ? path : normalizeJoin(TSLAB_ROOT, rel);
-}
-
-/** TypeScript normalizes paths to forward slashes; so must every path compared with its own. */
-function normalizeJoin(...paths: string[]): string {
-  return pathlib.join(...paths).replace(/\\/g, "/");
 }

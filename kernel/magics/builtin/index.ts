@@ -1,5 +1,5 @@
 import type { HistoryStore } from "../../history/store";
-import { historyMagic } from "../../history/magic";
+import { historyMagic } from "./history";
 import { MagicRegistry } from "../registry";
 import { env } from "./env";
 import { lsmagic } from "./lsmagic";

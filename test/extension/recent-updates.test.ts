@@ -1,9 +1,9 @@
 /** The panel's history: chunk tuples become bars on the kernel's clock; running chunks; the 60 s window. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { NODE_LANE, UpdateHistory } from "../../extension/src/history";
+import { NODE_LANE, RecentUpdates } from "../../extension/src/recent-updates";
 import { groupLanes } from "../../extension/src/components/timeline-groups";
-import type { ChunkTuple, Update, WorkerTuple } from "../../schema/sidebar-messages";
+import type { ChunkTuple, Update, WorkerTuple } from "../../schema/sidebar";
 import { sampleUpdate } from "./sample-messages";
 
 function snap(t: number, w: WorkerTuple[], c: ChunkTuple[]): Update {
@@ -22,7 +22,7 @@ function snap(t: number, w: WorkerTuple[], c: ChunkTuple[]): Update {
 }
 
 test("chunk tuples become bars at their absolute times; a running chunk ends the lane", () => {
-  const h = new UpdateHistory();
+  const h = new RecentUpdates();
   h.add(
     snap(
       10_000,
@@ -66,7 +66,7 @@ test("chunk tuples become bars at their absolute times; a running chunk ends the
 });
 
 test("bars older than the window are dropped; clear() forgets everything", () => {
-  const h = new UpdateHistory(1000);
+  const h = new RecentUpdates(1000);
   h.add(snap(0, [[0, "ready", 0, 0, 0, 0, 0]], [[0, 1, 10, 5, 1, 1, 0, 0]]));
   h.add(snap(500, [[0, "ready", 0, 0, 0, 0, 0]], [[0, 1, 10, 5, 1, 1, 0, 0]]));
   assert.equal(h.timeline()[0].bars.length, 2);
@@ -80,7 +80,7 @@ test("bars older than the window are dropped; clear() forgets everything", () =>
 });
 
 test("an ended map's final figures replace the last running ones (an interrupted map is not left at stale counts)", () => {
-  const h = new UpdateHistory();
+  const h = new RecentUpdates();
   const running = { id: 5, name: "score", done: 442, total: 1_000_000, failed: 0, rate: 900 };
   const withMaps = (t: number, maps: NonNullable<Update["pool"]>["maps"]): Update => {
     const u = snap(t, [[0, "ready", 0, 0, 0, 0, 0]], []);
@@ -101,7 +101,7 @@ test("an ended map's final figures replace the last running ones (an interrupted
 });
 
 test("cluster chunks get a lane per (node, worker) after the pool's, named through the legend; no pool needed", () => {
-  const h = new UpdateHistory();
+  const h = new RecentUpdates();
   const u = snap(
     20_000,
     [],
@@ -135,7 +135,7 @@ test("the timeline groups cluster lanes by node: expanded for 2 nodes × 2 worke
     const nodeNames = Array.from({ length: nodes }, (_, i) => `agent-${i + 1}`);
     return { ...snap(30_000, [[0, "ready", 0, 0, 0, 0, 0]], c), legend: { nodes: nodeNames, maps: [[1, "f"]] } };
   };
-  const small = new UpdateHistory();
+  const small = new RecentUpdates();
   small.add(cluster(2, 2));
   const s = groupLanes(small.timeline());
   assert.equal(s.expand, true);
@@ -151,7 +151,7 @@ test("the timeline groups cluster lanes by node: expanded for 2 nodes × 2 worke
       ["agent-2", [0, 1], 20, 2],
     ],
   );
-  const big = new UpdateHistory();
+  const big = new RecentUpdates();
   big.add(cluster(8, 8));
   const b = groupLanes(big.timeline());
   assert.equal(b.expand, false, "64 worker lanes start as one lane per node");
@@ -160,7 +160,7 @@ test("the timeline groups cluster lanes by node: expanded for 2 nodes × 2 worke
 });
 
 test("a node's running batches are a running bar on the node's own lane, until an update no longer has them", () => {
-  const h = new UpdateHistory();
+  const h = new RecentUpdates();
   const legend = { nodes: ["agent-1", "agent-2"], maps: [[4, "score"]] as [number, string][] };
   h.add({ ...snap(20_000, [], [[0, 4, 300, 100, 8, 1, 0, 0, 1]]), pool: null, r: [[2, 4, 700]], legend });
   const lanes = h.timeline();
@@ -185,7 +185,7 @@ test("a node's running batches are a running bar on the node's own lane, until a
 });
 
 test("a re-run chunk keeps its mark through the tuple, and the node's header counts each item once", () => {
-  const h = new UpdateHistory();
+  const h = new RecentUpdates();
   // agent-1 ran items 0–9 (10); agent-2 re-ran all 10 after a split, 0 of them fresh.
   const u = snap(
     20_000,

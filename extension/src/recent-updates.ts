@@ -12,13 +12,7 @@
  *
  * @module
  */
-import {
-  decodeChunk,
-  type ChunkRecord,
-  type MapProgress,
-  type Update,
-  type WorkerTuple,
-} from "../../schema/sidebar-messages";
+import { decodeChunk, type ChunkRecord, type MapProgress, type Update, type WorkerTuple } from "../../schema/sidebar";
 
 export const WINDOW_MS = 60_000;
 /** The slot of a cluster node's own lane, where its running batches are drawn until their chunks arrive. */
@@ -60,7 +54,7 @@ function runningBar(node: string | undefined, slot: number, map: number, t0: num
 const laneKey = (node: string | undefined, slot: number) => `${node ?? ""}\0${slot}`;
 const byName = new Intl.Collator(undefined, { numeric: true });
 
-export class UpdateHistory {
+export class RecentUpdates {
   private samples: Sample[] = [];
   private bars: ChunkBar[] = [];
   private readonly mapNames = new Map<number, string>();

@@ -1,7 +1,7 @@
-import { formatUsage } from "../magics/parse";
-import { Magic, MagicError, MagicOption } from "../magics/types";
-import type { HistoryEntry } from "./query";
-import type { HistoryStore } from "./store";
+import type { HistoryEntry } from "../../history/query";
+import type { HistoryStore } from "../../history/store";
+import { formatUsage } from "../parse";
+import { Magic, MagicError, MagicOption } from "../types";
 
 const options: MagicOption[] = [
   { name: "n", type: "boolean", description: "show line numbers (session/line for other sessions)" },
