@@ -3,7 +3,8 @@
  *   1. start → kernel_info_reply, and start → first result of `1 + 1` (a fresh process each time);
  *   2. trivial execute_request round trip (request sent → execute_reply received), median of N;
  *   3. the same round trip on a threadlab subshell (JEP 91), alternating with its main shell's.
- * Run: npm run bench:kernel   (options: --runs 50 --starts 5)
+ * Run: npm run bench:kernel   (options: --runs 50 --starts 5; --baseline DIR adds the threadlab kernel built in
+ * another checkout, e.g. main's, as "baseline": its main-shell round trip beside this one's, same run)
  */
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +29,7 @@ symlinkSync(join(repoRoot, "node_modules", "@types", "node"), join(notebookDir, 
 interface Kernel {
   name: string;
   argv?: (file: string) => string[];
+  env?: Record<string, string>;
 }
 
 const kernels: Kernel[] = [
@@ -43,6 +45,16 @@ const kernels: Kernel[] = [
   },
   { name: "threadlab" },
 ];
+const baselineAt = args.indexOf("--baseline");
+if (baselineAt >= 0) {
+  const dir = args[baselineAt + 1];
+  kernels.push({
+    name: "baseline",
+    argv: (f) => [process.execPath, join(dir, "bin", "threadlab.js"), "kernel", "--connection-file", f],
+    // No startup snapshot of its own to build in the background while the round trips are timed.
+    env: { THREADLAB_SNAPSHOT: "0" },
+  });
+}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,7 +73,7 @@ async function firstOutput(k: RawClient, msgId: string): Promise<number> {
 }
 
 async function startOne(kernel: Kernel): Promise<{ ready: number; first: number }> {
-  const k = await RawClient.start({ argv: kernel.argv, cwd: notebookDir, readyTimeoutMs: 60000 });
+  const k = await RawClient.start({ argv: kernel.argv, env: kernel.env, cwd: notebookDir, readyTimeoutMs: 60000 });
   try {
     const { msgId, reply } = await k.submit("1 + 1", {}, 60000);
     const t = await firstOutput(k, msgId);
@@ -102,7 +114,9 @@ async function main() {
     }
   }
   const clients = await Promise.all(
-    kernels.map((kernel) => RawClient.start({ argv: kernel.argv, cwd: notebookDir, readyTimeoutMs: 60000 })),
+    kernels.map((kernel) =>
+      RawClient.start({ argv: kernel.argv, env: kernel.env, cwd: notebookDir, readyTimeoutMs: 60000 }),
+    ),
   );
   const trips: Record<string, number[]> = {};
   const threadlab = clients[kernels.findIndex((k) => k.name === "threadlab")];
@@ -136,6 +150,10 @@ async function main() {
   console.log(
     `round trip (median of ${RUNS}): tslab ${rt("tslab").toFixed(2)} ms, threadlab ${rt("threadlab").toFixed(2)} ms, ratio ${ratio(rt)}× (goal ≤ 1.0×)`,
   );
+  if (trips.baseline)
+    console.log(
+      `main-shell round trip (median of ${RUNS}): baseline ${rt("baseline").toFixed(2)} ms, this checkout ${rt("threadlab").toFixed(2)} ms, ratio ${(rt("threadlab") / rt("baseline")).toFixed(2)}×`,
+    );
   console.log(
     `threadlab subshell round trip (median of ${RUNS}): ${median(subTrips).toFixed(2)} ms (p95 ${p95(subTrips).toFixed(2)} ms), main shell ${rt("threadlab").toFixed(2)} ms, ratio ${(median(subTrips) / rt("threadlab")).toFixed(2)}×`,
   );
