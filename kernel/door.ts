@@ -7,6 +7,8 @@ export interface DisplayOptions {
   displayId?: string;
   update?: boolean;
   metadata?: Record<string, unknown>;
+  /** The request to show it under (opaque, from currentParent()); default: the current one. */
+  parent?: unknown;
 }
 
 /**

@@ -36,5 +36,7 @@ export function kernelInfoContent(): Record<string, unknown> {
       { text: "Node.js API", url: `https://nodejs.org/docs/${process.version}/api/` },
     ],
     debugger: false,
+    // JEP 91: how JupyterLab finds subshells (the protocol version does not say; ipykernel 7.4 still says 5.3).
+    supported_features: ["kernel subshells"],
   };
 }

@@ -1,14 +1,17 @@
 /**
  * Kernel latency, threadlab vs tslab 1.0.22's own kernel, same machine, same run:
  *   1. start → kernel_info_reply, and start → first result of `1 + 1` (a fresh process each time);
- *   2. trivial execute_request round trip (request sent → execute_reply received), median of N.
- * Run: npm run bench:kernel   (options: --runs 50 --starts 5)
+ *   2. trivial execute_request round trip (request sent → execute_reply received), median of N;
+ *   3. the same round trip on a threadlab subshell (JEP 91), alternating with its main shell's.
+ * Run: npm run bench:kernel   (options: --runs 50 --starts 5; --baseline DIR adds the threadlab kernel built in
+ * another checkout, e.g. main's, as "baseline": its main-shell round trip beside this one's, same run)
  */
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { RawClient, repoRoot } from "../../test/kernel/client";
+import { createSubshell, submitOn } from "../../test/kernel/subshell-client";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -26,6 +29,7 @@ symlinkSync(join(repoRoot, "node_modules", "@types", "node"), join(notebookDir, 
 interface Kernel {
   name: string;
   argv?: (file: string) => string[];
+  env?: Record<string, string>;
 }
 
 const kernels: Kernel[] = [
@@ -41,6 +45,16 @@ const kernels: Kernel[] = [
   },
   { name: "threadlab" },
 ];
+const baselineAt = args.indexOf("--baseline");
+if (baselineAt >= 0) {
+  const dir = args[baselineAt + 1];
+  kernels.push({
+    name: "baseline",
+    argv: (f) => [process.execPath, join(dir, "bin", "threadlab.js"), "kernel", "--connection-file", f],
+    // No startup snapshot of its own to build in the background while the round trips are timed.
+    env: { THREADLAB_SNAPSHOT: "0" },
+  });
+}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,7 +73,7 @@ async function firstOutput(k: RawClient, msgId: string): Promise<number> {
 }
 
 async function startOne(kernel: Kernel): Promise<{ ready: number; first: number }> {
-  const k = await RawClient.start({ argv: kernel.argv, cwd: notebookDir, readyTimeoutMs: 60000 });
+  const k = await RawClient.start({ argv: kernel.argv, env: kernel.env, cwd: notebookDir, readyTimeoutMs: 60000 });
   try {
     const { msgId, reply } = await k.submit("1 + 1", {}, 60000);
     const t = await firstOutput(k, msgId);
@@ -70,10 +84,10 @@ async function startOne(kernel: Kernel): Promise<{ ready: number; first: number 
   }
 }
 
-async function oneRoundTrip(k: RawClient): Promise<number> {
+async function oneRoundTrip(k: RawClient, subshellId: string | null = null): Promise<number> {
   // Timed from the request's signing and sending (in submit) to its reply, as a client sees it.
   const t0 = performance.now();
-  const { msgId, reply } = await k.submit("1 + 1");
+  const { msgId, reply } = subshellId === null ? await k.submit("1 + 1") : await submitOn(k, subshellId, "1 + 1");
   await reply;
   const dt = performance.now() - t0;
   await k.outputsOf(msgId);
@@ -100,17 +114,24 @@ async function main() {
     }
   }
   const clients = await Promise.all(
-    kernels.map((kernel) => RawClient.start({ argv: kernel.argv, cwd: notebookDir, readyTimeoutMs: 60000 })),
+    kernels.map((kernel) =>
+      RawClient.start({ argv: kernel.argv, env: kernel.env, cwd: notebookDir, readyTimeoutMs: 60000 }),
+    ),
   );
   const trips: Record<string, number[]> = {};
+  const threadlab = clients[kernels.findIndex((k) => k.name === "threadlab")];
+  const subTrips: number[] = [];
   try {
     for (const k of clients) {
       await k.execute("1 + 1", {}, 60000); // the compiler's first run
       for (let i = 0; i < 5; i++) await k.execute("1 + 1");
     }
+    const subshell = await createSubshell(threadlab);
+    for (let i = 0; i < 5; i++) await oneRoundTrip(threadlab, subshell);
     kernels.forEach((kernel) => (trips[kernel.name] = []));
     for (let i = 0; i < RUNS; i++) {
       for (let j = 0; j < clients.length; j++) trips[kernels[j].name].push(await oneRoundTrip(clients[j]));
+      subTrips.push(await oneRoundTrip(threadlab, subshell));
     }
   } finally {
     await Promise.all(clients.map((k) => k.close()));
@@ -128,6 +149,13 @@ async function main() {
   console.log("");
   console.log(
     `round trip (median of ${RUNS}): tslab ${rt("tslab").toFixed(2)} ms, threadlab ${rt("threadlab").toFixed(2)} ms, ratio ${ratio(rt)}× (goal ≤ 1.0×)`,
+  );
+  if (trips.baseline)
+    console.log(
+      `main-shell round trip (median of ${RUNS}): baseline ${rt("baseline").toFixed(2)} ms, this checkout ${rt("threadlab").toFixed(2)} ms, ratio ${(rt("threadlab") / rt("baseline")).toFixed(2)}×`,
+    );
+  console.log(
+    `threadlab subshell round trip (median of ${RUNS}): ${median(subTrips).toFixed(2)} ms (p95 ${p95(subTrips).toFixed(2)} ms), main shell ${rt("threadlab").toFixed(2)} ms, ratio ${(median(subTrips) / rt("threadlab")).toFixed(2)}×`,
   );
   console.log(
     `start→kernel_info (median of ${STARTS}): tslab ${rd("tslab").toFixed(0)} ms, threadlab ${rd("threadlab").toFixed(0)} ms, ratio ${ratio(rd)}×`,

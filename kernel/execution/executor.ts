@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { inspect as nodeInspect } from "node:util";
 import type { ConverterSet, Executor } from "tslab/dist/executor";
 import { loadWithCodeCache } from "./compile-cache";
@@ -34,6 +35,15 @@ interface Diagnostic {
   message: string;
 }
 
+/** What one run records: tslab reports through a console, so each run's console calls must find their run. */
+interface RunRecord {
+  lastValue?: { value: unknown };
+  errors: unknown[];
+  diagnostics: Diagnostic[];
+  /** The declarations the run's code was converted against, its source, and the declarations it leaves. */
+  converted?: { base: string; src: string; declOutput: string };
+}
+
 /**
  * Runs TypeScript cells with threadlab's converter (converter/) and tslab's executor (deep-imported, tslab
  * pinned exactly), turning what tslab prints into values and structured errors: tslab reports a cell's last
@@ -41,10 +51,18 @@ interface Diagnostic {
  */
 export class CellExecutor {
   private executor?: Executor;
-  private convs?: { close(): void; warm(): void };
-  private lastValue: { value: unknown } | undefined;
-  private errors: unknown[] = [];
-  private diagnostics: Diagnostic[] = [];
+  private convs?: { close(): void; warm(): void; readonly node: Converter };
+  /**
+   * Two runs can be in flight at once (a subshell's cell while the main shell's awaits), so a run's record
+   * and its interrupt follow its async context rather than fields of the executor.
+   */
+  private readonly runs = new AsyncLocalStorage<RunRecord>();
+  /**
+   * The declarations of every earlier cell, kept here rather than in tslab's executor: tslab commits a
+   * cell's declarations when the cell ends, from the text it was converted against, so a cell that ended
+   * while another awaited would lose its names when the other ended (see commit()).
+   */
+  private decl = "";
   private persistCodeCache?: () => void;
   /** What each cell compiled, to report worker stacks at the user's lines (cell-sources.ts). */
   readonly sources = new CellSources();
@@ -57,6 +75,8 @@ export class CellExecutor {
      * before tslab's modules are: the kernel installs its `ts.sys` forwarding and display hook here.
      */
     private readonly beforeCompiler: () => void = () => undefined,
+    /** The interrupt of the execution whose code runs now: a run ends "Interrupted" when it aborts. */
+    private readonly interruptSignal: () => AbortSignal | undefined = () => undefined,
   ) {}
 
   /** Creates the TypeScript program (about 2 s); called lazily or ahead of the first cell to warm up. */
@@ -81,13 +101,14 @@ export class CellExecutor {
     const { createExecutor } = require("tslab/dist/executor") as typeof import("tslab/dist/executor");
     let node: Converter | undefined;
     let browser: Converter | undefined;
+    const tracked = (conv: Converter): Converter => this.trackDeclarations(conv);
     // tslab's ConverterSetImpl is not exported; this is its lazy equivalent.
     const convs = {
       get node() {
-        return (node ??= createConverter({ isJS: false, isBrowser: false }));
+        return (node ??= tracked(createConverter({ isJS: false, isBrowser: false })));
       },
       get browser() {
-        return (browser ??= createConverter({ isJS: false, isBrowser: true }));
+        return (browser ??= tracked(createConverter({ isJS: false, isBrowser: true })));
       },
       close() {
         node?.close();
@@ -99,16 +120,20 @@ export class CellExecutor {
     };
     this.convs = convs;
     convs.warm();
+    // A console call outside any run (tslab's code after an interrupted run's promise settles) is dropped.
     const recorder = {
       log: (value: unknown) => {
-        this.lastValue = { value };
+        const run = this.runs.getStore();
+        if (run) run.lastValue = { value };
       },
       error: (...args: unknown[]) => {
+        const run = this.runs.getStore();
+        if (!run) return;
         if (args[0] === "%s%d:%d - %s") {
           const [, file, line, column, message] = args as [string, string, number, number, string];
-          this.diagnostics.push({ file: String(file).trim(), line, column, message: String(message) });
+          run.diagnostics.push({ file: String(file).trim(), line, column, message: String(message) });
         } else {
-          this.errors.push(args[0]);
+          run.errors.push(args[0]);
         }
       },
     };
@@ -131,35 +156,70 @@ export class CellExecutor {
   /** `origin`: the cell's execution count and the 0-based cell line this code starts on, for stack lines. */
   async run(src: string, origin?: { cell?: number; line?: number }): Promise<CellOutcome> {
     const executor = this.ensure();
-    this.lastValue = undefined;
-    this.errors = [];
-    this.diagnostics = [];
+    const run: RunRecord = { errors: [], diagnostics: [] };
     let ok: boolean;
     const code = expandShorthandProperties(src);
     this.sources.record(code, origin);
     try {
-      ok = await executor.execute(code);
+      ok = await this.runs.run(run, () => raceInterrupt(() => executor.execute(code), this.interruptSignal()));
     } catch (e) {
-      // tslab catches user errors itself; anything here is a converter failure.
+      // tslab catches user errors itself; anything else is an interrupt or a converter failure.
       return { status: "error", error: errorInfo(e) };
     }
-    if (!ok || this.errors.length || this.diagnostics.length) {
-      if (this.diagnostics.length) return { status: "error", error: diagnosticsInfo(this.diagnostics) };
-      return { status: "error", error: errorInfo(this.errors[0]) };
+    if (!ok || run.errors.length || run.diagnostics.length) {
+      if (run.diagnostics.length) return { status: "error", error: diagnosticsInfo(run.diagnostics) };
+      return { status: "error", error: errorInfo(run.errors[0]) };
     }
+    this.commit(run);
     if (this.persistCodeCache) {
       // After the first conversion, so the cache holds the compiler functions a cell needs.
       const persist = this.persistCodeCache;
       this.persistCodeCache = undefined;
       setImmediate(persist);
     }
-    const last = this.lastValue as { value: unknown } | undefined;
+    const last = run.lastValue;
     return last ? { status: "ok", hasValue: true, value: last.value } : { status: "ok", hasValue: false };
   }
 
-  /** Rejects the promise an async cell is awaiting; a synchronous cell is broken by SIGINT instead. */
-  interrupt(): void {
-    this.executor?.interrupt();
+  /**
+   * Converters that read and write the executor's declarations rather than the text tslab passes, and note
+   * what each run converted, so that commit() can merge the declarations of runs that overlapped.
+   */
+  private trackDeclarations(conv: Converter): Converter {
+    return {
+      convert: (_prev, src) => {
+        const base = this.decl;
+        const r = conv.convert(base, src);
+        const run = this.runs.getStore();
+        if (run && r.diagnostics.length === 0) run.converted = { base, src, declOutput: r.declOutput ?? "" };
+        return r;
+      },
+      inspect: (_prev, src, pos) => conv.inspect(this.decl, src, pos),
+      complete: (_prev, src, pos) => conv.complete(this.decl, src, pos),
+      addModule: (name, content, meta) => conv.addModule(name, content, meta),
+      close: () => conv.close(),
+    };
+  }
+
+  /**
+   * A successful run's declarations become the notebook's. If another run committed since this one was
+   * converted (it ran while this one awaited), this run's source is converted again over the newer
+   * declarations, so both cells' names stay declared; its code is not run again.
+   */
+  private commit(run: RunRecord): void {
+    const c = run.converted;
+    if (!c) return;
+    if (c.base === this.decl) {
+      this.decl = c.declOutput;
+      return;
+    }
+    const again = this.ensureConverter().convert(this.decl, c.src);
+    if (again.diagnostics.length === 0) this.decl = again.declOutput ?? this.decl;
+  }
+
+  private ensureConverter(): Converter {
+    this.ensure();
+    return this.convs!.node;
   }
 
   complete(src: string, pos: number): Completion {
@@ -182,6 +242,19 @@ export class CellExecutor {
   close(): void {
     this.convs?.close();
   }
+}
+
+/** The run's promise, or an "Interrupted" error as soon as `signal` aborts (the user's promise is left to settle). */
+function raceInterrupt<T>(start: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return start();
+  const interrupted = () => Object.assign(new Error("Interrupted asynchronously"), { name: "Interrupted" });
+  if (signal.aborted) return Promise.reject(interrupted());
+  const run = start();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(interrupted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    run.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 const INTERNAL_FRAME = /node_modules\/tslab\/|\/dist\/kernel\/|\(node:|^\s+at node:/;

@@ -12,14 +12,16 @@ type Publish = (msgType: string, content: unknown, parent: Message | null) => vo
  * thousands; `flush()` runs before any other output so the order is kept.
  */
 export class OutputRouter {
+  /** The parent of writes when `current` names none (before the first cell). */
   parent: Message | null = null;
   private pending: { name: StreamName; text: string; parent: Message | null } | null = null;
   private scheduled = false;
   private readonly originals: Record<StreamName, typeof process.stdout.write>;
-  /** When set, output is dropped (e.g. silent executions). */
-  muted = false;
-
-  constructor(private readonly publish: Publish) {
+  constructor(
+    private readonly publish: Publish,
+    /** The execution writing now: its request is the parent, and a silent one's output is dropped. */
+    private readonly current: () => { msg: Message; silent: boolean } | undefined = () => undefined,
+  ) {
     this.originals = {
       stdout: process.stdout.write.bind(process.stdout),
       stderr: process.stderr.write.bind(process.stderr),
@@ -35,8 +37,13 @@ export class OutputRouter {
     captureStdio((name, text) => this.write(name, text));
   }
 
-  write(name: StreamName, text: string, parent: Message | null = this.parent): void {
-    if (this.muted || !text) return;
+  write(name: StreamName, text: string, parent?: Message | null): void {
+    if (!text) return;
+    if (parent === undefined) {
+      const now = this.current();
+      if (now?.silent) return;
+      parent = now ? now.msg : this.parent;
+    } else if (parent && (parent.content as { silent?: unknown }).silent === true) return;
     if (this.pending && (this.pending.name !== name || this.pending.parent !== parent)) this.flush();
     if (this.pending) this.pending.text += text;
     else this.pending = { name, text, parent };

@@ -165,7 +165,10 @@ export const parallelMagic: Magic = {
     ].join("\n"),
     "fn(item, model, index) may be async. The value is the results array, in item order unless --unordered.\n" +
       "Free variables of the function are shipped to the workers; the model is shared once, zero-copy.\n" +
-      "Interrupt the kernel to cancel a running map.",
+      "Interrupt the kernel to cancel a running map.\n" +
+      "While a map runs, %parallel status works from a subshell console (JupyterLab: New Subshell Console for\n" +
+      "Notebook): its cells run while the notebook's cell awaits the map. A synchronous loop in any cell blocks\n" +
+      "every subshell until it ends (one JavaScript thread runs all the cells).",
     options,
   ),
   // Raw: FN, ITEMS and --model are TypeScript, split by bracket depth before the options are parsed.

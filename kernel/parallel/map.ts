@@ -100,7 +100,7 @@ export async function mapInNotebook<T = unknown>(
         if (!p.finished && now - lastDraw < 100) return;
         lastDraw = now;
         if (!shown) warnOversubscribed();
-        door.display({ ...renderProgress(p, shipped.name) }, { displayId, update: shown });
+        door.display({ ...renderProgress(p, shipped.name) }, { displayId, update: shown, parent });
         shown = true;
       },
     },

@@ -14,7 +14,7 @@ import { MapJob, type Chunk } from "./map-job";
 import { modelsOfMap, ModelDelivery, sharedRootOf } from "./model-delivery";
 import { defaultPoolSize, POOL_TUNING, type PoolOptions } from "./options";
 import { buildStatus, type PoolStatus } from "./status";
-import { CANCEL_SLOTS, epochMs } from "./stats";
+import { CANCEL_SLOTS, epochMs, F } from "./stats";
 import { WorkerSupervisor } from "./supervisor";
 import type { WorkerHandle } from "./worker-handle";
 import type { FromWorker, ToWorker } from "./worker-messages";
@@ -194,6 +194,29 @@ export class WorkerPool {
   /** Workers, queue, running maps, shared models and RSS, read from shared counters (status.ts). */
   status(): PoolStatus {
     return buildStatus(this.workers, this.jobs, this.size, epochMs());
+  }
+
+  /**
+   * Each live worker's share of the kernel's CPU for `usage_request` (kernel/shell/usage.ts): cumulative
+   * figures (busy time, items, event-loop utilization since it started), so reading them resets nothing —
+   * unlike status(), whose busy fraction is per reader interval of the sidebar.
+   */
+  workerUsage(): Array<{
+    slot: number;
+    thread_id: number;
+    state: string;
+    busy_ms: number;
+    items: number;
+    elu: number;
+  }> {
+    return this.workers.map((h) => ({
+      slot: h.slot,
+      thread_id: h.worker.threadId,
+      state: h.state,
+      busy_ms: Math.round(h.stats[F.busyMs]),
+      items: h.stats[F.items],
+      elu: Math.round(h.worker.performance.eventLoopUtilization().utilization * 1000) / 1000,
+    }));
   }
 
   /** Terminates all workers; running maps are rejected. */

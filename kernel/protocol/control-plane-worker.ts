@@ -7,6 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { END_GRACE_MS, watchParent } from "../process/parent-watch";
+import { InterruptSlot } from "./interrupt-slot";
 import { ConnectionInfo } from "./messages";
 import { SendQueue } from "./send-queue";
 import { connectionUrl, decode, encode, makeMessage, Signer, WireError } from "./wire";
@@ -24,10 +25,12 @@ export interface ControlPlaneData {
   shutdownGraceMs: number;
   /** The kernel process's parent (see process/parent-watch.ts). */
   parentPid: number;
+  interruptSlot: SharedArrayBuffer;
 }
 
 async function main(): Promise<void> {
-  const { info, session, shutdownGraceMs, parentPid } = workerData as ControlPlaneData;
+  const { info, session, shutdownGraceMs, parentPid, interruptSlot } = workerData as ControlPlaneData;
+  const slot = new InterruptSlot(interruptSlot);
   const port = parentPort!;
   const signer = new Signer(info.key, info.signature_scheme);
   const control = new zmq.Router();
@@ -74,7 +77,10 @@ async function main(): Promise<void> {
       continue;
     }
     if (msg.header.msg_type === "interrupt_request") {
-      // SIGINT, not a message: only a signal reaches a main thread that is busy in synchronous code.
+      // SIGINT, not a message: only a signal reaches a main thread that is busy in synchronous code. The
+      // shell it names (JEP 91: the header's subshell_id) goes beside it (interrupt-slot.ts).
+      const target = (msg.header as { subshell_id?: unknown }).subshell_id;
+      slot.write(typeof target === "string" ? target : null);
       process.kill(process.pid, "SIGINT");
       await out.send(
         encode(makeMessage(session, { msg_type: "interrupt_reply", content: { status: "ok" }, parent: msg }), signer),

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 import type { ControlPlaneData, FromControlPlane, ToControlPlane } from "./control-plane-worker";
+import { InterruptSlot } from "./interrupt-slot";
 import { Channel, ConnectionInfo, Message } from "./messages";
 import { SendQueue } from "./send-queue";
 import { connectionUrl, decode, encode, makeMessage, MessageSpec, Signer, WireError } from "./wire";
@@ -19,6 +20,8 @@ const traceWire = /\b(protocol|all)\b/.test(process.env.THREADLAB_DEBUG ?? "");
  */
 export class KernelSockets {
   readonly signer: Signer;
+  /** The shell each interrupt_request names, written by the control thread before its SIGINT. */
+  readonly interruptSlot = new InterruptSlot();
   private readonly shell = new zmq.Router();
   private readonly iopub = new zmq.XPublisher();
   private readonly stdin = new zmq.Router();
@@ -70,6 +73,7 @@ export class KernelSockets {
         session: this.session,
         shutdownGraceMs: 1500,
         parentPid: this.parentPid,
+        interruptSlot: this.interruptSlot.buffer,
       } satisfies ControlPlaneData,
       // The control plane must not keep the process alive on its own, nor count as a user thread.
       stdout: false,

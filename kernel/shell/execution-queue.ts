@@ -5,8 +5,9 @@ interface ExecuteContent {
 }
 
 /**
- * ipykernel's ordering of execute_requests: one at a time, in arrival order. Other shell requests do not
- * queue here; they are answered at once, even while an async cell awaits (router.ts).
+ * ipykernel's ordering of execute_requests: one at a time, in arrival order, on each shell (the main shell
+ * and every subshell has one: subshells.ts). Other shell requests do not queue here; they are answered at
+ * once, even while an async cell awaits (kernel.ts).
  */
 export class ExecutionQueue {
   private readonly waiting: Message[] = [];
@@ -14,7 +15,7 @@ export class ExecutionQueue {
   running: Message | null = null;
 
   constructor(
-    private readonly execute: (msg: Message) => Promise<void>,
+    private readonly execute: (msg: Message, queue: ExecutionQueue) => Promise<void>,
     private readonly log: (text: string) => void,
   ) {}
 
@@ -28,7 +29,7 @@ export class ExecutionQueue {
       const msg = this.waiting.shift()!;
       this.running = msg;
       try {
-        await this.execute(msg);
+        await this.execute(msg, this);
       } catch (e) {
         this.log(`execute failed: ${(e as Error)?.stack ?? e}`);
       } finally {

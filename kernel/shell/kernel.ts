@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 
 import { CommManager } from "../comm/manager";
-import { registerEchoTarget } from "../comm/echo-target";
-import type { CommTarget } from "../comm/manager";
 import { CellExecutor } from "../execution/executor";
 import { OutputRouter } from "../execution/output";
 import { installTypeScriptForwarding } from "../execution/typescript-env";
@@ -17,32 +15,29 @@ import type { KernelDoor } from "../door";
 import { readConnectionFile } from "../protocol/connection";
 import { ConnectionInfo, Message, MimeBundle } from "../protocol/messages";
 import { KernelSockets } from "../protocol/sockets";
-import { renderNote, renderValue } from "../execution/mime";
 import { watchPackageLoads } from "../threadpool";
 import { threadpoolMagic } from "../threadpool/magic";
 import { parallelMagic } from "../parallel/magic";
 import { buildSnapshotInBackground } from "../snapshot/launch";
 import { snapshotInfo, snapshotKernelReady } from "../snapshot/active";
-import { runCellSegments, type CellRunnerHost } from "./cell-runner";
+import type { CellRunnerHost } from "./cell-runner";
 import { ExecutionQueue } from "./execution-queue";
+import { ExecutionTracker } from "./execution-state";
+import { runExecuteRequest, type ExecuteHost } from "./execute-request";
 import { terminateWithParent } from "../process/parent-watch";
 import { exitKernel, guardProcessExit, reportStrayErrors } from "./process-guards";
-import { replyTo } from "./replies";
-
-interface ExecuteContent {
-  code?: unknown;
-  silent?: unknown;
-  store_history?: unknown;
-  user_expressions?: unknown;
-  stop_on_error?: unknown;
-  allow_stdin?: unknown;
-}
+import { registerKernelCommTargets } from "./comm-targets";
+import type { ReplyHost } from "./replies";
+import { routeRequest, type RequestHost } from "./requests";
+import { subshellIdOf, SubshellTable } from "./subshells";
+import { UsageMeter } from "./usage";
 
 /**
- * The kernel's composition root: wires sockets, output, the executor, magics, comms and history, routes
- * requests — execute_requests to the execution queue (shell/execution-queue.ts), every other request to an
- * immediate reply (shell/replies.ts) — runs one execution at a time, and builds the one door (door.ts)
- * through which magics and the `threadlab` module reach it.
+ * The kernel's composition root: wires sockets, output, the executor, magics, comms and history, hands each
+ * request to its route (shell/requests.ts: execute_requests to the execution queue of their shell — the main
+ * shell or a JEP 91 subshell, shell/subshells.ts — every other request to an immediate reply), runs one
+ * execution at a time per shell, and builds the one door (door.ts) through which magics and the `threadlab`
+ * module reach it. Which execution the running code belongs to is its async context (shell/execution-state.ts).
  */
 export class Kernel {
   readonly session = randomUUID();
@@ -54,11 +49,12 @@ export class Kernel {
   readonly stdin: StdinChannel;
   private readonly sockets: KernelSockets;
   private executionCount = 0;
-  private readonly queue: ExecutionQueue;
-  private abort = new AbortController();
-  private silent = false;
-  private allowStdin = false;
-  private payload: Array<Record<string, unknown>> = [];
+  private readonly executions = new ExecutionTracker();
+  private readonly shells: SubshellTable;
+  private readonly usage = new UsageMeter(() => {
+    const { existingPool } = require("../parallel/notebook-pool") as typeof import("../parallel/notebook-pool");
+    return existingPool()?.workerUsage();
+  });
   private warmTimer?: NodeJS.Timeout;
   private readonly shutdownHooks: Array<() => unknown> = [];
   private shuttingDown = false;
@@ -70,7 +66,10 @@ export class Kernel {
     private readonly info: ConnectionInfo,
     readonly cwd: string = process.cwd(),
   ) {
-    this.output = new OutputRouter((type, content, parent) => this.emit(type, content, parent));
+    this.output = new OutputRouter(
+      (type, content, parent) => this.emit(type, content, parent),
+      () => this.executions.current,
+    );
     this.sockets = new KernelSockets(info, this.session, (t) => this.output.log(t), this.parentPid);
     this.stdin = new StdinChannel(
       async (content, parent) => {
@@ -100,17 +99,20 @@ export class Kernel {
           update: boolean,
         ) => this.emit(update ? "update_display_data" : "display_data", d);
       },
+      () => this.executions.live?.abort.signal,
     );
-    this.queue = new ExecutionQueue(
-      (msg) => this.execute(msg),
-      (t) => this.output.log(t),
+    this.shells = new SubshellTable(
+      () =>
+        new ExecutionQueue(
+          (msg, queue) => runExecuteRequest(this.executeHost, msg, queue),
+          (t) => this.output.log(t),
+        ),
     );
     registerBuiltinMagics(this.magics, { cwd, history: this.history });
     this.magics.register(threadpoolMagic);
     watchPackageLoads(); // before the first cell can open a DuckDB instance (kernel/threadpool/runtime/duckdb.ts)
     this.magics.register(parallelMagic);
-    registerEchoTarget(this.comms);
-    registerLazySidebarTarget(this.comms);
+    registerKernelCommTargets(this.comms);
   }
 
   private get cellRunnerHost(): CellRunnerHost {
@@ -122,8 +124,40 @@ export class Kernel {
     };
   }
 
-  private get replyHost() {
+  private get executeHost(): ExecuteHost {
     return {
+      executions: this.executions,
+      runner: this.cellRunnerHost,
+      executor: this.executor,
+      output: this.output,
+      history: this.history,
+      stdin: this.stdin,
+      count: (advance) => (advance ? ++this.executionCount : this.executionCount),
+      status: (state, parent) => this.status(state, parent),
+      emit: (type, content) => this.emit(type, content),
+      reply: (type, content, parent) =>
+        this.sockets.send("shell", this.sockets.make({ msg_type: type, content, parent })),
+    };
+  }
+
+  private get requestHost(): RequestHost {
+    return {
+      shells: this.shells,
+      replies: this.replyHost,
+      stdin: this.stdin,
+      executionCount: () => this.executionCount,
+      status: (state, parent) => this.status(state, parent),
+      send: (channel, type, content, parent) =>
+        this.sockets.send(channel, this.sockets.make({ msg_type: type, content, parent })),
+      shutdown: (restart) => this.shutdown(restart),
+      log: (text) => this.output.log(text),
+    };
+  }
+
+  private get replyHost(): ReplyHost {
+    return {
+      subshells: this.shells,
+      usage: () => this.usage.reply(),
       magics: this.magics,
       executor: this.executor,
       history: this.history,
@@ -132,7 +166,7 @@ export class Kernel {
       onKernelInfo: () => {
         if (this.warmTimer) setImmediate(() => this.warm());
       },
-      interrupt: () => this.interrupt(),
+      interrupt: (msg: Message) => this.interrupt(subshellIdOf(msg)),
       log: (text: string) => this.output.log(text),
     };
   }
@@ -144,7 +178,8 @@ export class Kernel {
   async start(): Promise<void> {
     this.output.install();
     guardProcessExit();
-    process.on("SIGINT", () => this.interrupt());
+    // The shell an interrupt_request names comes beside its SIGINT; a terminal's SIGINT names the main shell.
+    process.on("SIGINT", () => this.interrupt(this.sockets.interruptSlot.take() ?? null));
     // SIGTERM is a shutdown (jupyter_client sends it when a shutdown request goes unanswered; `docker stop`
     // sends it): the same clean path, so history is written and workers are stopped.
     process.on("SIGTERM", () => void this.shutdown(false, "terminated"));
@@ -156,11 +191,11 @@ export class Kernel {
     reportStrayErrors((text) => this.output.write("stderr", text));
     installInputGlobals(createInput(this.door()));
     await this.sockets.start(
-      (channel, msg) => this.handle(channel, msg),
+      (channel, msg) => routeRequest(this.requestHost, channel, msg),
       () =>
         void this.sockets.publish({
           msg_type: "status",
-          content: { execution_state: this.queue.running ? "busy" : "idle" },
+          content: { execution_state: this.shells.main.running ? "busy" : "idle" },
           parent: null,
         }),
     );
@@ -194,119 +229,21 @@ export class Kernel {
     else buildSnapshotInBackground(Number(process.env.THREADLAB_SNAPSHOT_BUILD_DELAY_MS ?? 10_000));
   }
 
-  interrupt(): void {
-    this.executor.interrupt();
-    this.stdin.cancel(new Error("interrupted while waiting for input"));
-    // Maps listen to this signal: a running %parallel map is cancelled with the cell.
-    this.abort.abort(new Error("interrupted"));
-  }
-
-  private handle(channel: "shell" | "control" | "stdin", msg: Message): void {
-    const type = msg.header.msg_type;
-    if (channel === "stdin") return this.stdin.handleReply(msg);
-    if (type === "execute_request" && channel === "shell") {
-      this.queue.push(msg);
-      return;
-    }
-    void this.answer(channel, msg).catch((e) => this.output.log(`${type} failed: ${(e as Error)?.stack ?? e}`));
-  }
-
-  private async answer(channel: "shell" | "control", msg: Message): Promise<void> {
-    const type = msg.header.msg_type;
-    // Busy/idle around a request only when no cell is running: a status message from a completion request
-    // would otherwise flip a frontend to "idle" in the middle of a running cell.
-    const bracket = !this.queue.running;
-    if (bracket) await this.status("busy", msg);
-    try {
-      const reply = await replyTo(this.replyHost, msg);
-      if (reply)
-        await this.sockets.send(
-          channel,
-          this.sockets.make({ msg_type: reply.type, content: reply.content, parent: msg }),
-        );
-      if (type === "shutdown_request") await this.shutdown(Boolean((msg.content as { restart?: unknown }).restart));
-    } finally {
-      if (bracket) await this.status("idle", msg);
-    }
-  }
-
-  private async execute(msg: Message): Promise<void> {
-    const c = msg.content as ExecuteContent;
-    const code = typeof c.code === "string" ? c.code : "";
-    const silent = c.silent === true;
-    const storeHistory = !silent && c.store_history !== false;
-    const stopOnError = c.stop_on_error !== false;
-    await this.status("busy", msg);
-    if (storeHistory) this.executionCount++;
-    const count = this.executionCount;
-    this.output.flush();
-    this.output.parent = msg;
-    this.silent = silent;
-    this.allowStdin = !silent && c.allow_stdin === true;
-    this.output.muted = silent;
-    this.payload = [];
-    this.abort = new AbortController();
-    if (!silent) this.emit("execute_input", { code, execution_count: count });
-    if (storeHistory) this.history.add(count, code);
-
-    // The cell's TypeScript and magics in order; the value shown is the last segment's.
-    const outcome = await runCellSegments(this.cellRunnerHost, code, storeHistory ? count : undefined);
-    this.stdin.cancel(new Error("the cell that called input() ended before the answer came"));
-    this.output.flush();
-    if (outcome.status === "ok" && outcome.hasValue && outcome.value !== undefined) {
-      const { data, note } = await renderValue(outcome.value);
-      if (note) this.output.write("stderr", renderNote(note));
-      this.emit("execute_result", { execution_count: count, data, metadata: {} });
-      if (storeHistory) this.history.setOutput(count, String(data["text/plain"] ?? ""));
-    }
-    if (outcome.status === "error") this.emit("error", { ...outcome.error });
-    const userExpressions = outcome.status === "ok" ? await this.userExpressions(c.user_expressions) : {};
-    this.silent = false;
-    this.output.muted = false;
-    const content =
-      outcome.status === "ok"
-        ? { status: "ok", execution_count: count, payload: this.payload, user_expressions: userExpressions }
-        : { status: "error", execution_count: count, ...outcome.error };
-    // The executions to abort are those already waiting when the reply goes out: one a client sends after
-    // reading this reply must run, however late the send below resolves.
-    const aborted = outcome.status === "error" && stopOnError ? this.queue.takeAbortable() : [];
-    await this.sockets.send("shell", this.sockets.make({ msg_type: "execute_reply", content, parent: msg }));
-    this.replyAborted(aborted);
-    await this.status("idle", msg);
-  }
-
-  private replyAborted(aborted: Message[]): void {
-    for (const m of aborted) {
-      void this.sockets.send(
-        "shell",
-        this.sockets.make({
-          msg_type: "execute_reply",
-          content: { status: "aborted", execution_count: this.executionCount },
-          parent: m,
-        }),
-      );
-    }
-  }
-
-  private async userExpressions(expressions: unknown): Promise<Record<string, unknown>> {
-    const out: Record<string, unknown> = {};
-    if (!expressions || typeof expressions !== "object") return out;
-    for (const [name, expr] of Object.entries(expressions as Record<string, unknown>)) {
-      const r = await this.executor.run(String(expr));
-      out[name] =
-        r.status === "ok"
-          ? {
-              status: "ok",
-              data: r.hasValue ? (await renderValue(r.value)).data : { "text/plain": "undefined" },
-              metadata: {},
-            }
-          : { status: "error", ...r.error };
-    }
-    return out;
+  /**
+   * Interrupts the cell running on a shell (null: the main shell), as the interrupt_request names it: its
+   * awaited promise and its maps (they listen to its signal) end with it; another shell's cell runs on. A
+   * synchronous loop is broken by the SIGINT that comes with every interrupt_request, whichever shell it
+   * names: while it loops, it is the only code running.
+   */
+  interrupt(subshellId: string | null = null): void {
+    const running = this.executions.runningOn(subshellId);
+    if (!running) return;
+    this.stdin.cancel(new Error("interrupted while waiting for input"), running.msg);
+    running.abort.abort(new Error("interrupted"));
   }
 
   private page(text: string): void {
-    this.payload.push({ source: "page", data: { "text/plain": text }, start: 0 });
+    this.executions.current?.payload.push({ source: "page", data: { "text/plain": text }, start: 0 });
   }
 
   /**
@@ -314,7 +251,8 @@ export class Kernel {
    * so that functions its expressions define report that line in stacks.
    */
   door(origin?: { cell?: number; line?: number }): KernelDoor {
-    const signal = () => this.abort.signal;
+    const never = new AbortController().signal;
+    const signal = () => this.executions.current?.abort.signal ?? never;
     const locals = () => this.executor.locals;
     return {
       evaluate: (src) => this.executor.run(src, origin),
@@ -332,7 +270,7 @@ export class Kernel {
         return signal();
       },
       locate: (compiled, name) => this.executor.sources.locate(compiled, name),
-      currentParent: () => this.output.parent,
+      currentParent: () => this.executions.current?.msg ?? this.output.parent,
       onShutdown: (fn) => this.shutdownHooks.push(fn),
       get locals() {
         return locals();
@@ -340,7 +278,8 @@ export class Kernel {
       cwd: this.cwd,
       input: (prompt, password) => {
         this.output.flush(); // what the cell printed before the question comes first
-        return this.stdin.ask(prompt, password, { msg: this.queue.running, allowStdin: this.allowStdin });
+        const live = this.executions.live;
+        return this.stdin.ask(prompt, password, { msg: live?.msg ?? null, allowStdin: live?.allowStdin ?? false });
       },
       comms: this.comms,
     };
@@ -365,21 +304,29 @@ export class Kernel {
 
   display(
     data: MimeBundle,
-    opts: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {},
+    opts: { displayId?: string; update?: boolean; metadata?: Record<string, unknown>; parent?: unknown } = {},
   ): void {
-    this.emit(opts.update ? "update_display_data" : "display_data", {
+    const content = {
       data,
       metadata: opts.metadata ?? {},
       transient: opts.displayId ? { display_id: opts.displayId } : {},
-    });
+    };
+    const type = opts.update ? "update_display_data" : "display_data";
+    if (opts.parent === undefined) this.emit(type, content);
+    else this.emit(type, content, opts.parent as Message | null);
   }
 
-  /** Publishes cell output on IOPub (after pending stream text, to keep order), unless the cell is silent. */
-  emit(msgType: string, content: unknown, parent: Message | null = this.output.parent): void {
-    if (msgType !== "stream") {
-      if (this.silent) return;
-      this.output.flush();
-    }
+  /**
+   * Publishes cell output on IOPub (after pending stream text, to keep order), unless its cell is silent.
+   * `parent`: the request it belongs to (default: the current execution's).
+   */
+  emit(msgType: string, content: unknown, parent?: Message | null): void {
+    if (parent === undefined) {
+      const now = this.executions.current;
+      if (msgType !== "stream" && now?.silent) return;
+      parent = now?.msg ?? this.output.parent;
+    } else if (msgType !== "stream" && parent && (parent.content as { silent?: unknown }).silent === true) return;
+    if (msgType !== "stream") this.output.flush();
     void this.sockets.publish({ msg_type: msgType, content, parent });
   }
 
@@ -406,21 +353,6 @@ export class Kernel {
     this.output.log(restart ? "restarting" : "shut down");
     exitKernel(0);
   }
-}
-
-/**
- * The sidebar's `threadlab` comm target, loaded on the first open: its message validation (zod) costs
- * ~150 ms to load, which a kernel nobody opens the sidebar on should not pay before answering kernel_info.
- */
-function registerLazySidebarTarget(comms: CommManager): void {
-  let target: CommTarget | undefined;
-  comms.registerTarget("threadlab", (comm, open) => {
-    if (!target) {
-      const { registerSidebarTarget } = require("../sidebar") as typeof import("../sidebar");
-      registerSidebarTarget({ registerTarget: (_name: string, t: CommTarget) => (target = t) });
-    }
-    return target!(comm, open);
-  });
 }
 
 export function packageRoot(): string {

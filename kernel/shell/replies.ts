@@ -5,22 +5,28 @@ import { kernelInfoContent } from "../kernel-info";
 import { completeMagic, inspectMagic, isCompleteWithMagics } from "../magics/assist";
 import type { MagicRegistry } from "../magics/registry";
 import type { Message } from "../protocol/messages";
+import type { SubshellTable } from "./subshells";
 
 /** What the replies to shell and control requests read from the kernel. */
 export interface ReplyHost {
+  readonly subshells: SubshellTable;
+  /** The usage_reply's content (usage.ts). */
+  usage(): Record<string, unknown>;
   readonly magics: MagicRegistry;
   readonly executor: CellExecutor;
   readonly history: HistoryStore;
   readonly comms: CommManager;
   /** Called when a kernel_info_request is answered (the kernel warms its compiler right after the first). */
   onKernelInfo(): void;
-  interrupt(): void;
+  /** Interrupts the cell of the shell the request names. */
+  interrupt(msg: Message): void;
   log(text: string): void;
 }
 
 /**
  * The reply to every request but execute_request (which queues: execution-queue.ts): complete, inspect,
- * is_complete, history, comms, kernel_info, shutdown, interrupt. Answered at once, even while a cell awaits.
+ * is_complete, history, comms, kernel_info, shutdown, interrupt, and on control the subshells' create / list /
+ * delete and usage. Answered at once, even while a cell awaits.
  */
 export async function replyTo(host: ReplyHost, msg: Message): Promise<{ type: string; content: unknown } | undefined> {
   const c = msg.content as Record<string, unknown>;
@@ -80,8 +86,14 @@ export async function replyTo(host: ReplyHost, msg: Message): Promise<{ type: st
       return { type: "shutdown_reply", content: { status: "ok", restart: Boolean(c.restart) } };
     case "interrupt_request":
       // On shell only: the control plane answers interrupt_request on control itself (with SIGINT).
-      host.interrupt();
+      host.interrupt(msg);
       return { type: "interrupt_reply", content: { status: "ok" } };
+    case "create_subshell_request":
+    case "list_subshell_request":
+    case "delete_subshell_request":
+      return host.subshells.reply(msg);
+    case "usage_request":
+      return { type: "usage_reply", content: host.usage() };
     default:
       host.log(`ignoring unknown ${msg.header.msg_type}`);
       return undefined;

@@ -14,7 +14,7 @@ export class StdinNotAllowedError extends Error {
  * an interrupt rejects the pending question (the frontend withdraws its prompt when the cell ends).
  */
 export class StdinChannel {
-  private pending?: { id: string; resolve(v: string): void; reject(e: Error): void };
+  private pending?: { id: string; resolve(v: string): void; reject(e: Error): void; request: Message };
 
   constructor(
     private readonly send: SendInputRequest,
@@ -26,7 +26,8 @@ export class StdinChannel {
    * allowed stdin.
    */
   async ask(prompt: string, password: boolean, request: { msg: Message | null; allowStdin: boolean }): Promise<string> {
-    if (!request.msg)
+    const msg = request.msg;
+    if (!msg)
       throw new StdinNotAllowedError("input() works only while a cell runs (it asks the frontend that ran the cell)");
     if (!request.allowStdin) {
       throw new StdinNotAllowedError(
@@ -35,10 +36,10 @@ export class StdinChannel {
     }
     if (this.pending)
       throw new Error("input() is already waiting for an answer; await the first input() before asking again");
-    const answer = new Promise<string>((resolve, reject) => (this.pending = { id: "", resolve, reject }));
+    const answer = new Promise<string>((resolve, reject) => (this.pending = { id: "", resolve, reject, request: msg }));
     const pending = this.pending!;
     try {
-      const sent = await this.send({ prompt: String(prompt ?? ""), password }, request.msg);
+      const sent = await this.send({ prompt: String(prompt ?? ""), password }, msg);
       pending.id = sent.header.msg_id;
     } catch (e) {
       this.pending = undefined;
@@ -64,9 +65,13 @@ export class StdinChannel {
     else p.resolve(String(c.value ?? ""));
   }
 
-  /** Rejects a pending question (interrupt, or the end of the cell that asked). */
-  cancel(reason: Error): void {
+  /**
+   * Rejects a pending question (interrupt, or the end of the cell that asked). `request`: only if that
+   * execute_request asked it (another shell's cell may be the one waiting for its answer).
+   */
+  cancel(reason: Error, request?: Message): void {
     const p = this.pending;
+    if (request && p && p.request !== request) return;
     this.pending = undefined;
     p?.reject(reason);
   }
