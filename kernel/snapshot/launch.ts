@@ -193,8 +193,12 @@ export function launchFromSnapshot(args: string[], fallback: () => void): boolea
   child.on("exit", (code, signal) => {
     for (const [s, h] of handlers) process.off(s, h);
     // A kernel stopped before it was ready (a signal relayed from Jupyter, a shutdown_request: exit 0) is not
-    // the snapshot's fault, and must not come back as a plain kernel: only a death of its own counts.
-    if (phase === "ready" || relayed || code === 0) {
+    // the snapshot's fault, and must not come back as a plain kernel: only a death of its own counts. Nor is
+    // one killed from outside (SIGKILL/SIGTERM sent to it rather than to us: `kill -9` of a process tree, the OOM
+    // killer, a test run stopped with Ctrl-C) — that marked a good blob bad. A blob's own death is a crash
+    // signal (SIGABRT, SIGSEGV, …) or a non-zero exit.
+    const killed = signal === "SIGKILL" || signal === "SIGTERM";
+    if (phase === "ready" || relayed || code === 0 || killed) {
       if (signal) process.kill(process.pid, signal);
       else process.exit(code ?? 0);
       return;

@@ -155,6 +155,56 @@ describe("startup snapshot", { timeout: 600_000 }, () => {
     build();
   });
 
+  test("a snapshot kernel killed from outside before it is ready is a stop: no plain kernel, the blob kept and not marked bad", async () => {
+    // A real blob that is accepted (`d`) and then killed with SIGKILL, as `kill -9` or the OOM killer would.
+    const dir = mkdtempSync(join(tmpdir(), "threadlab-killed-blob-"));
+    const script = join(dir, "killed.js");
+    writeFileSync(
+      script,
+      `require("node:v8").startupSnapshot.setDeserializeMainFunction(() => { require("node:fs").writeSync(3, "d"); process.kill(process.pid, "SIGKILL"); });`,
+    );
+    const made = spawnSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", script], {
+      encoding: "utf8",
+    });
+    assert.equal(made.status, 0, made.stderr);
+    const connection = join(dir, "connection.json");
+    writeFileSync(
+      connection,
+      JSON.stringify({
+        transport: "tcp",
+        ip: "127.0.0.1",
+        key: "k",
+        signature_scheme: "hmac-sha256",
+        shell_port: 0,
+        iopub_port: 0,
+        stdin_port: 0,
+        control_port: 0,
+        hb_port: 0,
+      }),
+    );
+    try {
+      const r = spawnSync(
+        process.execPath,
+        [join(repoRoot, "bin", "threadlab.js"), "kernel", "--connection-file", connection],
+        {
+          env: { ...process.env, ...env, THREADLAB_SNAPSHOT_BUILD_DELAY_MS: "0" },
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
+      // The launcher ends as its kernel did, without starting a plain one.
+      assert.equal(r.signal, "SIGKILL", `launcher: ${r.status} ${r.signal} ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /marked bad|was refused|without it/);
+      assert.ok(!existsSync(`${blob}.bad`), "a blob killed from outside was marked bad");
+      assert.ok(!existsSync(`${blob}.refused`), "a blob killed from outside was marked refused");
+      assert.ok(existsSync(blob), "the blob was deleted");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(blob, { force: true });
+      build();
+    }
+  });
+
   test("a corrupt snapshot falls back to the plain kernel, is deleted and rebuilt in the background", async () => {
     writeFileSync(blob, "not a snapshot");
     const k = await RawClient.start({
