@@ -277,6 +277,8 @@ export class RawClient {
     code: string,
     extra: Record<string, unknown> = {},
     timeoutMs = 15000,
+    /** Header fields beside the usual ones (`subshell_id`, JEP 91). */
+    header: Record<string, unknown> = {},
   ): Promise<{ msgId: string; reply: Promise<Message> }> {
     const msg = this.message("execute_request", {
       code,
@@ -287,6 +289,7 @@ export class RawClient {
       stop_on_error: true,
       ...extra,
     });
+    Object.assign(msg.header, header);
     const reply = this.replyTo(msg.header.msg_id, timeoutMs);
     await this.send("shell", msg);
     return { msgId: msg.header.msg_id, reply };

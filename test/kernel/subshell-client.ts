@@ -5,18 +5,7 @@ import type { RawClient } from "./client";
 
 /** Sends an execute_request on a subshell (its id in the header, as JEP 91 says); resolves once it is sent. */
 export async function submitOn(k: RawClient, subshellId: string | null, code: string, timeoutMs = 15000) {
-  const msg = k.message("execute_request", {
-    code,
-    silent: false,
-    store_history: true,
-    user_expressions: {},
-    allow_stdin: false,
-    stop_on_error: true,
-  });
-  if (subshellId !== null) (msg.header as unknown as Record<string, unknown>).subshell_id = subshellId;
-  const reply = k.replyTo(msg.header.msg_id, timeoutMs);
-  await k.send("shell", msg);
-  return { msgId: msg.header.msg_id, reply };
+  return k.submit(code, {}, timeoutMs, subshellId === null ? {} : { subshell_id: subshellId });
 }
 
 export async function executeOn(k: RawClient, subshellId: string | null, code: string) {
