@@ -116,7 +116,7 @@ if (otherNodes.length && !onlyPython && !areas.length) {
     const version = run(node, ["--version"]).stdout.trim();
     const major = version.replace(/^v/, "").split(".")[0];
     console.log(`\n=== node tests on Node.js ${version} (${otherLineAreas.join(", ")}: ${files.length} files)`);
-    nodeTests(node, files);
+    nodeTests(node, files, version);
     if (noPython) continue;
     // The conformance suite against a kernelspec installed with this Node, from its own startup snapshot.
     const name = `threadlab-node${major}`;
@@ -146,15 +146,14 @@ if (otherNodes.length && !onlyPython && !areas.length) {
 }
 
 /** node:test over `files` with `node`; its TAP is streamed and its summary lines read for the closing count. */
-function nodeTests(node, files) {
+function nodeTests(node, files, version = process.version) {
   const r = run(node, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], {
     env,
     stdio: ["ignore", "pipe", "inherit"],
   });
   process.stdout.write(r.stdout);
-  const line = run(node, ["--version"]).stdout.trim();
   // Leaf and parent test points alike: a failed file names its file, a failed test its title.
-  for (const m of r.stdout.matchAll(/^(\s*)not ok \d+ - (.*)$/gm)) failures.push(`node ${line}: ${m[1]}${m[2]}`);
+  for (const m of r.stdout.matchAll(/^(\s*)not ok \d+ - (.*)$/gm)) failures.push(`node ${version}: ${m[1]}${m[2]}`);
   passed += count(r.stdout, /^# pass (\d+)/m);
   failed += count(r.stdout, /^# fail (\d+)/m) + count(r.stdout, /^# cancelled (\d+)/m);
   skipped += count(r.stdout, /^# skipped (\d+)/m) + count(r.stdout, /^# todo (\d+)/m);
