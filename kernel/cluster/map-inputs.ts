@@ -25,10 +25,7 @@ export async function publishMapInputs(
   let modelDigest: string | null = null;
   // A file every node can read: each agent loads it itself, nothing goes through the Object Store.
   if (isModelFileSource(opts.model)) modelDigest = opts.model;
-  else if (opts.model !== undefined) {
-    if (typeof opts.model !== "object" || opts.model === null)
-      throw new TypeError(`model must be an object or typed array, got ${typeof opts.model}`);
-    modelDigest = await models.publish(share(opts.model));
-  }
+  // An object, as resolveMapOptions checked (map/options.ts checkModel).
+  else if (opts.model !== undefined) modelDigest = await models.publish(share(opts.model));
   return { fnHash: await functions.put({ ...fn, scope }), modelDigest };
 }

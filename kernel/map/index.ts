@@ -21,6 +21,7 @@ export {
 } from "./items";
 export { MapRun } from "./map-run";
 export {
+  checkModel,
   isModelFileSource,
   MAP_TUNING,
   MapOptionError,

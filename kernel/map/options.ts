@@ -74,6 +74,15 @@ export function isModelFileSource(x: unknown): x is ModelFileSource {
   return typeof x === "string" && x.startsWith("file:") && x.length > 5;
 }
 
+/**
+ * The one check of a model's type (the `model` option, and `WorkerPool.preload`): past it, the backends take
+ * an object or a `file:PATH` as given. Throws MapOptionError("model").
+ */
+export function checkModel(model: unknown): asserts model is object | ModelFileSource {
+  if ((typeof model !== "object" || model === null) && !isModelFileSource(model))
+    throw new MapOptionError("model", 'an object, a typed array or "file:PATH" (a file written by share.save)', model);
+}
+
 export interface ResolvedMapOptions {
   /** undefined: as many as the backend has (the pool's size). */
   workers: number | undefined;
@@ -120,12 +129,7 @@ export function resolveMapOptions(o: MapOptions): ResolvedMapOptions {
     throw new MapOptionError("maxHeapMB", `a number of megabytes, at least ${MAP_TUNING.minHeapMB}`, o.maxHeapMB);
   if (o.timeout !== undefined && !(typeof o.timeout === "number" && Number.isFinite(o.timeout) && o.timeout > 0))
     throw new MapOptionError("timeout", "a positive, finite number of seconds", o.timeout);
-  if (o.model !== undefined && (typeof o.model !== "object" || o.model === null) && !isModelFileSource(o.model))
-    throw new MapOptionError(
-      "model",
-      'an object, a typed array or "file:PATH" (a file written by share.save)',
-      o.model,
-    );
+  if (o.model !== undefined) checkModel(o.model);
   if (o.cluster !== undefined && (typeof o.cluster !== "string" || o.cluster === ""))
     throw new MapOptionError("cluster", "the name or address of a cluster", o.cluster);
   return {

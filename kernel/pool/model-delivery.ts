@@ -1,13 +1,14 @@
-import { isModelFileSource, loadModelSource } from "../share/model-file";
+import { isModelFileSource, loadModelSource, type ModelFileSource } from "../share/model-file";
 import { modelRegistry } from "../share/registry";
 import { isSharedModel, modelIdOf, share } from "../share/share";
 import type { WorkerHandle } from "./worker-handle";
 
-/** A model option's shared root: a plain object is shared (moved to shared memory) first. */
-export function sharedRootOf(model: unknown): object {
+/**
+ * A model's shared root: a plain object is shared (moved to shared memory) first. Its type was checked once
+ * (map/options.ts checkModel) before it got here.
+ */
+export function sharedRootOf(model: object | ModelFileSource): object {
   if (isModelFileSource(model)) return loadModelSource(model).root;
-  if (typeof model !== "object" || model === null)
-    throw new TypeError(`model must be an object or typed array, got ${typeof model}`);
   return isSharedModel(model) ? model : share(model);
 }
 

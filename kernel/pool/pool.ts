@@ -2,6 +2,7 @@ import type { ShippedFunction } from "../ship/types";
 import { ChunkLog } from "../timeline";
 import {
   AbortError,
+  checkModel,
   resolveMapOptions,
   type MapItems,
   type MapOptions,
@@ -105,6 +106,7 @@ export class WorkerPool {
 
   /** Sends a model to every worker now, so the first map does not pay for it; resolves when all have it. */
   async preload(model: object): Promise<void> {
+    checkModel(model);
     const root = sharedRootOf(model);
     const { modelId } = modelsOfMap(root, [], "preload");
     await this.ready();

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { WorkerPool } from "../../kernel/pool";
+import { MapOptionError, WorkerPool } from "../../kernel/pool";
 import { isSharedModel, modelRegistry, share } from "../../kernel/share";
 import { MODEL_BRAND } from "../../kernel/ship/types";
 import { fn } from "./helpers";
@@ -182,5 +182,14 @@ describe("models in workers", () => {
     const m = share({ v: new Float64Array(10) });
     await pool.preload(m);
     assert.deepEqual(await pool.map([1], fn("(i, m) => m.v.length"), { model: m }), [10]);
+  });
+
+  test("a model that is not an object is refused by the one check, the same way for a map and for preload", async () => {
+    const isModelError = (e: unknown) =>
+      e instanceof MapOptionError && e.option === "model" && /"file:PATH"/.test(e.message) && /42/.test(e.message);
+    assert.throws(() => pool.submit([1], fn("(i) => i"), { model: 42 as unknown as object }), isModelError);
+    await assert.rejects(pool.preload(42 as unknown as object), isModelError);
+    // The pool goes on.
+    assert.deepEqual(await pool.map([1, 2], fn("(i) => i * 2")), [2, 4]);
   });
 });
