@@ -58,7 +58,6 @@ export class RecentUpdates {
   private samples: Sample[] = [];
   private bars: ChunkBar[] = [];
   private readonly mapNames = new Map<number, string>();
-  private readonly clusterMapNames = new Map<number, string>();
   private lastMap: MapProgress | null = null;
   private lastMapSeenAt = 0;
 
@@ -68,7 +67,6 @@ export class RecentUpdates {
     this.samples = [];
     this.bars = [];
     this.mapNames.clear();
-    this.clusterMapNames.clear();
     this.lastMap = null;
   }
 
@@ -81,9 +79,8 @@ export class RecentUpdates {
       r: (s.r ?? []).map(([n, map, ms]) => ({ node: nodes[n - 1] ?? `node ${n}`, map, ms })),
     });
     for (const c of s.c) this.bars.push({ ...decodeChunk(c, s.t, s.legend?.nodes), running: false });
-    for (const [id, name] of s.legend?.maps ?? []) this.clusterMapNames.set(id, name);
+    for (const [id, name] of s.legend?.maps ?? []) this.mapNames.set(id, name);
     if (s.pool) {
-      for (const m of s.pool.maps) this.mapNames.set(m.id, m.name);
       // The newest running map; else the last one that ended, whose figures are final.
       const latest =
         s.pool.maps.filter((m) => m.end === undefined).at(-1) ?? s.pool.maps.find((m) => m.end !== undefined);
@@ -99,9 +96,9 @@ export class RecentUpdates {
     if (this.bars.length && this.bars[0].t1 < cutoff) this.bars = this.bars.filter((b) => b.t1 >= cutoff);
   }
 
-  /** The name a map was shown with, if an update named it; `cluster` for a cluster map's id. */
-  mapName(id: number, cluster = false): string | undefined {
-    return (cluster ? this.clusterMapNames : this.mapNames).get(id);
+  /** A map's name, if an update's legend named it (one id space for local and cluster maps). */
+  mapName(id: number): string | undefined {
+    return this.mapNames.get(id);
   }
 
   get span(): { t0: number; t1: number } | null {

@@ -22,7 +22,7 @@ export interface EncodedChunks {
   c: ChunkTuple[];
   /** Running cluster batches, when any (at most `budget`). */
   r?: RunningTuple[];
-  /** Present when a tuple ran on a cluster node. */
+  /** Present when a tuple ran on a cluster node or names a map. */
   legend?: ChunkLegend;
   /** Records of lanes that did not fit this update: pass them to the next (already merged to a bounded size). */
   rest: ChunkRecord[];
@@ -30,13 +30,13 @@ export interface EncodedChunks {
 
 /**
  * Encodes `records` relative to the update time `t`, in at most about `budget` tuples, and what cluster nodes are
- * `running` (at most `budget` more); `clusterMapName` names the cluster maps in the legend.
+ * `running` (at most `budget` more); `mapName` names, in the legend, every map the tuples refer to.
  */
 export function encodeChunks(
   records: readonly ChunkRecord[],
   t: number,
   budget: number,
-  clusterMapName: (id: number) => string | undefined = () => undefined,
+  mapName: (id: number) => string | undefined = () => undefined,
   running: readonly RunningOnNode[] = [],
 ): EncodedChunks {
   const byLane = new Map<string, ChunkRecord[]>();
@@ -62,21 +62,29 @@ export function encodeChunks(
   }
   const nodes: string[] = [];
   const maps = new Map<number, string>();
-  const legendIndex = (node: string, map: number) => {
+  // Every map a tuple refers to is named here, local or cluster: the timeline's one source of map names.
+  const named = (map: number) => {
+    if (maps.has(map)) return;
+    const name = mapName(map);
+    if (name !== undefined) maps.set(map, name);
+  };
+  const nodeIndex = (node: string) => {
     let n = nodes.indexOf(node);
     if (n < 0) n = nodes.push(node) - 1;
-    const name = clusterMapName(map);
-    if (name !== undefined) maps.set(map, name);
     return n + 1;
   };
   const c = lanes.flatMap((bars) =>
-    bars.map((b) => (b.node === undefined ? encodeChunk(b, t) : encodeChunk(b, t, legendIndex(b.node, b.map)))),
+    bars.map((b) => {
+      named(b.map);
+      return b.node === undefined ? encodeChunk(b, t) : encodeChunk(b, t, nodeIndex(b.node));
+    }),
   );
-  const r = running
-    .slice(0, budget)
-    .map((x): RunningTuple => [legendIndex(x.node, x.map), x.map, Math.max(0, Math.round(t - x.t0))]);
+  const r = running.slice(0, budget).map((x): RunningTuple => {
+    named(x.map);
+    return [nodeIndex(x.node), x.map, Math.max(0, Math.round(t - x.t0))];
+  });
   const out: EncodedChunks = { c, rest };
   if (r.length) out.r = r;
-  if (nodes.length) out.legend = { nodes, maps: [...maps] };
+  if (nodes.length || maps.size) out.legend = { nodes, maps: [...maps] };
   return out;
 }

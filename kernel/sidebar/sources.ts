@@ -51,7 +51,7 @@ export interface ChunkLogLike {
   readonly seq: number;
   since(seq: number, notBefore?: number): { records: ChunkRecord[]; seq: number };
   readonly lastEnded?: EndedMap;
-  /** A map's name (the timeline names every map), for the legend of its cluster chunks. */
+  /** A map's name (the timeline names every map), for the legend of the chunks that refer to it. */
   mapName?(id: number): string | undefined;
   /** What cluster nodes are running now, for running bars. */
   running?(): RunningOnNode[];

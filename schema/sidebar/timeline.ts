@@ -60,8 +60,9 @@ export type ChunkTuple = z.infer<typeof ChunkTupleSchema>;
 export const MAX_CHUNK_TUPLES = 16;
 
 /**
- * What an update's cluster chunk tuples refer to: the nodes (a tuple's ninth field is 1 + the index here) and the
- * names of the cluster maps among them (a local map is named in `pool.maps`). Only what this update's tuples use.
+ * What an update's chunk and running tuples refer to: the cluster nodes (a tuple's ninth field is 1 + the index
+ * here) and the names of the maps, local and cluster alike (the timeline's one source of map names; `pool.maps`
+ * is the progress of running maps). Only what this update's tuples use.
  */
 export const ChunkLegendSchema = z.object({
   nodes: z.array(z.string()),

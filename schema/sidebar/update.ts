@@ -122,7 +122,7 @@ export const UpdateSchema = z.object({
   c: z.array(ChunkTupleSchema),
   /** Running cluster batches (at most MAX_CHUNK_TUPLES); absent when none run. */
   r: z.array(RunningTupleSchema).optional(),
-  /** Names of the nodes and cluster maps that `c` and `r` refer to; absent when `c` has only local chunks. */
+  /** Names of the cluster nodes and of the maps that `c` and `r` refer to; absent when they refer to none. */
   legend: ChunkLegendSchema.optional(),
   rss: z.number(),
   /** What the sidebar itself set (so the panel can show and reset it). */

@@ -12,7 +12,9 @@
 //    no per-worker figures), which a v5 panel's validation rejects.
 // 7: the update's thread-pool controllers are `threadpools` (were `pools`, one letter from `pool`, the
 //    %parallel worker pool); a v6 panel would find no `pools` and fail to validate the update.
-export const PROTOCOL_VERSION = 7 as const;
+// 8: `legend.maps` names every map the update's tuples refer to, local ones too (a local bar took its name from
+//    `pool.maps`, which drops a map once another ends after it); a v7 panel would leave those bars unnamed.
+export const PROTOCOL_VERSION = 8 as const;
 export const COMM_TARGET = "threadlab";
 
 /** Update rates in Hz. Requests above `maxHz` (up to `acceptedMaxHz`) are clamped; more is an error. */

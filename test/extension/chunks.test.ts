@@ -91,6 +91,22 @@ test("more lanes than the budget take turns: the longest-waiting go first, one b
   );
 });
 
+test("the legend names every map the tuples refer to, local ones too, and only those", () => {
+  const names: Record<number, string> = { 1: "score", 2: "other", 3: "unused" };
+  const out = encodeChunks([rec(0, 1, 900, 940), rec(1, 2, 910, 930)], 1000, 16, (id) => names[id]);
+  assert.deepEqual(out.legend, {
+    nodes: [],
+    maps: [
+      [1, "score"],
+      [2, "other"],
+    ],
+  });
+  assert.ok(
+    out.c.every((c) => c.length === 8),
+    "no node field for local chunks",
+  );
+});
+
 test("cluster chunks name their node through the legend, with the cluster map's name; lanes are (node, slot)", () => {
   const recs: ChunkRecord[] = [
     { ...rec(0, 7, 900, 950, 10), node: "agent-2" },
@@ -99,7 +115,7 @@ test("cluster chunks name their node through the legend, with the cluster map's 
     rec(0, 2, 930, 990, 4),
   ];
   const out = encodeChunks(recs, 1000, 16, (id) => (id === 7 ? "score" : undefined));
-  assert.deepEqual(out.legend, { nodes: ["agent-2", "agent-1"], maps: [[7, "score"]] });
+  assert.deepEqual(out.legend, { nodes: ["agent-2", "agent-1"], maps: [[7, "score"]] }, "map 2 has no name");
   const lanes = out.c.map((c) => `${c[8] ? out.legend!.nodes[c[8] - 1] : "local"}/${c[0]}:${c[4]}`).sort();
   assert.deepEqual(lanes, ["agent-1/0:12", "agent-2/0:10", "agent-2/1:3", "local/0:4"]);
   assert.equal(out.c.find((c) => c[8] === undefined)!.length, 8, "a local tuple keeps its eight fields");

@@ -62,7 +62,9 @@ test("chunk tuples become bars at their absolute times; a running chunk ends the
     lanes[1].bars.map((b) => [b.t0, b.t1, b.chunks, b.failed]),
     [[10_010, 10_110, 2, 1]],
   );
-  assert.equal(h.mapName(3), "spin");
+  assert.equal(h.mapName(3), undefined, "names come from the legend only, not from pool.maps (progress)");
+  h.add({ ...snap(10_300, [], [[0, 3, 10, 5, 1, 1, 0, 0]]), legend: { nodes: [], maps: [[3, "spin"]] } });
+  assert.equal(h.mapName(3), "spin", "a local map's bars are named by the legend like a cluster map's");
 });
 
 test("bars older than the window are dropped; clear() forgets everything", () => {
@@ -123,8 +125,8 @@ test("cluster chunks get a lane per (node, worker) after the pool's, named throu
     ],
     "local first; nodes in natural name order, then by worker",
   );
-  assert.equal(h.mapName(4, true), "score");
-  assert.equal(h.mapName(4), undefined, "a cluster map id is not a local map's");
+  assert.equal(h.mapName(4), "score");
+  assert.equal(h.mapName(9), undefined, "a map the legend does not name stays unnamed");
   assert.deepEqual(h.slots(), [0], "the pool's slots only");
 });
 

@@ -107,7 +107,7 @@ function LaneChart(props: {
               y={i * (laneH + 2)}
               h={laneH}
               range={range}
-              name={recent.mapName(b.map, b.node !== undefined)}
+              name={recent.mapName(b.map)}
               overlaid={props.overlaid}
             />
           )),
