@@ -64,6 +64,16 @@ export default tseslint.config(
           ],
         },
       ],
+      // The same boundary for the lazy forms (`require("../pool/x")`, `import("../pool/x")`), which
+      // no-restricted-imports does not see. A folder's own files use "./x" and never match.
+      "no-restricted-syntax": [
+        "error",
+        ...["CallExpression[callee.name='require']", "ImportExpression"].map((call) => ({
+          selector: `${call} > Literal[value=/(^|\\/)(pool|map|timeline)\\/(?!index$)[^/]+$/]`,
+          message:
+            'require kernel/pool, kernel/map and kernel/timeline through their index ("../pool"), not a file inside',
+        })),
+      ],
     },
   },
   {
