@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { resolveMapOptions, type MapItems, type MapOptions, type MapReport } from "../map";
+import { resolveMapOptions, type MapItems, type MapOptions, type MapReport, type StartedMap } from "../map";
 import { ChunkLog } from "../timeline";
 import type { ShippedFunction } from "../ship/types";
 import { ClusterMap } from "./cluster-map";
@@ -77,7 +77,7 @@ export class ClusterBackend implements MapBackend<ShippedFunction> {
     }
   }
 
-  submit(s: ClusterSubmission): { id: number; done: Promise<MapReport> } {
+  submit(s: ClusterSubmission): StartedMap {
     if (this.closed)
       throw new Error(`the connection to the cluster at ${this.target.display} was closed; connect again`);
     const chunkLog = s.chunkLog ?? this.ownLog;
@@ -100,7 +100,7 @@ export class ClusterBackend implements MapBackend<ShippedFunction> {
     );
     this.running.add(map);
     const done = map.start().finally(() => this.running.delete(map));
-    return { id, done };
+    return { id, done, live: () => map };
   }
 
   /** Like `WorkerPool.run`, for code that holds the backend itself (tests, benchmarks). */

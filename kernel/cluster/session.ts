@@ -3,7 +3,7 @@
  * first `--cluster URL` map, or from THREADLAB_CLUSTER, and reused by later maps. `clusterStatus()` is the plain
  * function `%parallel cluster status` and the sidebar read.
  */
-import type { MapReport } from "../map";
+import type { StartedMap } from "../map";
 import { ChunkLog } from "../timeline";
 import type { ShippedFunction } from "../ship/types";
 import { ClusterBackend, type ClusterStatus } from "./backend";
@@ -92,9 +92,11 @@ export function clusterBackendFor(option: string | true, chunkLog?: ChunkLog): M
   const log = chunkLog ?? new ChunkLog();
   return {
     kind: "cluster",
-    submit(s: MapSubmission<ShippedFunction>): { id: number; done: Promise<MapReport> } {
+    submit(s: MapSubmission<ShippedFunction>): StartedMap {
       const mapId = log.openMap(s.options.name);
-      return { id: mapId, done: backend.then((b) => b.submit({ ...s, chunkLog: log, mapId }).done) };
+      let started: StartedMap | undefined;
+      const done = backend.then((b) => (started = b.submit({ ...s, chunkLog: log, mapId })).done);
+      return { id: mapId, done, live: () => started?.live() };
     },
   };
 }

@@ -3,7 +3,7 @@
  * validation, items, errors, progress, the chunk sizer, the report and the backend seam. Imports no other kernel
  * folder.
  */
-export type { MapBackend, MapSubmission } from "./backend";
+export type { LiveMap, MapBackend, MapSubmission, StartedMap } from "./backend";
 export { ChunkSizer, LOCAL_SIZING, type SizerTuning } from "./chunk-sizer";
 export { epochMs } from "./clock";
 export { AbortError, MapItemError, PoisonItemError, rebuildError, WorkerStartError, type WireError } from "./errors";

@@ -1,5 +1,6 @@
 import type { KernelDoor } from "../door";
 import { mapInNotebook } from "../parallel/map";
+import { startRunningMap } from "../parallel/running-map";
 import { createComm } from "./comm";
 import { createDisplay } from "./display";
 import * as plain from "./index";
@@ -15,7 +16,9 @@ export function createThreadlab(door: KernelDoor): ThreadlabModule {
   const run: ThreadlabModule["parallel"]["run"] = (items, fn, options = {}) => mapInNotebook(door, items, fn, options);
   const map: ThreadlabModule["parallel"]["map"] = async (items, fn, options = {}) =>
     (await run(items, fn, options)).results as never;
-  const parallel: ThreadlabModule["parallel"] = { ...plain.parallel, map, run };
+  const start: ThreadlabModule["parallel"]["start"] = (items, fn, options = {}) =>
+    startRunningMap(door, items, fn, options);
+  const parallel: ThreadlabModule["parallel"] = { ...plain.parallel, map, run, start };
   return {
     ...plain,
     parallel,

@@ -8,6 +8,7 @@ import {
   type MapOptions,
   type MapReport,
 } from "../pool";
+import type { StartedMap } from "../map";
 import { shipFunction, type ShippedFunction } from "../ship";
 import { sourceLabel } from "../ship/materialize";
 import * as threadpool from "../threadpool";
@@ -47,12 +48,38 @@ function isShipped(fn: unknown): fn is ShippedFunction {
  * worker output to the cell that started the map and points worker stacks at the lines the user typed.
  * Without a door (threadlab as a plain library) it only maps.
  */
-export async function mapInNotebook<T = unknown>(
+export function mapInNotebook<T = unknown>(
   door: KernelDoor | undefined,
   items: MapItems | Iterable<T> | AsyncIterable<T>,
   fn: MapFunction<T, unknown>,
   options: MagicMapOptions = {},
 ): Promise<MapReport> {
+  try {
+    return startInNotebook(door, items, fn, options).report;
+  } catch (e) {
+    // Bad options or a function that cannot ship: the same rejected promise as a map that failed.
+    return Promise.reject(e);
+  }
+}
+
+/** A map `startInNotebook` started: its id, what it holds so far, and its report (after the notebook's part). */
+export interface NotebookMap {
+  id: number;
+  name: string;
+  live: StartedMap["live"];
+  report: Promise<MapReport>;
+}
+
+/**
+ * `mapInNotebook` up to the point where the map runs, returned at once (`parallel.start`); throws for options or
+ * a function that cannot ship, before anything starts.
+ */
+export function startInNotebook<T = unknown>(
+  door: KernelDoor | undefined,
+  items: MapItems | Iterable<T> | AsyncIterable<T>,
+  fn: MapFunction<T, unknown>,
+  options: MagicMapOptions = {},
+): NotebookMap {
   const shipped =
     options.shipped ??
     (isShipped(fn)
@@ -87,7 +114,7 @@ export async function mapInNotebook<T = unknown>(
     if (ws.length) door.write("stderr", ws.map((w) => `⚠ ${w}\n`).join(""), parent);
     warned = ws.length > 0;
   };
-  const { done } = backend.submit({
+  const { id, done, live } = backend.submit({
     items,
     fn: shipped,
     options: {
@@ -109,21 +136,27 @@ export async function mapInNotebook<T = unknown>(
   });
   if (!showProgress) warnOversubscribed();
   const toCells = stackMapper(shipped, door?.locate, options.cell);
-  try {
-    const report = await done;
-    if (toCells) for (const f of report.failures) toCells(f.error);
-    warnOversubscribed();
-    if (showProgress && door) door.display({ ...renderSummary(report) }, { displayId, update: shown });
-    return report;
-  } catch (e) {
-    if (toCells && e instanceof Error) {
-      toCells(e);
-      if (e.cause instanceof Error) toCells(e.cause);
+  const report = (async () => {
+    try {
+      const r = await done;
+      if (toCells) for (const f of r.failures) toCells(f.error);
+      warnOversubscribed();
+      if (showProgress && door) door.display({ ...renderSummary(r) }, { displayId, update: shown });
+      return r;
+    } catch (e) {
+      if (toCells && e instanceof Error) {
+        toCells(e);
+        if (e.cause instanceof Error) toCells(e.cause);
+      }
+      if (showProgress && door && shown)
+        door.display(
+          { "text/plain": `${shipped.name}: stopped — ${(e as Error).message}` },
+          { displayId, update: true },
+        );
+      throw e;
     }
-    if (showProgress && door && shown)
-      door.display({ "text/plain": `${shipped.name}: stopped — ${(e as Error).message}` }, { displayId, update: true });
-    throw e;
-  }
+  })();
+  return { id, name: resolved.name, live, report };
 }
 
 /**

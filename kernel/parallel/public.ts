@@ -6,9 +6,11 @@
 import type { MapItems, MapReport } from "../pool";
 import { mapInNotebook, type MapFunction, type ParallelMapOptions } from "./map";
 import { existingPool, setPoolSize } from "./notebook-pool";
+import { startRunningMap, type RunningMap } from "./running-map";
 
 export { range } from "../pool";
 export type { ParallelMapOptions } from "./map";
+export type { RunningMap } from "./running-map";
 export type { MapReport, ProgressState } from "../pool";
 
 /**
@@ -32,6 +34,19 @@ export function run<T = unknown>(
   options: ParallelMapOptions = {},
 ): Promise<MapReport> {
   return mapInNotebook(undefined, items, fn, options);
+}
+
+/**
+ * Starts a map like `run` and returns at once with its handle: `results` so far (a live view, item order),
+ * `done`, `total`, `state`, `progress()`, `cancel()`, and `report` (a promise of `run`'s report). A second console
+ * on the kernel (a subshell) can read the handle while the notebook's cell awaits `job.report`.
+ */
+export function start<T = unknown, R = unknown>(
+  items: MapItems | Iterable<T> | AsyncIterable<T>,
+  fn: MapFunction<T, R>,
+  options: ParallelMapOptions = {},
+): RunningMap<R> {
+  return startRunningMap(undefined, items, fn, options);
 }
 
 /**

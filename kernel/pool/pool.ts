@@ -8,6 +8,7 @@ import {
   type MapOptions,
   type MapReport,
   type ResolvedMapOptions,
+  type StartedMap,
 } from "../map";
 import { beginFor, FunctionCache } from "./function-cache";
 import { ItemTimeoutWatch } from "./item-timeouts";
@@ -138,21 +139,12 @@ export class WorkerPool {
    * Starts a map and returns its id at once, so the caller can route output tagged with it (`onOutput`
    * per map, or the pool's `onOutput(mapId, …)`) before any arrives.
    */
-  submit(
-    items: MapItems,
-    fn: ShippedFunction,
-    options: MapOptions & { onOutput?: OutputSink } = {},
-  ): { id: number; done: Promise<MapReport> } {
+  submit(items: MapItems, fn: ShippedFunction, options: MapOptions & { onOutput?: OutputSink } = {}): StartedMap {
     return this.submitResolved(items, fn, resolveMapOptions({ name: fn.name, ...options }), options.onOutput);
   }
 
   /** `submit` with options validated already (the map backend's entry: parallel/local-backend.ts). */
-  submitResolved(
-    items: MapItems,
-    fn: ShippedFunction,
-    opts: ResolvedMapOptions,
-    onOutput?: OutputSink,
-  ): { id: number; done: Promise<MapReport> } {
+  submitResolved(items: MapItems, fn: ShippedFunction, opts: ResolvedMapOptions, onOutput?: OutputSink): StartedMap {
     if (this.closed) throw new Error("the pool was shut down; create a new WorkerPool");
     this.supervisor.retryStarts();
     if (opts.workers !== undefined && opts.workers > this.size) this.resize(opts.workers);
@@ -185,7 +177,7 @@ export class WorkerPool {
     if (opts.timeout !== undefined) this.timeouts.watch(opts.timeout);
     job.start();
     this.pump();
-    return { id, done: job.promise };
+    return { id, done: job.promise, live: () => job };
   }
 
   /** Cancels every running map (a kernel interrupt). */

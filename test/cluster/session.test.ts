@@ -9,6 +9,7 @@ import {
   formatClusterStatus,
   resolveClusterUrl,
 } from "../../kernel/cluster/session";
+import { parallel } from "../../kernel/module/index";
 import { fn, startCluster, type LocalCluster } from "./helpers";
 
 describe("the kernel's cluster session", () => {
@@ -62,6 +63,32 @@ describe("the kernel's cluster session", () => {
     const f = fn("(x) => x * x");
     const r = await b.submit({ items: [1, 2, 3], fn: f, options: resolveMapOptions({ name: f.name }) }).done;
     assert.deepEqual(r.results, [1, 4, 9]);
+  });
+
+  test("parallel.start on the cluster: the same handle, with the agents' results filling in as batches answer", async () => {
+    const slow = (x: number) => {
+      const end = Date.now() + 5;
+      while (Date.now() < end);
+      return x + 1;
+    };
+    const job = parallel.start(
+      Array.from({ length: 300 }, (_, i) => i),
+      slow,
+      { cluster: cluster.url, chunk: 10 },
+    );
+    assert.equal(job.state, "running");
+    const deadline = Date.now() + 20_000;
+    while (job.done < 30 && job.state === "running" && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    const seen = job.results.map((v, i) => [v, i] as const).filter(([v]) => v !== undefined);
+    assert.ok(seen.length >= 30 && seen.length < 300, `some batches answered, not all: ${seen.length}`);
+    for (const [v, i] of seen) assert.equal(v, i + 1);
+    const report = await job.report;
+    assert.equal(job.state, "done");
+    assert.deepEqual(
+      report.results,
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
   });
 
   test("disconnect closes the connection; a bad URL fails before replacing it", async () => {

@@ -245,4 +245,31 @@ describe("a subshell beside a running map (the use case)", () => {
     assert.equal(resultText(await k.outputsOf(main.msgId)), "4");
     await k.request("control", "delete_subshell_request", { subshell_id: id });
   });
+
+  test("a subshell reads a parallel.start map's results so far while the notebook's cell awaits its report", async () => {
+    const id = await createSubshell(k);
+    await k.execute(
+      `import { parallel } from "threadlab";\n` +
+        `const job = parallel.start(parallel.range(0, 40), async (x: number) => { await new Promise((r) => setTimeout(r, 100)); return x * 3; }, { chunk: 1 });`,
+    );
+    const main = await submitOn(k, null, `(await job.report).results.length`, 30000);
+    await waitFor(() => k.iopubMessages.some((m) => isFor(m, main.msgId) && m.header.msg_type === "execute_input"));
+    const peek = await executeOn(
+      k,
+      id,
+      `while (job.done < 4) await new Promise((r) => setTimeout(r, 20));\nconst seen = job.results.filter((v) => v !== undefined); [job.state, seen.length > 0 && seen.length < 40, seen.every((v, i) => v === job.results.indexOf(v) * 3)].join(" ")`,
+    );
+    assert.equal(peek.reply.content.status, "ok", JSON.stringify(peek.reply.content));
+    assert.equal(
+      resultText(peek.outputs),
+      "'running true true'",
+      "the subshell saw some results, each in its item's place",
+    );
+    const shown = await executeOn(k, id, `job`);
+    assert.match(String(resultText(shown.outputs)), /^RunningMap \d+ \S+: running, \d+ \/ 40 items \(\d+%\)$/);
+    assert.equal((await main.reply).content.status, "ok");
+    assert.equal(resultText(await k.outputsOf(main.msgId)), "40");
+    assert.equal(resultText((await executeOn(k, id, "job.state")).outputs), "'done'");
+    await k.request("control", "delete_subshell_request", { subshell_id: id });
+  });
 });
