@@ -24,7 +24,8 @@ const options: MagicOption[] = [
   {
     name: "workers",
     type: "number",
-    description: "most workers this map uses (the pool grows to it); with --cluster, most of each agent's workers",
+    description:
+      "most workers this map uses (the pool grows for this map only); with --cluster, most of each agent's workers",
   },
   {
     name: "chunk",
@@ -214,8 +215,17 @@ export const parallelMagic: Magic = {
           throw asUsageError(e, "%parallel workers", "N");
         }
         const n = Number(rest[0]);
-        notebookPool(ctx).start();
-        ctx.write("stdout", `pool resized to ${n} workers\n`);
+        const p = notebookPool(ctx);
+        p.start();
+        const cfg = threadpool.config().workers;
+        // A cell-scoped limit (or a running map's --workers) may hold the pool at another size for now.
+        const held =
+          cfg.value !== n
+            ? ` (held at ${cfg.value} for now by ${cfg.detail})`
+            : p.size !== n
+              ? ` (${p.size} while a map runs)`
+              : "";
+        ctx.write("stdout", `pool resized to ${n} workers${held}\n`);
         return;
       }
       case "status":
