@@ -219,13 +219,13 @@ export const parallelMagic: Magic = {
         p.start();
         const cfg = threadpool.config().workers;
         // A cell-scoped limit (or a running map's --workers) may hold the pool at another size for now.
-        const held =
+        const said =
           cfg.value !== n
-            ? ` (held at ${cfg.value} for now by ${cfg.detail})`
+            ? `pool size set to ${n} workers; held at ${cfg.value} for now (${cfg.detail})`
             : p.size !== n
-              ? ` (${p.size} while a map runs)`
-              : "";
-        ctx.write("stdout", `pool resized to ${n} workers${held}\n`);
+              ? `pool size set to ${n} workers; ${p.size} until the running map that asked for them ends`
+              : `pool resized to ${n} workers`;
+        ctx.write("stdout", said + "\n");
         return;
       }
       case "status":
