@@ -131,7 +131,12 @@ async function mapAndReport(items: unknown, args: ParsedArgs, ctx: MagicContext,
 function formatStatus(): string {
   const cfg = threadpool.config();
   const p = existingPool();
-  const head = `pool: ${p ? `${p.size} workers` : `not started (will start ${cfg.workers.value} workers: ${cfg.workers.source})`}`;
+  // The size and where it came from (doctor's detail); above it only while a map asks for more workers.
+  const from =
+    p && p.size > cfg.workers.value
+      ? `${cfg.workers.value} set by ${cfg.workers.detail}; more for a running map's --workers`
+      : cfg.workers.detail;
+  const head = `pool: ${p ? `${p.size} workers (${from})` : `not started (will start ${cfg.workers.value} workers: ${cfg.workers.source})`}`;
   if (!p) return head;
   const s = p.status();
   const lines = [head, `queue: ${s.queue} chunks waiting, ${s.inflight} in flight`];

@@ -26,7 +26,7 @@ export function notebookPool(door?: KernelDoor): WorkerPool {
   }
   if (pool) return pool;
   const p = new WorkerPool({
-    size: threadpool.config().workers.value,
+    size: decidedPoolSize(),
     workerSetup: { module: require.resolve("../threadpool/worker-side"), data: threadpool.backendLimitsForWorkers() },
     chunkLog,
   });

@@ -158,12 +158,12 @@ describe("%parallel in a notebook", () => {
       const limited = await doctorWorkers();
       assert.deepEqual([limited.value, limited.source], [3, "magic"], JSON.stringify(limited));
       assert.match(limited.detail, /limit threadlab=3/);
-      assert.match(await status(), /^pool: 3 workers/);
+      assert.match(await status(), /^pool: 3 workers \(magic: limit threadlab=3\)/);
       assert.match(resultText((await k.execute("%threadpool info")).outputs)!, /threadlab\s+worker_threads\s+3/);
       await value("%parallel workers 2");
       const set = await doctorWorkers();
       assert.deepEqual([set.value, set.source, set.detail], [2, "magic", "magic: 2"]);
-      assert.match(await status(), /^pool: 2 workers/);
+      assert.match(await status(), /^pool: 2 workers \(magic: 2\)/);
       // Another limit change reconciles every pool: the newer %parallel workers still holds the pool.
       await value("%threadpool limit blas=1");
       assert.match(await status(), /^pool: 2 workers/);
