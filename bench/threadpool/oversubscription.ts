@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const anchor: { ms: number; alive: number; busy: number }[] = [];
   const ours: typeof anchor = [];
   let ourThreads = 0;
-  const pool = { size: workers, resize() {} };
+  const pool = { size: workers, applyConfiguredSize() {} };
   const runOurs = async () => {
     // Ours: the pool's owner lets the threadpool side find it; process-wide BLAS gets max(CPUs // workers, 1) while it exists.
     threadpool.setWorkerPoolLookup(() => pool);

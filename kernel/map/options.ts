@@ -12,8 +12,10 @@ export type { ProgressState } from "./progress";
  */
 export interface MapOptions {
   /**
-   * Most workers this map uses; the pool grows to it if smaller. Default: the pool's size. On a cluster: most
-   * workers of each agent (agents size their own pools).
+   * Most workers this map uses, like joblib's `n_jobs`: per map. On the notebook's pool, a pool smaller than it
+   * grows for this map only (the configured size and its source stay, and the pool returns to it when the map
+   * ends); a bare `WorkerPool` uses at most its size. Default: the pool's size. On a cluster: most workers of
+   * each agent (agents size their own pools).
    */
   workers?: number;
   /** Items per message. "auto" sizes chunks to ~10 ms of work from the measured time per item. */

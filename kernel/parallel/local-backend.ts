@@ -1,12 +1,9 @@
 import type { KernelDoor } from "../door";
-import type { MapBackend, MapItems } from "../map";
+import type { MapBackend } from "../map";
 import type { ShippedFunction } from "../ship/types";
-import { notebookPool } from "./notebook-pool";
+import { submitToNotebookPool } from "./notebook-pool";
 
-/** The notebook's worker pool as a map backend. */
+/** The notebook's worker pool as a map backend (its size policy, a map's `workers` included: notebook-pool.ts). */
 export function localBackend(door: KernelDoor | undefined): MapBackend<ShippedFunction> {
-  return {
-    kind: "local",
-    submit: (s) => notebookPool(door).submitResolved(s.items as MapItems, s.fn, s.options, s.onOutput),
-  };
+  return { kind: "local", submit: submitToNotebookPool(door) };
 }

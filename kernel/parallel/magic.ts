@@ -24,7 +24,8 @@ const options: MagicOption[] = [
   {
     name: "workers",
     type: "number",
-    description: "most workers this map uses (the pool grows to it); with --cluster, most of each agent's workers",
+    description:
+      "most workers this map uses (the pool grows for this map only); with --cluster, most of each agent's workers",
   },
   {
     name: "chunk",
@@ -130,7 +131,12 @@ async function mapAndReport(items: unknown, args: ParsedArgs, ctx: MagicContext,
 function formatStatus(): string {
   const cfg = threadpool.config();
   const p = existingPool();
-  const head = `pool: ${p ? `${p.size} workers` : `not started (will start ${cfg.workers.value} workers: ${cfg.workers.source})`}`;
+  // The size and where it came from (doctor's detail); above it only while a map asks for more workers.
+  const from =
+    p && p.size > cfg.workers.value
+      ? `${cfg.workers.value} set by ${cfg.workers.detail}; more for a running map's --workers`
+      : cfg.workers.detail;
+  const head = `pool: ${p ? `${p.size} workers (${from})` : `not started (will start ${cfg.workers.value} workers: ${cfg.workers.source})`}`;
   if (!p) return head;
   const s = p.status();
   const lines = [head, `queue: ${s.queue} chunks waiting, ${s.inflight} in flight`];
@@ -214,8 +220,17 @@ export const parallelMagic: Magic = {
           throw asUsageError(e, "%parallel workers", "N");
         }
         const n = Number(rest[0]);
-        notebookPool(ctx).start();
-        ctx.write("stdout", `pool resized to ${n} workers\n`);
+        const p = notebookPool(ctx);
+        p.start();
+        const cfg = threadpool.config().workers;
+        // A cell-scoped limit (or a running map's --workers) may hold the pool at another size for now.
+        const said =
+          cfg.value !== n
+            ? `pool size set to ${n} workers; held at ${cfg.value} for now (${cfg.detail})`
+            : p.size !== n
+              ? `pool size set to ${n} workers; ${p.size} until the running map that asked for them ends`
+              : `pool resized to ${n} workers`;
+        ctx.write("stdout", said + "\n");
         return;
       }
       case "status":

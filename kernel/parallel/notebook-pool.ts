@@ -1,4 +1,6 @@
 import type { KernelDoor } from "../door";
+import type { MapBackend, MapItems } from "../map";
+import type { ShippedFunction } from "../ship/types";
 import { checkPoolSize, WorkerPool } from "../pool";
 import { ChunkLog } from "../timeline";
 import * as threadpool from "../threadpool";
@@ -13,10 +15,9 @@ let shutdownRegistered = false;
 
 /**
  * The notebook's one worker pool, and the one road to it: `%parallel`, `parallel.map`, the sidebar and the
- * `threadlab` thread-pool controller all come here. Created on first use, sized from the resolved parallel
- * config (THREADLAB_WORKERS, `%parallel workers`, the sidebar, or the effective CPU count), and given each
- * change of backend limits so workers apply them in their own threads. `door`: the kernel, which closes the
- * pool when it shuts down.
+ * `threadlab` thread-pool controller all come here. Created on first use, sized by `applyPoolSize` (the one
+ * writer of its size, below), and given each change of backend limits so workers apply them in their own
+ * threads. `door`: the kernel, which closes the pool when it shuts down.
  */
 export function notebookPool(door?: KernelDoor): WorkerPool {
   if (door && !shutdownRegistered) {
@@ -25,17 +26,29 @@ export function notebookPool(door?: KernelDoor): WorkerPool {
   }
   if (pool) return pool;
   const p = new WorkerPool({
-    size: threadpool.config().workers.value,
+    size: decidedPoolSize(),
     workerSetup: { module: require.resolve("../threadpool/worker-side"), data: threadpool.backendLimitsForWorkers() },
     chunkLog,
   });
   pool = p;
   // The thread-pool side asks this module on every use rather than keeping the pool, so a closed pool
   // cannot linger there; the lookup also re-applies limits now that workers exist.
-  threadpool.setWorkerPoolLookup(existingPool);
-  unsubscribe = threadpool.onBackendLimitsChanged((limits) => p.updateWorkerSetup(limits));
+  threadpool.setWorkerPoolLookup(() => (pool ? sizedView : undefined));
+  unsubscribe = threadpool.onBackendLimitsChanged((limits) => {
+    p.updateWorkerSetup(limits);
+    // A limit made or restored changes what config() says about workers (a limit on threadlab, or a number).
+    applyPoolSize();
+  });
   return p;
 }
+
+// What the thread-pool side sees of the pool: its size, and this module's writer (never resize itself).
+const sizedView: threadpool.ResizablePool = {
+  get size() {
+    return pool?.size ?? 0;
+  },
+  applyConfiguredSize: () => applyPoolSize(),
+};
 
 /** The notebook's chunk log (its task timeline), local and cluster chunks alike. */
 export function notebookChunkLog(): ChunkLog {
@@ -59,6 +72,14 @@ export async function shutdownPool(): Promise<boolean> {
   return true;
 }
 
+// ---- the pool's size: one policy, one writer -------------------------------------------------------------
+//
+// Policy: the size is what the resolved configuration says (`threadpool.config().workers`: THREADLAB_WORKERS,
+// the session settings below, and active limits on `threadlab` or on every pool, newest of the highest rank
+// winning), raised while a running map asks for more workers (`workers` is per map, like joblib's n_jobs).
+// Writer: `applyPoolSize`, the only caller of `WorkerPool.resize` on the notebook pool. Every change of policy
+// input — `setPoolSize`, `clearPoolSize`, a limit made or restored, a map starting or ending — ends there.
+
 // Set by a caller, never by the environment, and never cell-scoped (a cell limit on `threadlab` is a limit).
 export type PoolSizeSource = Exclude<ConfigSource, "default" | "env" | "cell">;
 
@@ -66,16 +87,33 @@ export type PoolSizeSource = Exclude<ConfigSource, "default" | "env" | "cell">;
 // (its Reset) falls back to what `%parallel workers` or the API set before.
 const sizeSettings = new Map<PoolSizeSource, { n: number; setting: { restore(): void } }>();
 
+// The `workers` of each map running now that gave one.
+const mapDemands = new Set<{ n: number }>();
+
+/** The size the policy gives now: the configured one, raised to the largest running map's `workers`. */
+export function decidedPoolSize(): number {
+  let n = threadpool.config().workers.value;
+  for (const d of mapDemands) n = Math.max(n, d.n);
+  return n;
+}
+
+/** The one writer of the notebook pool's size: brings a running pool to `decidedPoolSize()`. */
+function applyPoolSize(): void {
+  const target = decidedPoolSize();
+  if (pool && pool.size !== target) pool.resize(target);
+}
+
 /**
- * The one writer of the pool size: sets it as a session setting with its source, so `%threadpool doctor` and
- * the sidebar can say where it came from, and resizes a running pool. Throws MapOptionError("size") outside
- * 1…POOL_TUNING.maxWorkers; a setting the pool refused to resize to is removed again.
+ * Records a session setting of the pool size with its source, so `%threadpool doctor` and the sidebar can say
+ * where it came from, and applies the policy (a higher-ranked setting, such as a cell-scoped limit, may still
+ * hold the pool elsewhere). Throws MapOptionError("size") outside 1…POOL_TUNING.maxWorkers; a setting the
+ * pool refused to resize to is removed again.
  */
 export function setPoolSize(n: number, source: PoolSizeSource): void {
   checkPoolSize(n);
   const setting = threadpool.setParallelConfig({ source, workers: n });
   try {
-    pool?.resize(n);
+    applyPoolSize();
   } catch (e) {
     setting.restore();
     throw e;
@@ -85,16 +123,15 @@ export function setPoolSize(n: number, source: PoolSizeSource): void {
 }
 
 /**
- * Removes `source`'s size setting and brings a running pool to the size the configuration gives now (another
- * source's setting, THREADLAB_WORKERS or the CPUs). Returns whether there was a setting to remove.
+ * Removes `source`'s size setting and applies the policy (another source's setting, a limit, THREADLAB_WORKERS
+ * or the CPUs). Returns whether there was a setting to remove.
  */
 export function clearPoolSize(source: PoolSizeSource): boolean {
   const held = sizeSettings.get(source);
   if (!held) return false;
   sizeSettings.delete(source);
   held.setting.restore();
-  const target = threadpool.config().workers.value;
-  if (pool && pool.size !== target) pool.resize(target);
+  applyPoolSize();
   return true;
 }
 
@@ -102,3 +139,30 @@ export function clearPoolSize(source: PoolSizeSource): boolean {
 export function poolSizeSetting(source: PoolSizeSource): number | undefined {
   return sizeSettings.get(source)?.n;
 }
+
+/**
+ * Runs a map on the notebook pool. A `workers` above the decided size grows the pool for this map only: the
+ * configured size (and its source) stays what it was, and the pool goes back to it when the map ends.
+ */
+export const submitToNotebookPool =
+  (door: KernelDoor | undefined): MapBackend<ShippedFunction>["submit"] =>
+  (s) => {
+    const p = notebookPool(door);
+    // Held while the map runs, so a smaller size set meanwhile does not take its workers away before it ends.
+    const demand = s.options.workers !== undefined ? { n: s.options.workers } : undefined;
+    const release = () => {
+      if (demand && mapDemands.delete(demand)) applyPoolSize();
+    };
+    try {
+      if (demand) {
+        mapDemands.add(demand);
+        applyPoolSize();
+      }
+      const run = p.submitResolved(s.items as MapItems, s.fn, s.options, s.onOutput);
+      run.done.then(release, release);
+      return run;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  };

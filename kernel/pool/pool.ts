@@ -98,8 +98,8 @@ export class WorkerPool {
 
   /**
    * Grows (spawns now, models follow lazily with the next map) or shrinks (retires workers after their in-flight
-   * chunks). Every change of size comes through here — `%parallel workers`, `parallel.setWorkers`, the sidebar,
-   * `%threadpool limit threadlab=N` and a map asking for more workers — to the supervisor's one writer.
+   * chunks) to `n` workers. Mechanism only: which size, and why, is the pool's owner's to decide (the notebook's
+   * pool: `applyPoolSize` in kernel/parallel/notebook-pool.ts; an agent's: kernel/agent/agent.ts).
    */
   resize(n: number): void {
     this.supervisor.resize(n);
@@ -147,7 +147,7 @@ export class WorkerPool {
   submitResolved(items: MapItems, fn: ShippedFunction, opts: ResolvedMapOptions, onOutput?: OutputSink): StartedMap {
     if (this.closed) throw new Error("the pool was shut down; create a new WorkerPool");
     this.supervisor.retryStarts();
-    if (opts.workers !== undefined && opts.workers > this.size) this.resize(opts.workers);
+    // A map's `workers` caps how many of the pool's workers it uses; growing the pool for it is the owner's call.
     this.supervisor.recycle(opts.maxHeapMB);
     const shipping = this.functions.shippingOf(fn);
     const { modelId, models } = modelsOfMap(

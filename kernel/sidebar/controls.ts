@@ -1,6 +1,6 @@
 /**
  * The sidebar's knobs: pool size, per-pool limits and reset. Limits go through the `%threadpool` API and the
- * pool size through its one writer (kernel/parallel/notebook-pool.ts), both with source "sidebar", so
+ * pool size as a setting of its one size policy (kernel/parallel/notebook-pool.ts), both with source "sidebar", so
  * precedence is the same as for `%threadpool limit` (a cell limit wins; the latest of sidebar/magic/API wins)
  * and every value in the tree shows where it came from. Shared by all panels on this kernel: limits are
  * process-wide.

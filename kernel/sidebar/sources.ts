@@ -76,18 +76,17 @@ const mapCountsMatchSchema: Same<MapCounts, Omit<MapProgress, "id" | "name" | "e
   Same<Pick<MapStatus, "id" | "name">, Pick<MapProgress, "id" | "name">> = true;
 void mapCountsMatchSchema;
 
-/** The `%parallel` worker pool: `WorkerPool` satisfies this. */
+/** The `%parallel` worker pool, read only (its size is written through `PoolSizeControl`): `WorkerPool` satisfies this. */
 export interface SidebarPool {
   readonly size: number;
   status(): PoolStatusLike;
-  resize(n: number): unknown;
   /** Finished chunks for the task timeline; without it the timeline shows only running chunks. */
   readonly chunkLog?: ChunkLogLike;
 }
 
-/** The sidebar's pool size, written through the pool's one size writer (kernel/parallel/notebook-pool.ts). */
+/** The sidebar's pool size: a setting with source "sidebar" in the pool's one size policy (kernel/parallel/notebook-pool.ts). */
 export interface PoolSizeControl {
-  /** Sets it with source "sidebar" and resizes a running pool; throws MapOptionError("size") out of range. */
+  /** Sets it with source "sidebar" and applies the policy to a running pool; throws MapOptionError("size") out of range. */
   set(n: number): void;
   /** Removes the sidebar's setting, back to what the configuration says now; false if there was none. */
   clear(): boolean;
@@ -125,7 +124,7 @@ export interface SidebarSources {
 
 function isSidebarPool(x: unknown): x is SidebarPool {
   const p = x as Partial<SidebarPool> | undefined;
-  return !!p && typeof p.status === "function" && typeof p.resize === "function" && typeof p.size === "number";
+  return !!p && typeof p.status === "function" && typeof p.size === "number";
 }
 
 /** The real modules. Loaded lazily: the sidebar must not load the thread-pool code before a panel opens. */

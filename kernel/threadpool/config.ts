@@ -41,6 +41,8 @@ export const KNOB_ENV: Readonly<Record<Knob, string>> = {
 /** Values a session sets for some knobs, with where they came from. */
 export interface ParallelSettings {
   source: Exclude<ConfigSource, "default" | "env">;
+  /** What set it, for `Resolved.detail` (e.g. `limit threadlab=3`); default: the values. */
+  what?: string;
   workers?: number | number[];
   threads?: number | number[];
   backendThreads?: number | number[];
@@ -97,7 +99,7 @@ function pick(knob: Knob, env: NodeJS.ProcessEnv, settings: readonly ParallelSet
     const values = checkSetting(`${knob} (${s.source})`, v);
     // `>=` so that, among equal ranks, the later setting wins.
     if (!best || SOURCE_RANK[s.source] >= SOURCE_RANK[best.source]) {
-      best = { values, source: s.source, detail: `${s.source}: ${values.join(",")}` };
+      best = { values, source: s.source, detail: `${s.source}: ${s.what ?? values.join(",")}` };
     }
   }
   return best;
@@ -189,6 +191,20 @@ export function childConfig(parent: ParallelConfig): ParallelConfig {
 
 // Session settings (API, magic, sidebar, cell), newest last.
 const sessionSettings: ParallelSettings[] = [];
+// When each setting was made, on the clock limits use too (limits.ts), so that settings and active limits can
+// be put in the one order "among equals, the latest wins" needs.
+const madeAt = new WeakMap<ParallelSettings, number>();
+let clock = 0;
+
+/** The next tick of the clock session settings and limit entries share (newer is larger). */
+export function nextSettingOrder(): number {
+  return ++clock;
+}
+
+/** When `setParallelConfig` made `s` (0 for settings it did not make). */
+export function settingOrder(s: ParallelSettings): number {
+  return madeAt.get(s) ?? 0;
+}
 
 /**
  * Sets knobs for this session. Validated now, so a bad value fails at the call that made it. Returns a
@@ -200,6 +216,7 @@ export function setParallelConfig(settings: ParallelSettings): { restore(): void
     if (v !== undefined) checkSetting(`${k} (${settings.source})`, v);
   }
   const entry = { ...settings };
+  madeAt.set(entry, nextSettingOrder());
   sessionSettings.push(entry);
   const restore = () => {
     const i = sessionSettings.indexOf(entry);

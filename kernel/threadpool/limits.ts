@@ -7,7 +7,9 @@
 import {
   currentSettings,
   disposeSymbol,
+  nextSettingOrder,
   resolveParallelConfig,
+  settingOrder,
   SOURCE_RANK,
   type ConfigSource,
   type ParallelConfig,
@@ -89,7 +91,6 @@ interface ActiveRecord {
 }
 const active: ActiveRecord[] = [];
 const mainState = new LimitState();
-let order = 1;
 const listeners = new Set<(limits: BackendLimits) => void>();
 
 function checkThreads(what: string, n: unknown): number {
@@ -104,10 +105,10 @@ function entriesOf(spec: LimitSpec, source: LimitSource, controllers: readonly T
     // threadpoolctl's rule: OpenBLAS with the OpenMP layer is already sequential inside OpenMP regions,
     // and limiting it would also limit the OpenMP pool it shares.
     const ompBlas = controllers.some((c) => c.internalApi === "openblas" && c.info().threadingLayer === "openmp");
-    return ompBlas ? [] : [{ selector: "blas", threads: 1, source, order: order++ }];
+    return ompBlas ? [] : [{ selector: "blas", threads: 1, source, order: nextSettingOrder() }];
   }
   if (typeof spec === "number")
-    return [{ selector: "*", threads: checkThreads("limit", spec), source, order: order++ }];
+    return [{ selector: "*", threads: checkThreads("limit", spec), source, order: nextSettingOrder() }];
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
     throw new Error(`${JSON.stringify(spec)} is not a limit: use ${ACCEPTED_SPEC}.`);
   }
@@ -121,7 +122,7 @@ function entriesOf(spec: LimitSpec, source: LimitSource, controllers: readonly T
           `or a controller id from info().`,
       );
     }
-    return { selector, threads: checkThreads(selector, n), source, order: order++ };
+    return { selector, threads: checkThreads(selector, n), source, order: nextSettingOrder() };
   });
 }
 
@@ -278,18 +279,23 @@ export function parseLimitSpec(args: readonly string[]): LimitSpec {
   return spec;
 }
 
-/** Session settings plus what active limits say about the knobs (a number limit, or one on the pool). */
+/**
+ * Session settings plus what active limits say about the knobs (a number limit, or one on the pool), oldest
+ * first on one clock: a `%parallel workers 2` after a `%threadpool limit threadlab=3` of the same rank wins.
+ */
 function settingsWithLimits(): ParallelSettings[] {
-  const fromLimits: ParallelSettings[] = [];
+  const all: { s: ParallelSettings; order: number }[] = currentSettings().map((s) => ({ s, order: settingOrder(s) }));
   for (const r of active) {
     for (const e of r.entries) {
-      const s = e.source as LimitSource;
-      if (e.selector === "*") fromLimits.push({ source: s, workers: e.threads, backendThreads: e.threads });
+      const source = e.source as LimitSource;
+      const what = `limit ${e.selector === "*" ? "" : `${e.selector}=`}${e.threads}`;
+      if (e.selector === "*")
+        all.push({ s: { source, what, workers: e.threads, backendThreads: e.threads }, order: e.order });
       else if (e.selector === "threadlab" || e.selector === "worker_threads")
-        fromLimits.push({ source: s, workers: e.threads });
+        all.push({ s: { source, what, workers: e.threads }, order: e.order });
     }
   }
-  return [...currentSettings(), ...fromLimits];
+  return all.sort((a, b) => a.order - b.order).map((x) => x.s);
 }
 
 /** The resolved parallel configuration of this kernel, with sources (environment, settings, active limits). */

@@ -145,6 +145,35 @@ describe("%parallel in a notebook", () => {
     await k.execute("%parallel workers 2");
   });
 
+  test("%threadpool limit threadlab=3 sizes the pool through its owner; a later %parallel workers 2 wins", async () => {
+    const doctorWorkers = async () => {
+      const { outputs } = await k.execute("%threadpool doctor --json");
+      const data = outputs.find((m) => m.header.msg_type === "execute_result")!.content.data as Record<string, any>;
+      return data["application/json"].config.workers as { value: number; source: string; detail: string };
+    };
+    const status = async () => streamText((await k.execute("%parallel status")).outputs);
+    await value("%parallel map sq [1] --no-progress"); // a running pool, whatever ran before
+    try {
+      await value("%threadpool limit threadlab=3");
+      const limited = await doctorWorkers();
+      assert.deepEqual([limited.value, limited.source], [3, "magic"], JSON.stringify(limited));
+      assert.match(limited.detail, /limit threadlab=3/);
+      assert.match(await status(), /^pool: 3 workers \(magic: limit threadlab=3\)/);
+      assert.match(resultText((await k.execute("%threadpool info")).outputs)!, /threadlab\s+worker_threads\s+3/);
+      await value("%parallel workers 2");
+      const set = await doctorWorkers();
+      assert.deepEqual([set.value, set.source, set.detail], [2, "magic", "magic: 2"]);
+      assert.match(await status(), /^pool: 2 workers \(magic: 2\)/);
+      // Another limit change reconciles every pool: the newer %parallel workers still holds the pool.
+      await value("%threadpool limit blas=1");
+      assert.match(await status(), /^pool: 2 workers/);
+      assert.deepEqual((await doctorWorkers()).value, 2);
+    } finally {
+      await value("%threadpool reset");
+    }
+    assert.match(await status(), /^pool: 2 workers/, "%parallel workers 2 stands after the limits are gone");
+  });
+
   test("what cannot be shipped fails before any work starts, naming the identifier", async () => {
     const { reply } = await k.execute(
       "function outer(n: number) { return (x: number) => x + n }\n%parallel map outer(1) [1, 2] --no-progress",

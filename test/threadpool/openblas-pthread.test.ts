@@ -180,7 +180,7 @@ test("doctor() as JSON names the library, the config sources and an oversubscrip
   assert.ok(["default", "env"].includes(report.config.workers.source));
   // With no pool registered yet, workers would get max(cpus // workers, 1) BLAS threads; 2 OpenMP-free
   // workers × that must not warn, whereas a process-wide BLAS at 4 with a registered pool of 2 must.
-  const pool = { size: 2, resize() {} };
+  const pool = { size: 2, applyConfiguredSize() {} };
   threadpool.setWorkerPoolLookup(() => pool);
   try {
     setBlas(4);
@@ -197,7 +197,7 @@ test("doctor() as JSON names the library, the config sources and an oversubscrip
 
 test("while a worker pool exists, process-wide BLAS gets the per-worker limit; afterwards its old value", () => {
   setBlas(2);
-  const pool = { size: 2, resize() {} };
+  const pool = { size: 2, applyConfiguredSize() {} };
   const saved = process.env.THREADLAB_BACKEND_THREADS;
   delete process.env.THREADLAB_BACKEND_THREADS;
   try {
@@ -211,15 +211,20 @@ test("while a worker pool exists, process-wide BLAS gets the per-worker limit; a
   assert.equal(getBlas(), 2);
 });
 
-test("the worker pool is a settable pool: limit threadlab=N resizes it and restore resizes back", () => {
+test("the worker pool is a settable pool: limit threadlab=N resizes it through its owner, and restore resizes back", () => {
   const sizes: number[] = [];
+  // The owner's part (kernel/parallel/notebook-pool.ts): the size is what config() resolves, limits included.
   const pool = {
     size: 3,
-    resize(n: number) {
+    applyConfiguredSize() {
+      const n = threadpool.config().workers.value;
+      if (n === this.size) return;
       sizes.push(n);
       this.size = n;
     },
   };
+  const saved = process.env.THREADLAB_WORKERS;
+  process.env.THREADLAB_WORKERS = "3";
   threadpool.setWorkerPoolLookup(() => pool);
   try {
     const info = threadpool.info().find((i) => i.userApi === "threadlab");
@@ -232,5 +237,7 @@ test("the worker pool is a settable pool: limit threadlab=N resizes it and resto
     assert.deepEqual(sizes, [1, 3]);
   } finally {
     threadpool.setWorkerPoolLookup(() => undefined);
+    if (saved === undefined) delete process.env.THREADLAB_WORKERS;
+    else process.env.THREADLAB_WORKERS = saved;
   }
 });

@@ -1,8 +1,11 @@
 /**
- * The threadlab worker pool (`%parallel`) as a thread pool like any other: its size is a limit, and
- * `limit threadlab=2` resizes it. The pool's owner (kernel/parallel/notebook-pool.ts) is its only holder:
- * it hands this side a lookup with `setWorkerPoolLookup`, asked on every use, and this side knows only the
- * narrow interface below, so the two can change independently (and threadpool/ never imports parallel/).
+ * The threadlab worker pool (`%parallel`) as a thread pool like any other: `limit threadlab=2` limits it. This
+ * side never picks the pool's size: an active limit on the pool counts as a setting of `workers` in
+ * `config()` (limits.ts), and setting the controller asks the pool's owner (kernel/parallel/notebook-pool.ts)
+ * to bring the pool to the size it decides from that configuration — the same road `%parallel workers`, the
+ * API and the sidebar take, so doctor and the sidebar report the size's true source. The owner is the pool's
+ * only holder: it hands this side a lookup with `setWorkerPoolLookup`, asked on every use, and this side knows
+ * only the narrow interface below (threadpool/ never imports parallel/).
  *
  * @module
  */
@@ -13,12 +16,15 @@ import {
   type ThreadpoolController,
 } from "../controller";
 
-/** What the threadpool side needs from a worker pool. */
+/** What the threadpool side needs from a worker pool: its size, and its owner's ear. */
 export interface ResizablePool {
   /** Number of workers the pool runs (or is resizing towards). */
   readonly size: number;
-  /** Grow or shrink to `n` workers. May return a promise; a rejection is reported in `info()`. */
-  resize(n: number): unknown;
+  /**
+   * Asks the pool's owner to bring the pool to the size it decides now from `config()` (where active limits
+   * count as settings). May return a promise; a rejection or throw is reported in `info()`.
+   */
+  applyConfiguredSize(): unknown;
 }
 
 let lookup: () => ResizablePool | undefined = () => undefined;
@@ -49,9 +55,19 @@ export class WorkerPoolController implements ThreadpoolController {
     return this.pool.size;
   }
 
-  set(threads: number): void {
+  /**
+   * `threads` is the winning limit's value, already in `config()` as a setting: the owner resizes to what the
+   * configuration resolves, which is `threads` unless a newer or higher-ranked setting wins over the limit.
+   */
+  set(_threads: number): void {
     const pool = this.pool;
-    const result = pool.resize(threads);
+    let result: unknown;
+    try {
+      result = pool.applyConfiguredSize();
+    } catch (err) {
+      lastResizeError.set(pool, String((err as Error)?.message ?? err));
+      throw err;
+    }
     if (result && typeof (result as Promise<unknown>).then === "function") {
       // Resizing finishes later; an unhandled rejection would crash the kernel, so keep it for info().
       (result as Promise<unknown>).then(
