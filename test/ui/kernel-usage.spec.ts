@@ -26,29 +26,37 @@ async function execute(page: IJupyterLabPageFixture, command: string) {
   );
 }
 
-/** The kernel's CPU figure as the panel shows it ("CPU: 98.7"), or NaN while it shows none. */
-async function kernelCpu(page: IJupyterLabPageFixture): Promise<number> {
-  const m = /^CPU: ([\d.]+)$/m.exec(await panel(page).innerText());
-  return m ? Number(m[1]) : NaN;
+/** The panel's last reply: when it came ("Timestamp:", the browser's clock to the second) and the kernel's CPU. */
+async function lastReply(page: IJupyterLabPageFixture): Promise<{ at: number; cpu: number }> {
+  const text = await panel(page).innerText();
+  const at = /^Timestamp: (.+)$/m.exec(text)?.[1];
+  const cpu = /^CPU: ([\d.]+)$/m.exec(text)?.[1];
+  return { at: at ? new Date(at).getTime() : NaN, cpu: cpu ? Number(cpu) : NaN };
 }
 
 test.describe("Kernel Usage panel", () => {
   test("shows the kernel's host, CPU and memory while a synchronous cell runs", async ({ page }) => {
     await page.notebook.createNew("usage.ipynb", { kernel: KERNEL });
     await expect(page.locator(".jp-Notebook")).toBeVisible();
-    // The main thread spins and reads nothing until the loop ends (or the interrupt below breaks it).
-    await page.notebook.setCell(0, "code", `const t0 = Date.now();\nwhile (Date.now() - t0 < 90_000) {}\n"loop done"`);
+    // The main thread spins and reads nothing for 30 s.
+    await page.notebook.setCell(0, "code", `const t0 = Date.now();\nwhile (Date.now() - t0 < 30_000) {}\n"loop done"`);
     await page.notebook.runCell(0, { wait: false });
     const cell = page.locator(".jp-Notebook .jp-Cell").first();
     await expect(cell.locator(".jp-InputPrompt")).toHaveText("[*]:");
+    const loopStarted = Date.now();
 
     // As a user opens it: the palette command adds the panel to the right sidebar, its tab shows it.
     await execute(page, "kernel-usage:get");
     await page.sidebar.openTab("kernelusage-panel-id");
     await expect(panel(page)).toBeVisible();
-    // A reply measured inside the loop: the kernel's CPU is the spinning core's (~100 %). A reply from before
-    // the loop says a few percent, and none comes while it runs unless the kernel answers from another thread.
-    await expect.poll(() => kernelCpu(page), { timeout: 45_000 }).toBeGreaterThan(50);
+    // A reply that came well inside the loop (the panel asks every 5 s): none does unless the kernel answers
+    // from a thread of its own. Its CPU figure is measured in the loop, a spinning core's (~100 %, less on a
+    // loaded machine); the reply the panel got before the loop says 0 (no interval yet).
+    await expect.poll(async () => (await lastReply(page)).at - loopStarted, { timeout: 45_000 }).toBeGreaterThan(6_000);
+    await expect(cell.locator(".jp-InputPrompt"), "the reply came only after the loop").toHaveText("[*]:", {
+      timeout: 1_000,
+    });
+    expect((await lastReply(page)).cpu).toBeGreaterThan(30);
     await expect(panel(page)).not.toContainText("Timed out");
     await expect(panel(page)).toContainText(/Kernel Host: \S+/);
     await expect(panel(page)).toContainText(/Process ID: \d+/);
@@ -56,9 +64,7 @@ test.describe("Kernel Usage panel", () => {
     await expect(panel(page)).toContainText(/\d+\.\d% used on \d+ CPUs?/);
     await expect(panel(page)).toContainText(/Total: [1-9]\d*\.\d\d (MB|GB|TB)/);
     await expect(panel(page)).toContainText(/Available: [1-9]\d*\.\d\d (KB|MB|GB|TB)/);
-    await expect(cell.locator(".jp-InputPrompt")).toHaveText("[*]:");
-
-    await execute(page, "notebook:interrupt-kernel");
-    await expect(cell.locator(".jp-InputPrompt")).toHaveText(/^\[\d+\]:$/, { timeout: 30_000 });
+    // Not interrupted (galata's kernels mock fails on the interrupt's empty 204 answer): the loop ends itself.
+    await expect(cell.locator(".jp-OutputArea-output")).toContainText("loop done", { timeout: 60_000 });
   });
 });
