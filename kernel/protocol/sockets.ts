@@ -104,7 +104,13 @@ export class KernelSockets {
             this.acks.delete(m.ack);
             break;
           case "usage": {
-            const figures = mainUsage?.() ?? { workers: [], heap_used: 0 };
+            let figures: MainThreadUsage = { workers: [], heap_used: 0 };
+            try {
+              figures = mainUsage?.() ?? figures;
+            } catch (e) {
+              // Thrown in this listener it would end the kernel; the reply goes without the pool's figures.
+              this.log(`usage figures failed: ${(e as Error)?.stack ?? e}`);
+            }
             worker.postMessage({ type: "usage", id: m.id, figures } satisfies ToControlPlane);
             break;
           }
