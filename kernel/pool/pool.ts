@@ -191,7 +191,7 @@ export class WorkerPool {
   }
 
   /**
-   * Each live worker's share of the kernel's CPU for `usage_request` (kernel/shell/usage.ts): cumulative
+   * Each live worker's share of the kernel's CPU for `usage_request` (kernel/process/usage.ts): cumulative
    * figures (busy time, items, event-loop utilization since it started), so reading them resets nothing —
    * unlike status(), whose busy fraction is per reader interval of the sidebar.
    */

@@ -1,21 +1,28 @@
 /**
  * The control channel and heartbeat live in their own thread so that they answer while the main thread is
  * stuck in a synchronous cell: heartbeats keep flowing, and `interrupt_request` raises SIGINT on the process,
- * which breaks a busy loop run with `breakOnSigint` (the main thread cannot read a socket while it loops).
- * Every other control message is handed to the main thread, which replies through `send`.
+ * which breaks a busy loop run with `breakOnSigint` (the main thread cannot read a socket while it loops), and
+ * `usage_request` is answered here (control-usage.ts). Every other control message is handed to the main
+ * thread, which replies through `send`.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { END_GRACE_MS, watchParent } from "../process/parent-watch";
+import type { MainThreadUsage } from "../process/usage";
+import { ControlUsage } from "./control-usage";
 import { InterruptSlot } from "./interrupt-slot";
 import { ConnectionInfo } from "./messages";
 import { SendQueue } from "./send-queue";
 import { connectionUrl, decode, encode, makeMessage, Signer, WireError } from "./wire";
 
-export type ToControlPlane = { type: "send"; frames: Uint8Array[]; ack: number } | { type: "close" };
+export type ToControlPlane =
+  | { type: "send"; frames: Uint8Array[]; ack: number }
+  | { type: "usage"; id: number; figures: MainThreadUsage }
+  | { type: "close" };
 export type FromControlPlane =
   | { type: "ready" }
   | { type: "request"; frames: Uint8Array[] }
+  | { type: "usage"; id: number }
   | { type: "sent"; ack: number }
   | { type: "log"; text: string };
 
@@ -37,6 +44,7 @@ async function main(): Promise<void> {
   const hb = new zmq.Reply();
   const log = (text: string) => port.postMessage({ type: "log", text } satisfies FromControlPlane);
   const out = new SendQueue(control, (e) => log(`control send failed: ${e}`));
+  const usage = new ControlUsage((id) => port.postMessage({ type: "usage", id } satisfies FromControlPlane));
   await control.bind(connectionUrl(info, info.control_port));
   await hb.bind(connectionUrl(info, info.hb_port));
   let shutdownTimer: NodeJS.Timeout | undefined;
@@ -54,6 +62,8 @@ async function main(): Promise<void> {
     if (m.type === "send") {
       const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
       void out.send(frames).then(() => port.postMessage({ type: "sent", ack: m.ack } satisfies FromControlPlane));
+    } else if (m.type === "usage") {
+      usage.answered(m.id, m.figures);
     } else if (m.type === "close") {
       clearTimeout(shutdownTimer);
       control.close();
@@ -85,6 +95,15 @@ async function main(): Promise<void> {
       await out.send(
         encode(makeMessage(session, { msg_type: "interrupt_reply", content: { status: "ok" }, parent: msg }), signer),
       );
+      continue;
+    }
+    if (msg.header.msg_type === "usage_request") {
+      // Not awaited: an interrupt_request behind it must not wait for the main thread's figures.
+      const parent = msg;
+      void usage
+        .reply()
+        .then((content) => out.send(encode(makeMessage(session, { msg_type: "usage_reply", content, parent }), signer)))
+        .catch((e) => log(`usage_request failed: ${e?.stack ?? e}`));
       continue;
     }
     if (msg.header.msg_type === "shutdown_request") {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
+import type { MainThreadUsage } from "../process/usage";
 import type { ControlPlaneData, FromControlPlane, ToControlPlane } from "./control-plane-worker";
 import { InterruptSlot } from "./interrupt-slot";
 import { Channel, ConnectionInfo, Message } from "./messages";
@@ -47,7 +48,15 @@ export class KernelSockets {
     };
   }
 
-  async start(handler: RequestHandler, onSubscribe?: SubscribeHandler): Promise<void> {
+  /**
+   * `mainUsage` gives the main thread's part of a usage_reply, which the control thread answers (its figures
+   * are [] and 0 without it).
+   */
+  async start(
+    handler: RequestHandler,
+    onSubscribe?: SubscribeHandler,
+    mainUsage?: () => MainThreadUsage,
+  ): Promise<void> {
     const { info } = this;
     // Every subscriber, not only the first on a topic: a client that (re)connects while an earlier one
     // (jupyter_server's activity monitor, say) stays subscribed must still be greeted (JEP 65) and told
@@ -59,14 +68,14 @@ export class KernelSockets {
       this.stdin.bind(connectionUrl(info, info.stdin_port)),
     ]);
     // Serve shell while the control thread boots (~0.1 s): the first kernel_info need not wait for it.
-    const plane = this.startControlPlane(handler);
+    const plane = this.startControlPlane(handler, mainUsage);
     void this.serve(this.shell, "shell", handler);
     void this.serve(this.stdin, "stdin", handler);
     void this.welcomeSubscribers(onSubscribe);
     this.controlPlane = await plane;
   }
 
-  private startControlPlane(handler: RequestHandler): Promise<Worker> {
+  private startControlPlane(handler: RequestHandler, mainUsage?: () => MainThreadUsage): Promise<Worker> {
     const worker = new Worker(join(__dirname, "control-plane-worker.js"), {
       workerData: {
         info: this.info,
@@ -94,6 +103,17 @@ export class KernelSockets {
             this.acks.get(m.ack)?.();
             this.acks.delete(m.ack);
             break;
+          case "usage": {
+            let figures: MainThreadUsage = { workers: [], heap_used: 0 };
+            try {
+              figures = mainUsage?.() ?? figures;
+            } catch (e) {
+              // Thrown in this listener it would end the kernel; the reply goes without the pool's figures.
+              this.log(`usage figures failed: ${(e as Error)?.stack ?? e}`);
+            }
+            worker.postMessage({ type: "usage", id: m.id, figures } satisfies ToControlPlane);
+            break;
+          }
           case "request": {
             const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
             try {

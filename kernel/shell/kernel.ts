@@ -14,6 +14,7 @@ import type { MagicContext } from "../magics/types";
 import type { KernelDoor } from "../door";
 import { readConnectionFile } from "../protocol/connection";
 import { ConnectionInfo, Message, MimeBundle } from "../protocol/messages";
+import { mainThreadUsage } from "../process/usage";
 import { KernelSockets } from "../protocol/sockets";
 import { watchPackageLoads } from "../threadpool";
 import { threadpoolMagic } from "../threadpool/magic";
@@ -30,7 +31,6 @@ import { registerKernelCommTargets } from "./comm-targets";
 import type { ReplyHost } from "./replies";
 import { routeRequest, type RequestHost } from "./requests";
 import { subshellIdOf, SubshellTable } from "./subshells";
-import { UsageMeter } from "./usage";
 
 /**
  * The kernel's composition root: wires sockets, output, the executor, magics, comms and history, hands each
@@ -51,10 +51,6 @@ export class Kernel {
   private executionCount = 0;
   private readonly executions = new ExecutionTracker();
   private readonly shells: SubshellTable;
-  private readonly usage = new UsageMeter(() => {
-    const { existingPool } = require("../parallel/notebook-pool") as typeof import("../parallel/notebook-pool");
-    return existingPool()?.workerUsage();
-  });
   private warmTimer?: NodeJS.Timeout;
   private readonly shutdownHooks: Array<() => unknown> = [];
   private shuttingDown = false;
@@ -157,7 +153,6 @@ export class Kernel {
   private get replyHost(): ReplyHost {
     return {
       subshells: this.shells,
-      usage: () => this.usage.reply(),
       magics: this.magics,
       executor: this.executor,
       history: this.history,
@@ -198,6 +193,11 @@ export class Kernel {
           content: { execution_state: this.shells.main.running ? "busy" : "idle" },
           parent: null,
         }),
+      // usage_request is answered on the control thread (protocol/control-usage.ts); this is the main thread's part.
+      () => {
+        const { existingPool } = require("../parallel/notebook-pool") as typeof import("../parallel/notebook-pool");
+        return mainThreadUsage(existingPool()?.workerUsage());
+      },
     );
     // No "starting" status: with no subscriber yet it would be dropped, and a client that subscribed early
     // must see iopub_welcome first (JEP 65). Each subscriber gets, after its welcome, the kernel's state with

@@ -10,8 +10,6 @@ import type { SubshellTable } from "./subshells";
 /** What the replies to shell and control requests read from the kernel. */
 export interface ReplyHost {
   readonly subshells: SubshellTable;
-  /** The usage_reply's content (usage.ts). */
-  usage(): Record<string, unknown>;
   readonly magics: MagicRegistry;
   readonly executor: CellExecutor;
   readonly history: HistoryStore;
@@ -26,7 +24,8 @@ export interface ReplyHost {
 /**
  * The reply to every request but execute_request (which queues: execution-queue.ts): complete, inspect,
  * is_complete, history, comms, kernel_info, shutdown, interrupt, and on control the subshells' create / list /
- * delete and usage. Answered at once, even while a cell awaits.
+ * delete. Answered at once, even while a cell awaits. (usage_request is answered on the control thread:
+ * protocol/control-usage.ts.)
  */
 export async function replyTo(host: ReplyHost, msg: Message): Promise<{ type: string; content: unknown } | undefined> {
   const c = msg.content as Record<string, unknown>;
@@ -92,8 +91,6 @@ export async function replyTo(host: ReplyHost, msg: Message): Promise<{ type: st
     case "list_subshell_request":
     case "delete_subshell_request":
       return host.subshells.reply(msg);
-    case "usage_request":
-      return { type: "usage_reply", content: host.usage() };
     default:
       host.log(`ignoring unknown ${msg.header.msg_type}`);
       return undefined;

@@ -45,11 +45,12 @@ export function routeRequest(host: RequestHost, channel: Channel | "stdin", msg:
 const UNTRACKED = new Set(["kernel_info_request", "comm_info_request", "shutdown_request", "interrupt_request"]);
 
 async function answer(host: RequestHost, channel: Channel, msg: Message): Promise<void> {
-  // Every control request is bracketed, as ipykernel brackets them: @jupyterlab/services waits for the idle
-  // of a create_subshell_request before the console uses its subshell. A shell request otherwise gets busy/idle
-  // only when no cell is running on its shell: a status message from a completion request would flip a
-  // frontend to "idle" in the middle of a running cell. A request naming a subshell that is gone (a comm of
-  // a deleted subshell) is answered all the same, bracketed.
+  // Every control request that reaches this thread is bracketed, as ipykernel brackets them (not
+  // usage_request: the control thread answers it, without status, protocol/control-usage.ts):
+  // @jupyterlab/services waits for the idle of a create_subshell_request before the console uses its subshell.
+  // A shell request otherwise gets busy/idle only when no cell is running on its shell: a status message from
+  // a completion request would flip a frontend to "idle" in the middle of a running cell. A request naming a
+  // subshell that is gone (a comm of a deleted subshell) is answered all the same, bracketed.
   const bracket = channel === "control" || UNTRACKED.has(msg.header.msg_type) || !host.shells.queueFor(msg)?.running;
   if (bracket) await host.status("busy", msg);
   try {

@@ -14,6 +14,20 @@ interface CpuSample {
 }
 
 /**
+ * What only the main thread can tell: the pool's workers (pool.ts workerUsage()) and its own V8 heap. The
+ * control thread asks for it with each usage_request (protocol/control-usage.ts).
+ */
+export interface MainThreadUsage {
+  workers: WorkerUsage[];
+  heap_used: number;
+}
+
+/** Called on the main thread. */
+export function mainThreadUsage(workers: WorkerUsage[] | undefined): MainThreadUsage {
+  return { workers: workers ?? [], heap_used: process.memoryUsage().heapUsed };
+}
+
+/**
  * The reply to `usage_request` (control channel), in ipykernel 7's fields, which JupyterLab's Kernel Usage
  * panel (jupyter-resource-usage) shows. As ipykernel, the kernel is this process and its child processes,
  * recursively: `kernel_cpu` and `kernel_memory` are their sums. CPU figures are percentages since the
@@ -22,13 +36,18 @@ interface CpuSample {
  * counts 0 until the next request. `kernel_cpu` counts every thread of the process (the pool's workers,
  * libuv's, V8's), so 150 means one and a half cores. threadlab's own per-worker figures go under
  * `threadlab`, a key no frontend reads by accident.
+ *
+ * It runs on the control thread, so that a cell holding the main thread in a synchronous loop does not keep
+ * the panel from its figures: everything here is process-wide (process.cpuUsage, the RSS, /proc) and reads
+ * the same from any thread, except what the main thread gives (MainThreadUsage). When the main thread is
+ * too busy to give it, the last one it gave is sent, with `threadlab.main_thread_busy`.
  */
 export class UsageMeter {
   private last: CpuSample | undefined;
+  private lastMain: MainThreadUsage = { workers: [], heap_used: 0 };
 
-  constructor(private readonly workers: () => WorkerUsage[] | undefined) {}
-
-  reply(): Record<string, unknown> {
+  reply(main: MainThreadUsage | undefined): Record<string, unknown> {
+    if (main) this.lastMain = main;
     const pids = descendants(process.pid);
     const now = sample(pids);
     const prev = this.last;
@@ -50,10 +69,10 @@ export class UsageMeter {
       host_virtual_memory: virtualMemory(),
     };
     if (prev && hostTotal > 0) content.host_cpu_percent = round1(((now.host.busy - prev.host.busy) / hostTotal) * 100);
-    const workers = this.workers() ?? [];
     content.threadlab = {
-      workers,
-      heap_used: process.memoryUsage().heapUsed,
+      workers: this.lastMain.workers,
+      heap_used: this.lastMain.heap_used,
+      main_thread_busy: main === undefined,
       rss: process.memoryUsage.rss(),
       child_pids: pids,
     };
