@@ -57,7 +57,10 @@ export function superviseAgent(args: string[], name: string): void {
     });
     child = c;
     c.on("message", (m: ReadyMessage) => {
-      if (m?.t === "ready") ready = true;
+      if (m?.t !== "ready" || ready) return;
+      ready = true;
+      // Said because it is the moment the supervisor's promise starts: a death before it ends the supervisor.
+      log(`the agent process ${c.pid} is ready; a crash from now on restarts it`);
     });
     c.on("exit", (code, signal) => {
       child = undefined;

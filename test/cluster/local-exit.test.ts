@@ -64,13 +64,14 @@ describe("nothing outlives `threadlab cluster local`", { timeout: 120_000 }, () 
   });
 
   test("kill -9 of an agent's supervisor ends its child; kill -9 of the child gets it restarted", async () => {
-    // A child that dies before it connects is a start failure its supervisor does not retry (bad credentials
-    // must not loop): kill it only once it is connected, which under load can be seconds after the start.
+    // A child that dies before it is ready is a start failure its supervisor does not retry (bad credentials
+    // must not loop): kill it only once the supervisor says it got the child's ready, which under load can be
+    // seconds after the start (the child's own "connected" line comes before it: CI on Node 24 killed it there).
     let connected = false;
     const cluster = await startCluster({
       agents: 1,
       workers: 1,
-      onAgentLog: (_n, line) => (connected ||= /connected to /.test(line)),
+      onAgentLog: (_n, line) => (connected ||= /is ready; a crash from now on restarts it/.test(line)),
     });
     try {
       for (const end = Date.now() + 20_000; !connected && Date.now() < end;) await sleep(100);
