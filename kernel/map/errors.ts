@@ -65,3 +65,15 @@ function stackFrames(stack: string | undefined): string {
     .filter((l) => /^\s+at /.test(l))
     .join("\n");
 }
+
+/** How a map ended, in the sidebar's words (`MapEnd`). */
+export type MapEndWord = "done" | "cancelled" | "failed";
+
+/**
+ * How a map ended, from why it stopped (`undefined`: it did not stop early). By name, as the map's AbortError and
+ * a signal's DOMException both say it: either is a cancel.
+ */
+export function mapEndOf(error?: unknown): MapEndWord {
+  if (error === undefined) return "done";
+  return (error as Error | null)?.name === "AbortError" ? "cancelled" : "failed";
+}

@@ -6,7 +6,16 @@
 export type { LiveMap, MapBackend, MapSubmission, StartedMap } from "./backend";
 export { ChunkSizer, LOCAL_SIZING, type SizerTuning } from "./chunk-sizer";
 export { epochMs } from "./clock";
-export { AbortError, MapItemError, PoisonItemError, rebuildError, WorkerStartError, type WireError } from "./errors";
+export {
+  AbortError,
+  mapEndOf,
+  MapItemError,
+  PoisonItemError,
+  rebuildError,
+  WorkerStartError,
+  type MapEndWord,
+  type WireError,
+} from "./errors";
 export {
   isRange,
   itemSource,

@@ -7,13 +7,13 @@
  */
 import { inspect } from "node:util";
 import type { KernelDoor } from "../door";
-import { AbortError, type LiveMap, type MapItems, type MapReport, type ProgressState } from "../map";
+import { mapEndOf, type LiveMap, type MapEndWord, type MapItems, type MapReport, type ProgressState } from "../map";
 import { startInNotebook, type MapFunction, type NotebookMap, type ParallelMapOptions } from "./map";
 
 const NO_ITEMS: readonly unknown[] = Object.freeze([]);
 
-/** The words of the sidebar's map ends (`MapEnd`), with "running" before the end. */
-export type RunningMapState = "running" | "done" | "cancelled" | "failed";
+/** How the map ended (map/errors.ts `mapEndOf`, the sidebar's words), with "running" before the end. */
+export type RunningMapState = "running" | MapEndWord;
 
 export class RunningMap<R = unknown> {
   /** The map's id: the one on its bars in the sidebar's timeline and in `%parallel status`. */
@@ -23,6 +23,7 @@ export class RunningMap<R = unknown> {
   readonly report: Promise<MapReport>;
   private ended: RunningMapState = "running";
   private final: MapReport | undefined;
+  private readonly live: () => LiveMap | undefined;
 
   constructor(
     started: NotebookMap,
@@ -40,12 +41,10 @@ export class RunningMap<R = unknown> {
         this.final = r;
       },
       (e: unknown) => {
-        this.ended = e instanceof AbortError ? "cancelled" : "failed";
+        this.ended = mapEndOf(e ?? new Error("failed"));
       },
     );
   }
-
-  private readonly live: () => LiveMap | undefined;
 
   /**
    * The results so far, in item order (unless `unordered`): `undefined` where an item is not done yet. A live

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { MapCounts } from "../map";
+import { mapEndOf, type MapCounts } from "../map";
 import type { ChunkRecord, MapEnd, MapProgress } from "../../schema/sidebar";
 
 /** A chunk of the log: one chunk (`chunks` 1), with its place in the log. */
@@ -187,9 +187,7 @@ export class ChunkLog {
 
   /** Records how a map ended; `error` is why it stopped early (an AbortError: it was cancelled). */
   endMap(id: number, name: string, p: MapCounts, error?: Error): void {
-    // By name, as the pool's AbortError and a signal's DOMException both say it (and so that this log, which
-    // PoolOptions names, does not import the pool's errors: an import cycle through options.ts).
-    const end: MapEnd = !error ? "done" : error.name === "AbortError" ? "cancelled" : "failed";
+    const end: MapEnd = mapEndOf(error);
     this.ended = { id, name, done: p.done, total: p.total, failed: p.failed, rate: p.rate, end };
   }
 
